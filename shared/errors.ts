@@ -1,0 +1,40 @@
+// shared/errors.ts
+// The machine-readable `error` codes of the public API (contract section 2) and their fixed messages.
+
+export type ErrorCode =
+	| "missing_api_key"
+	| "invalid_api_key"
+	| "key_revoked"
+	| "key_disabled"
+	| "key_expired"
+	| "key_auto_expired"
+	| "guild_mismatch"
+	| "ip_not_allowed"
+	| "insufficient_scope"
+	| "rate_limited"
+	| "auth_throttled"
+	| "bad_request"
+	| "payload_too_large"
+	| "not_found"
+	| "upstream_unavailable"
+	| "upstream_timeout"
+	| "service_unavailable"
+	| "unauthorized"
+	| "key_limit_reached"
+	| "key_not_revoked"
+	| "internal_error";
+
+/** Messages the hosted API uses word for word; clients may match on them. */
+export const ErrorMessage = {
+	missingApiKey: "Missing API key",
+	invalidApiKey: "Invalid API key for this guild",
+	guildMismatch: "API key does not match target guild",
+	ipNotAllowed: "IP address not allowed for this API key",
+	insufficientScope: "API key lacks the required scope",
+	rateLimited: "Rate limit exceeded",
+	authThrottled: "Too many failed authentication attempts",
+	keyLimitReached: "Maximum 3 API keys per guild; revoke one to free a slot",
+	keyNotRevoked: "Revoke the key before deleting it",
+	noActiveBan: "No active ban for this user",
+	noActiveMute: "No active mute for this user",
+} as const;

@@ -1,0 +1,57 @@
+// shared/records.ts
+// Wire shapes of moderation answers and API key records. Times are unix seconds; null is JSON null
+// (nil on the Luau side).
+
+export interface BanInfo {
+	reason: string;
+	banned_by: string;
+	created_at: number;
+	expires_at: number | null;
+	is_permanent: boolean;
+	place_id: number | null;
+}
+
+export interface MuteInfo {
+	reason: string;
+	muted_by: string;
+	created_at: number;
+	expires_at: number | null;
+	is_permanent: boolean;
+	place_id: number | null;
+}
+
+/** `data` of ban-status: `ban_info` is present only when banned. */
+export interface BanStatusData {
+	banned: boolean;
+	ban_info?: BanInfo;
+}
+
+export interface MuteStatusData {
+	muted: boolean;
+	mute_info?: MuteInfo;
+}
+
+/** `data` of the batch endpoint: one ban-status per requested id, keyed by the id as a string. */
+export interface BanStatusBatchData {
+	results: { [identifier: string]: BanStatusData };
+}
+
+export type KeyStatus = "active" | "disabled" | "expired" | "auto_expired" | "revoked";
+
+export type Scope = "moderation:read" | "moderation:write";
+
+export const ALL_SCOPES: readonly Scope[] = ["moderation:read", "moderation:write"];
+
+export interface ApiKeyRecord {
+	id: string;
+	guild_id: string;
+	prefix: string;
+	name: string | null;
+	status: KeyStatus;
+	scopes: Scope[];
+	allowed_cidrs: string[];
+	created_at: number;
+	last_used_at: number | null;
+	expires_at: number | null;
+	revoked_at: number | null;
+}

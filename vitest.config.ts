@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+	test: {
+		include: ["test/**/*.test.ts"],
+		// Two cores: suites start real servers and Luau VMs, so run a couple of files at a time.
+		maxWorkers: 2,
+		pool: "forks",
+		testTimeout: 20_000,
+		hookTimeout: 30_000,
+	},
+});
