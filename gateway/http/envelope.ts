@@ -2,8 +2,8 @@
 // Builds the contract's success and error envelopes, and the error type every layer throws.
 
 import type { Request, Response, NextFunction, ErrorRequestHandler } from "express";
-import type { ErrorCode } from "../../shared/errors.js";
-import type { ErrorEnvelope, SuccessEnvelope } from "../../shared/envelope.js";
+import type { ErrorCode } from "../../shared/errors";
+import type { ErrorEnvelope, SuccessEnvelope } from "../../shared/envelope";
 
 /** An error a caller may see: it carries its HTTP status and machine code. */
 export class ApiError extends Error {
