@@ -1,0 +1,116 @@
+// gateway/data-store/moderation-store.ts
+// The storage interface for bans and mutes: the HTTP layer talks only to this, whatever the backend.
+
+/** Bans keep a player out; mutes keep them quiet. Both are stored and queried the same way. */
+export type ModerationKind = "ban" | "mute";
+
+/** Milliseconds since the epoch; injected so tests can move time instead of sleeping. */
+export type Clock = () => number;
+
+/**
+ * One ban or mute, active or not. Rows are never deleted: lifting one (unban, unmute, or a newer
+ * ban replacing it) fills the `lifted*` fields, so the history of a user stays readable.
+ * Times are milliseconds since the epoch; Roblox ids are safe integers.
+ */
+export interface ModerationRecord {
+	/** Increases with every record a store creates; list cursors rely on that. */
+	id: number;
+	guildId: string;
+	kind: ModerationKind;
+	robloxId: number;
+	/** null: applies in every place of the game; otherwise only in this place. */
+	placeId: number | null;
+	reason: string;
+	moderatorId: number;
+	/** The Roblox server (JobId) the moderator acted from, when the game sent it. */
+	jobId: string | null;
+	createdAt: number;
+	/** null: permanent. The record stops applying at this instant. */
+	expiresAt: number | null;
+	liftedAt: number | null;
+	liftedBy: number | null;
+	liftReason: string | null;
+}
+
+export interface NewModeration {
+	robloxId: number;
+	placeId: number | null;
+	reason: string;
+	moderatorId: number;
+	jobId: string | null;
+	/** How long it lasts from now, in ms; null: permanent. */
+	durationMs: number | null;
+}
+
+export interface LiftRequest {
+	robloxId: number;
+	moderatorId: number;
+	reason: string | null;
+}
+
+export interface ActivePage {
+	records: ModerationRecord[];
+	/** The `id` to pass as `afterId` for the next page; null when this page is the last. */
+	nextAfterId: number | null;
+}
+
+/** The reason written on a record that a newer one of the same scope replaced. */
+export const REPLACED_LIFT_REASON = "Replaced by a newer record";
+
+/**
+ * Every backend (embedded SQLite, PostgreSQL) implements this and passes the same suite,
+ * `test/gateway/data-store/moderation-store.suite.ts`. "Active" means not lifted and not past
+ * `expiresAt` by the store's clock. Every method is atomic: a failure leaves nothing half-written.
+ */
+export interface ModerationStore {
+	/**
+	 * Records a ban or mute. An active record of the same user and scope (global, or the same place)
+	 * is lifted first with `REPLACED_LIFT_REASON`, so at most one applies per scope.
+	 */
+	impose(guildId: string, kind: ModerationKind, input: NewModeration): Promise<ModerationRecord>;
+
+	/**
+	 * Lifts every active record of the user in the guild, global and place-specific alike (an unban
+	 * means the player may play again). Returns the records as lifted; empty when there was none.
+	 */
+	lift(guildId: string, kind: ModerationKind, request: LiftRequest): Promise<ModerationRecord[]>;
+
+	/**
+	 * The record that applies to the user: global ones always, place-specific ones only when `placeId`
+	 * names that place. When several apply, the one lasting longest wins (permanent first), then the
+	 * global one, so the answer shows the strongest reason the player is kept out.
+	 */
+	findActive(
+		guildId: string,
+		kind: ModerationKind,
+		robloxId: number,
+		placeId: number | null,
+	): Promise<ModerationRecord | null>;
+
+	/** `findActive` for many users at one instant; users with no active record are absent. */
+	findActiveMany(
+		guildId: string,
+		kind: ModerationKind,
+		robloxIds: readonly number[],
+		placeId: number | null,
+	): Promise<Map<number, ModerationRecord>>;
+
+	/**
+	 * Active records in creation order, `limit` at most, after the record `afterId` (null: from the
+	 * start). Records created while a client pages come after every cursor it holds, so paging never
+	 * repeats or skips a record that stays active.
+	 */
+	listActive(
+		guildId: string,
+		kind: ModerationKind,
+		page: { limit: number; afterId: number | null },
+	): Promise<ActivePage>;
+
+	/** Every record of the user in the guild, lifted and expired included, oldest first. */
+	history(guildId: string, kind: ModerationKind, robloxId: number): Promise<ModerationRecord[]>;
+
+	/** Resolves when the backend answers a query; rejects otherwise (readiness probe). */
+	ping(): Promise<void>;
+
+	close(): Promise<void>;
+}
