@@ -1,0 +1,211 @@
+// test/gateway/data-store/moderation-store.suite.ts
+// The behaviour every ModerationStore backend must show; each backend's test file runs it with its factory.
+
+import { randomInt } from "node:crypto";
+import { afterEach, beforeEach, expect, test } from "vitest";
+import {
+	REPLACED_LIFT_REASON,
+	type Clock,
+	type ModerationStore,
+	type NewModeration,
+} from "../../../gateway/data-store/moderation-store";
+
+/** Opens a fresh store that reads time from `clock`; the suite closes it after each test. */
+export type OpenModerationStore = (clock: Clock) => Promise<ModerationStore>;
+
+const MINUTE = 60_000;
+const PLACE = 4_483_381_587;
+const OTHER_PLACE = 920_587_237;
+const MODERATOR = 261;
+
+/**
+ * Guild ids are random per test so a backend whose database outlives the test (PostgreSQL) runs the
+ * suite against old rows without seeing them.
+ */
+function newGuildId(): string {
+	return `${randomInt(1, 10)}${String(randomInt(0, 2 ** 47)).padStart(17, "0")}`;
+}
+
+function ban(robloxId: number, overrides: Partial<NewModeration> = {}): NewModeration {
+	return { robloxId, placeId: null, reason: "Exploiting", moderatorId: MODERATOR, jobId: null, durationMs: null, ...overrides };
+}
+
+/**
+ * Registers the suite in the calling `describe`.
+ *
+ * @example
+ * describe("SqliteModerationStore", () => {
+ * 	moderationStoreSuite(async (clock) => SqliteModerationStore.open({ dataDir: await freshDir(), clock }));
+ * });
+ */
+export function moderationStoreSuite(open: OpenModerationStore): void {
+	let now: number;
+	let store: ModerationStore;
+	let guild: string;
+	let otherGuild: string;
+
+	beforeEach(async () => {
+		now = Date.UTC(2026, 0, 1);
+		store = await open(() => now);
+		guild = newGuildId();
+		otherGuild = newGuildId();
+	});
+
+	afterEach(async () => {
+		await store.close();
+	});
+
+	test("a global ban is returned with and without a place, with every field kept", async () => {
+		const created = await store.impose(guild, "ban", ban(2 ** 53 - 1, { reason: "Flying — again 🚀", jobId: "a1b2-c3", moderatorId: 77 }));
+		expect(created).toMatchObject({
+			guildId: guild,
+			kind: "ban",
+			robloxId: 2 ** 53 - 1,
+			placeId: null,
+			reason: "Flying — again 🚀",
+			moderatorId: 77,
+			jobId: "a1b2-c3",
+			createdAt: now,
+			expiresAt: null,
+			liftedAt: null,
+			liftedBy: null,
+			liftReason: null,
+		});
+		expect(await store.findActive(guild, "ban", 2 ** 53 - 1, null)).toEqual(created);
+		expect(await store.findActive(guild, "ban", 2 ** 53 - 1, PLACE)).toEqual(created);
+		expect(await store.findActive(guild, "ban", 2 ** 53 - 2, null)).toBeNull();
+	});
+
+	test("a place ban applies in that place only", async () => {
+		await store.impose(guild, "ban", ban(5, { placeId: PLACE }));
+		expect(await store.findActive(guild, "ban", 5, PLACE)).toMatchObject({ placeId: PLACE });
+		expect(await store.findActive(guild, "ban", 5, OTHER_PLACE)).toBeNull();
+		expect(await store.findActive(guild, "ban", 5, null)).toBeNull();
+	});
+
+	test("a timed ban applies until expiresAt and not from that instant on", async () => {
+		const created = await store.impose(guild, "ban", ban(5, { durationMs: 5 * MINUTE }));
+		expect(created.expiresAt).toBe(now + 5 * MINUTE);
+		now += 5 * MINUTE - 1;
+		expect(await store.findActive(guild, "ban", 5, null)).not.toBeNull();
+		now += 1;
+		expect(await store.findActive(guild, "ban", 5, null)).toBeNull();
+		expect((await store.findActiveMany(guild, "ban", [5], null)).size).toBe(0);
+		expect((await store.listActive(guild, "ban", { limit: 10, afterId: null })).records).toEqual([]);
+		expect(await store.lift(guild, "ban", { robloxId: 5, moderatorId: MODERATOR, reason: null })).toEqual([]);
+	});
+
+	test("banning again in the same scope replaces the ban and keeps the old one as lifted history", async () => {
+		const first = await store.impose(guild, "ban", ban(5, { durationMs: MINUTE, reason: "Spam" }));
+		now += 1_000;
+		const second = await store.impose(guild, "ban", ban(5, { reason: "Exploiting", moderatorId: 99 }));
+		expect(second.id).toBeGreaterThan(first.id);
+		expect(await store.findActive(guild, "ban", 5, null)).toEqual(second);
+		expect((await store.listActive(guild, "ban", { limit: 10, afterId: null })).records).toEqual([second]);
+		expect(await store.history(guild, "ban", 5)).toEqual([
+			{ ...first, liftedAt: now, liftedBy: 99, liftReason: REPLACED_LIFT_REASON },
+			second,
+		]);
+	});
+
+	test("a place ban and a global ban coexist; the longer-lasting one is the answer", async () => {
+		const global = await store.impose(guild, "ban", ban(5, { durationMs: MINUTE }));
+		const local = await store.impose(guild, "ban", ban(5, { placeId: PLACE, durationMs: 10 * MINUTE }));
+		expect(await store.findActive(guild, "ban", 5, PLACE)).toEqual(local);
+		expect(await store.findActive(guild, "ban", 5, OTHER_PLACE)).toEqual(global);
+		const permanent = await store.impose(guild, "ban", ban(5));
+		expect(await store.findActive(guild, "ban", 5, PLACE)).toEqual(permanent);
+		expect((await store.history(guild, "ban", 5)).filter((record) => record.liftedAt === null)).toHaveLength(2);
+	});
+
+	test("lifting ends every active ban of the user, global and place, and keeps them as history", async () => {
+		const global = await store.impose(guild, "ban", ban(5));
+		const local = await store.impose(guild, "ban", ban(5, { placeId: PLACE }));
+		const expired = await store.impose(guild, "ban", ban(5, { placeId: OTHER_PLACE, durationMs: 1 }));
+		now += MINUTE;
+		const lifted = await store.lift(guild, "ban", { robloxId: 5, moderatorId: 300, reason: "Appeal accepted" });
+		const liftedFields = { liftedAt: now, liftedBy: 300, liftReason: "Appeal accepted" };
+		expect(lifted).toEqual([{ ...global, ...liftedFields }, { ...local, ...liftedFields }]);
+		expect(await store.findActive(guild, "ban", 5, PLACE)).toBeNull();
+		expect(await store.history(guild, "ban", 5)).toEqual([...lifted, expired]);
+		expect(await store.lift(guild, "ban", { robloxId: 5, moderatorId: 300, reason: null })).toEqual([]);
+	});
+
+	test("mutes are kept apart from bans", async () => {
+		const mute = await store.impose(guild, "mute", ban(5, { reason: "Slurs in chat" }));
+		expect(mute.kind).toBe("mute");
+		expect(await store.findActive(guild, "mute", 5, null)).toEqual(mute);
+		expect(await store.findActive(guild, "ban", 5, null)).toBeNull();
+		expect(await store.lift(guild, "ban", { robloxId: 5, moderatorId: MODERATOR, reason: null })).toEqual([]);
+		await store.impose(guild, "ban", ban(5));
+		await store.lift(guild, "mute", { robloxId: 5, moderatorId: MODERATOR, reason: null });
+		expect(await store.findActive(guild, "mute", 5, null)).toBeNull();
+		expect(await store.findActive(guild, "ban", 5, null)).not.toBeNull();
+		expect((await store.listActive(guild, "mute", { limit: 10, afterId: null })).records).toEqual([]);
+	});
+
+	test("findActiveMany answers for each user that has an active record", async () => {
+		const a = await store.impose(guild, "ban", ban(1));
+		const b = await store.impose(guild, "ban", ban(2, { placeId: PLACE }));
+		await store.impose(guild, "ban", ban(3, { durationMs: 1 }));
+		now += 1;
+		expect(await store.findActiveMany(guild, "ban", [1, 2, 3, 4], null)).toEqual(new Map([[1, a]]));
+		expect(await store.findActiveMany(guild, "ban", [1, 2, 3, 4], PLACE)).toEqual(new Map([[1, a], [2, b]]));
+		expect(await store.findActiveMany(guild, "ban", [], null)).toEqual(new Map());
+	});
+
+	test("paging the active list returns every active record once, in creation order", async () => {
+		const created = [];
+		for (let robloxId = 1; robloxId <= 23; robloxId++) created.push(await store.impose(guild, "ban", ban(robloxId)));
+		await store.lift(guild, "ban", { robloxId: 4, moderatorId: MODERATOR, reason: null });
+		const seen = [];
+		let afterId: number | null = null;
+		let pages = 0;
+		do {
+			const page = await store.listActive(guild, "ban", { limit: 5, afterId });
+			seen.push(...page.records);
+			afterId = page.nextAfterId;
+			pages++;
+		} while (afterId !== null);
+		expect(pages).toBe(5);
+		expect(seen.map((record) => record.robloxId)).toEqual(created.filter((r) => r.robloxId !== 4).map((r) => r.robloxId));
+	});
+
+	test("a page boundary on the last record ends with no further page", async () => {
+		for (let robloxId = 1; robloxId <= 4; robloxId++) await store.impose(guild, "ban", ban(robloxId));
+		const first = await store.listActive(guild, "ban", { limit: 2, afterId: null });
+		const second = await store.listActive(guild, "ban", { limit: 2, afterId: first.nextAfterId });
+		expect(second.records.map((record) => record.robloxId)).toEqual([3, 4]);
+		expect(second.nextAfterId).toBeNull();
+	});
+
+	test("records added while a client pages come after its cursor: no repeats, no misses", async () => {
+		for (let robloxId = 1; robloxId <= 6; robloxId++) await store.impose(guild, "ban", ban(robloxId));
+		const first = await store.listActive(guild, "ban", { limit: 3, afterId: null });
+		for (let robloxId = 7; robloxId <= 9; robloxId++) await store.impose(guild, "ban", ban(robloxId));
+		const second = await store.listActive(guild, "ban", { limit: 3, afterId: first.nextAfterId });
+		await store.impose(guild, "ban", ban(10));
+		const rest = await store.listActive(guild, "ban", { limit: 100, afterId: second.nextAfterId });
+		const ids = [...first.records, ...second.records, ...rest.records].map((record) => record.robloxId);
+		expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+		expect(rest.nextAfterId).toBeNull();
+	});
+
+	test("a guild never sees, lists or lifts another guild's records", async () => {
+		await store.impose(guild, "ban", ban(5));
+		await store.impose(guild, "mute", ban(5));
+		expect(await store.findActive(otherGuild, "ban", 5, null)).toBeNull();
+		expect((await store.findActiveMany(otherGuild, "ban", [5], null)).size).toBe(0);
+		expect((await store.listActive(otherGuild, "ban", { limit: 10, afterId: null })).records).toEqual([]);
+		expect(await store.history(otherGuild, "ban", 5)).toEqual([]);
+		expect(await store.lift(otherGuild, "ban", { robloxId: 5, moderatorId: MODERATOR, reason: null })).toEqual([]);
+		expect(await store.findActive(guild, "ban", 5, null)).not.toBeNull();
+		const otherBan = await store.impose(otherGuild, "ban", ban(5, { reason: "Other guild" }));
+		expect(await store.findActive(guild, "ban", 5, null)).toMatchObject({ guildId: guild, reason: "Exploiting" });
+		expect(await store.findActive(otherGuild, "ban", 5, null)).toEqual(otherBan);
+	});
+
+	test("ping answers while the store is open", async () => {
+		await expect(store.ping()).resolves.toBeUndefined();
+	});
+}

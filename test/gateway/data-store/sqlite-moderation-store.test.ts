@@ -1,0 +1,57 @@
+// test/gateway/data-store/sqlite-moderation-store.test.ts
+// Runs the shared store suite against SQLite files in a temp dir, plus what only a file backend has.
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, test } from "vitest";
+import { SqliteModerationStore } from "../../../gateway/data-store/sqlite-moderation-store";
+import { moderationStoreSuite } from "./moderation-store.suite";
+
+const root = await mkdtemp(join(tmpdir(), "technified-sqlite-store-"));
+let dirs = 0;
+const freshDir = () => join(root, String(dirs++));
+
+afterAll(async () => {
+	await rm(root, { recursive: true, force: true });
+});
+
+describe("SqliteModerationStore", () => {
+	moderationStoreSuite(async (clock) => SqliteModerationStore.open({ dataDir: freshDir(), clock }));
+
+	test("records survive closing and reopening the file", async () => {
+		const dataDir = freshDir();
+		const first = SqliteModerationStore.open({ dataDir });
+		const created = await first.impose("123456789012345678", "ban", {
+			robloxId: 5, placeId: null, reason: "Exploiting", moderatorId: 1, jobId: null, durationMs: null,
+		});
+		await first.close();
+		const second = SqliteModerationStore.open({ dataDir });
+		expect(await second.findActive("123456789012345678", "ban", 5, null)).toEqual(created);
+		await second.close();
+	});
+
+	test("the database runs in WAL mode", async () => {
+		const dataDir = freshDir();
+		await SqliteModerationStore.open({ dataDir }).close();
+		const db = new Database(join(dataDir, "moderation.sqlite"), { readonly: true });
+		expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+		db.close();
+	});
+
+	test("a file from a newer schema is refused rather than misread", async () => {
+		const dataDir = freshDir();
+		await SqliteModerationStore.open({ dataDir }).close();
+		const db = new Database(join(dataDir, "moderation.sqlite"));
+		db.pragma("user_version = 99");
+		db.close();
+		expect(() => SqliteModerationStore.open({ dataDir })).toThrow(/schema 99 is newer/);
+	});
+
+	test("ping fails once the store is closed", async () => {
+		const store = SqliteModerationStore.open({ dataDir: freshDir() });
+		await store.close();
+		await expect(store.ping()).rejects.toThrow();
+	});
+});
