@@ -1,0 +1,113 @@
+// gateway/admin/admin-router.ts
+// The key management API (contract section 4) behind the operator's ADMIN_TOKEN.
+
+import { createHash, timingSafeEqual } from "node:crypto";
+import express, { type RequestHandler, type Router } from "express";
+import { ApiError, badRequest, sendSuccess } from "../http/envelope";
+import type { KeyService } from "../keys/key-service";
+import type { AuthThrottle } from "../auth/auth-throttle";
+import { callerAddress } from "../auth/authenticate";
+
+const GUILD_ID = /^\d{17,20}$/;
+const MAX_ROLL_OVERLAP_SECONDS = 604_800;
+const ACTOR = "admin-api";
+
+const digest = (text: string) => createHash("sha256").update(text).digest();
+
+/** Accepts only `Authorization: Bearer <ADMIN_TOKEN>`; wrong tokens count as failed authentications. */
+export function requireAdminToken(adminToken: string, throttle: AuthThrottle): RequestHandler {
+	const expected = digest(adminToken);
+	return async (req, _res, next) => {
+		const address = callerAddress(req.ip);
+		const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
+		// Hashing both sides gives equal lengths, so the comparison time says nothing about the token.
+		if (match !== null && timingSafeEqual(digest(match[1]), expected)) return next();
+		const state = await throttle.state(address);
+		if (state.throttled) {
+			throw new ApiError(429, "auth_throttled", "Too many failed authentication attempts", { retry_after: state.retryAfter });
+		}
+		await throttle.recordFailure(address);
+		throw new ApiError(401, "unauthorized", match === null ? "Missing admin token" : "Invalid admin token");
+	};
+}
+
+function guildParam(params: Record<string, string>): string {
+	const guildId = params.guildId;
+	if (!GUILD_ID.test(guildId)) throw badRequest("guildId must be a Discord guild id (17-20 digits)");
+	return guildId;
+}
+
+function bodyObject(body: unknown): Record<string, unknown> {
+	if (body === undefined) return {};
+	if (body === null || typeof body !== "object" || Array.isArray(body)) throw badRequest("body must be a JSON object");
+	return body as Record<string, unknown>;
+}
+
+function rollOverlap(body: Record<string, unknown>): number {
+	const value = body.expire_previous_in_seconds ?? 0;
+	if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > MAX_ROLL_OVERLAP_SECONDS) {
+		throw badRequest(`expire_previous_in_seconds must be an integer from 0 to ${MAX_ROLL_OVERLAP_SECONDS}`);
+	}
+	return value;
+}
+
+export function adminRouter(keys: KeyService, adminToken: string, throttle: AuthThrottle): Router {
+	const router = express.Router();
+	router.use(requireAdminToken(adminToken, throttle));
+	router.use(express.json({ limit: "16kb" }));
+
+	router.get("/guilds/:guildId/keys", async (req, res) => {
+		const list = await keys.list(guildParam(req.params));
+		sendSuccess(res, 200, "API keys retrieved", { keys: list });
+	});
+
+	router.post("/guilds/:guildId/keys", async (req, res) => {
+		const { key, record } = await keys.create(guildParam(req.params), bodyObject(req.body), ACTOR);
+		sendSuccess(res, 201, "API key created; store it now, it will not be shown again", { key, api_key: record });
+	});
+
+	const transitions = { revoke: "revoked", disable: "disabled", enable: "enabled" } as const;
+	for (const [action, done] of Object.entries(transitions) as [keyof typeof transitions, string][]) {
+		router.post(`/guilds/:guildId/keys/:keyId/${action}`, async (req, res) => {
+			const record = await keys[action](guildParam(req.params), req.params.keyId, ACTOR);
+			sendSuccess(res, 200, `API key ${done}`, { api_key: record });
+		});
+	}
+
+	router.patch("/guilds/:guildId/keys/:keyId", async (req, res) => {
+		const record = await keys.update(guildParam(req.params), req.params.keyId, bodyObject(req.body), ACTOR);
+		sendSuccess(res, 200, "API key updated", { api_key: record });
+	});
+
+	router.delete("/guilds/:guildId/keys/:keyId", async (req, res) => {
+		await keys.delete(guildParam(req.params), req.params.keyId, ACTOR);
+		res.status(204).end();
+	});
+
+	router.post("/guilds/:guildId/keys/:keyId/roll", async (req, res) => {
+		const overlap = rollOverlap(bodyObject(req.body));
+		const { key, record } = await keys.roll(guildParam(req.params), req.params.keyId, overlap, ACTOR);
+		sendSuccess(res, 200, "API key rolled; store the new key now, it will not be shown again", { key, api_key: record });
+	});
+
+	router.get("/guilds/:guildId/audit", async (req, res) => {
+		const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
+		if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw badRequest("limit must be an integer from 1 to 500");
+		const events = await keys.audit(guildParam(req.params), { limit });
+		sendSuccess(res, 200, "Audit events retrieved", { events });
+	});
+
+	router.get("/guilds/:guildId/keys/:keyId/usage", async (req, res) => {
+		const granularity = req.query.granularity ?? "hour";
+		if (granularity !== "minute" && granularity !== "hour") throw badRequest("granularity must be minute or hour");
+		const defaultWindow = granularity === "minute" ? 3600 : 86_400;
+		const window = req.query.window === undefined ? defaultWindow : Number(req.query.window);
+		if (!Number.isInteger(window) || window < 60 || window > 30 * 86_400) {
+			throw badRequest("window must be a number of seconds from 60 to 2592000");
+		}
+		const usage = await keys.usage(guildParam(req.params), req.params.keyId, { granularity, window });
+		sendSuccess(res, 200, "Usage retrieved", usage);
+	});
+
+	return router;
+}

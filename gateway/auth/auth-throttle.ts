@@ -1,0 +1,35 @@
+// gateway/auth/auth-throttle.ts
+// Counts failed authentications per caller address and says when an address is throttled.
+
+import { RateLimiterMemory, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { secondsUntil } from "../rate-limits/quota";
+
+export interface ThrottleState {
+	throttled: boolean;
+	/** Seconds until the address may fail again; meaningful when throttled. */
+	retryAfter: number;
+}
+
+/**
+ * An address is throttled once it has failed more than `failuresPerMinute` times in the current
+ * minute. Reading the state spends nothing, so valid keys from a busy shared address (many Roblox
+ * servers share addresses) are never slowed by it.
+ */
+export class AuthThrottle {
+	constructor(private readonly failures: RateLimiterAbstract) {}
+
+	static inMemory(failuresPerMinute: number): AuthThrottle {
+		return new AuthThrottle(new RateLimiterMemory({ points: failuresPerMinute, duration: 60 }));
+	}
+
+	async state(address: string): Promise<ThrottleState> {
+		const current = await this.failures.get(address);
+		if (current === null || current.consumedPoints <= this.failures.points) return { throttled: false, retryAfter: 0 };
+		return { throttled: true, retryAfter: secondsUntil(current.msBeforeNext) };
+	}
+
+	async recordFailure(address: string): Promise<void> {
+		// A rejection only means the address is already over its limit: the failure is still counted.
+		await this.failures.penalty(address, 1);
+	}
+}

@@ -1,0 +1,72 @@
+// gateway/auth/authenticate.ts
+// Finds the API key in a request, verifies it, and checks the key's guild, address rules and scopes.
+
+import type { IncomingHttpHeaders } from "node:http";
+import type { RequestHandler, Response } from "express";
+import { ErrorMessage, type ErrorCode } from "../../shared/errors";
+import type { Scope } from "../../shared/records";
+import { ApiError } from "../http/envelope";
+import type { KeyService, VerifiedKey, VerifyFailure } from "../keys/key-service";
+import type { AuthThrottle } from "./auth-throttle";
+
+/** Reads the key from `X-API-Key`, `Authorization: ApiKey …` or `Authorization: Bearer …`. */
+export function extractApiKey(headers: IncomingHttpHeaders): string | undefined {
+	const direct = headers["x-api-key"];
+	if (typeof direct === "string" && direct.trim() !== "") return direct.trim();
+	const match = /^(?:ApiKey|Bearer)\s+(\S+)\s*$/i.exec(headers.authorization ?? "");
+	return match?.[1];
+}
+
+const FAILURE_CODE: Record<VerifyFailure, ErrorCode> = {
+	malformed: "invalid_api_key",
+	unknown: "invalid_api_key",
+	revoked: "key_revoked",
+	disabled: "key_disabled",
+	expired: "key_expired",
+	auto_expired: "key_auto_expired",
+};
+
+/** The key `authenticate` verified for this request. */
+export function verifiedKey(res: Response): VerifiedKey {
+	const key = res.locals.apiKey as VerifiedKey | undefined;
+	if (key === undefined) throw new Error("verifiedKey() used on a route without authenticate()");
+	return key;
+}
+
+/** The caller's address as Express sees it under the configured `trust proxy`. */
+export const callerAddress = (ip: string | undefined) => ip ?? "unknown";
+
+/**
+ * Verifies the request's API key. Failures count against the caller's address; while the address is
+ * throttled, keys that do not verify get `auth_throttled` (and a malformed one no store lookup at all).
+ */
+export function authenticate(keys: KeyService, throttle: AuthThrottle): RequestHandler {
+	return async (req, res, next) => {
+		const address = callerAddress(req.ip);
+		const apiKey = extractApiKey(req.headers);
+		const result = apiKey === undefined ? undefined : await keys.verify(apiKey);
+		if (result?.ok) {
+			res.locals.apiKey = result.key;
+			keys.recordUse(result.key.id);
+			return next();
+		}
+		const state = await throttle.state(address);
+		if (state.throttled) {
+			throw new ApiError(429, "auth_throttled", ErrorMessage.authThrottled, { retry_after: state.retryAfter });
+		}
+		await throttle.recordFailure(address);
+		if (result === undefined) throw new ApiError(401, "missing_api_key", ErrorMessage.missingApiKey);
+		throw new ApiError(401, FAILURE_CODE[result.reason], ErrorMessage.invalidApiKey);
+	};
+}
+
+/** Refuses a verified key outside its guild (`:guildId`), its address rules or its scopes. */
+export function authorize(scope: Scope): RequestHandler {
+	return (req, res, next) => {
+		const key = verifiedKey(res);
+		if (req.params.guildId !== key.guildId) throw new ApiError(403, "guild_mismatch", ErrorMessage.guildMismatch);
+		if (!key.allowsAddress(req.ip)) throw new ApiError(403, "ip_not_allowed", ErrorMessage.ipNotAllowed);
+		if (!key.scopes.has(scope)) throw new ApiError(403, "insufficient_scope", ErrorMessage.insufficientScope);
+		next();
+	};
+}

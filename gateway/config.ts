@@ -1,0 +1,130 @@
+// gateway/config.ts
+// Reads the environment (contract section 5) into a checked Config; a bad value names its variable.
+
+import { invalidCidrs } from "./auth/address-matcher";
+
+export type QuotaCategory = "moderation" | "lists" | "writes";
+
+export const QUOTA_CATEGORIES: readonly QuotaCategory[] = ["moderation", "lists", "writes"];
+
+export type Quotas = Record<QuotaCategory, number>;
+
+/** Per-key requests per minute by category (contract section 2). */
+export const DEFAULT_QUOTAS: Quotas = { moderation: 300, lists: 100, writes: 50 };
+
+export interface Config {
+	port: number;
+	host: string;
+	/** Operator secret for /admin/v1; undefined means "generate one and keep it in dataDir". */
+	adminToken: string | undefined;
+	dataDir: string;
+	/** External data store; undefined runs the embedded one beside the gateway. */
+	dataStoreUrl: string | undefined;
+	/** Internal token the external data store expects (required with dataStoreUrl). */
+	dataStoreToken: string | undefined;
+	databaseUrl: string | undefined;
+	redisUrl: string | undefined;
+	/** Express `trust proxy` value: false (default), a hop count, or a list of addresses/CIDRs. */
+	trustProxy: false | number | string[];
+	quotas: Quotas;
+	authFailuresPerMinute: number;
+	/** Seconds a ban-status answer may be served from the gateway's cache and by clients. */
+	banCacheTtlSeconds: number;
+}
+
+/** Raised for an invalid variable; `main` prints its message as the one start-up line. */
+export class ConfigError extends Error {
+	constructor(variable: string, reason: string) {
+		super(`Invalid configuration: ${variable} ${reason}`);
+		this.name = "ConfigError";
+	}
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+	const raw = env[name]?.trim();
+	if (raw === undefined || raw === "") return fallback;
+	if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+		throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
+	}
+	return Number(raw);
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+	const raw = env[name]?.trim();
+	if (raw === undefined || raw === "") return undefined;
+	let parsed: URL;
+	try {
+		parsed = new URL(raw);
+	} catch {
+		// Never echo the value: connection URLs carry passwords.
+		throw new ConfigError(name, "is not a valid URL");
+	}
+	if (!protocols.includes(parsed.protocol)) {
+		throw new ConfigError(name, `must use ${protocols.map((p) => p.replace(":", "://")).join(" or ")}`);
+	}
+	return raw;
+}
+
+const PROXY_PRESETS = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+function trustProxy(env: Env): Config["trustProxy"] {
+	const raw = env.TRUST_PROXY?.trim();
+	if (raw === undefined || raw === "" || raw === "false") return false;
+	if (/^\d+$/.test(raw)) return integer(env, "TRUST_PROXY", 0, 0, 32);
+	const entries = raw.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+	const bad = invalidCidrs(entries.filter((entry) => !PROXY_PRESETS.has(entry)));
+	if (bad.length > 0 || entries.length === 0) {
+		throw new ConfigError("TRUST_PROXY", `must be a hop count or a list of CIDRs (bad entry: "${bad[0] ?? raw}")`);
+	}
+	return entries;
+}
+
+function quotas(env: Env): Quotas {
+	const raw = env.RATE_LIMITS?.trim();
+	const result = { ...DEFAULT_QUOTAS };
+	if (raw === undefined || raw === "") return result;
+	for (const part of raw.split(",")) {
+		const [name, value, ...rest] = part.split("=").map((s) => s.trim());
+		if (!QUOTA_CATEGORIES.includes(name as QuotaCategory) || rest.length > 0 || !/^\d+$/.test(value ?? "")) {
+			throw new ConfigError(
+				"RATE_LIMITS",
+				`must look like moderation=300,lists=100,writes=50 (bad entry: "${part.trim()}")`,
+			);
+		}
+		const perMinute = Number(value);
+		if (perMinute < 1 || perMinute > 1_000_000) {
+			throw new ConfigError("RATE_LIMITS", `${name} must be from 1 to 1000000 per minute`);
+		}
+		result[name as QuotaCategory] = perMinute;
+	}
+	return result;
+}
+
+export function readConfig(env: Env = process.env): Config {
+	const adminToken = env.ADMIN_TOKEN?.trim() || undefined;
+	if (adminToken !== undefined && adminToken.length < 16) {
+		throw new ConfigError("ADMIN_TOKEN", "must be at least 16 characters");
+	}
+	const dataStoreUrl = url(env, "DATA_STORE_URL", ["http:", "https:"]);
+	const dataStoreToken = env.DATA_STORE_TOKEN?.trim() || undefined;
+	if (dataStoreUrl !== undefined && dataStoreToken === undefined) {
+		throw new ConfigError("DATA_STORE_TOKEN", "must be set when DATA_STORE_URL is set");
+	}
+	const host = env.HOST?.trim() || "0.0.0.0";
+	return {
+		port: integer(env, "PORT", 8080, 0, 65535),
+		host,
+		adminToken,
+		dataDir: env.DATA_DIR?.trim() || "./data",
+		dataStoreUrl,
+		dataStoreToken,
+		databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
+		redisUrl: url(env, "REDIS_URL", ["redis:", "rediss:"]),
+		trustProxy: trustProxy(env),
+		quotas: quotas(env),
+		authFailuresPerMinute: integer(env, "AUTH_FAILURES_PER_MINUTE", 30, 1, 1_000_000),
+		banCacheTtlSeconds: integer(env, "BAN_CACHE_TTL_SECONDS", 30, 0, 3600),
+	};
+}

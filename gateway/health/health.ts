@@ -1,0 +1,88 @@
+// gateway/health/health.ts
+// Liveness, readiness (every store and the data store named when failing) and Prometheus metrics.
+
+import express, { type RequestHandler, type Router } from "express";
+import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+import { sendError, sendSuccess, ApiError } from "../http/envelope";
+
+/** One dependency `/readyz` checks; `check` rejects when the part is unreachable. */
+export interface ReadinessCheck {
+	name: string;
+	check(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 2000;
+
+function withTimeout(check: ReadinessCheck): Promise<void> {
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error("timed out")), READY_TIMEOUT_MS);
+		check.check().then(resolve, reject).finally(() => clearTimeout(timer));
+	});
+}
+
+/** Checks that the data store at `baseUrl` says it is ready. */
+export function dataStoreReadiness(baseUrl: string): ReadinessCheck {
+	return {
+		name: "data_store",
+		async check() {
+			const response = await fetch(new URL("/readyz", baseUrl), { signal: AbortSignal.timeout(READY_TIMEOUT_MS) });
+			await response.body?.cancel();
+			if (!response.ok) throw new Error(`answered ${response.status}`);
+		},
+	};
+}
+
+export class GatewayMetrics {
+	readonly registry = new Registry();
+	private readonly requests = new Counter({
+		name: "technified_http_requests_total",
+		help: "HTTP responses by route and status code",
+		labelNames: ["route", "status"] as const,
+		registers: [this.registry],
+	});
+	private readonly duration = new Histogram({
+		name: "technified_http_request_duration_seconds",
+		help: "Time to answer, by route",
+		labelNames: ["route"] as const,
+		buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+		registers: [this.registry],
+	});
+
+	constructor() {
+		collectDefaultMetrics({ register: this.registry });
+	}
+
+	/**
+	 * Times every response. The route label is the matched route pattern, never the raw path, so ids
+	 * in paths cannot grow the label set without bound.
+	 */
+	middleware(): RequestHandler {
+		return (req, res, next) => {
+			const started = process.hrtime.bigint();
+			res.on("finish", () => {
+				const route = req.route?.path === undefined ? "unmatched" : `${req.baseUrl}${String(req.route.path)}`;
+				this.requests.inc({ route, status: String(res.statusCode) });
+				this.duration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
+			});
+			next();
+		};
+	}
+}
+
+export function healthRouter(checks: readonly ReadinessCheck[], metrics: GatewayMetrics): Router {
+	const router = express.Router();
+	router.get("/healthz", (_req, res) => sendSuccess(res, 200, "OK", { status: "up" }));
+	router.get("/readyz", async (_req, res) => {
+		const results = await Promise.allSettled(checks.map(withTimeout));
+		const failing = checks.filter((_check, i) => results[i].status === "rejected").map((check) => check.name);
+		if (failing.length === 0) return sendSuccess(res, 200, "Ready", { ready: true });
+		sendError(
+			res,
+			new ApiError(503, "service_unavailable", `Not ready: ${failing.join(", ")} unreachable`, { details: { failing } }),
+		);
+	});
+	router.get("/metrics", async (_req, res) => {
+		res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+	});
+	return router;
+}

@@ -1,0 +1,22 @@
+// gateway/invalidation/change-bus.ts
+// Carries "this changed" news between gateway instances so every instance drops stale cache entries.
+
+/** A key changed (revoke, disable, roll, …) or a user's bans changed. */
+export type Change =
+	| { kind: "key"; keyId: string }
+	| { kind: "ban"; guildId: string; userId: string };
+
+export interface ChangeBus {
+	/** Tells every other instance; the publishing instance has already applied the change itself. */
+	publish(change: Change): void;
+	/** Called for changes published by other instances. */
+	subscribe(listener: (change: Change) => void): void;
+	close(): Promise<void>;
+}
+
+/** A single instance has nobody to tell. */
+export class LocalChangeBus implements ChangeBus {
+	publish(): void {}
+	subscribe(): void {}
+	async close(): Promise<void> {}
+}
