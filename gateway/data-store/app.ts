@@ -1,0 +1,55 @@
+// gateway/data-store/app.ts
+// The data store's express app: health probes, the internal token check, then the moderation routes.
+
+import express, { type Express } from "express";
+import { API_BASE } from "../../shared/routes";
+import { ApiError, errorHandler, notFoundHandler, sendError, sendSuccess } from "../http/envelope";
+import { requireInternalToken } from "./internal-auth";
+import type { ModerationStore } from "./moderation-store";
+import { moderationRoutes } from "./moderation-routes";
+
+/** Bodies are a few ids and a reason; 16 kB leaves room for 100 ids and refuses anything abusive. */
+const BODY_LIMIT = "16kb";
+
+export interface DataStoreAppOptions {
+	/** Where bans and mutes live; it also owns the clock that decides expiry. */
+	store: ModerationStore;
+	/** The secret the gateway sends in `x-technified-internal-token`; must not be empty. */
+	internalToken: string;
+	/** Receives unexpected errors (answered as 500 without details). Default: console.error. */
+	log?: (message: string, err: unknown) => void;
+}
+
+/**
+ * Serves the public moderation paths (contract section 3) for the gateway to forward to. Only
+ * `/healthz` and `/readyz` answer without the internal token.
+ *
+ * @example
+ * const app = createDataStoreApp({ store: SqliteModerationStore.open({ dataDir }), internalToken });
+ * app.listen(4100, "127.0.0.1");
+ */
+export function createDataStoreApp({ store, internalToken, log = console.error }: DataStoreAppOptions): Express {
+	const app = express();
+	app.disable("x-powered-by");
+	// A 304 would hand the gateway's cache a body-less answer; ban status must always come whole.
+	app.set("etag", false);
+
+	app.get("/healthz", (_req, res) => sendSuccess(res, 200, "OK", { status: "ok" }));
+	app.get("/readyz", async (_req, res) => {
+		try {
+			await store.ping();
+		} catch (err) {
+			log("moderation store failed its readiness check", err);
+			return sendError(res, new ApiError(503, "service_unavailable", "Moderation store is not answering"));
+		}
+		sendSuccess(res, 200, "Ready", { status: "ready" });
+	});
+
+	// Before the body parser, so nobody without the token makes the store parse anything.
+	app.use(requireInternalToken(internalToken));
+	app.use(express.json({ limit: BODY_LIMIT }));
+	app.use(`${API_BASE}/moderation/:guildId`, moderationRoutes(store));
+	app.use(notFoundHandler);
+	app.use(errorHandler(log));
+	return app;
+}

@@ -1,0 +1,148 @@
+// gateway/data-store/moderation-routes.ts
+// The contract's moderation endpoints (section 3) under /moderation/:guildId, for bans and for mutes.
+
+import { Router, type Request } from "express";
+import { ErrorMessage } from "../../shared/errors";
+import type { BanStatusBatchData, BanStatusData, MuteStatusData } from "../../shared/records";
+import { BATCH_MAX_IDENTIFIERS } from "../../shared/routes";
+import { badRequest, notFound, sendSuccess } from "../http/envelope";
+import { requireVerifiedGuild } from "./internal-auth";
+import { decodeCursor, encodeCursor } from "./list-cursor";
+import type { ModerationKind, ModerationRecord, ModerationStore } from "./moderation-store";
+import {
+	checkNoCacheQuery,
+	readBody,
+	readCursorQuery,
+	readDuration,
+	readJobId,
+	readLimitQuery,
+	readOptionalReason,
+	readPlaceId,
+	readPlaceIdQuery,
+	readReason,
+	readRobloxId,
+	parseRobloxIdText,
+	pathParam,
+} from "./request-fields";
+import { liftFields, toBanInfo, toMuteInfo } from "./wire";
+
+/** Everything that differs between the ban routes and the mute routes. */
+interface KindVocabulary<Status extends BanStatusData | MuteStatusData> {
+	kind: ModerationKind;
+	/** Path segments: `/<status>/:identifier`, `/roblox/<impose>`, `/roblox/<lift>`, `/roblox/<list>/active`. */
+	paths: { status: string; impose: string; lift: string; list: string };
+	status(record: ModerationRecord | null): Status;
+	statusMessage(found: boolean): string;
+	/** One record as the write and list endpoints show it: `roblox_id` plus the info fields. */
+	entry(record: ModerationRecord): object;
+	messages: { imposed: string; lifted: string; noneActive: string; list: string };
+}
+
+const robloxIdText = (record: ModerationRecord) => String(record.robloxId);
+
+const BANS: KindVocabulary<BanStatusData> = {
+	kind: "ban",
+	paths: { status: "ban-status", impose: "ban", lift: "unban", list: "bans" },
+	status: (record) => (record === null ? { banned: false } : { banned: true, ban_info: toBanInfo(record) }),
+	statusMessage: (found) => (found ? "User is banned" : "User is not banned"),
+	entry: (record) => ({ roblox_id: robloxIdText(record), ...toBanInfo(record) }),
+	messages: { imposed: "User banned", lifted: "User unbanned", noneActive: ErrorMessage.noActiveBan, list: "Active bans" },
+};
+
+const MUTES: KindVocabulary<MuteStatusData> = {
+	kind: "mute",
+	paths: { status: "mute-status", impose: "mute", lift: "unmute", list: "mutes" },
+	status: (record) => (record === null ? { muted: false } : { muted: true, mute_info: toMuteInfo(record) }),
+	statusMessage: (found) => (found ? "User is muted" : "User is not muted"),
+	entry: (record) => ({ roblox_id: robloxIdText(record), ...toMuteInfo(record) }),
+	messages: { imposed: "User muted", lifted: "User unmuted", noneActive: ErrorMessage.noActiveMute, list: "Active mutes" },
+};
+
+/** The guild `requireVerifiedGuild` already checked. */
+const guildOf = (req: Request) => pathParam(req, "guildId");
+
+/** Reads `identifiers`: 1 to 100 Roblox ids, each kept once, in the order first given. */
+function readIdentifiers(value: unknown): number[] {
+	if (!Array.isArray(value)) throw badRequest("identifiers must be an array of Roblox user ids");
+	if (value.length === 0 || value.length > BATCH_MAX_IDENTIFIERS) {
+		throw badRequest(`identifiers must hold 1 to ${BATCH_MAX_IDENTIFIERS} ids (got ${value.length})`);
+	}
+	return [...new Set(value.map((id, index) => readRobloxId(`identifiers[${index}]`, id)))];
+}
+
+function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
+	router: Router,
+	store: ModerationStore,
+	words: KindVocabulary<Status>,
+): void {
+	const { kind, paths, messages } = words;
+
+	router.get(`/${paths.status}/:identifier`, async (req, res) => {
+		const robloxId = parseRobloxIdText("identifier", pathParam(req, "identifier"));
+		const placeId = readPlaceIdQuery(req);
+		checkNoCacheQuery(req);
+		const record = await store.findActive(guildOf(req), kind, robloxId, placeId);
+		sendSuccess(res, 200, words.statusMessage(record !== null), words.status(record));
+	});
+
+	router.post(`/roblox/${paths.impose}`, async (req, res) => {
+		const body = readBody(req);
+		const input = {
+			robloxId: readRobloxId("roblox_id", body.roblox_id),
+			reason: readReason(body.reason),
+			moderatorId: readRobloxId("moderator_roblox_id", body.moderator_roblox_id),
+			durationMs: readDuration(body.duration),
+			placeId: readPlaceId(body.place_id),
+			jobId: readJobId(body.job_id),
+		};
+		const record = await store.impose(guildOf(req), kind, input);
+		sendSuccess(res, 201, messages.imposed, { [kind]: words.entry(record) });
+	});
+
+	router.post(`/roblox/${paths.lift}`, async (req, res) => {
+		const body = readBody(req);
+		const request = {
+			robloxId: readRobloxId("roblox_id", body.roblox_id),
+			reason: readOptionalReason(body.reason),
+			moderatorId: readRobloxId("moderator_roblox_id", body.moderator_roblox_id),
+		};
+		const lifted = await store.lift(guildOf(req), kind, request);
+		if (lifted.length === 0) throw notFound(messages.noneActive);
+		sendSuccess(res, 200, messages.lifted, {
+			roblox_id: String(request.robloxId),
+			lifted: lifted.map((record) => ({ ...words.entry(record), ...liftFields(record) })),
+		});
+	});
+
+	router.get(`/roblox/${paths.list}/active`, async (req, res) => {
+		const limit = readLimitQuery(req);
+		const cursor = readCursorQuery(req);
+		const afterId = cursor === undefined ? null : decodeCursor(kind, cursor);
+		const page = await store.listActive(guildOf(req), kind, { limit, afterId });
+		sendSuccess(res, 200, messages.list, {
+			[paths.list]: page.records.map(words.entry),
+			next_cursor: page.nextAfterId === null ? null : encodeCursor(kind, page.nextAfterId),
+		});
+	});
+}
+
+/** Routes for one guild; mount at `/api/v1/moderation/:guildId` behind the internal token check. */
+export function moderationRoutes(store: ModerationStore): Router {
+	const router = Router({ mergeParams: true });
+	router.use(requireVerifiedGuild);
+
+	// Registered before `/ban-status/:identifier` only for reading order: the methods differ.
+	router.post("/ban-status/batch", async (req, res) => {
+		const robloxIds = readIdentifiers(readBody(req).identifiers);
+		const placeId = readPlaceIdQuery(req);
+		checkNoCacheQuery(req);
+		const found = await store.findActiveMany(guildOf(req), "ban", robloxIds, placeId);
+		const results: BanStatusBatchData["results"] = {};
+		for (const robloxId of robloxIds) results[String(robloxId)] = BANS.status(found.get(robloxId) ?? null);
+		sendSuccess<BanStatusBatchData>(res, 200, "Ban statuses", { results });
+	});
+
+	addKindRoutes(router, store, BANS);
+	addKindRoutes(router, store, MUTES);
+	return router;
+}
