@@ -1,0 +1,543 @@
+// gateway/keys/key-service.ts
+// API key lifecycle and verification: validation, statuses, the hot-key cache and batched usage.
+
+import { randomUUID } from "node:crypto";
+import { LRUCache } from "lru-cache";
+import { ErrorMessage } from "../../shared/errors";
+import { ALL_SCOPES, type ApiKeyRecord, type KeyStatus, type Scope } from "../../shared/records";
+import { MAX_KEYS_PER_GUILD } from "../../shared/routes";
+import { compileAddressMatcher, invalidCidrs, type AddressMatcher } from "../auth/address-matcher";
+import { ApiError, badRequest, notFound } from "../http/envelope";
+import { generateApiKey, hashApiKey, isGuildId, keyPrefix, parseApiKey } from "./api-key";
+import type {
+	AuditDetails,
+	AuditEvent,
+	AuditEventKind,
+	KeyChange,
+	KeyChangeResult,
+	KeyStore,
+	StoredKey,
+	UsageBatch,
+} from "./key-store";
+
+/** A key unused and unchanged this long is `auto_expired` (contract section 1). */
+export const AUTO_EXPIRY_SECONDS = 60 * 86_400;
+/** Longest overlap a roll may give the previous secret: 7 days. */
+export const MAX_ROLL_OVERLAP_SECONDS = 604_800;
+export const MAX_NAME_LENGTH = 64;
+export const MAX_ALLOWED_CIDRS = 32;
+/** Per-minute usage older than this is pruned. */
+export const USAGE_RETENTION_SECONDS = 30 * 86_400;
+/** Latest `expires_at` accepted (9999-12-31): a larger value is almost surely milliseconds. */
+const MAX_EXPIRES_AT = 253_402_300_799;
+const PRUNE_EVERY_SECONDS = 3_600;
+const MAX_AUDIT_LIMIT = 500;
+
+export type VerifyFailure = "malformed" | "unknown" | "revoked" | "disabled" | "expired" | "auto_expired";
+
+/** What a request handler needs of a verified key; the matcher is compiled once, at key load. */
+export interface VerifiedKey {
+	id: string;
+	guildId: string;
+	/** Safe to log: the shown prefix, never the secret. */
+	prefix: string;
+	scopes: ReadonlySet<Scope>;
+	allowsAddress: AddressMatcher;
+}
+
+/**
+ * `storeLookup` says whether the answer needed the store (false when cached or malformed), so callers
+ * can count lookups; a malformed key (bad format or checksum) never reaches the store.
+ */
+export type VerifyResult =
+	| { ok: true; key: VerifiedKey; storeLookup: boolean }
+	| { ok: false; reason: VerifyFailure; storeLookup: boolean };
+
+export interface KeyChangeNotice {
+	keyId: string;
+	guildId: string;
+	kind: AuditEventKind;
+}
+
+/**
+ * Fields of a create or update request. Typed `unknown` on purpose: they come from request bodies
+ * and the service validates each one, answering 400 with the field's name.
+ */
+export interface KeyInput {
+	name?: unknown;
+	scopes?: unknown;
+	allowed_cidrs?: unknown;
+	expires_at?: unknown;
+}
+
+export interface UsageQuery {
+	granularity: "minute" | "hour";
+	/** Seconds back from now: 60 to 86400 per minute, 60 to 2592000 per hour. */
+	window: number;
+}
+
+export interface UsageReport {
+	granularity: "minute" | "hour";
+	window: number;
+	/** One point per minute or hour of the window, oldest first; `at` is its start in unix seconds. */
+	points: { at: number; count: number }[];
+}
+
+export interface KeyServiceOptions {
+	store: KeyStore;
+	/** Milliseconds since the epoch; tests pass a fake clock. Default `Date.now`. */
+	clock?: () => number;
+	/** Verified secrets kept in memory. Default 10 000: one entry per hot key, a few MB at most. */
+	cacheMax?: number;
+	/**
+	 * How long (ms) a cached key is trusted. Default 30 000. Changes through this service invalidate
+	 * at once; this bounds how long a change made elsewhere without a broadcast goes unseen.
+	 */
+	cacheTtlMs?: number;
+	/** How often (ms) uses are written to the store. Default 5 000. */
+	flushIntervalMs?: number;
+	/** Where a failed background flush is reported. Default `console.error`. */
+	log?: (message: string, err: unknown) => void;
+}
+
+interface CachedSecret {
+	key: StoredKey;
+	secretExpiresAt: number | null;
+	/** Raised as uses are flushed, so auto-expiry sees them without a store read. */
+	lastUsedAt: number | null;
+	verified: VerifiedKey;
+}
+
+interface PendingUse {
+	lastUsedAt: number;
+	/** Count per minute (unix seconds at the minute's start). */
+	minutes: Map<number, number>;
+}
+
+const revokedIsFinal = () => new ApiError(409, "key_revoked", "The key is revoked; revocation is final");
+const keyNotFound = () => notFound("API key not found");
+
+export class KeyService {
+	private readonly store: KeyStore;
+	private readonly clock: () => number;
+	private readonly log: (message: string, err: unknown) => void;
+	private readonly cache: LRUCache<string, CachedSecret>;
+	private readonly listeners = new Set<(change: KeyChangeNotice) => void>();
+	private pending = new Map<string, PendingUse>();
+	/** Bumped by every invalidation: a lookup that started before one must not fill the cache. */
+	private epoch = 0;
+	private lastPruneAt = 0;
+	private timer: NodeJS.Timeout | undefined;
+
+	/** Loads the checksum secret from the store and starts the usage flush timer. */
+	static async create(options: KeyServiceOptions): Promise<KeyService> {
+		return new KeyService(options, await options.store.checksumSecret());
+	}
+
+	private constructor(
+		options: KeyServiceOptions,
+		private readonly checksumSecret: string,
+	) {
+		this.store = options.store;
+		this.clock = options.clock ?? Date.now;
+		this.log = options.log ?? ((message, err) => console.error(message, err));
+		this.cache = new LRUCache<string, CachedSecret>({
+			max: options.cacheMax ?? 10_000,
+			ttl: options.cacheTtlMs ?? 30_000,
+			// The service's clock drives the TTL too, so tests with a fake clock see one consistent time.
+			perf: { now: this.clock },
+		});
+		this.timer = setInterval(() => {
+			this.flush().catch((err: unknown) => this.log("key usage flush failed", err));
+		}, options.flushIntervalMs ?? 5_000);
+		this.timer.unref();
+	}
+
+	private now(): number {
+		return Math.floor(this.clock() / 1000);
+	}
+
+	async create(guildId: string, input: KeyInput, actor: string): Promise<{ key: string; record: ApiKeyRecord }> {
+		requireGuildId(guildId);
+		const now = this.now();
+		const name = input.name === undefined ? null : parseName(input.name);
+		const scopes = input.scopes === undefined ? [...ALL_SCOPES] : parseScopes(input.scopes);
+		const allowedCidrs = input.allowed_cidrs === undefined ? [] : parseCidrs(input.allowed_cidrs);
+		const expiresAt = input.expires_at === undefined ? null : parseExpiresAt(input.expires_at, now);
+		const text = generateApiKey(guildId, this.checksumSecret);
+		const key: StoredKey = {
+			id: randomUUID(),
+			guildId,
+			prefix: keyPrefix(text),
+			name,
+			state: "active",
+			scopes,
+			allowedCidrs,
+			createdAt: now,
+			updatedAt: now,
+			lastUsedAt: null,
+			expiresAt,
+			revokedAt: null,
+		};
+		const details = { prefix: key.prefix, name, scopes, allowed_cidrs: allowedCidrs, expires_at: expiresAt };
+		const result = await this.store.createKey(key, hashApiKey(text), MAX_KEYS_PER_GUILD, {
+			event: "created",
+			actor,
+			at: now,
+			details,
+		});
+		if (result.outcome === "limit_reached") {
+			throw new ApiError(409, "key_limit_reached", ErrorMessage.keyLimitReached);
+		}
+		this.announce(result.key, "created");
+		return { key: text, record: this.toRecord(result.key) };
+	}
+
+	async list(guildId: string): Promise<ApiKeyRecord[]> {
+		requireGuildId(guildId);
+		return (await this.store.listKeys(guildId)).map((key) => this.toRecord(key));
+	}
+
+	async get(guildId: string, keyId: string): Promise<ApiKeyRecord> {
+		return this.toRecord(await this.requireKey(guildId, keyId));
+	}
+
+	/** Revokes for good; revoking a revoked key answers its record and changes nothing. */
+	async revoke(guildId: string, keyId: string, actor: string): Promise<ApiKeyRecord> {
+		const now = this.now();
+		const result = await this.change(guildId, keyId, "revoked", actor, { state: "revoked", revokedAt: now, updatedAt: now }, {});
+		if (result.outcome === "revoked") return this.toRecord(result.key);
+		return this.changed(result, "revoked");
+	}
+
+	/** 409 `key_revoked` for a revoked key. */
+	async disable(guildId: string, keyId: string, actor: string): Promise<ApiKeyRecord> {
+		const result = await this.change(guildId, keyId, "disabled", actor, { state: "disabled", updatedAt: this.now() }, {});
+		return this.changed(result, "disabled");
+	}
+
+	/**
+	 * Makes the key active again; as a change, it also lifts auto-expiry. A key past `expires_at`
+	 * stays `expired` until its expiry is moved (update). 409 `key_revoked` for a revoked key.
+	 */
+	async enable(guildId: string, keyId: string, actor: string): Promise<ApiKeyRecord> {
+		const result = await this.change(guildId, keyId, "enabled", actor, { state: "active", updatedAt: this.now() }, {});
+		return this.changed(result, "enabled");
+	}
+
+	/**
+	 * Sets `name`, `allowed_cidrs` or `expires_at` (null clears name and expiry); any update lifts
+	 * auto-expiry. Scopes are fixed at creation. 409 `key_revoked` for a revoked key.
+	 */
+	async update(guildId: string, keyId: string, input: KeyInput, actor: string): Promise<ApiKeyRecord> {
+		requireGuildId(guildId);
+		const now = this.now();
+		if (input.scopes !== undefined) throw badRequest("scopes cannot be changed; create a key with the scopes it needs");
+		const change: KeyChange = { updatedAt: now };
+		const details: AuditDetails = {};
+		if (input.name !== undefined) details.name = change.name = parseName(input.name);
+		if (input.allowed_cidrs !== undefined) details.allowed_cidrs = change.allowedCidrs = parseCidrs(input.allowed_cidrs);
+		if (input.expires_at !== undefined) details.expires_at = change.expiresAt = parseExpiresAt(input.expires_at, now);
+		if (Object.keys(details).length === 0) throw badRequest("Nothing to update: set name, allowed_cidrs or expires_at");
+		return this.changed(await this.change(guildId, keyId, "updated", actor, change, details), "updated");
+	}
+
+	/** Deletes a revoked key (409 `key_not_revoked` otherwise); its audit events stay. */
+	async delete(guildId: string, keyId: string, actor: string): Promise<void> {
+		requireGuildId(guildId);
+		const result = await this.store.deleteKey(guildId, keyId, { event: "deleted", actor, at: this.now(), details: {} });
+		if (result === "not_found") throw keyNotFound();
+		if (result === "not_revoked") throw new ApiError(409, "key_not_revoked", ErrorMessage.keyNotRevoked);
+		this.pending.delete(keyId);
+		this.announce({ id: keyId, guildId }, "deleted");
+	}
+
+	/**
+	 * Gives the key a new secret (and prefix). The previous secret keeps verifying for
+	 * `expirePreviousInSeconds` (0: refused at once); a secret from an earlier roll stops now.
+	 */
+	async roll(
+		guildId: string,
+		keyId: string,
+		expirePreviousInSeconds: number,
+		actor: string,
+	): Promise<{ key: string; record: ApiKeyRecord }> {
+		requireGuildId(guildId);
+		if (
+			!Number.isInteger(expirePreviousInSeconds) ||
+			expirePreviousInSeconds < 0 ||
+			expirePreviousInSeconds > MAX_ROLL_OVERLAP_SECONDS
+		) {
+			throw badRequest(`expire_previous_in_seconds must be an integer from 0 to ${MAX_ROLL_OVERLAP_SECONDS}`);
+		}
+		const now = this.now();
+		const text = generateApiKey(guildId, this.checksumSecret);
+		const prefix = keyPrefix(text);
+		const result = await this.store.rollKey(guildId, keyId, { hash: hashApiKey(text), prefix }, now + expirePreviousInSeconds, {
+			event: "rolled",
+			actor,
+			at: now,
+			details: { prefix, expire_previous_in_seconds: expirePreviousInSeconds },
+		});
+		return { key: text, record: this.changed(result, "rolled") };
+	}
+
+	/** The guild's key events, newest first (limit 1-500, default 100). */
+	async audit(guildId: string, options: { limit?: number } = {}): Promise<AuditEvent[]> {
+		requireGuildId(guildId);
+		const limit = options.limit ?? 100;
+		if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AUDIT_LIMIT) {
+			throw badRequest(`limit must be an integer from 1 to ${MAX_AUDIT_LIMIT}`);
+		}
+		return this.store.listAudit(guildId, limit);
+	}
+
+	/** Requests per minute or hour over the window, including uses not yet flushed. */
+	async usage(guildId: string, keyId: string, query: UsageQuery): Promise<UsageReport> {
+		const { granularity, window } = query;
+		if (granularity !== "minute" && granularity !== "hour") throw badRequest("granularity must be minute or hour");
+		const maxWindow = granularity === "minute" ? 86_400 : USAGE_RETENTION_SECONDS;
+		if (!Number.isInteger(window) || window < 60 || window > maxWindow) {
+			throw badRequest(`window must be an integer number of seconds from 60 to ${maxWindow} for ${granularity}s`);
+		}
+		await this.requireKey(guildId, keyId);
+		await this.flush();
+		const step = granularity === "minute" ? 60 : 3_600;
+		const now = this.now();
+		const last = now - (now % step);
+		const first = last - (Math.ceil(window / step) - 1) * step;
+		const points = new Map<number, number>();
+		for (let at = first; at <= last; at += step) points.set(at, 0);
+		for (const { minute, count } of await this.store.usage(keyId, first, last + step)) {
+			const at = minute - (minute % step);
+			points.set(at, (points.get(at) ?? 0) + count);
+		}
+		return { granularity, window, points: [...points].map(([at, count]) => ({ at, count })) };
+	}
+
+	/**
+	 * Checks a key as sent by a caller. Format and checksum first (no store), then the cache, then the
+	 * store; time-based statuses are decided on every call against the clock, never cached.
+	 */
+	async verify(apiKeyText: string): Promise<VerifyResult> {
+		const parsed = parseApiKey(apiKeyText, this.checksumSecret);
+		if (parsed === undefined) return { ok: false, reason: "malformed", storeLookup: false };
+		const hash = hashApiKey(apiKeyText);
+		let entry = this.cache.get(hash);
+		const storeLookup = entry === undefined;
+		if (entry === undefined) {
+			const epoch = this.epoch;
+			const found = await this.store.findBySecretHash(hash);
+			// The hash covers the guild digits, so a mismatch cannot happen short of a collision; refuse anyway.
+			if (found === undefined || found.key.guildId !== parsed.guildId) return { ok: false, reason: "unknown", storeLookup };
+			entry = {
+				key: found.key,
+				secretExpiresAt: found.secretExpiresAt,
+				lastUsedAt: found.key.lastUsedAt,
+				verified: {
+					id: found.key.id,
+					guildId: found.key.guildId,
+					prefix: found.key.prefix,
+					scopes: new Set(found.key.scopes),
+					allowsAddress: compileAddressMatcher(found.key.allowedCidrs),
+				},
+			};
+			if (epoch === this.epoch) this.cache.set(hash, entry);
+		}
+		const now = this.now();
+		// A previous secret past its overlap is no longer this key's secret: a wrong secret, not a key status.
+		if (entry.secretExpiresAt !== null && now >= entry.secretExpiresAt) return { ok: false, reason: "unknown", storeLookup };
+		const status = this.statusOf(entry.key, entry.lastUsedAt, now);
+		if (status !== "active") return { ok: false, reason: status, storeLookup };
+		return { ok: true, key: entry.verified, storeLookup };
+	}
+
+	/** Notes one authenticated request. Memory only: `flush` (timer, `close`) writes the batch. */
+	recordUse(keyId: string): void {
+		const at = this.now();
+		const minute = at - (at % 60);
+		const use = this.pending.get(keyId);
+		if (use === undefined) {
+			this.pending.set(keyId, { lastUsedAt: at, minutes: new Map([[minute, 1]]) });
+			return;
+		}
+		use.lastUsedAt = Math.max(use.lastUsedAt, at);
+		use.minutes.set(minute, (use.minutes.get(minute) ?? 0) + 1);
+	}
+
+	/** Writes the uses gathered since the last flush in one store call; on failure they are kept for the next. */
+	async flush(): Promise<void> {
+		const now = this.now();
+		if (this.pending.size > 0) {
+			const taken = this.pending;
+			this.pending = new Map();
+			const batch = toUsageBatch(taken);
+			// Cached keys learn their last use before the write, so auto-expiry never sees an older one.
+			for (const entry of this.cache.values()) {
+				const at = batch.lastUsedAt.get(entry.key.id);
+				if (at !== undefined) entry.lastUsedAt = Math.max(entry.lastUsedAt ?? 0, at);
+			}
+			try {
+				await this.store.recordUsage(batch);
+			} catch (err) {
+				this.restore(taken);
+				throw err;
+			}
+		}
+		if (now - this.lastPruneAt >= PRUNE_EVERY_SECONDS) {
+			this.lastPruneAt = now;
+			await this.store.pruneUsage(now - USAGE_RETENTION_SECONDS);
+		}
+	}
+
+	/** Drops every cached secret of the key; another instance's change arrives here. */
+	invalidate(keyId: string): void {
+		this.epoch++;
+		const stale = [...this.cache.entries()].filter(([, entry]) => entry.key.id === keyId).map(([hash]) => hash);
+		for (const hash of stale) this.cache.delete(hash);
+	}
+
+	/** Calls `listener` after every change made through this service; returns the unsubscribe. */
+	onChange(listener: (change: KeyChangeNotice) => void): () => void {
+		this.listeners.add(listener);
+		return () => this.listeners.delete(listener);
+	}
+
+	/** Stops the flush timer and writes what is pending (graceful shutdown). The store stays open. */
+	async close(): Promise<void> {
+		clearInterval(this.timer);
+		this.timer = undefined;
+		await this.flush();
+	}
+
+	private statusOf(key: StoredKey, lastUsedAt: number | null, now: number): KeyStatus {
+		if (key.state !== "active") return key.state;
+		if (key.expiresAt !== null && now >= key.expiresAt) return "expired";
+		const pendingUse = this.pending.get(key.id)?.lastUsedAt ?? 0;
+		const lastActivity = Math.max(lastUsedAt ?? 0, pendingUse, key.updatedAt, key.createdAt);
+		return now - lastActivity >= AUTO_EXPIRY_SECONDS ? "auto_expired" : "active";
+	}
+
+	private toRecord(key: StoredKey): ApiKeyRecord {
+		const pendingUse = this.pending.get(key.id)?.lastUsedAt;
+		const lastUsedAt = pendingUse === undefined ? key.lastUsedAt : Math.max(key.lastUsedAt ?? 0, pendingUse);
+		return {
+			id: key.id,
+			guild_id: key.guildId,
+			prefix: key.prefix,
+			name: key.name,
+			status: this.statusOf(key, lastUsedAt, this.now()),
+			scopes: [...key.scopes],
+			allowed_cidrs: [...key.allowedCidrs],
+			created_at: key.createdAt,
+			last_used_at: lastUsedAt,
+			expires_at: key.expiresAt,
+			revoked_at: key.revokedAt,
+		};
+	}
+
+	private async requireKey(guildId: string, keyId: string): Promise<StoredKey> {
+		requireGuildId(guildId);
+		const key = await this.store.getKey(guildId, keyId);
+		if (key === undefined) throw keyNotFound();
+		return key;
+	}
+
+	private change(
+		guildId: string,
+		keyId: string,
+		event: AuditEventKind,
+		actor: string,
+		change: KeyChange,
+		details: AuditDetails,
+	): Promise<KeyChangeResult> {
+		requireGuildId(guildId);
+		return this.store.changeKey(guildId, keyId, change, { event, actor, at: change.updatedAt, details });
+	}
+
+	/** Turns a store outcome into the answer: the record, 404, or 409 for a revoked key. */
+	private changed(result: KeyChangeResult, kind: AuditEventKind): ApiKeyRecord {
+		if (result.outcome === "not_found") throw keyNotFound();
+		if (result.outcome === "revoked") throw revokedIsFinal();
+		this.announce(result.key, kind);
+		return this.toRecord(result.key);
+	}
+
+	private announce(key: { id: string; guildId: string }, kind: AuditEventKind): void {
+		this.invalidate(key.id);
+		for (const listener of this.listeners) {
+			try {
+				listener({ keyId: key.id, guildId: key.guildId, kind });
+			} catch (err) {
+				// The change is committed; a failing subscriber (say, a broadcast) must not turn it into an error.
+				this.log("key change listener failed", err);
+			}
+		}
+	}
+
+	private restore(taken: Map<string, PendingUse>): void {
+		for (const [keyId, use] of taken) {
+			const current = this.pending.get(keyId);
+			if (current === undefined) {
+				this.pending.set(keyId, use);
+				continue;
+			}
+			current.lastUsedAt = Math.max(current.lastUsedAt, use.lastUsedAt);
+			for (const [minute, count] of use.minutes) current.minutes.set(minute, (current.minutes.get(minute) ?? 0) + count);
+		}
+	}
+}
+
+function toUsageBatch(pending: Map<string, PendingUse>): UsageBatch {
+	const lastUsedAt = new Map<string, number>();
+	const counts: UsageBatch["counts"][number][] = [];
+	for (const [keyId, use] of pending) {
+		lastUsedAt.set(keyId, use.lastUsedAt);
+		for (const [minute, count] of use.minutes) counts.push({ keyId, minute, count });
+	}
+	return { lastUsedAt, counts };
+}
+
+function requireGuildId(guildId: string): void {
+	if (!isGuildId(guildId)) throw badRequest("guildId must be a Discord guild id (17-20 digits)");
+}
+
+function parseName(value: unknown): string | null {
+	if (value === null) return null;
+	const message = `name must be 1 to ${MAX_NAME_LENGTH} characters without control characters, or null`;
+	if (typeof value !== "string") throw badRequest(message);
+	const name = value.trim();
+	// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+	if (name.length === 0 || name.length > MAX_NAME_LENGTH || /[\u0000-\u001f\u007f]/.test(name)) throw badRequest(message);
+	return name;
+}
+
+function parseScopes(value: unknown): Scope[] {
+	const allowed = `one or more of ${ALL_SCOPES.join(", ")}`;
+	if (!Array.isArray(value) || value.length === 0) throw badRequest(`scopes must be a list of ${allowed}`);
+	const unknown = value.filter((scope) => !ALL_SCOPES.includes(scope as Scope));
+	if (unknown.length > 0) throw badRequest(`Unknown scope ${JSON.stringify(unknown[0])}: scopes must be ${allowed}`);
+	return ALL_SCOPES.filter((scope) => value.includes(scope));
+}
+
+function parseCidrs(value: unknown): string[] {
+	if (!Array.isArray(value) || value.some((entry) => typeof entry !== "string") || value.length > MAX_ALLOWED_CIDRS) {
+		throw badRequest(`allowed_cidrs must be a list of at most ${MAX_ALLOWED_CIDRS} IPv4/IPv6 CIDRs`);
+	}
+	const list = [...new Set((value as string[]).map((entry) => entry.trim()))];
+	const invalid = invalidCidrs(list);
+	if (invalid.length > 0) {
+		throw badRequest(`allowed_cidrs has invalid CIDRs: ${invalid.map((entry) => JSON.stringify(entry)).join(", ")}`, {
+			invalid_cidrs: invalid,
+		});
+	}
+	return list;
+}
+
+function parseExpiresAt(value: unknown, now: number): number | null {
+	if (value === null) return null;
+	if (typeof value !== "number" || !Number.isInteger(value) || value <= now || value > MAX_EXPIRES_AT) {
+		throw badRequest("expires_at must be a future unix time in whole seconds, or null");
+	}
+	return value;
+}

@@ -1,0 +1,148 @@
+// gateway/keys/key-store.ts
+// The storage interface for API keys: what an embedded (SQLite) or shared (PostgreSQL) store provides.
+
+import type { Scope } from "../../shared/records";
+
+/**
+ * The stored state of a key. `expired` and `auto_expired` are not states: they follow from times and
+ * are computed when a key is read, so they can never go stale in storage.
+ */
+export type KeyState = "active" | "disabled" | "revoked";
+
+/** A key as stored, without any secret or hash. Times are unix seconds. */
+export interface StoredKey {
+	id: string;
+	guildId: string;
+	prefix: string;
+	name: string | null;
+	state: KeyState;
+	scopes: Scope[];
+	allowedCidrs: string[];
+	createdAt: number;
+	/** Last change through the management API; with last use, it decides auto-expiry. */
+	updatedAt: number;
+	lastUsedAt: number | null;
+	expiresAt: number | null;
+	revokedAt: number | null;
+}
+
+/** A secret's hash and when it stops verifying (null: it is the key's current secret). */
+export interface SecretHash {
+	hash: string;
+	expiresAt: number | null;
+}
+
+export type AuditEventKind = "created" | "revoked" | "disabled" | "enabled" | "updated" | "deleted" | "rolled";
+
+/** Fields the details of an audit event may carry: never a secret, hash or full key. */
+export type AuditDetails = Record<string, string | number | boolean | null | readonly string[]>;
+
+/** An audit event as the caller describes it; the store adds the guild, key id and its own id. */
+export interface AuditDraft {
+	event: AuditEventKind;
+	actor: string;
+	at: number;
+	details: AuditDetails;
+}
+
+export interface AuditEvent {
+	id: number;
+	key_id: string;
+	event: AuditEventKind;
+	actor: string;
+	at: number;
+	details: AuditDetails;
+}
+
+/** Fields a change may set; `updatedAt` is always set. `revokedAt` goes with `state: "revoked"`. */
+export interface KeyChange {
+	name?: string | null;
+	allowedCidrs?: string[];
+	expiresAt?: number | null;
+	state?: KeyState;
+	revokedAt?: number;
+	updatedAt: number;
+}
+
+/**
+ * Outcome of a change. A revoked key is final: the store leaves it as it is and answers `revoked`
+ * with the key, whatever the change asked for (so concurrent revoke and enable cannot revive it).
+ */
+export type KeyChangeResult =
+	| { outcome: "changed"; key: StoredKey }
+	| { outcome: "revoked"; key: StoredKey }
+	| { outcome: "not_found" };
+
+export type KeyCreateResult = { outcome: "created"; key: StoredKey } | { outcome: "limit_reached" };
+
+export type KeyDeleteResult = "deleted" | "not_found" | "not_revoked";
+
+/** Uses gathered in memory between flushes. Minutes are unix seconds at the start of the minute. */
+export interface UsageBatch {
+	lastUsedAt: ReadonlyMap<string, number>;
+	counts: ReadonlyArray<{ keyId: string; minute: number; count: number }>;
+}
+
+export interface UsageCount {
+	minute: number;
+	count: number;
+}
+
+/**
+ * Every method is async so a networked store fits the same interface. Methods that take a guild id
+ * act only on that guild's keys: a key id of another guild is `not_found`, never touched.
+ */
+export interface KeyStore {
+	/** The server-wide secret of key checksums, created on first use and shared by every instance. */
+	checksumSecret(): Promise<string>;
+
+	/**
+	 * Inserts the key, its first secret and the `created` event in one transaction, unless the guild
+	 * already has `limit` keys that are not revoked. Concurrent calls never exceed the limit.
+	 */
+	createKey(key: StoredKey, secretHash: string, limit: number, audit: AuditDraft): Promise<KeyCreateResult>;
+
+	getKey(guildId: string, keyId: string): Promise<StoredKey | undefined>;
+
+	/** A guild's keys, oldest first. */
+	listKeys(guildId: string): Promise<StoredKey[]>;
+
+	/** The key a secret hash belongs to, with that secret's expiry. */
+	findBySecretHash(hash: string): Promise<{ key: StoredKey; secretExpiresAt: number | null } | undefined>;
+
+	/** Applies the change and records the event in one transaction (no event when nothing changed). */
+	changeKey(guildId: string, keyId: string, change: KeyChange, audit: AuditDraft): Promise<KeyChangeResult>;
+
+	/**
+	 * Replaces the key's current secret by `next` and its prefix by `prefix`. The old current secret
+	 * keeps verifying until `previousExpiresAt` (dropped at once when that is not after `audit.at`);
+	 * any older secret still overlapping is dropped. One transaction with the event.
+	 */
+	rollKey(
+		guildId: string,
+		keyId: string,
+		next: { hash: string; prefix: string },
+		previousExpiresAt: number,
+		audit: AuditDraft,
+	): Promise<KeyChangeResult>;
+
+	/** Deletes a revoked key with its secrets and usage; the audit trail stays. */
+	deleteKey(guildId: string, keyId: string, audit: AuditDraft): Promise<KeyDeleteResult>;
+
+	/** A guild's events, newest first. */
+	listAudit(guildId: string, limit: number): Promise<AuditEvent[]>;
+
+	/** Adds counts and raises `last_used_at` (never lowers it); uses of deleted keys are dropped. */
+	recordUsage(batch: UsageBatch): Promise<void>;
+
+	/** A key's per-minute counts with `from <= minute < to`, oldest first; minutes without use are absent. */
+	usage(keyId: string, from: number, to: number): Promise<UsageCount[]>;
+
+	/** Drops per-minute counts older than `before`, to bound the table. */
+	pruneUsage(before: number): Promise<void>;
+
+	/** Resolves when the store answers a trivial query (readiness), rejects otherwise. */
+	ping(): Promise<void>;
+
+	close(): Promise<void>;
+}

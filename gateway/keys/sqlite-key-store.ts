@@ -1,0 +1,339 @@
+// gateway/keys/sqlite-key-store.ts
+// The embedded key store: one SQLite file (WAL) under the data directory, schema created at open.
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import Database from "better-sqlite3";
+import type { Scope } from "../../shared/records";
+import type {
+	AuditDetails,
+	AuditDraft,
+	AuditEvent,
+	AuditEventKind,
+	KeyChange,
+	KeyChangeResult,
+	KeyCreateResult,
+	KeyDeleteResult,
+	KeyState,
+	KeyStore,
+	StoredKey,
+	UsageBatch,
+	UsageCount,
+} from "./key-store";
+
+/** File name of the key store inside the data directory. */
+export const KEY_STORE_FILE = "keys.sqlite";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS keys (
+	id            TEXT PRIMARY KEY,
+	guild_id      TEXT NOT NULL,
+	prefix        TEXT NOT NULL,
+	name          TEXT,
+	state         TEXT NOT NULL CHECK (state IN ('active', 'disabled', 'revoked')),
+	scopes        TEXT NOT NULL,
+	allowed_cidrs TEXT NOT NULL,
+	created_at    INTEGER NOT NULL,
+	updated_at    INTEGER NOT NULL,
+	last_used_at  INTEGER,
+	expires_at    INTEGER,
+	revoked_at    INTEGER
+);
+CREATE INDEX IF NOT EXISTS keys_by_guild ON keys (guild_id, created_at);
+CREATE TABLE IF NOT EXISTS key_secrets (
+	key_id     TEXT NOT NULL REFERENCES keys (id) ON DELETE CASCADE,
+	hash       TEXT NOT NULL UNIQUE,
+	expires_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS key_secrets_by_key ON key_secrets (key_id);
+CREATE TABLE IF NOT EXISTS key_audit (
+	id       INTEGER PRIMARY KEY AUTOINCREMENT,
+	guild_id TEXT NOT NULL,
+	key_id   TEXT NOT NULL,
+	event    TEXT NOT NULL,
+	actor    TEXT NOT NULL,
+	at       INTEGER NOT NULL,
+	details  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS key_audit_by_guild ON key_audit (guild_id, at, id);
+CREATE TABLE IF NOT EXISTS key_usage (
+	key_id TEXT NOT NULL REFERENCES keys (id) ON DELETE CASCADE,
+	minute INTEGER NOT NULL,
+	count  INTEGER NOT NULL,
+	PRIMARY KEY (key_id, minute)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS settings (
+	name  TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+`;
+
+interface KeyRow {
+	id: string;
+	guild_id: string;
+	prefix: string;
+	name: string | null;
+	state: KeyState;
+	scopes: string;
+	allowed_cidrs: string;
+	created_at: number;
+	updated_at: number;
+	last_used_at: number | null;
+	expires_at: number | null;
+	revoked_at: number | null;
+}
+
+interface AuditRow {
+	id: number;
+	key_id: string;
+	event: AuditEventKind;
+	actor: string;
+	at: number;
+	details: string;
+}
+
+function toStoredKey(row: KeyRow): StoredKey {
+	return {
+		id: row.id,
+		guildId: row.guild_id,
+		prefix: row.prefix,
+		name: row.name,
+		state: row.state,
+		scopes: JSON.parse(row.scopes) as Scope[],
+		allowedCidrs: JSON.parse(row.allowed_cidrs) as string[],
+		createdAt: row.created_at,
+		updatedAt: row.updated_at,
+		lastUsedAt: row.last_used_at,
+		expiresAt: row.expires_at,
+		revokedAt: row.revoked_at,
+	};
+}
+
+function toKeyRow(key: StoredKey): KeyRow {
+	return {
+		id: key.id,
+		guild_id: key.guildId,
+		prefix: key.prefix,
+		name: key.name,
+		state: key.state,
+		scopes: JSON.stringify(key.scopes),
+		allowed_cidrs: JSON.stringify(key.allowedCidrs),
+		created_at: key.createdAt,
+		updated_at: key.updatedAt,
+		last_used_at: key.lastUsedAt,
+		expires_at: key.expiresAt,
+		revoked_at: key.revokedAt,
+	};
+}
+
+function prepareStatements(db: Database.Database) {
+	return {
+		getKey: db.prepare<[string, string], KeyRow>("SELECT * FROM keys WHERE guild_id = ? AND id = ?"),
+		listKeys: db.prepare<[string], KeyRow>("SELECT * FROM keys WHERE guild_id = ? ORDER BY created_at, rowid"),
+		countLive: db.prepare<[string], { live: number }>(
+			"SELECT count(*) AS live FROM keys WHERE guild_id = ? AND state <> 'revoked'",
+		),
+		insertKey: db.prepare<[KeyRow]>(
+			`INSERT INTO keys (id, guild_id, prefix, name, state, scopes, allowed_cidrs, created_at, updated_at,
+			 last_used_at, expires_at, revoked_at)
+			 VALUES (@id, @guild_id, @prefix, @name, @state, @scopes, @allowed_cidrs, @created_at, @updated_at,
+			 @last_used_at, @expires_at, @revoked_at)`,
+		),
+		updateKey: db.prepare<[KeyRow]>(
+			`UPDATE keys SET prefix = @prefix, name = @name, state = @state, allowed_cidrs = @allowed_cidrs,
+			 updated_at = @updated_at, expires_at = @expires_at, revoked_at = @revoked_at WHERE id = @id`,
+		),
+		deleteKey: db.prepare<[string]>("DELETE FROM keys WHERE id = ?"),
+		insertSecret: db.prepare<[string, string, number | null]>(
+			"INSERT INTO key_secrets (key_id, hash, expires_at) VALUES (?, ?, ?)",
+		),
+		findSecret: db.prepare<[string], KeyRow & { secret_expires_at: number | null }>(
+			`SELECT keys.*, key_secrets.expires_at AS secret_expires_at
+			 FROM key_secrets JOIN keys ON keys.id = key_secrets.key_id WHERE key_secrets.hash = ?`,
+		),
+		dropOverlappingSecrets: db.prepare<[string]>(
+			"DELETE FROM key_secrets WHERE key_id = ? AND expires_at IS NOT NULL",
+		),
+		dropAllSecrets: db.prepare<[string]>("DELETE FROM key_secrets WHERE key_id = ?"),
+		expireCurrentSecret: db.prepare<[number, string]>(
+			"UPDATE key_secrets SET expires_at = ? WHERE key_id = ? AND expires_at IS NULL",
+		),
+		insertAudit: db.prepare<[string, string, string, string, number, string]>(
+			"INSERT INTO key_audit (guild_id, key_id, event, actor, at, details) VALUES (?, ?, ?, ?, ?, ?)",
+		),
+		listAudit: db.prepare<[string, number], AuditRow>(
+			"SELECT id, key_id, event, actor, at, details FROM key_audit WHERE guild_id = ? ORDER BY at DESC, id DESC LIMIT ?",
+		),
+		raiseLastUsed: db.prepare<[number, string]>(
+			"UPDATE keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?",
+		),
+		addUsage: db.prepare<{ keyId: string; minute: number; count: number }>(
+			`INSERT INTO key_usage (key_id, minute, count)
+			 SELECT @keyId, @minute, @count WHERE EXISTS (SELECT 1 FROM keys WHERE id = @keyId)
+			 ON CONFLICT (key_id, minute) DO UPDATE SET count = count + excluded.count`,
+		),
+		usage: db.prepare<[string, number, number], UsageCount>(
+			"SELECT minute, count FROM key_usage WHERE key_id = ? AND minute >= ? AND minute < ? ORDER BY minute",
+		),
+		pruneUsage: db.prepare<[number]>("DELETE FROM key_usage WHERE minute < ?"),
+	};
+}
+
+export class SqliteKeyStore implements KeyStore {
+	private readonly db: Database.Database;
+	private readonly secret: string;
+	private readonly statements: ReturnType<typeof prepareStatements>;
+
+	/** Opens (creating when absent) `keys.sqlite` under `directory`. */
+	static open(directory: string): SqliteKeyStore {
+		mkdirSync(directory, { recursive: true });
+		return new SqliteKeyStore(new Database(join(directory, KEY_STORE_FILE)));
+	}
+
+	private constructor(db: Database.Database) {
+		this.db = db;
+		db.pragma("journal_mode = WAL");
+		db.pragma("foreign_keys = ON");
+		db.exec(SCHEMA);
+		// INSERT OR IGNORE: when two instances open a new file at once, both end up with the first secret.
+		db.prepare("INSERT OR IGNORE INTO settings (name, value) VALUES ('checksum_secret', ?)").run(
+			randomBytes(32).toString("hex"),
+		);
+		this.secret = (db.prepare("SELECT value FROM settings WHERE name = 'checksum_secret'").get() as { value: string })
+			.value;
+		this.statements = prepareStatements(db);
+	}
+
+	// Every write below runs as an IMMEDIATE transaction: it takes the write lock before reading, so a
+	// second process on the same file waits instead of deciding on a count that is about to change.
+
+	private audit(guildId: string, keyId: string, draft: AuditDraft): void {
+		this.statements.insertAudit.run(guildId, keyId, draft.event, draft.actor, draft.at, JSON.stringify(draft.details));
+	}
+
+	/** Runs `apply` on a live (not revoked) key of the guild inside a write transaction. */
+	private changeLive(guildId: string, keyId: string, apply: (key: StoredKey) => StoredKey): KeyChangeResult {
+		return this.db
+			.transaction((): KeyChangeResult => {
+				const row = this.statements.getKey.get(guildId, keyId);
+				if (row === undefined) return { outcome: "not_found" };
+				const current = toStoredKey(row);
+				if (current.state === "revoked") return { outcome: "revoked", key: current };
+				return { outcome: "changed", key: apply(current) };
+			})
+			.immediate();
+	}
+
+	async checksumSecret(): Promise<string> {
+		return this.secret;
+	}
+
+	async createKey(key: StoredKey, secretHash: string, limit: number, audit: AuditDraft): Promise<KeyCreateResult> {
+		return this.db
+			.transaction((): KeyCreateResult => {
+				if (this.statements.countLive.get(key.guildId)!.live >= limit) return { outcome: "limit_reached" };
+				this.statements.insertKey.run(toKeyRow(key));
+				this.statements.insertSecret.run(key.id, secretHash, null);
+				this.audit(key.guildId, key.id, audit);
+				return { outcome: "created", key };
+			})
+			.immediate();
+	}
+
+	async getKey(guildId: string, keyId: string): Promise<StoredKey | undefined> {
+		const row = this.statements.getKey.get(guildId, keyId);
+		return row === undefined ? undefined : toStoredKey(row);
+	}
+
+	async listKeys(guildId: string): Promise<StoredKey[]> {
+		return this.statements.listKeys.all(guildId).map(toStoredKey);
+	}
+
+	async findBySecretHash(hash: string): Promise<{ key: StoredKey; secretExpiresAt: number | null } | undefined> {
+		const row = this.statements.findSecret.get(hash);
+		return row === undefined ? undefined : { key: toStoredKey(row), secretExpiresAt: row.secret_expires_at };
+	}
+
+	async changeKey(guildId: string, keyId: string, change: KeyChange, audit: AuditDraft): Promise<KeyChangeResult> {
+		return this.changeLive(guildId, keyId, (current) => {
+			const next: StoredKey = {
+				...current,
+				name: change.name === undefined ? current.name : change.name,
+				allowedCidrs: change.allowedCidrs ?? current.allowedCidrs,
+				expiresAt: change.expiresAt === undefined ? current.expiresAt : change.expiresAt,
+				state: change.state ?? current.state,
+				revokedAt: change.revokedAt ?? current.revokedAt,
+				updatedAt: change.updatedAt,
+			};
+			this.statements.updateKey.run(toKeyRow(next));
+			this.audit(guildId, keyId, audit);
+			return next;
+		});
+	}
+
+	async rollKey(
+		guildId: string,
+		keyId: string,
+		next: { hash: string; prefix: string },
+		previousExpiresAt: number,
+		audit: AuditDraft,
+	): Promise<KeyChangeResult> {
+		return this.changeLive(guildId, keyId, (current) => {
+			this.statements.dropOverlappingSecrets.run(keyId);
+			if (previousExpiresAt > audit.at) this.statements.expireCurrentSecret.run(previousExpiresAt, keyId);
+			else this.statements.dropAllSecrets.run(keyId);
+			this.statements.insertSecret.run(keyId, next.hash, null);
+			const rolled: StoredKey = { ...current, prefix: next.prefix, updatedAt: audit.at };
+			this.statements.updateKey.run(toKeyRow(rolled));
+			this.audit(guildId, keyId, audit);
+			return rolled;
+		});
+	}
+
+	async deleteKey(guildId: string, keyId: string, audit: AuditDraft): Promise<KeyDeleteResult> {
+		return this.db
+			.transaction((): KeyDeleteResult => {
+				const row = this.statements.getKey.get(guildId, keyId);
+				if (row === undefined) return "not_found";
+				if (row.state !== "revoked") return "not_revoked";
+				// Secrets and usage go with the key (ON DELETE CASCADE).
+				this.statements.deleteKey.run(keyId);
+				this.audit(guildId, keyId, audit);
+				return "deleted";
+			})
+			.immediate();
+	}
+
+	async listAudit(guildId: string, limit: number): Promise<AuditEvent[]> {
+		return this.statements.listAudit.all(guildId, limit).map((row) => ({
+			...row,
+			details: JSON.parse(row.details) as AuditDetails,
+		}));
+	}
+
+	async recordUsage(batch: UsageBatch): Promise<void> {
+		this.db
+			.transaction(() => {
+				for (const [keyId, at] of batch.lastUsedAt) this.statements.raiseLastUsed.run(at, keyId);
+				for (const count of batch.counts) this.statements.addUsage.run(count);
+			})
+			.immediate();
+	}
+
+	async usage(keyId: string, from: number, to: number): Promise<UsageCount[]> {
+		return this.statements.usage.all(keyId, from, to);
+	}
+
+	async pruneUsage(before: number): Promise<void> {
+		this.statements.pruneUsage.run(before);
+	}
+
+	async ping(): Promise<void> {
+		this.db.prepare("SELECT 1").get();
+	}
+
+	async close(): Promise<void> {
+		if (this.db.open) this.db.close();
+	}
+}
