@@ -22,6 +22,8 @@ export interface StartOptions {
 	/** Unix ms; tests move it to reach expiry. */
 	clock?: () => number;
 	log?: (message: string) => void;
+	/** Milliseconds to wait for the data store before a 504 (default 10 s). */
+	upstreamTimeoutMs?: number;
 }
 
 export interface RunningGateway {
@@ -44,12 +46,11 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
 	const keyStore = SqliteKeyStore.open(config.dataDir);
 	const keys = await KeyService.create({ store: keyStore, clock });
 
+	// The embedded data store gets a fresh internal token each start: only this process knows it.
+	const internalToken = config.dataStoreToken ?? randomBytes(32).toString("base64url");
 	const embedded =
-		config.dataStoreUrl === undefined
-			? await startDataStore({ dataDir: config.dataDir, internalToken: randomBytes(32).toString("base64url"), clock })
-			: undefined;
+		config.dataStoreUrl === undefined ? await startDataStore({ dataDir: config.dataDir, internalToken, clock }) : undefined;
 	const dataStoreUrl = config.dataStoreUrl ?? embedded!.url;
-	const internalToken = config.dataStoreToken ?? embedded!.internalToken;
 
 	const bus: ChangeBus = new LocalChangeBus();
 	const banCache = new BanStatusCache({ ttlSeconds: config.banCacheTtlSeconds, clock });
@@ -59,7 +60,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
 		else banCache.invalidate(change.guildId, change.userId);
 	});
 
-	const forwarder = createForwarder({ target: dataStoreUrl, internalToken, log });
+	const forwarder = createForwarder({ target: dataStoreUrl, internalToken, log, timeoutMs: options.upstreamTimeoutMs });
 	const readiness: ReadinessCheck[] = [
 		{ name: "key_store", check: () => keyStore.ping() },
 		dataStoreReadiness(dataStoreUrl),

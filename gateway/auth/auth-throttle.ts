@@ -11,8 +11,8 @@ export interface ThrottleState {
 }
 
 /**
- * An address is throttled once it has failed more than `failuresPerMinute` times in the current
- * minute. Reading the state spends nothing, so valid keys from a busy shared address (many Roblox
+ * An address is throttled once it has failed `failuresPerMinute` times in the current minute: the
+ * attempt after those is "over" the limit. Reading the state spends nothing, so valid keys from a busy shared address (many Roblox
  * servers share addresses) are never slowed by it.
  */
 export class AuthThrottle {
@@ -24,7 +24,7 @@ export class AuthThrottle {
 
 	async state(address: string): Promise<ThrottleState> {
 		const current = await this.failures.get(address);
-		if (current === null || current.consumedPoints <= this.failures.points) return { throttled: false, retryAfter: 0 };
+		if (current === null || current.consumedPoints < this.failures.points) return { throttled: false, retryAfter: 0 };
 		return { throttled: true, retryAfter: secondsUntil(current.msBeforeNext) };
 	}
 

@@ -1,0 +1,60 @@
+// bench/targets.ts
+// Child-process entry for `npm run bench`: starts one measured server and prints its URL as JSON.
+
+import http from "node:http";
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import express from "express";
+import { createProxyMiddleware } from "http-proxy-middleware";
+import { readConfig } from "../gateway/config";
+import { GUILD_HEADER, INTERNAL_TOKEN_HEADER } from "../gateway/data-store/internal-headers";
+import { startDataStore } from "../gateway/data-store/server";
+import { startGateway } from "../gateway/gateway";
+
+const [mode, upstream, token, guild] = process.argv.slice(2);
+const report = (fields: Record<string, string>) => console.log(JSON.stringify(fields));
+
+if (mode === "data-store") {
+	const dataDir = await mkdtemp(path.join(os.tmpdir(), "bench-store-"));
+	const internalToken = "bench-internal-token-0123456789";
+	const store = await startDataStore({ dataDir, internalToken });
+	report({ url: store.url, token: internalToken });
+} else if (mode === "bare-proxy") {
+	// The floor the gateway is measured against: http-proxy-middleware with a keep-alive agent, no checks.
+	const app = express();
+	app.use(
+		createProxyMiddleware({
+			target: upstream,
+			agent: new http.Agent({ keepAlive: true, maxSockets: 256 }),
+			on: {
+				proxyReq(proxyReq) {
+					proxyReq.setHeader(INTERNAL_TOKEN_HEADER, token);
+					proxyReq.setHeader(GUILD_HEADER, guild);
+				},
+				error(_err, _req, res) {
+					(res as http.ServerResponse).writeHead(502).end();
+				},
+			},
+		}),
+	);
+	const server = app.listen(0, "127.0.0.1", () => report({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+} else if (mode === "gateway") {
+	const dataDir = await mkdtemp(path.join(os.tmpdir(), "bench-gateway-"));
+	const config = readConfig({
+		PORT: "0",
+		HOST: "127.0.0.1",
+		DATA_DIR: dataDir,
+		ADMIN_TOKEN: "bench-admin-token-0123456789",
+		DATA_STORE_URL: upstream,
+		DATA_STORE_TOKEN: token,
+		// Quotas raised so the bench measures the gateway's work, not its refusals.
+		RATE_LIMITS: "moderation=1000000,lists=1000000,writes=1000000",
+	});
+	const gateway = await startGateway(config, { log: () => {} });
+	const created = await gateway.keys.create(guild, { name: "bench" }, "bench");
+	report({ url: gateway.url, key: created.key });
+} else {
+	throw new Error(`unknown bench target "${mode}"`);
+}
