@@ -1,7 +1,7 @@
 // gateway/data-store/server.ts
 // Runs the embedded data store (SQLite under the data directory) on a loopback port beside the gateway.
 
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createDataStoreApp } from "./app";
 import type { Clock } from "./moderation-store";
@@ -43,19 +43,14 @@ export async function startDataStore({
 	log,
 }: DataStoreOptions): Promise<RunningDataStore> {
 	const store = SqliteModerationStore.open({ dataDir, clock });
-	const server = createServer(createDataStoreApp({ store, internalToken, log }));
-	// The gateway keeps sockets to the store alive; closing them later than any sane client agent's idle
-	// timeout avoids the race where the store closes a socket the proxy is just reusing (a spurious 502).
-	server.keepAliveTimeout = 65_000;
-	server.headersTimeout = 66_000;
+	let server: Server;
 	try {
-		await new Promise<void>((resolve, reject) => {
-			server.once("error", reject);
-			server.listen(port, host, () => {
-				server.off("error", reject);
-				resolve();
-			});
-		});
+		server = createServer(createDataStoreApp({ store, internalToken, log }));
+		// The gateway keeps sockets to the store alive; closing them later than any sane client agent's
+		// idle timeout avoids the race where the store closes a socket the proxy is just reusing (a 502).
+		server.keepAliveTimeout = 65_000;
+		server.headersTimeout = 66_000;
+		await listen(server, port, host);
 	} catch (error) {
 		await store.close();
 		throw error;
@@ -72,4 +67,14 @@ export async function startDataStore({
 			await store.close();
 		},
 	};
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+	return new Promise((resolve, reject) => {
+		server.once("error", reject);
+		server.listen(port, host, () => {
+			server.off("error", reject);
+			resolve();
+		});
+	});
 }
