@@ -11,6 +11,8 @@ import { decodeCursor, encodeCursor } from "./list-cursor";
 import type { ModerationKind, ModerationRecord, ModerationStore } from "./moderation-store";
 import {
 	checkNoCacheQuery,
+	parseRobloxIdText,
+	pathParam,
 	readBody,
 	readCursorQuery,
 	readDuration,
@@ -21,8 +23,6 @@ import {
 	readPlaceIdQuery,
 	readReason,
 	readRobloxId,
-	parseRobloxIdText,
-	pathParam,
 } from "./request-fields";
 import { liftFields, toBanInfo, toMuteInfo } from "./wire";
 
