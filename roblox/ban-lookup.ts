@@ -1,0 +1,220 @@
+// roblox/ban-lookup.ts
+// Turns "what is this user's ban status?" into as few HTTP requests as possible: cache first, one lookup
+// per user in flight, joins within a short window merged into one batch, and retries paced by the
+// budget, the back-off and the circuit breaker.
+
+import { BATCH_MAX_IDENTIFIERS } from "../shared/routes";
+import type { BanStatusData } from "../shared/records";
+import { ApiOutcome, BanApi } from "./api-client";
+import { Backoff } from "./backoff";
+import { BanCache } from "./ban-cache";
+import { BanStatus, toBanStatus } from "./ban-status";
+import { CircuitBreaker } from "./circuit-breaker";
+import { Clock } from "./clock";
+import { Deferred } from "./deferred";
+import { Diagnostics } from "./diagnostics";
+import { ROBLOX_LIMIT_STALL_SECONDS, RequestBudget } from "./request-budget";
+
+export type LookupResult =
+	/** `stale`: the API could not answer now, this is the last answer it gave. */
+	| { kind: "known"; status: BanStatus; stale: boolean }
+	| { kind: "unavailable"; reason: string };
+
+/** Attempts per lookup before it is answered "unavailable" (the periodic re-check tries again later). */
+const MAX_ATTEMPTS = 4;
+
+export interface LookupParts {
+	api: BanApi;
+	cache: BanCache;
+	budget: RequestBudget;
+	circuit: CircuitBreaker;
+	backoff: Backoff;
+	clock: Clock;
+	diagnostics: Diagnostics;
+	/** Seconds joins wait for company before their batch is sent. */
+	batchWindow: number;
+}
+
+export class BanLookup {
+	private readonly inFlight = new Map<number, Deferred<LookupResult>>();
+	private pending = new Array<number>();
+	private flushTimer?: thread;
+	private batchSupported = true;
+	private stoppedBecause?: string;
+	private lastFailure = "the API has not answered yet";
+
+	constructor(private readonly parts: LookupParts) {}
+
+	/**
+	 * The user's status, shared with any lookup already under way.
+	 * @param fresh skip the cache (periodic re-checks must see bans made since the last answer).
+	 */
+	statusOf(userId: number, fresh = false): Deferred<LookupResult> {
+		const { cache, clock } = this.parts;
+		if (!fresh) {
+			const cached = cache.fresh(userId, clock.now(), clock.unixNow());
+			if (cached !== undefined) return this.settled({ kind: "known", status: cached, stale: false });
+		}
+		const existing = this.inFlight.get(userId);
+		if (existing !== undefined) return existing;
+		if (this.stoppedBecause !== undefined) return this.settled(this.fallback(userId, this.stoppedBecause));
+
+		const lookup = new Deferred<LookupResult>();
+		this.inFlight.set(userId, lookup);
+		this.pending.push(userId);
+		if (this.pending.size() >= BATCH_MAX_IDENTIFIERS) {
+			this.flush();
+		} else if (this.flushTimer === undefined) {
+			this.flushTimer = task.delay(this.parts.batchWindow, () => {
+				this.flushTimer = undefined;
+				this.flush();
+			});
+		}
+		return lookup;
+	}
+
+	/**
+	 * Permanently stops asking the API; every lookup, waiting or new, gets the last known answer or
+	 * "unavailable". Requests already on the wire finish, but their answers are no longer awaited.
+	 */
+	stop(reason: string) {
+		if (this.stoppedBecause !== undefined) return;
+		this.stoppedBecause = reason;
+		if (this.flushTimer !== undefined) {
+			task.cancel(this.flushTimer);
+			this.flushTimer = undefined;
+		}
+		this.pending = [];
+		const waiting = new Array<number>();
+		for (const [userId] of this.inFlight) waiting.push(userId);
+		this.settleUnavailable(waiting, reason);
+	}
+
+	private settled(result: LookupResult) {
+		const lookup = new Deferred<LookupResult>();
+		lookup.resolve(result);
+		return lookup;
+	}
+
+	private flush() {
+		if (this.flushTimer !== undefined) {
+			task.cancel(this.flushTimer);
+			this.flushTimer = undefined;
+		}
+		const userIds = this.pending;
+		this.pending = [];
+		if (!this.batchSupported) {
+			for (const userId of userIds) task.spawn(() => this.run([userId]));
+			return;
+		}
+		for (let first = 0; first < userIds.size(); first += BATCH_MAX_IDENTIFIERS) {
+			const chunk = new Array<number>();
+			for (let i = first; i < math.min(first + BATCH_MAX_IDENTIFIERS, userIds.size()); i++) chunk.push(userIds[i]);
+			task.spawn(() => this.run(chunk));
+		}
+	}
+
+	/** Waits for budget; false when the circuit is open or the lookup was stopped (send nothing). */
+	private acquire(): boolean {
+		const { budget, circuit, clock } = this.parts;
+		while (this.stoppedBecause === undefined) {
+			const now = clock.now();
+			// A pause (429, Roblox's limit) is waited out even while the circuit is open: it ends on its own.
+			if (!budget.isPaused(now) && !circuit.wouldAllow(now)) return false;
+			const wait = budget.take(now);
+			if (wait === 0) return circuit.allows(clock.now());
+			task.wait(wait);
+		}
+		return false;
+	}
+
+	private request(userIds: number[]): ApiOutcome<Map<number, BanStatusData>> {
+		const { api } = this.parts;
+		if (userIds.size() > 1) return api.getMany(userIds);
+		const userId = userIds[0];
+		const outcome = api.getOne(userId);
+		if (outcome.kind !== "ok") return outcome;
+		return { kind: "ok", data: new Map([[userId, outcome.data]]), maxAge: outcome.maxAge };
+	}
+
+	private run(userIds: number[]) {
+		const { budget, circuit, backoff, clock, diagnostics, cache } = this.parts;
+		for (let attempt = 1; ; attempt++) {
+			if (!this.acquire()) return this.settleUnavailable(userIds, this.stoppedBecause ?? this.lastFailure);
+			const outcome = this.request(userIds);
+			const now = clock.now();
+			if (outcome.kind === "ok") {
+				if (circuit.recordSuccess()) {
+					diagnostics.clear("api_unreachable", "the ban API answers again; players are checked as usual");
+				}
+				for (const [userId, data] of outcome.data) {
+					const status = toBanStatus(data);
+					cache.store(userId, status, now, clock.unixNow(), outcome.maxAge);
+					this.settle(userId, { kind: "known", status, stale: false });
+				}
+				return;
+			}
+			if (outcome.kind === "fatal") {
+				diagnostics.warnOnce(
+					outcome.httpDisabled ? "http_disabled" : "key_refused",
+					`${outcome.reason}. Technified has stopped checking players until the server restarts.`,
+				);
+				return this.stop(outcome.reason);
+			}
+			if (outcome.kind === "batch_unsupported") {
+				// The API answered, so it is up; it just has no batch route (the hosted API has none).
+				circuit.recordSuccess();
+				this.batchSupported = false;
+				for (const userId of userIds) task.spawn(() => this.run([userId]));
+				return;
+			}
+			let retryAfter: number | undefined;
+			if (outcome.kind === "quota") {
+				circuit.recordSuccess();
+				budget.pauseUntil(now + outcome.retryAfter);
+				diagnostics.warnOnce(
+					"quota_exhausted",
+					`the key's rate limit was reached (it is shared by every server using the key); requests pause for ${outcome.retryAfter} s. Raise recheckInterval if this repeats.`,
+				);
+				this.lastFailure = "the key's rate limit was reached";
+			} else if (outcome.kind === "roblox_limit") {
+				circuit.abandonTrial();
+				budget.pauseUntil(now + ROBLOX_LIMIT_STALL_SECONDS);
+				diagnostics.warnOnce(
+					"roblox_http_limit",
+					`Roblox's limit of 500 HTTP requests per minute for this server was reached (other scripts share it); Technified pauses ${ROBLOX_LIMIT_STALL_SECONDS} s.`,
+				);
+				this.lastFailure = "Roblox's HTTP request limit was reached";
+			} else {
+				this.lastFailure = outcome.reason;
+				retryAfter = outcome.retryAfter;
+				if (outcome.malformed) diagnostics.warnOnce("bad_response", `${outcome.reason}: check baseUrl.`);
+				if (circuit.recordFailure(now)) {
+					diagnostics.warnOnce(
+						"api_unreachable",
+						`the ban API is failing (${outcome.reason}); requests are held back until it recovers.`,
+					);
+				}
+			}
+			if (attempt >= MAX_ATTEMPTS) return this.settleUnavailable(userIds, this.lastFailure);
+			if (outcome.kind === "retry") task.wait(backoff.delay(attempt - 1, retryAfter));
+		}
+	}
+
+	/** The last answer the API gave for this user, else "unavailable". */
+	private fallback(userId: number, reason: string): LookupResult {
+		const { cache, clock } = this.parts;
+		const last = cache.lastKnown(userId, clock.unixNow());
+		return last !== undefined ? { kind: "known", status: last, stale: true } : { kind: "unavailable", reason };
+	}
+
+	private settleUnavailable(userIds: number[], reason: string) {
+		for (const userId of userIds) this.settle(userId, this.fallback(userId, reason));
+	}
+
+	private settle(userId: number, result: LookupResult) {
+		const lookup = this.inFlight.get(userId);
+		this.inFlight.delete(userId);
+		lookup?.resolve(result);
+	}
+}
