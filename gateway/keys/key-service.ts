@@ -144,8 +144,10 @@ export class KeyService {
 		this.cache = new LRUCache<string, CachedSecret>({
 			max: options.cacheMax ?? 10_000,
 			ttl: options.cacheTtlMs ?? 30_000,
-			// The service's clock drives the TTL too, so tests with a fake clock see one consistent time.
+			// The service's clock drives the TTL too, read on every check (resolution 0): the default
+			// reuses one reading for a millisecond, which a fake clock moving within one tick outruns.
 			perf: { now: this.clock },
+			ttlResolution: 0,
 		});
 		this.timer = setInterval(() => {
 			this.flush().catch((err: unknown) => this.log("key usage flush failed", err));
