@@ -117,6 +117,16 @@ interface PendingUse {
 const revokedIsFinal = () => new ApiError(409, "key_revoked", "The key is revoked; revocation is final");
 const keyNotFound = () => notFound("API key not found");
 
+/**
+ * The one way into API keys for the admin API, the CLI and request authentication.
+ *
+ * @example
+ * const keys = await KeyService.create({ store: SqliteKeyStore.open(dataDir) });
+ * const { key, record } = await keys.create(guildId, { name: "game servers" }, "cli");
+ * const result = await keys.verify(key); // { ok: true, key: { id, guildId, scopes, allowsAddress, … } }
+ * if (result.ok) keys.recordUse(result.key.id);
+ * await keys.close(); // on SIGTERM: writes pending usage
+ */
 export class KeyService {
 	private readonly store: KeyStore;
 	private readonly clock: () => number;
@@ -232,7 +242,6 @@ export class KeyService {
 	 * auto-expiry. Scopes are fixed at creation. 409 `key_revoked` for a revoked key.
 	 */
 	async update(guildId: string, keyId: string, input: KeyInput, actor: string): Promise<ApiKeyRecord> {
-		requireGuildId(guildId);
 		const now = this.now();
 		if (input.scopes !== undefined) throw badRequest("scopes cannot be changed; create a key with the scopes it needs");
 		const change: KeyChange = { updatedAt: now };
@@ -395,6 +404,7 @@ export class KeyService {
 	/** Drops every cached secret of the key; another instance's change arrives here. */
 	invalidate(keyId: string): void {
 		this.epoch++;
+		// A scan rather than a keyId index: changes are rare admin actions, lookups are per request.
 		const stale = [...this.cache.entries()].filter(([, entry]) => entry.key.id === keyId).map(([hash]) => hash);
 		for (const hash of stale) this.cache.delete(hash);
 	}

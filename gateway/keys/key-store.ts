@@ -144,5 +144,6 @@ export interface KeyStore {
 	/** Resolves when the store answers a trivial query (readiness), rejects otherwise. */
 	ping(): Promise<void>;
 
+	/** Idempotent: closing a closed store does nothing. */
 	close(): Promise<void>;
 }
