@@ -26,12 +26,6 @@ export interface StoredKey {
 	revokedAt: number | null;
 }
 
-/** A secret's hash and when it stops verifying (null: it is the key's current secret). */
-export interface SecretHash {
-	hash: string;
-	expiresAt: number | null;
-}
-
 export type AuditEventKind = "created" | "revoked" | "disabled" | "enabled" | "updated" | "deleted" | "rolled";
 
 /** Fields the details of an audit event may carry: never a secret, hash or full key. */
