@@ -58,3 +58,6 @@ if (mode === "data-store") {
 } else {
 	throw new Error(`unknown bench target "${mode}"`);
 }
+
+// Exit cleanly on the parent's signal, so `--cpu-prof` can write its profile when profiling a target.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(0));

@@ -42,9 +42,10 @@ export function createGatewayApp(parts: GatewayParts): Express {
 	app.set("trust proxy", parts.config.trustProxy);
 	app.use(parts.metrics.middleware());
 
-	app.use(healthRouter(parts.readiness, parts.metrics));
-	app.use("/admin/v1", adminRouter(parts.keys, parts.adminToken, parts.authThrottle));
+	// The hot API first: every layer before it is a check each game-server request pays for.
 	app.use(API_BASE, moderationRouter(parts));
+	app.use("/admin/v1", adminRouter(parts.keys, parts.adminToken, parts.authThrottle));
+	app.use(healthRouter(parts.readiness, parts.metrics));
 
 	app.use(notFoundHandler);
 	app.use(errorHandler(parts.log));
@@ -56,11 +57,16 @@ function moderationRouter(parts: GatewayParts): express.Router {
 	const router = express.Router();
 	// Every API route needs a key, so an unknown path with no key is a 401, not a 404.
 	router.use(authenticate(parts.keys, parts.authThrottle));
-	router.use(express.json({ limit: JSON_BODY_LIMIT }));
+	// Only POST routes have bodies; parsing is per route so reads skip the body parser altogether.
+	const json = express.json({ limit: JSON_BODY_LIMIT });
 
 	const guard = (scope: Scope, category: QuotaCategory, cost?: (body: unknown) => number): RequestHandler[] => [
 		authorize(scope),
 		enforceQuota(quotas, category, cost),
+	];
+	const guardWithBody = (scope: Scope, category: QuotaCategory, cost?: (body: unknown) => number) => [
+		json,
+		...guard(scope, category, cost),
 	];
 	const forward = forwarder.handler;
 	const base = "/moderation/:guildId";
@@ -71,14 +77,14 @@ function moderationRouter(parts: GatewayParts): express.Router {
 		serveCachedBanStatus(banCache, parts.config.banCacheTtlSeconds),
 		forward,
 	);
-	router.post(`${base}/ban-status/batch`, ...guard("moderation:read", "moderation", batchCost), forward);
+	router.post(`${base}/ban-status/batch`, ...guardWithBody("moderation:read", "moderation", batchCost), forward);
 	router.get(`${base}/mute-status/:identifier`, ...guard("moderation:read", "moderation"), forward);
 
 	const banChange = invalidateOnBanChange(banCache, parts.announceBanChange);
-	router.post(`${base}/roblox/ban`, ...guard("moderation:write", "writes"), banChange, forward);
-	router.post(`${base}/roblox/unban`, ...guard("moderation:write", "writes"), banChange, forward);
-	router.post(`${base}/roblox/mute`, ...guard("moderation:write", "writes"), forward);
-	router.post(`${base}/roblox/unmute`, ...guard("moderation:write", "writes"), forward);
+	router.post(`${base}/roblox/ban`, ...guardWithBody("moderation:write", "writes"), banChange, forward);
+	router.post(`${base}/roblox/unban`, ...guardWithBody("moderation:write", "writes"), banChange, forward);
+	router.post(`${base}/roblox/mute`, ...guardWithBody("moderation:write", "writes"), forward);
+	router.post(`${base}/roblox/unmute`, ...guardWithBody("moderation:write", "writes"), forward);
 
 	router.get(`${base}/roblox/bans/active`, ...guard("moderation:read", "lists"), forward);
 	router.get(`${base}/roblox/mutes/active`, ...guard("moderation:read", "lists"), forward);

@@ -331,12 +331,13 @@ export class KeyService {
 	 * store; time-based statuses are decided on every call against the clock, never cached.
 	 */
 	async verify(apiKeyText: string): Promise<VerifyResult> {
-		const parsed = parseApiKey(apiKeyText, this.checksumSecret);
-		if (parsed === undefined) return { ok: false, reason: "malformed", storeLookup: false };
+		// A cached hash is proof enough (it was matched against the store), so hot keys skip the HMAC.
 		const hash = hashApiKey(apiKeyText);
 		let entry = this.cache.get(hash);
 		const storeLookup = entry === undefined;
 		if (entry === undefined) {
+			const parsed = parseApiKey(apiKeyText, this.checksumSecret);
+			if (parsed === undefined) return { ok: false, reason: "malformed", storeLookup: false };
 			const epoch = this.epoch;
 			const found = await this.store.findBySecretHash(hash);
 			// The hash covers the guild digits, so a mismatch cannot happen short of a collision; refuse anyway.

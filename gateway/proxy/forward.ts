@@ -4,7 +4,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { Request, RequestHandler, Response } from "express";
-import { createProxyMiddleware, fixRequestBody } from "http-proxy-middleware";
+import { createProxyMiddleware, fixRequestBody, proxyEventsPlugin } from "http-proxy-middleware";
 import { ApiError, sendError } from "../http/envelope";
 import { GUILD_HEADER, INTERNAL_TOKEN_HEADER } from "../data-store/internal-headers";
 import { verifiedKey } from "../auth/authenticate";
@@ -43,13 +43,18 @@ export function createForwarder({ target, internalToken, timeoutMs = 10_000, log
 	const agent = target.startsWith("https:") ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
 	const timedOut = new WeakSet<http.IncomingMessage>();
 
-	const proxy = createProxyMiddleware<Request, Response>({
+	// Typed on node:http messages (what http-proxy hands back); they are Express objects at run time.
+	const proxy = createProxyMiddleware({
 		target,
 		agent,
 		changeOrigin: true,
 		xfwd: false,
+		// Only the plugin that wires `on` below: the default logger costs time per request, and the
+		// default error plugin answers in text rather than the contract's JSON.
+		ejectPlugins: true,
+		plugins: [proxyEventsPlugin],
 		// Mounted inside routers: forward the path the caller used, which is the data store's path too.
-		pathRewrite: (_path, req) => req.originalUrl,
+		pathRewrite: (_path, req) => (req as Request).originalUrl,
 		on: {
 			proxyReq(proxyReq, req, res) {
 				for (const name of Object.keys(req.headers)) {
@@ -57,15 +62,15 @@ export function createForwarder({ target, internalToken, timeoutMs = 10_000, log
 				}
 				for (const name of STRIPPED_HEADERS) proxyReq.removeHeader(name);
 				proxyReq.setHeader(INTERNAL_TOKEN_HEADER, internalToken);
-				proxyReq.setHeader(GUILD_HEADER, verifiedKey(res).guildId);
+				proxyReq.setHeader(GUILD_HEADER, verifiedKey(res as Response).guildId);
 				proxyReq.setTimeout(timeoutMs, () => {
 					timedOut.add(req);
 					proxyReq.destroy();
 				});
-				fixRequestBody(proxyReq, req);
+				fixRequestBody(proxyReq, req as Request);
 			},
 			proxyRes(upstream, _req, res) {
-				(res.locals.upstreamResponseHook as UpstreamResponseHook | undefined)?.(upstream);
+				((res as Response).locals.upstreamResponseHook as UpstreamResponseHook | undefined)?.(upstream);
 			},
 			error(err, req, res) {
 				const response = res as Response;
