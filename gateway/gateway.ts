@@ -6,17 +6,14 @@ import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import http from "node:http";
 import { resolveAdminToken } from "./admin/admin-token";
+import { openChangeBus, openKeyStore, openModerationStore, openRateLimits } from "./backends";
 import { createGatewayApp } from "./app";
-import { AuthThrottle } from "./auth/auth-throttle";
 import { BanStatusCache } from "./ban-cache/ban-status-cache";
 import type { Config } from "./config";
-import { startDataStore } from "./data-store/server";
+import { startDataStore, type RunningDataStore } from "./data-store/server";
 import { GatewayMetrics, dataStoreReadiness, type ReadinessCheck } from "./health/health";
-import { LocalChangeBus, type ChangeBus } from "./invalidation/change-bus";
 import { KeyService } from "./keys/key-service";
-import { SqliteKeyStore } from "./keys/sqlite-key-store";
 import { createForwarder } from "./proxy/forward";
-import { memoryQuotaLimiters } from "./rate-limits/quota";
 
 export interface StartOptions {
 	/** Unix ms; tests move it to reach expiry. */
@@ -43,16 +40,20 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
 	await mkdir(config.dataDir, { recursive: true });
 	const admin = await resolveAdminToken(config.adminToken, config.dataDir);
 
-	const keyStore = SqliteKeyStore.open(config.dataDir);
+	const keyStore = await openKeyStore(config);
 	const keys = await KeyService.create({ store: keyStore, clock });
 
 	// The embedded data store gets a fresh internal token each start: only this process knows it.
 	const internalToken = config.dataStoreToken ?? randomBytes(32).toString("base64url");
-	const embedded =
-		config.dataStoreUrl === undefined ? await startDataStore({ dataDir: config.dataDir, internalToken, clock }) : undefined;
-	const dataStoreUrl = config.dataStoreUrl ?? embedded!.url;
+	let embedded: RunningDataStore | undefined;
+	let dataStoreUrl = config.dataStoreUrl;
+	if (dataStoreUrl === undefined) {
+		embedded = await startDataStore({ store: await openModerationStore(config, clock), internalToken });
+		dataStoreUrl = embedded.url;
+	}
 
-	const bus: ChangeBus = new LocalChangeBus();
+	const bus = await openChangeBus(config);
+	const limits = await openRateLimits(config);
 	const banCache = new BanStatusCache({ ttlSeconds: config.banCacheTtlSeconds, clock });
 	keys.onChange((change) => bus.publish({ kind: "key", keyId: change.keyId }));
 	bus.subscribe((change) => {
@@ -69,8 +70,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
 		config,
 		keys,
 		adminToken: admin.token,
-		authThrottle: AuthThrottle.inMemory(config.authFailuresPerMinute),
-		quotas: memoryQuotaLimiters(config.quotas),
+		authThrottle: limits.authThrottle,
+		quotas: limits.quotas,
 		forwarder,
 		banCache,
 		announceBanChange: (guildId, userId) => bus.publish({ kind: "ban", guildId, userId }),
@@ -103,6 +104,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
 			forwarder.close();
 			await keys.close();
 			await bus.close();
+			await limits.close();
 			await embedded?.close();
 			await keyStore.close();
 		},

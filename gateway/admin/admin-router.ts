@@ -52,6 +52,11 @@ function rollOverlap(body: Record<string, unknown>): number {
 
 export function adminRouter(keys: KeyService, adminToken: string, throttle: AuthThrottle): Router {
 	const router = express.Router();
+	// Answers carry keys and audit trails: no browser or proxy may keep them.
+	router.use((_req, res, next) => {
+		res.setHeader("Cache-Control", "no-store");
+		next();
+	});
 	router.use(requireAdminToken(adminToken, throttle));
 	router.use(express.json({ limit: "16kb" }));
 

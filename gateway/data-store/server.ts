@@ -4,12 +4,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createDataStoreApp } from "./app";
-import type { Clock } from "./moderation-store";
+import type { Clock, ModerationStore } from "./moderation-store";
 import { SqliteModerationStore } from "./sqlite-moderation-store";
 
 export interface DataStoreOptions {
-	/** Directory for the SQLite file (the gateway's DATA_DIR). */
-	dataDir: string;
+	/** Directory for the SQLite file (the gateway's DATA_DIR); used when no `store` is given. */
+	dataDir?: string;
+	/** An already open store (e.g. PostgreSQL); the data store closes it on `close()`. */
+	store?: ModerationStore;
 	/** Secret the gateway's proxy sends in `x-technified-internal-token`. */
 	internalToken: string;
 	/** Loopback by default: only the gateway on this machine should reach the store. */
@@ -36,13 +38,15 @@ export interface RunningDataStore {
  */
 export async function startDataStore({
 	dataDir,
+	store: given,
 	internalToken,
 	host = "127.0.0.1",
 	port = 0,
 	clock,
 	log,
 }: DataStoreOptions): Promise<RunningDataStore> {
-	const store = SqliteModerationStore.open({ dataDir, clock });
+	const store = given ?? (dataDir === undefined ? undefined : SqliteModerationStore.open({ dataDir, clock }));
+	if (store === undefined) throw new Error("startDataStore needs a store or a dataDir");
 	let server: Server;
 	try {
 		server = createServer(createDataStoreApp({ store, internalToken, log }));

@@ -1,0 +1,37 @@
+// gateway/backends.ts
+// Picks each store's implementation from the config: embedded (SQLite, memory) or shared (PostgreSQL, Redis).
+
+import type { Config } from "./config";
+import { AuthThrottle } from "./auth/auth-throttle";
+import type { ModerationStore } from "./data-store/moderation-store";
+import { SqliteModerationStore } from "./data-store/sqlite-moderation-store";
+import { LocalChangeBus, type ChangeBus } from "./invalidation/change-bus";
+import type { KeyStore } from "./keys/key-store";
+import { SqliteKeyStore } from "./keys/sqlite-key-store";
+import { memoryQuotaLimiters, type QuotaLimiters } from "./rate-limits/quota";
+
+export async function openKeyStore(config: Config): Promise<KeyStore> {
+	return SqliteKeyStore.open(config.dataDir);
+}
+
+export async function openModerationStore(config: Config, clock: () => number): Promise<ModerationStore> {
+	return SqliteModerationStore.open({ dataDir: config.dataDir, clock });
+}
+
+export interface RateLimits {
+	quotas: QuotaLimiters;
+	authThrottle: AuthThrottle;
+	close(): Promise<void>;
+}
+
+export async function openRateLimits(config: Config): Promise<RateLimits> {
+	return {
+		quotas: memoryQuotaLimiters(config.quotas),
+		authThrottle: AuthThrottle.inMemory(config.authFailuresPerMinute),
+		async close() {},
+	};
+}
+
+export async function openChangeBus(_config: Config): Promise<ChangeBus> {
+	return new LocalChangeBus();
+}
