@@ -35,8 +35,16 @@ export interface LookupParts {
 	batchWindow: number;
 }
 
+/** Hears every answer the API gives, whoever asked: the guard kicks from here. */
+export type AnswerListener = (userId: number, status: BanStatus) => void;
+
+/** Offers users worth re-checking to fill the spare room of a batch that is going out anyway. */
+export type BatchFiller = (room: number) => number[];
+
 export class BanLookup {
 	private readonly inFlight = new Map<number, Deferred<LookupResult>>();
+	private answerListener?: AnswerListener;
+	private filler?: BatchFiller;
 	private pending = new Array<number>();
 	private flushTimer?: thread;
 	private batchSupported = true;
@@ -73,6 +81,18 @@ export class BanLookup {
 		return lookup;
 	}
 
+	onAnswer(listener: AnswerListener) {
+		this.answerListener = listener;
+	}
+
+	/**
+	 * Periodic re-checks ride along with join batches: a batch costs one request whether it carries 3 ids
+	 * or 100, so on a busy server the re-check rarely needs requests of its own.
+	 */
+	fillBatchesWith(filler: BatchFiller) {
+		this.filler = filler;
+	}
+
 	/**
 	 * Permanently stops asking the API; every lookup, waiting or new, gets the last known answer or
 	 * "unavailable". Requests already on the wire finish, but their answers are no longer awaited.
@@ -107,11 +127,21 @@ export class BanLookup {
 			for (const userId of userIds) task.spawn(() => this.run([userId]));
 			return;
 		}
+		const chunks = new Array<number[]>();
 		for (let first = 0; first < userIds.size(); first += BATCH_MAX_IDENTIFIERS) {
 			const chunk = new Array<number>();
 			for (let i = first; i < math.min(first + BATCH_MAX_IDENTIFIERS, userIds.size()); i++) chunk.push(userIds[i]);
-			task.spawn(() => this.run(chunk));
+			chunks.push(chunk);
 		}
+		const last = chunks[chunks.size() - 1];
+		if (last !== undefined && this.filler !== undefined) {
+			for (const userId of this.filler(BATCH_MAX_IDENTIFIERS - last.size())) {
+				if (this.inFlight.has(userId) || last.size() >= BATCH_MAX_IDENTIFIERS) continue;
+				this.inFlight.set(userId, new Deferred<LookupResult>());
+				last.push(userId);
+			}
+		}
+		for (const chunk of chunks) task.spawn(() => this.run(chunk));
 	}
 
 	/** Waits for budget; false when the circuit is open or the lookup was stopped (send nothing). */
@@ -151,6 +181,7 @@ export class BanLookup {
 					const status = toBanStatus(data);
 					cache.store(userId, status, now, clock.unixNow(), outcome.maxAge);
 					this.settle(userId, { kind: "known", status, stale: false });
+					this.answerListener?.(userId, status);
 				}
 				return;
 			}

@@ -1,9 +1,9 @@
 // roblox/join-guard.ts
 // Checks every player who joins (and those already in the server), kicks banned ones, applies failMode
-// when no answer comes in time, and re-checks everyone in the server periodically.
+// when no answer comes in time, and keeps every player's answer younger than one re-check interval.
 
 import { BanLookup, LookupResult } from "./ban-lookup";
-import { isActiveBan } from "./ban-status";
+import { BanStatus, isActiveBan } from "./ban-status";
 import { Clock } from "./clock";
 import { FailMode } from "./options";
 import { KickMessage, renderKickMessage } from "./kick-message";
@@ -12,16 +12,27 @@ export interface GuardPolicy {
 	failMode: FailMode;
 	/** Seconds a joining player may wait for an answer before failMode applies. */
 	decisionDeadline: number;
-	/** Seconds between re-checks of everyone in the server. */
+	/** No player in the server goes longer than this (seconds) without a fresh answer. */
 	recheckInterval: number;
 	kickMessage: KickMessage;
 	unavailableMessage: string;
 }
 
+/**
+ * The re-check loop wakes four times per interval and asks for players whose answer is 3/4 of an
+ * interval old, so none exceeds one interval; join batches pick up those past half an interval for free.
+ */
+const TICKS_PER_INTERVAL = 4;
+const TICK_AGE = 0.75;
+const FILL_AGE = 0.5;
+
 export class JoinGuard {
-	private connection?: RBXScriptConnection;
+	private connections = new Array<RBXScriptConnection>();
 	private recheckLoop?: thread;
 	private running = false;
+	/** When each player in the server last got a fresh answer (monotonic seconds). */
+	private readonly checkedAt = new Map<number, number>();
+	private readonly kicked = new Set<Player>();
 
 	constructor(
 		private readonly players: Players,
@@ -32,21 +43,29 @@ export class JoinGuard {
 
 	start() {
 		this.running = true;
-		this.connection = this.players.PlayerAdded.Connect((player) => this.admit(player));
+		this.lookup.onAnswer((userId, status) => this.heard(userId, status));
+		this.lookup.fillBatchesWith((room) => this.dueForRecheck(room, FILL_AGE));
+		this.connections.push(this.players.PlayerAdded.Connect((player) => this.admit(player)));
+		this.connections.push(
+			this.players.PlayerRemoving.Connect((player) => {
+				this.checkedAt.delete(player.UserId);
+				this.kicked.delete(player);
+			}),
+		);
 		// Players who joined before the guard started (a slow require, a late start call) are checked too.
 		for (const player of this.players.GetPlayers()) this.admit(player);
 		this.recheckLoop = task.spawn(() => {
 			while (this.running) {
-				task.wait(this.policy.recheckInterval);
-				this.recheckEveryone();
+				task.wait(this.policy.recheckInterval / TICKS_PER_INTERVAL);
+				for (const userId of this.dueForRecheck(math.huge, TICK_AGE)) this.lookup.statusOf(userId, true);
 			}
 		});
 	}
 
 	stop() {
 		this.running = false;
-		this.connection?.Disconnect();
-		this.connection = undefined;
+		for (const connection of this.connections) connection.Disconnect();
+		this.connections = [];
 		if (this.recheckLoop !== undefined && coroutine.status(this.recheckLoop) === "suspended") {
 			task.cancel(this.recheckLoop);
 		}
@@ -54,7 +73,13 @@ export class JoinGuard {
 	}
 
 	private inServer(player: Player) {
-		return this.running && player.Parent === this.players;
+		return this.running && player.Parent === this.players && !this.kicked.has(player);
+	}
+
+	private kick(player: Player, message: string) {
+		if (!this.inServer(player)) return;
+		this.kicked.add(player);
+		player.Kick(message);
 	}
 
 	private admit(player: Player) {
@@ -64,37 +89,54 @@ export class JoinGuard {
 		if (this.policy.failMode === "closed" && !lookup.isSettled()) {
 			deadline = task.delay(this.policy.decisionDeadline, () => {
 				deadline = undefined;
-				if (decided || !this.inServer(player)) return;
+				if (decided) return;
 				decided = true;
-				player.Kick(this.policy.unavailableMessage);
+				this.kick(player, this.policy.unavailableMessage);
 			});
 		}
-		lookup.onSettled((result) => {
+		lookup.onSettled((result: LookupResult) => {
 			if (deadline !== undefined) task.cancel(deadline);
-			if (decided || !this.inServer(player)) return;
+			if (decided) return;
 			decided = true;
 			if (result.kind === "unavailable") {
-				// failMode "open" lets the player in; the periodic re-check asks again.
-				if (this.policy.failMode === "closed") player.Kick(this.policy.unavailableMessage);
+				// failMode "open" lets the player in; with no answer on record the re-check asks again soon.
+				if (this.policy.failMode === "closed") this.kick(player, this.policy.unavailableMessage);
 				return;
 			}
-			this.kickIfBanned(player, result);
+			this.kickIfBanned(player, result.status);
 		});
 	}
 
-	private recheckEveryone() {
-		for (const player of this.players.GetPlayers()) {
-			// A failed re-check never removes an admitted player: only a known ban does.
-			this.lookup.statusOf(player.UserId, true).onSettled((result) => {
-				if (this.inServer(player)) this.kickIfBanned(player, result);
-			});
-		}
+	/** Every fresh answer from the API, whoever asked for it. */
+	private heard(userId: number, status: BanStatus) {
+		const player = this.players.GetPlayerByUserId(userId);
+		if (player === undefined || !this.inServer(player)) return;
+		this.checkedAt.set(userId, this.clock.now());
+		this.kickIfBanned(player, status);
 	}
 
-	private kickIfBanned(player: Player, result: LookupResult) {
-		if (result.kind !== "known") return;
+	/** Players whose answer is older than `age` intervals (never-answered first), oldest first. */
+	private dueForRecheck(room: number, age: number): number[] {
+		const now = this.clock.now();
+		const threshold = this.policy.recheckInterval * age;
+		const due = new Array<[number, number]>();
+		for (const player of this.players.GetPlayers()) {
+			if (!this.inServer(player)) continue;
+			const checkedAt = this.checkedAt.get(player.UserId) ?? -math.huge;
+			if (now - checkedAt >= threshold) due.push([checkedAt, player.UserId]);
+		}
+		due.sort((a, b) => a[0] < b[0]);
+		const userIds = new Array<number>();
+		for (const [, userId] of due) {
+			if (userIds.size() >= room) break;
+			userIds.push(userId);
+		}
+		return userIds;
+	}
+
+	private kickIfBanned(player: Player, status: BanStatus) {
 		const unixNow = this.clock.unixNow();
-		if (!isActiveBan(result.status, unixNow)) return;
-		player.Kick(renderKickMessage(this.policy.kickMessage, result.status, unixNow));
+		if (!isActiveBan(status, unixNow)) return;
+		this.kick(player, renderKickMessage(this.policy.kickMessage, status, unixNow));
 	}
 }

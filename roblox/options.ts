@@ -33,13 +33,13 @@ export interface StartOptions {
 	recheckInterval?: number;
 	/** Lifetime of a "banned" answer. Default 300. */
 	bannedCacheSeconds?: number;
-	/** Lifetime of a "not banned" answer. Default 60. */
+	/** Lifetime of a "not banned" answer. Default 300 (players in the server are re-checked anyway). */
 	clearCacheSeconds?: number;
 	/** Users remembered at most. Default 5000. */
 	cacheSize?: number;
 	/** This module's share of Roblox's 500 requests/minute per server. Default 120. */
 	requestsPerMinute?: number;
-	/** Joins arriving within this window share one batch request. Default 0.25. */
+	/** Joins arriving within this window share one batch request. Default 2 (players are still loading). */
 	batchWindow?: number;
 }
 
@@ -153,10 +153,10 @@ export function resolveOptions(input: unknown): ResolvedOptions {
 		decisionDeadline: options.decisionDeadline ?? 10,
 		recheckInterval: options.recheckInterval ?? 60,
 		bannedCacheSeconds: options.bannedCacheSeconds ?? 300,
-		clearCacheSeconds: options.clearCacheSeconds ?? 60,
+		clearCacheSeconds: options.clearCacheSeconds ?? 300,
 		cacheSize: options.cacheSize ?? 5000,
 		requestsPerMinute: options.requestsPerMinute ?? 120,
-		batchWindow: options.batchWindow ?? 0.25,
+		batchWindow: options.batchWindow ?? 2,
 	};
 }
 

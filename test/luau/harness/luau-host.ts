@@ -1,0 +1,226 @@
+// test/luau/harness/luau-host.ts
+// Runs the compiled module in the real Luau VM (luau-web): one chunk holding the emulated engine and every
+// script of the project tree, loaded once per process; each scenario gets a fresh emulated server in it.
+
+import { readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { LuauState } from "luau-web";
+import { buildTree, TreeNode } from "./project-tree";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = resolve(here, "../../..");
+const ENGINE_DIR = join(here, "../engine");
+
+/** A request as the module sent it (headers left out: they hold the key). */
+export interface SentRequest {
+	at: number;
+	method: string;
+	url: string;
+	body?: string;
+}
+
+export interface WorldReport {
+	now: number;
+	requests: SentRequest[];
+	kicks: Array<{ userId: number; message: string; at: number }>;
+	output: Array<{ kind: "print" | "warn" | "error"; text: string; at: number }>;
+	players: number[];
+	results: Record<string, { ok: boolean; status?: { banned: boolean; reason?: string; expiresAt?: number; isPermanent?: boolean }; error?: string }>;
+}
+
+/** What the transport (the test's API) receives and answers. */
+export interface ApiRequest {
+	at: number;
+	method: string;
+	url: string;
+	headers: Record<string, string>;
+	body: string;
+}
+
+export interface ApiAnswer {
+	status?: number;
+	headers?: Record<string, string>;
+	body?: string;
+	/** Virtual seconds the exchange takes. */
+	latency?: number;
+	/** Raised by RequestAsync instead of answering, e.g. "HttpError: Timedout". */
+	error?: string;
+}
+
+export type Transport = (request: ApiRequest) => ApiAnswer | Promise<ApiAnswer>;
+
+export interface WorldSettings {
+	httpEnabled?: boolean;
+	secrets?: Record<string, string>;
+	studio?: boolean;
+	latency?: number;
+	seed?: number;
+}
+
+export interface StartResult {
+	ok: boolean;
+	error?: string;
+}
+
+export interface ExtraModule {
+	/** Where the ModuleScript goes, e.g. "ServerScriptService.NaiveGuard". */
+	parentPath: string;
+	name: string;
+	source: string;
+}
+
+/** The JS face of one emulated server; every call runs Luau and resolves when it has finished. */
+export class World {
+	constructor(private readonly handle: Record<string, (...args: unknown[]) => Promise<unknown[]>>) {}
+
+	private async call<T>(name: string, ...args: unknown[]): Promise<T> {
+		const [value] = await this.handle[name](...args);
+		return value as T;
+	}
+
+	async start(options: Record<string, unknown>, extra: { secretName?: string; kickFunction?: boolean; modulePath?: string } = {}) {
+		const modulePath = extra.modulePath ?? "ServerScriptService.Technified";
+		const outcome = await this.call<string>("start", modulePath, JSON.stringify(options), extra.secretName ?? "", extra.kickFunction ?? false);
+		return JSON.parse(outcome) as StartResult;
+	}
+
+	join(...userIds: number[]) {
+		return this.call("join", JSON.stringify(userIds));
+	}
+
+	leave(userId: number) {
+		return this.call("leave", userId);
+	}
+
+	/** Moves the virtual clock, running every thread that wakes on the way. */
+	advance(seconds: number) {
+		return this.call("advance", seconds);
+	}
+
+	getBanStatus(userId: number) {
+		return this.call<string>("getBanStatus", userId);
+	}
+
+	stop() {
+		return this.call("stop");
+	}
+
+	runScripts() {
+		return this.call("runScripts");
+	}
+
+	setHttpEnabled(enabled: boolean) {
+		return this.call("setHttpEnabled", enabled);
+	}
+
+	async secretLeaks(secretName: string) {
+		return JSON.parse(await this.call<string>("secretLeaks", secretName)) as { text: string; concatenated: boolean };
+	}
+
+	async clientReadable(text: string) {
+		return asArray<string>(JSON.parse(await this.call<string>("clientReadable", text)));
+	}
+
+	async scripts() {
+		return asArray<string>(JSON.parse(await this.call<string>("scripts")));
+	}
+
+	async report(): Promise<WorldReport> {
+		const report = JSON.parse(await this.call<string>("report"));
+		// Luau's JSON cannot tell an empty array from an empty object.
+		return {
+			...report,
+			requests: asArray(report.requests),
+			kicks: asArray(report.kicks),
+			output: asArray(report.output),
+			players: asArray(report.players),
+			results: Array.isArray(report.results) ? {} : report.results,
+		};
+	}
+
+	gcKilobytes() {
+		return this.call<number>("gcKilobytes");
+	}
+}
+
+function asArray<T>(value: T[] | Record<string, never>): T[] {
+	return Array.isArray(value) ? value : [];
+}
+
+/** Escapes a string as a Luau literal. */
+function luauString(text: string) {
+	return `"${text.replace(/[\\"\n\r\t]|[^\x20-\x7e]/g, (c) => {
+		if (c === "\n") return "\\n";
+		if (c === "\r") return "\\r";
+		if (c === "\t") return "\\t";
+		if (c === "\\" || c === '"') return `\\${c}`;
+		return Array.from(new TextEncoder().encode(c), (byte) => `\\${byte}`).join("");
+	})}"`;
+}
+
+function engineSource(name: string) {
+	return readFileSync(join(ENGINE_DIR, name), "utf8");
+}
+
+/** One chunk: engine, driver, and every script as `function(script, ENV)` with Roblox globals as locals. */
+export function buildChunk(tree: TreeNode[]): string {
+	const globals = ["game", "workspace", "require", "task", "typeof", "os", "warn", "print", "_G", "DateTime", "tick", "time", "wait", "delay", "spawn"];
+	const locals = `local ${globals.join(", ")} = ${globals.map((g) => `ENV.${g}`).join(", ")}`;
+	const parts: string[] = [
+		`local Json = (function(...)\n${engineSource("json.luau")}\nend)()`,
+		`local Engine = (function(...)\n${engineSource("engine.luau")}\nend)(Json)`,
+		"local SOURCES = {}",
+	];
+	let sourceCount = 0;
+	const treeEntries = tree.map((node) => {
+		let source = "nil";
+		if (node.source !== undefined) {
+			sourceCount += 1;
+			parts.push(`SOURCES[${sourceCount}] = function(script, ENV)\n${locals}\n${node.source}\nend`);
+			source = String(sourceCount);
+		}
+		return `{ name = ${luauString(node.name)}, className = ${luauString(node.className)}, parent = ${node.parent}, source = ${source} }`;
+	});
+	parts.push(`local TREE = {\n${treeEntries.join(",\n")}\n}`);
+	parts.push(`return (function(...)\n${engineSource("driver.luau")}\nend)(Engine, Json, TREE, SOURCES)`);
+	return parts.join("\n");
+}
+
+export interface Host {
+	/** A fresh emulated server; `transport` answers every HttpService request it makes. */
+	newWorld(transport: Transport, settings?: WorldSettings): Promise<World>;
+}
+
+let hostPromise: Promise<Host> | undefined;
+
+/**
+ * The Luau VM of this process. luau-web's heap is fixed at 16 MiB and destroying a state breaks later
+ * ones, so there is one state per process; scenarios are fresh worlds inside it, collected by Luau's GC.
+ */
+export function luauHost(extraModules: ExtraModule[] = []): Promise<Host> {
+	hostPromise ??= (async () => {
+		const tree = buildTree(join(REPO_ROOT, "default.project.json"));
+		for (const extra of extraModules) {
+			const parent = extra.parentPath.split(".").reduce((parentIndex, name) => {
+				const index = tree.findIndex((node, i) => node.name === name && node.parent === parentIndex && i >= 0);
+				if (index < 0) throw new Error(`no ${name} in the project tree`);
+				return index + 1;
+			}, 0);
+			tree.push({ name: extra.name, className: "ModuleScript", parent, source: extra.source });
+		}
+		const state = await LuauState.createAsync({});
+		const [driver] = (await state.loadstring(buildChunk(tree), "technified-bench", true)()) as [
+			{ newWorld: (settings: string, transport: (request: string) => Promise<string>) => Promise<unknown[]> },
+		];
+		return {
+			async newWorld(transport, settings = {}) {
+				const [handle] = await driver.newWorld(JSON.stringify(settings), async (request: string) =>
+					JSON.stringify(await transport(JSON.parse(request) as ApiRequest)),
+				);
+				return new World(handle as Record<string, (...args: unknown[]) => Promise<unknown[]>>);
+			},
+		};
+	})();
+	return hostPromise;
+}
