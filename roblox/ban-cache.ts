@@ -45,11 +45,11 @@ export class BanCache {
 		if (this.count > this.maxEntries) this.evict(now);
 	}
 
-	/** The answer while it is within its lifetime. */
-	fresh(userId: number, now: number, unixNow: number): BanStatus | undefined {
+	/** The answer while it is within its lifetime, with when the API gave it (monotonic seconds). */
+	fresh(userId: number, now: number, unixNow: number): { status: BanStatus; answeredAt: number } | undefined {
 		const entry = this.entries.get(userId);
 		if (entry === undefined || now >= entry.freshUntil) return undefined;
-		return this.current(entry.status, unixNow);
+		return { status: this.current(entry.status, unixNow), answeredAt: entry.storedAt };
 	}
 
 	/** The last good answer of any age: what the guard falls back on while the API cannot answer. */

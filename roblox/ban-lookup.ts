@@ -16,8 +16,8 @@ import { Diagnostics } from "./diagnostics";
 import { ROBLOX_LIMIT_STALL_SECONDS, RequestBudget } from "./request-budget";
 
 export type LookupResult =
-	/** `stale`: the API could not answer now, this is the last answer it gave. */
-	| { kind: "known"; status: BanStatus; stale: boolean }
+	/** `stale`: the API could not answer now, this is the last answer it gave (at `answeredAt`, monotonic). */
+	| { kind: "known"; status: BanStatus; stale: boolean; answeredAt?: number }
 	| { kind: "unavailable"; reason: string };
 
 /** Attempts per lookup before it is answered "unavailable" (the periodic re-check tries again later). */
@@ -53,15 +53,31 @@ export class BanLookup {
 
 	constructor(private readonly parts: LookupParts) {}
 
+	/** The user's status: from the cache, or shared with any lookup already under way, or a new one. */
+	statusOf(userId: number): Deferred<LookupResult> {
+		return this.lookUp(userId, false, true);
+	}
+
 	/**
-	 * The user's status, shared with any lookup already under way.
-	 * @param fresh skip the cache (periodic re-checks must see bans made since the last answer).
+	 * Fresh answers for players already in the server, sent at once: they come as a group, so there is
+	 * nothing to wait for, and the re-check deadline is already counted.
 	 */
-	statusOf(userId: number, fresh = false): Deferred<LookupResult> {
+	refresh(userIds: number[]) {
+		for (const userId of userIds) this.lookUp(userId, true, false);
+		if (this.pending.size() > 0) this.flush();
+	}
+
+	/**
+	 * @param fresh skip the cache (re-checks must see bans made since the last answer).
+	 * @param urgent a join: start the batch window; re-checks are flushed by `refresh` itself.
+	 */
+	private lookUp(userId: number, fresh: boolean, urgent: boolean): Deferred<LookupResult> {
 		const { cache, clock } = this.parts;
 		if (!fresh) {
 			const cached = cache.fresh(userId, clock.now(), clock.unixNow());
-			if (cached !== undefined) return this.settled({ kind: "known", status: cached, stale: false });
+			if (cached !== undefined) {
+				return this.settled({ kind: "known", status: cached.status, stale: false, answeredAt: cached.answeredAt });
+			}
 		}
 		const existing = this.inFlight.get(userId);
 		if (existing !== undefined) return existing;
@@ -72,7 +88,7 @@ export class BanLookup {
 		this.pending.push(userId);
 		if (this.pending.size() >= BATCH_MAX_IDENTIFIERS) {
 			this.flush();
-		} else if (this.flushTimer === undefined) {
+		} else if (urgent && this.flushTimer === undefined) {
 			this.flushTimer = task.delay(this.parts.batchWindow, () => {
 				this.flushTimer = undefined;
 				this.flush();

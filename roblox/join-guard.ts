@@ -19,11 +19,11 @@ export interface GuardPolicy {
 }
 
 /**
- * The re-check loop wakes four times per interval and asks for players whose answer is 3/4 of an
+ * The re-check loop wakes four times per interval and asks for players whose answer is 0.7 of an
  * interval old, so none exceeds one interval; join batches pick up those past half an interval for free.
  */
 const TICKS_PER_INTERVAL = 4;
-const TICK_AGE = 0.75;
+const TICK_AGE = 0.7;
 const FILL_AGE = 0.5;
 
 export class JoinGuard {
@@ -57,7 +57,7 @@ export class JoinGuard {
 		this.recheckLoop = task.spawn(() => {
 			while (this.running) {
 				task.wait(this.policy.recheckInterval / TICKS_PER_INTERVAL);
-				for (const userId of this.dueForRecheck(math.huge, TICK_AGE)) this.lookup.statusOf(userId, true);
+				this.lookup.refresh(this.dueForRecheck(math.huge, TICK_AGE));
 			}
 		});
 	}
@@ -103,6 +103,7 @@ export class JoinGuard {
 				if (this.policy.failMode === "closed") this.kick(player, this.policy.unavailableMessage);
 				return;
 			}
+			if (result.answeredAt !== undefined) this.checkedAt.set(player.UserId, result.answeredAt);
 			this.kickIfBanned(player, result.status);
 		});
 	}
