@@ -26,6 +26,7 @@ export interface WorldReport {
 	kicks: Array<{ userId: number; message: string; at: number }>;
 	output: Array<{ kind: "print" | "warn" | "error"; text: string; at: number }>;
 	players: number[];
+	refusedByLimit: number;
 	results: Record<string, { ok: boolean; status?: { banned: boolean; reason?: string; expiresAt?: number; isPermanent?: boolean }; error?: string }>;
 }
 
@@ -108,6 +109,11 @@ export class World {
 
 	runScripts() {
 		return this.call("runScripts");
+	}
+
+	/** Other scripts of the game using up part of Roblox's 500 requests/minute. */
+	otherScriptsSend(count: number) {
+		return this.call("otherScriptsSend", count);
 	}
 
 	setHttpEnabled(enabled: boolean) {
