@@ -4,6 +4,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import type { ApiKeyRecord } from "../../shared/records";
 import { ADMIN_TOKEN_FILE } from "../admin/admin-token";
 
 const USAGE = `Usage: npm run keys -- <command> [options]
@@ -69,7 +70,17 @@ async function run(argv: string[]): Promise<void> {
 		}
 		case "list": {
 			const data = await call(url, "GET", `/guilds/${guild}/keys`);
-			console.table(data.keys);
+			const when = (at: unknown) => (typeof at === "number" ? new Date(at * 1000).toISOString() : "never");
+			console.table(
+				(data.keys as ApiKeyRecord[]).map((k) => ({
+					id: k.id,
+					prefix: k.prefix,
+					name: k.name ?? "",
+					status: k.status,
+					created: when(k.created_at),
+					"last used": when(k.last_used_at),
+				})),
+			);
 			return;
 		}
 		case "revoke": {
