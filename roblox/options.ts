@@ -62,21 +62,38 @@ export interface ResolvedOptions {
 /** Roblox allows 500 per minute for the whole server; the game's other HTTP needs the rest. */
 const MAX_REQUESTS_PER_MINUTE = 400;
 
-const optionsCheck = t.strictInterface({
-	apiKey: t.union(t.string, t.typeof("Secret")),
-	guildId: t.optional(t.string),
-	baseUrl: t.optional(t.match("^https?://[^%s]+$")),
-	failMode: t.optional(t.literal("open", "closed")),
-	kickMessage: t.optional(t.union(t.string, t.callback)),
-	unavailableMessage: t.optional(t.string),
-	decisionDeadline: t.optional(t.numberConstrained(1, 60)),
-	recheckInterval: t.optional(t.numberConstrained(10, 3600)),
-	bannedCacheSeconds: t.optional(t.numberConstrained(0, 86400)),
-	clearCacheSeconds: t.optional(t.numberConstrained(0, 86400)),
-	cacheSize: t.optional(t.numberConstrained(100, 100000)),
-	requestsPerMinute: t.optional(t.numberConstrained(10, MAX_REQUESTS_PER_MINUTE)),
-	batchWindow: t.optional(t.numberConstrained(0, 5)),
-});
+/** Each option's check and, for the error, what was expected (t's checks say only true or false). */
+const OPTION_CHECKS: Record<keyof StartOptions, [t.check<unknown>, string]> = {
+	apiKey: [t.union(t.string, t.typeof("Secret")), "a key string or HttpService:GetSecret(name)"],
+	guildId: [t.optional(t.string), "a string of digits"],
+	baseUrl: [t.optional(t.match("^https?://[^%s]+$")), 'a URL such as "https://gateway.example/api/v1"'],
+	failMode: [t.optional(t.literal("open", "closed")), '"open" or "closed"'],
+	kickMessage: [t.optional(t.union(t.string, t.callback)), "a string or a function"],
+	unavailableMessage: [t.optional(t.string), "a string"],
+	decisionDeadline: [t.optional(t.numberConstrained(1, 60)), "seconds, 1 to 60"],
+	recheckInterval: [t.optional(t.numberConstrained(10, 3600)), "seconds, 10 to 3600"],
+	bannedCacheSeconds: [t.optional(t.numberConstrained(0, 86400)), "seconds, 0 to 86400"],
+	clearCacheSeconds: [t.optional(t.numberConstrained(0, 86400)), "seconds, 0 to 86400"],
+	cacheSize: [t.optional(t.numberConstrained(100, 100000)), "a number of users, 100 to 100000"],
+	requestsPerMinute: [
+		t.optional(t.numberConstrained(10, MAX_REQUESTS_PER_MINUTE)),
+		`10 to ${MAX_REQUESTS_PER_MINUTE} (Roblox allows 500 per server, shared with the game's other scripts)`,
+	],
+	batchWindow: [t.optional(t.numberConstrained(0, 5)), "seconds, 0 to 5"],
+};
+
+/** The first problem with the options, in words; never quotes a value (it could be the key). */
+function optionsProblem(options: Record<string, unknown>): string | undefined {
+	for (const [name] of pairs(options)) {
+		if (!typeIs(name, "string") || OPTION_CHECKS[name as keyof StartOptions] === undefined) {
+			return `unknown option "${tostring(name)}"`;
+		}
+	}
+	for (const [name, [check, expected]] of pairs(OPTION_CHECKS)) {
+		if (!check(options[name])) return `${name} must be ${expected}`;
+	}
+	return undefined;
+}
 
 const GUILD_ID_PATTERN = "^%d+$";
 
@@ -118,9 +135,8 @@ export function resolveOptions(input: unknown): ResolvedOptions {
 	if (!typeIs(input, "table")) fail("expected a table of options, e.g. { apiKey = ... }");
 	const source = input as Record<string, unknown>;
 	if (source.apiKey === undefined) fail("apiKey is missing: pass the key string or HttpService:GetSecret(name)");
-	// t's checks also return why they failed; its typings only declare the boolean.
-	const [valid, problem] = (optionsCheck as unknown as (value: unknown) => LuaTuple<[boolean, string?]>)(input);
-	if (!valid) fail(`invalid options: ${problem}`);
+	const problem = optionsProblem(source);
+	if (problem !== undefined) fail(problem);
 	const options = input as StartOptions;
 
 	let guildId: string;
