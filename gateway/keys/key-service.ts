@@ -327,8 +327,8 @@ export class KeyService {
 	}
 
 	/**
-	 * Checks a key as sent by a caller. Format and checksum first (no store), then the cache, then the
-	 * store; time-based statuses are decided on every call against the clock, never cached.
+	 * Checks a key as sent by a caller: the cache by hash, else format and checksum (no store), then
+	 * the store; time-based statuses are decided on every call against the clock, never cached.
 	 */
 	async verify(apiKeyText: string): Promise<VerifyResult> {
 		// A cached hash is proof enough (it was matched against the store), so hot keys skip the HMAC.
