@@ -107,6 +107,12 @@ export class World {
 		return this.call("stop");
 	}
 
+	/** Fills in the drop-in Config, as a game owner would in Studio. */
+	configure(config: Record<string, unknown>) {
+		return this.call("configure", JSON.stringify(config));
+	}
+
+	/** Starts every Script in ServerScriptService, as a server does. */
 	runScripts() {
 		return this.call("runScripts");
 	}

@@ -1,0 +1,104 @@
+// test/luau/secrets-and-drop-in.test.ts
+// The key stays secret (never in a warning, an error or anything a client can read; a Secret is only
+// extended with AddPrefix) and the drop-in path starts the guard from Config with no code.
+
+import { describe, expect, test } from "vitest";
+import { BASE_URL, errorAnswer, FakeApi, GUILD_ID, TEST_KEY } from "./harness/fake-api";
+import { guardOptions, serverFor, warnings } from "./harness/scenario";
+
+const SECRET_PART = TEST_KEY.slice(`technified_${GUILD_ID}_`.length);
+
+describe("the key stays secret", () => {
+	test("through outages, bad answers and a revoked key, no output line carries the key", async () => {
+		const api = new FakeApi();
+		api.disruption = (request) => {
+			if (request.at < 100) return errorAnswer(503, "upstream_unavailable", "Data store unavailable");
+			if (request.at < 300) return { status: 200, body: "not json" };
+			return errorAnswer(401, "key_revoked", "Invalid API key for this guild");
+		};
+		const server = await serverFor(api);
+		await server.start(guardOptions());
+		for (let t = 0; t < 600; t += 20) {
+			await server.join(600 + t);
+			await server.getBanStatus(600 + t);
+			await server.advance(20);
+		}
+		const report = await server.report();
+		expect(warnings(report).length).toBeGreaterThanOrEqual(3);
+		expect(report.output.filter((line) => line.kind === "error")).toEqual([]);
+		for (const line of report.output) expect(line.text).not.toContain(SECRET_PART);
+		for (const result of Object.values(report.results)) expect(result.error ?? "").not.toContain(SECRET_PART);
+		expect(await server.clientReadable(SECRET_PART)).toEqual([]);
+		// Every script of the model lives in ServerScriptService, where clients cannot read it.
+		const scripts = await server.scripts();
+		expect(scripts.length).toBeGreaterThan(10);
+		for (const script of scripts) expect(script).toMatch(/^(ModuleScript|Script) ServerScriptService\.Technified/);
+	});
+
+	test("a Secret prints as its name and cannot be concatenated; the module still authenticates with it", async () => {
+		const api = new FakeApi();
+		const server = await serverFor(api, { secrets: { technified_api_key: TEST_KEY } });
+		expect(await server.secretLeaks("technified_api_key")).toEqual({ text: "Secret(technified_api_key)", concatenated: false });
+		await server.start(guardOptions({ apiKey: undefined, guildId: GUILD_ID }), { secretName: "technified_api_key" });
+		await server.join(610);
+		await server.advance(5);
+		expect(api.received.map((request) => request.headers.Authorization)).toEqual([`Bearer ${TEST_KEY}`]);
+		expect((await server.report()).output).toEqual([]);
+	});
+});
+
+describe("drop-in: Config and the autostart script", () => {
+	test("a Config with the key starts the guard with no code", async () => {
+		const api = new FakeApi();
+		api.ban(620, "Exploiting");
+		const server = await serverFor(api);
+		await server.configure({ apiKey: TEST_KEY, options: { baseUrl: BASE_URL } });
+		await server.runScripts();
+		await server.join(620, 621);
+		await server.advance(5);
+		const report = await server.report();
+		expect(report.kicks.map((kick) => kick.userId)).toEqual([620]);
+		expect(report.players).toEqual([621]);
+	});
+
+	test("a Config naming a secret reads it and starts", async () => {
+		const api = new FakeApi();
+		api.ban(622, "Exploiting");
+		const server = await serverFor(api, { secrets: { technified_api_key: TEST_KEY } });
+		await server.configure({ secretName: "technified_api_key", guildId: GUILD_ID, options: { baseUrl: BASE_URL } });
+		await server.runScripts();
+		await server.join(622);
+		await server.advance(5);
+		expect((await server.report()).kicks.map((kick) => kick.userId)).toEqual([622]);
+	});
+
+	test("in Studio, a missing secret is one clear warning, not an error", async () => {
+		const api = new FakeApi();
+		const server = await serverFor(api, { studio: true, secrets: { technified_api_key: TEST_KEY } });
+		await server.configure({ secretName: "technified_api_key", guildId: GUILD_ID, options: { baseUrl: BASE_URL } });
+		await server.runScripts();
+		await server.join(623);
+		await server.advance(60);
+		const report = await server.report();
+		expect(report.output).toEqual([
+			{ kind: "warn", at: 0, text: expect.stringContaining('the secret "technified_api_key" was not found') },
+		]);
+		expect(api.received).toEqual([]);
+	});
+
+	test("an untouched Config is a clear error about the placeholder", async () => {
+		const server = await serverFor(new FakeApi());
+		await server.runScripts();
+		const report = await server.report();
+		expect(report.output).toEqual([{ kind: "error", at: 0, text: expect.stringContaining("apiKey is still the placeholder") }]);
+	});
+
+	test("autoStart = false leaves the start to the game's own script", async () => {
+		const api = new FakeApi();
+		const server = await serverFor(api);
+		await server.configure({ autoStart: false, apiKey: TEST_KEY, options: { baseUrl: BASE_URL } });
+		await server.runScripts();
+		expect(await server.start(guardOptions())).toEqual({ ok: true });
+		expect((await server.report()).output).toEqual([]);
+	});
+});
