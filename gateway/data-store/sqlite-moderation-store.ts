@@ -14,6 +14,7 @@ import {
 	type ModerationStore,
 	type NewModeration,
 } from "./moderation-store";
+import { toActivePage, toRecord, type RecordRow } from "./moderation-rows";
 
 export interface SqliteModerationStoreOptions {
 	/** Directory holding the database file; created when missing. */
@@ -53,40 +54,6 @@ CREATE INDEX IF NOT EXISTS moderation_records_unlifted_by_id
 CREATE INDEX IF NOT EXISTS moderation_records_by_user
 	ON moderation_records (guild_id, kind, roblox_id, id);
 `;
-
-interface RecordRow {
-	id: number;
-	guild_id: string;
-	kind: ModerationKind;
-	roblox_id: number;
-	place_id: number | null;
-	reason: string;
-	moderator_id: number;
-	job_id: string | null;
-	created_at: number;
-	expires_at: number | null;
-	lifted_at: number | null;
-	lifted_by: number | null;
-	lift_reason: string | null;
-}
-
-function toRecord(row: RecordRow): ModerationRecord {
-	return {
-		id: row.id,
-		guildId: row.guild_id,
-		kind: row.kind,
-		robloxId: row.roblox_id,
-		placeId: row.place_id,
-		reason: row.reason,
-		moderatorId: row.moderator_id,
-		jobId: row.job_id,
-		createdAt: row.created_at,
-		expiresAt: row.expires_at,
-		liftedAt: row.lifted_at,
-		liftedBy: row.lifted_by,
-		liftReason: row.lift_reason,
-	};
-}
 
 const ACTIVE = "lifted_at IS NULL AND (expires_at IS NULL OR expires_at > @now)";
 
@@ -252,9 +219,7 @@ export class SqliteModerationStore implements ModerationStore {
 			limit: page.limit + 1,
 			now: this.clock(),
 		});
-		const records = rows.slice(0, page.limit).map(toRecord);
-		const last = records.at(-1);
-		return { records, nextAfterId: rows.length > page.limit && last !== undefined ? last.id : null };
+		return toActivePage(rows, page.limit);
 	}
 
 	async history(guildId: string, kind: ModerationKind, robloxId: number): Promise<ModerationRecord[]> {

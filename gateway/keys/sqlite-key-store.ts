@@ -5,17 +5,14 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
-import type { Scope } from "../../shared/records";
+import { changedKey, rolledKey, toAuditEvent, toKeyRow, toStoredKey, type AuditRow, type KeyRow } from "./key-rows";
 import type {
-	AuditDetails,
 	AuditDraft,
 	AuditEvent,
-	AuditEventKind,
 	KeyChange,
 	KeyChangeResult,
 	KeyCreateResult,
 	KeyDeleteResult,
-	KeyState,
 	KeyStore,
 	StoredKey,
 	UsageBatch,
@@ -68,64 +65,6 @@ CREATE TABLE IF NOT EXISTS settings (
 	value TEXT NOT NULL
 );
 `;
-
-interface KeyRow {
-	id: string;
-	guild_id: string;
-	prefix: string;
-	name: string | null;
-	state: KeyState;
-	scopes: string;
-	allowed_cidrs: string;
-	created_at: number;
-	updated_at: number;
-	last_used_at: number | null;
-	expires_at: number | null;
-	revoked_at: number | null;
-}
-
-interface AuditRow {
-	id: number;
-	key_id: string;
-	event: AuditEventKind;
-	actor: string;
-	at: number;
-	details: string;
-}
-
-function toStoredKey(row: KeyRow): StoredKey {
-	return {
-		id: row.id,
-		guildId: row.guild_id,
-		prefix: row.prefix,
-		name: row.name,
-		state: row.state,
-		scopes: JSON.parse(row.scopes) as Scope[],
-		allowedCidrs: JSON.parse(row.allowed_cidrs) as string[],
-		createdAt: row.created_at,
-		updatedAt: row.updated_at,
-		lastUsedAt: row.last_used_at,
-		expiresAt: row.expires_at,
-		revokedAt: row.revoked_at,
-	};
-}
-
-function toKeyRow(key: StoredKey): KeyRow {
-	return {
-		id: key.id,
-		guild_id: key.guildId,
-		prefix: key.prefix,
-		name: key.name,
-		state: key.state,
-		scopes: JSON.stringify(key.scopes),
-		allowed_cidrs: JSON.stringify(key.allowedCidrs),
-		created_at: key.createdAt,
-		updated_at: key.updatedAt,
-		last_used_at: key.lastUsedAt,
-		expires_at: key.expiresAt,
-		revoked_at: key.revokedAt,
-	};
-}
 
 function prepareStatements(db: Database.Database) {
 	return {
@@ -257,15 +196,7 @@ export class SqliteKeyStore implements KeyStore {
 
 	async changeKey(guildId: string, keyId: string, change: KeyChange, audit: AuditDraft): Promise<KeyChangeResult> {
 		return this.changeLive(guildId, keyId, (current) => {
-			const next: StoredKey = {
-				...current,
-				name: change.name === undefined ? current.name : change.name,
-				allowedCidrs: change.allowedCidrs ?? current.allowedCidrs,
-				expiresAt: change.expiresAt === undefined ? current.expiresAt : change.expiresAt,
-				state: change.state ?? current.state,
-				revokedAt: change.revokedAt ?? current.revokedAt,
-				updatedAt: change.updatedAt,
-			};
+			const next = changedKey(current, change);
 			this.statements.updateKey.run(toKeyRow(next));
 			this.audit(guildId, keyId, audit);
 			return next;
@@ -284,7 +215,7 @@ export class SqliteKeyStore implements KeyStore {
 			if (previousExpiresAt > audit.at) this.statements.expireCurrentSecret.run(previousExpiresAt, keyId);
 			else this.statements.dropAllSecrets.run(keyId);
 			this.statements.insertSecret.run(keyId, next.hash, null);
-			const rolled: StoredKey = { ...current, prefix: next.prefix, updatedAt: audit.at };
+			const rolled = rolledKey(current, next.prefix, audit.at);
 			this.statements.updateKey.run(toKeyRow(rolled));
 			this.audit(guildId, keyId, audit);
 			return rolled;
@@ -306,10 +237,7 @@ export class SqliteKeyStore implements KeyStore {
 	}
 
 	async listAudit(guildId: string, limit: number): Promise<AuditEvent[]> {
-		return this.statements.listAudit.all(guildId, limit).map((row) => ({
-			...row,
-			details: JSON.parse(row.details) as AuditDetails,
-		}));
+		return this.statements.listAudit.all(guildId, limit).map(toAuditEvent);
 	}
 
 	async recordUsage(batch: UsageBatch): Promise<void> {

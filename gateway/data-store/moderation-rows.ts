@@ -1,0 +1,49 @@
+// gateway/data-store/moderation-rows.ts
+// The row shape both SQL moderation stores read, and how a page of active records is cut.
+
+import type { ActivePage, ModerationKind, ModerationRecord } from "./moderation-store";
+
+/** A `moderation_records` row: snake_case columns, times in ms, ids as numbers. */
+export interface RecordRow {
+	id: number;
+	guild_id: string;
+	kind: ModerationKind;
+	roblox_id: number;
+	place_id: number | null;
+	reason: string;
+	moderator_id: number;
+	job_id: string | null;
+	created_at: number;
+	expires_at: number | null;
+	lifted_at: number | null;
+	lifted_by: number | null;
+	lift_reason: string | null;
+}
+
+export function toRecord(row: RecordRow): ModerationRecord {
+	return {
+		id: row.id,
+		guildId: row.guild_id,
+		kind: row.kind,
+		robloxId: row.roblox_id,
+		placeId: row.place_id,
+		reason: row.reason,
+		moderatorId: row.moderator_id,
+		jobId: row.job_id,
+		createdAt: row.created_at,
+		expiresAt: row.expires_at,
+		liftedAt: row.lifted_at,
+		liftedBy: row.lifted_by,
+		liftReason: row.lift_reason,
+	};
+}
+
+/**
+ * A page from rows fetched with `limit + 1`: the extra row, when present, only says another page
+ * exists, so the store needs no second query to know it.
+ */
+export function toActivePage(rows: readonly RecordRow[], limit: number): ActivePage {
+	const records = rows.slice(0, limit).map(toRecord);
+	const last = records.at(-1);
+	return { records, nextAfterId: rows.length > limit && last !== undefined ? last.id : null };
+}

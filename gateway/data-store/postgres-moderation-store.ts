@@ -1,0 +1,159 @@
+// gateway/data-store/postgres-moderation-store.ts
+// The shared ModerationStore: bans and mutes in PostgreSQL, read and written by every gateway instance.
+
+import { PostgresDatabase, type PostgresOptions } from "../postgres/database";
+import { toActivePage, toRecord, type RecordRow } from "./moderation-rows";
+import {
+	REPLACED_LIFT_REASON,
+	type ActivePage,
+	type Clock,
+	type LiftRequest,
+	type ModerationKind,
+	type ModerationRecord,
+	type ModerationStore,
+	type NewModeration,
+} from "./moderation-store";
+
+export interface PostgresModerationStoreOptions extends PostgresOptions {
+	/** Milliseconds since the epoch; decides creation times and expiry. Default `Date.now`. */
+	clock?: Clock;
+}
+
+const COLUMNS =
+	"id, guild_id, kind, roblox_id, place_id, reason, moderator_id, job_id, created_at, expires_at, lifted_at, lifted_by, lift_reason";
+
+/** `$now` is the parameter number holding the store's clock reading. */
+const active = (now: number) => `lifted_at IS NULL AND (expires_at IS NULL OR expires_at > $${now})`;
+
+/** When several records apply, the one lasting longest (permanent first), then the global one. */
+const STRONGEST_FIRST = "expires_at IS NULL DESC, expires_at DESC, place_id IS NULL DESC, id DESC";
+
+/**
+ * Every statement filters on (guild, kind, user) or (guild, kind, id) over unlifted rows, which the
+ * partial indexes of migration 0002 answer directly, so ban status stays one index lookup at any size.
+ *
+ * @example
+ * const store = await PostgresModerationStore.open({ connectionString: process.env.DATABASE_URL! });
+ * await startDataStore({ store, internalToken });
+ */
+export class PostgresModerationStore implements ModerationStore {
+	private constructor(
+		private readonly db: PostgresDatabase,
+		private readonly clock: Clock,
+	) {}
+
+	/** Connects and applies pending migrations. */
+	static async open(options: PostgresModerationStoreOptions): Promise<PostgresModerationStore> {
+		return new PostgresModerationStore(await PostgresDatabase.open(options), options.clock ?? Date.now);
+	}
+
+	async impose(guildId: string, kind: ModerationKind, input: NewModeration): Promise<ModerationRecord> {
+		return this.db.transaction(async (tx) => {
+			// Writers of one guild and kind take turns (advisory lock held to commit), for two reasons:
+			// two bans of one user and scope cannot both miss the other and both stay active; and ids are
+			// drawn and committed in the same order, so a record never appears behind a list cursor a
+			// client already holds (with free concurrency, id 10 could commit after id 11 was listed).
+			await tx.rows("SELECT pg_advisory_xact_lock(hashtextextended('technified.moderation:' || current_schema() || ':' || $1 || ':' || $2, 0))", [
+				guildId,
+				kind,
+			]);
+			// Read after the lock, so creation times follow id order within the guild and kind too.
+			const now = this.clock();
+			await tx.rows(
+				`UPDATE moderation_records SET lifted_at = $5, lifted_by = $6, lift_reason = $7
+				 WHERE guild_id = $1 AND kind = $2 AND roblox_id = $3 AND place_id IS NOT DISTINCT FROM $4 AND ${active(5)}`,
+				[guildId, kind, input.robloxId, input.placeId, now, input.moderatorId, REPLACED_LIFT_REASON],
+			);
+			const [row] = await tx.rows<RecordRow>(
+				`INSERT INTO moderation_records
+				 (guild_id, kind, roblox_id, place_id, reason, moderator_id, job_id, created_at, expires_at)
+				 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+				[
+					guildId,
+					kind,
+					input.robloxId,
+					input.placeId,
+					input.reason,
+					input.moderatorId,
+					input.jobId,
+					now,
+					input.durationMs === null ? null : now + input.durationMs,
+				],
+			);
+			return toRecord(row);
+		});
+	}
+
+	async lift(guildId: string, kind: ModerationKind, request: LiftRequest): Promise<ModerationRecord[]> {
+		const rows = await this.db.rows<RecordRow>(
+			`UPDATE moderation_records SET lifted_at = $4, lifted_by = $5, lift_reason = $6
+			 WHERE guild_id = $1 AND kind = $2 AND roblox_id = $3 AND ${active(4)}
+			 RETURNING ${COLUMNS}`,
+			[guildId, kind, request.robloxId, this.clock(), request.moderatorId, request.reason],
+		);
+		return rows.map(toRecord).sort((a, b) => a.id - b.id);
+	}
+
+	async findActive(
+		guildId: string,
+		kind: ModerationKind,
+		robloxId: number,
+		placeId: number | null,
+	): Promise<ModerationRecord | null> {
+		const [row] = await this.db.rows<RecordRow>(
+			`SELECT ${COLUMNS} FROM moderation_records
+			 WHERE guild_id = $1 AND kind = $2 AND roblox_id = $3 AND ${active(5)} AND (place_id IS NULL OR place_id = $4)
+			 ORDER BY ${STRONGEST_FIRST} LIMIT 1`,
+			[guildId, kind, robloxId, placeId, this.clock()],
+		);
+		return row === undefined ? null : toRecord(row);
+	}
+
+	async findActiveMany(
+		guildId: string,
+		kind: ModerationKind,
+		robloxIds: readonly number[],
+		placeId: number | null,
+	): Promise<Map<number, ModerationRecord>> {
+		if (robloxIds.length === 0) return new Map();
+		// One statement, so every id of the batch is answered from the same snapshot.
+		const rows = await this.db.rows<RecordRow>(
+			`SELECT DISTINCT ON (roblox_id) ${COLUMNS} FROM moderation_records
+			 WHERE guild_id = $1 AND kind = $2 AND roblox_id = ANY($3::bigint[]) AND ${active(5)}
+				AND (place_id IS NULL OR place_id = $4)
+			 ORDER BY roblox_id, ${STRONGEST_FIRST}`,
+			[guildId, kind, robloxIds, placeId, this.clock()],
+		);
+		return new Map(rows.map((row) => [row.roblox_id, toRecord(row)]));
+	}
+
+	async listActive(
+		guildId: string,
+		kind: ModerationKind,
+		page: { limit: number; afterId: number | null },
+	): Promise<ActivePage> {
+		const rows = await this.db.rows<RecordRow>(
+			`SELECT ${COLUMNS} FROM moderation_records
+			 WHERE guild_id = $1 AND kind = $2 AND id > $3 AND ${active(5)}
+			 ORDER BY id LIMIT $4`,
+			[guildId, kind, page.afterId ?? 0, page.limit + 1, this.clock()],
+		);
+		return toActivePage(rows, page.limit);
+	}
+
+	async history(guildId: string, kind: ModerationKind, robloxId: number): Promise<ModerationRecord[]> {
+		const rows = await this.db.rows<RecordRow>(
+			`SELECT ${COLUMNS} FROM moderation_records WHERE guild_id = $1 AND kind = $2 AND roblox_id = $3 ORDER BY id`,
+			[guildId, kind, robloxId],
+		);
+		return rows.map(toRecord);
+	}
+
+	async ping(): Promise<void> {
+		await this.db.ping();
+	}
+
+	async close(): Promise<void> {
+		await this.db.close();
+	}
+}

@@ -1,0 +1,263 @@
+// gateway/keys/postgres-key-store.ts
+// The shared key store: PostgreSQL tables every gateway instance reads and writes (DATABASE_URL).
+
+import { randomBytes } from "node:crypto";
+import { PostgresDatabase, type PostgresOptions, type Queryable } from "../postgres/database";
+import { changedKey, rolledKey, toAuditEvent, toKeyRow, toStoredKey, type AuditRow, type KeyRow } from "./key-rows";
+import type {
+	AuditDraft,
+	AuditEvent,
+	KeyChange,
+	KeyChangeResult,
+	KeyCreateResult,
+	KeyDeleteResult,
+	KeyStore,
+	StoredKey,
+	UsageBatch,
+	UsageCount,
+} from "./key-store";
+
+const KEY_COLUMNS =
+	"id, guild_id, prefix, name, state, scopes, allowed_cidrs, created_at, updated_at, last_used_at, expires_at, revoked_at";
+
+/**
+ * Writes run in READ COMMITTED transactions that lock what they decide on: the guild (an advisory
+ * lock) before counting its keys, the key row (`FOR UPDATE`) before changing it. So concurrent
+ * creators on any instance never pass the limit, and a revoke can never be undone by a racing enable.
+ *
+ * @example
+ * const store = await PostgresKeyStore.open({ connectionString: process.env.DATABASE_URL! });
+ * const keys = await KeyService.create({ store });
+ */
+export class PostgresKeyStore implements KeyStore {
+	private constructor(
+		private readonly db: PostgresDatabase,
+		private readonly secret: string,
+	) {}
+
+	/** Connects, applies pending migrations and loads (creating on first use) the checksum secret. */
+	static async open(options: PostgresOptions): Promise<PostgresKeyStore> {
+		const db = await PostgresDatabase.open(options);
+		try {
+			// ON CONFLICT DO NOTHING: instances opening a new database at once all end up with the first secret.
+			await db.rows("INSERT INTO settings (name, value) VALUES ('checksum_secret', $1) ON CONFLICT (name) DO NOTHING", [
+				randomBytes(32).toString("hex"),
+			]);
+			const [{ value }] = await db.rows<{ value: string }>("SELECT value FROM settings WHERE name = 'checksum_secret'");
+			return new PostgresKeyStore(db, value);
+		} catch (err) {
+			await db.close();
+			throw err;
+		}
+	}
+
+	private async audit(tx: Queryable, guildId: string, keyId: string, draft: AuditDraft): Promise<void> {
+		await tx.rows("INSERT INTO key_audit (guild_id, key_id, event, actor, at, details) VALUES ($1, $2, $3, $4, $5, $6)", [
+			guildId,
+			keyId,
+			draft.event,
+			draft.actor,
+			draft.at,
+			JSON.stringify(draft.details),
+		]);
+	}
+
+	private async writeKey(tx: Queryable, key: StoredKey): Promise<void> {
+		const row = toKeyRow(key);
+		await tx.rows(
+			`UPDATE keys SET prefix = $2, name = $3, state = $4, allowed_cidrs = $5, updated_at = $6, expires_at = $7,
+			 revoked_at = $8 WHERE id = $1`,
+			[row.id, row.prefix, row.name, row.state, row.allowed_cidrs, row.updated_at, row.expires_at, row.revoked_at],
+		);
+	}
+
+	/** The guild's key row, locked until the transaction ends. */
+	private async lockKey(tx: Queryable, guildId: string, keyId: string): Promise<StoredKey | undefined> {
+		const [row] = await tx.rows<KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE guild_id = $1 AND id = $2 FOR UPDATE`, [
+			guildId,
+			keyId,
+		]);
+		return row === undefined ? undefined : toStoredKey(row);
+	}
+
+	/** Runs `apply` on a live (not revoked) key of the guild, locked, inside a transaction. */
+	private changeLive(
+		guildId: string,
+		keyId: string,
+		apply: (tx: Queryable, key: StoredKey) => Promise<StoredKey>,
+	): Promise<KeyChangeResult> {
+		return this.db.transaction(async (tx): Promise<KeyChangeResult> => {
+			const current = await this.lockKey(tx, guildId, keyId);
+			if (current === undefined) return { outcome: "not_found" };
+			if (current.state === "revoked") return { outcome: "revoked", key: current };
+			return { outcome: "changed", key: await apply(tx, current) };
+		});
+	}
+
+	async checksumSecret(): Promise<string> {
+		return this.secret;
+	}
+
+	async createKey(key: StoredKey, secretHash: string, limit: number, audit: AuditDraft): Promise<KeyCreateResult> {
+		return this.db.transaction(async (tx): Promise<KeyCreateResult> => {
+			// Rows that do not exist yet cannot be locked, so creators of one guild queue on an advisory
+			// lock (held to commit) before counting. The schema is part of the lock's name so stores in
+			// other schemas of the same database do not wait on each other.
+			await tx.rows("SELECT pg_advisory_xact_lock(hashtextextended('technified.keys:' || current_schema() || ':' || $1, 0))", [
+				key.guildId,
+			]);
+			const [{ live }] = await tx.rows<{ live: number }>(
+				"SELECT count(*) AS live FROM keys WHERE guild_id = $1 AND state <> 'revoked'",
+				[key.guildId],
+			);
+			if (live >= limit) return { outcome: "limit_reached" };
+			const row = toKeyRow(key);
+			await tx.rows(
+				`INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+				[
+					row.id,
+					row.guild_id,
+					row.prefix,
+					row.name,
+					row.state,
+					row.scopes,
+					row.allowed_cidrs,
+					row.created_at,
+					row.updated_at,
+					row.last_used_at,
+					row.expires_at,
+					row.revoked_at,
+				],
+			);
+			await tx.rows("INSERT INTO key_secrets (key_id, hash, expires_at) VALUES ($1, $2, NULL)", [key.id, secretHash]);
+			await this.audit(tx, key.guildId, key.id, audit);
+			return { outcome: "created", key };
+		});
+	}
+
+	async getKey(guildId: string, keyId: string): Promise<StoredKey | undefined> {
+		const [row] = await this.db.rows<KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE guild_id = $1 AND id = $2`, [guildId, keyId]);
+		return row === undefined ? undefined : toStoredKey(row);
+	}
+
+	async listKeys(guildId: string): Promise<StoredKey[]> {
+		const rows = await this.db.rows<KeyRow>(
+			`SELECT ${KEY_COLUMNS} FROM keys WHERE guild_id = $1 ORDER BY created_at, created_seq`,
+			[guildId],
+		);
+		return rows.map(toStoredKey);
+	}
+
+	async findBySecretHash(hash: string): Promise<{ key: StoredKey; secretExpiresAt: number | null } | undefined> {
+		const [row] = await this.db.rows<KeyRow & { secret_expires_at: number | null }>(
+			`SELECT keys.*, key_secrets.expires_at AS secret_expires_at
+			 FROM key_secrets JOIN keys ON keys.id = key_secrets.key_id WHERE key_secrets.hash = $1`,
+			[hash],
+		);
+		return row === undefined ? undefined : { key: toStoredKey(row), secretExpiresAt: row.secret_expires_at };
+	}
+
+	async changeKey(guildId: string, keyId: string, change: KeyChange, audit: AuditDraft): Promise<KeyChangeResult> {
+		return this.changeLive(guildId, keyId, async (tx, current) => {
+			const next = changedKey(current, change);
+			await this.writeKey(tx, next);
+			await this.audit(tx, guildId, keyId, audit);
+			return next;
+		});
+	}
+
+	async rollKey(
+		guildId: string,
+		keyId: string,
+		next: { hash: string; prefix: string },
+		previousExpiresAt: number,
+		audit: AuditDraft,
+	): Promise<KeyChangeResult> {
+		return this.changeLive(guildId, keyId, async (tx, current) => {
+			// Only one previous secret is ever kept: an older overlap ends with this roll.
+			await tx.rows("DELETE FROM key_secrets WHERE key_id = $1 AND expires_at IS NOT NULL", [keyId]);
+			if (previousExpiresAt > audit.at) {
+				await tx.rows("UPDATE key_secrets SET expires_at = $1 WHERE key_id = $2 AND expires_at IS NULL", [previousExpiresAt, keyId]);
+			} else {
+				await tx.rows("DELETE FROM key_secrets WHERE key_id = $1", [keyId]);
+			}
+			await tx.rows("INSERT INTO key_secrets (key_id, hash, expires_at) VALUES ($1, $2, NULL)", [keyId, next.hash]);
+			const rolled = rolledKey(current, next.prefix, audit.at);
+			await this.writeKey(tx, rolled);
+			await this.audit(tx, guildId, keyId, audit);
+			return rolled;
+		});
+	}
+
+	async deleteKey(guildId: string, keyId: string, audit: AuditDraft): Promise<KeyDeleteResult> {
+		return this.db.transaction(async (tx): Promise<KeyDeleteResult> => {
+			const current = await this.lockKey(tx, guildId, keyId);
+			if (current === undefined) return "not_found";
+			if (current.state !== "revoked") return "not_revoked";
+			// Secrets and usage go with the key (ON DELETE CASCADE).
+			await tx.rows("DELETE FROM keys WHERE id = $1", [keyId]);
+			await this.audit(tx, guildId, keyId, audit);
+			return "deleted";
+		});
+	}
+
+	async listAudit(guildId: string, limit: number): Promise<AuditEvent[]> {
+		const rows = await this.db.rows<AuditRow>(
+			"SELECT id, key_id, event, actor, at, details FROM key_audit WHERE guild_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+			[guildId, limit],
+		);
+		return rows.map(toAuditEvent);
+	}
+
+	async recordUsage(batch: UsageBatch): Promise<void> {
+		const keyIds = [...new Set([...batch.lastUsedAt.keys(), ...batch.counts.map((count) => count.keyId)])];
+		if (keyIds.length === 0) return;
+		await this.db.transaction(async (tx) => {
+			// Locking the keys in id order first: instances flushing overlapping keys then queue instead of
+			// deadlocking, and a key deleted meanwhile is simply absent (its uses are dropped).
+			const live = await tx.rows<{ id: string }>(
+				"SELECT id FROM keys WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE",
+				[keyIds],
+			);
+			const liveIds = new Set(live.map((row) => row.id));
+			const lastUsed = [...batch.lastUsedAt].filter(([keyId]) => liveIds.has(keyId));
+			if (lastUsed.length > 0) {
+				await tx.rows(
+					`UPDATE keys SET last_used_at = GREATEST(coalesce(keys.last_used_at, 0), used.at)
+					 FROM unnest($1::text[], $2::bigint[]) AS used (id, at) WHERE keys.id = used.id`,
+					[lastUsed.map(([keyId]) => keyId), lastUsed.map(([, at]) => at)],
+				);
+			}
+			const counts = batch.counts.filter((count) => liveIds.has(count.keyId));
+			if (counts.length > 0) {
+				// Summed per (key, minute) first: one INSERT … ON CONFLICT may not touch the same row twice.
+				await tx.rows(
+					`INSERT INTO key_usage (key_id, minute, count)
+					 SELECT key_id, minute, sum(count) FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS used (key_id, minute, count)
+					 GROUP BY key_id, minute
+					 ON CONFLICT (key_id, minute) DO UPDATE SET count = key_usage.count + excluded.count`,
+					[counts.map((c) => c.keyId), counts.map((c) => c.minute), counts.map((c) => c.count)],
+				);
+			}
+		});
+	}
+
+	async usage(keyId: string, from: number, to: number): Promise<UsageCount[]> {
+		return this.db.rows<UsageCount>(
+			"SELECT minute, count FROM key_usage WHERE key_id = $1 AND minute >= $2 AND minute < $3 ORDER BY minute",
+			[keyId, from, to],
+		);
+	}
+
+	async pruneUsage(before: number): Promise<void> {
+		await this.db.rows("DELETE FROM key_usage WHERE minute < $1", [before]);
+	}
+
+	async ping(): Promise<void> {
+		await this.db.ping();
+	}
+
+	async close(): Promise<void> {
+		await this.db.close();
+	}
+}
