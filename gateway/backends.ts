@@ -11,6 +11,9 @@ import type { KeyStore } from "./keys/key-store";
 import { PostgresKeyStore } from "./keys/postgres-key-store";
 import { SqliteKeyStore } from "./keys/sqlite-key-store";
 import { memoryQuotaLimiters, type QuotaLimiters } from "./rate-limits/quota";
+import { RedisChangeBus } from "./invalidation/redis-change-bus";
+import { redisAuthFailureLimiter, redisQuotaLimiters } from "./rate-limits/redis-limits";
+import { connectRedis, disconnectRedis, redisReady, redisTarget } from "./redis/redis-connection";
 
 /** Keys in PostgreSQL when DATABASE_URL is set (shared by every instance), else in SQLite under DATA_DIR. */
 export async function openKeyStore(config: Config): Promise<KeyStore> {
@@ -33,14 +36,34 @@ export interface RateLimits {
 	close(): Promise<void>;
 }
 
-export async function openRateLimits(config: Config): Promise<RateLimits> {
+/**
+ * Quotas and the auth-failure throttle: counted in Redis when REDIS_URL is set (shared exactly by every
+ * instance; each falls back to its own memory while Redis is unreachable), else in this process.
+ */
+export async function openRateLimits(config: Config, log: (message: string) => void): Promise<RateLimits> {
+	if (config.redisUrl === undefined) {
+		return {
+			quotas: memoryQuotaLimiters(config.quotas),
+			authThrottle: AuthThrottle.inMemory(config.authFailuresPerMinute),
+			async close() {},
+		};
+	}
+	const target = redisTarget(config.redisUrl);
+	const redis = connectRedis(target, "rate limits", log);
+	await redisReady(redis);
 	return {
-		quotas: memoryQuotaLimiters(config.quotas),
-		authThrottle: AuthThrottle.inMemory(config.authFailuresPerMinute),
-		async close() {},
+		quotas: redisQuotaLimiters(redis, target.prefix, config.quotas),
+		authThrottle: new AuthThrottle(redisAuthFailureLimiter(redis, target.prefix, config.authFailuresPerMinute)),
+		close: () => disconnectRedis(redis),
 	};
 }
 
-export async function openChangeBus(_config: Config): Promise<ChangeBus> {
-	return new LocalChangeBus();
+/** Cross-instance cache invalidation through Redis when REDIS_URL is set; nobody to tell otherwise. */
+export async function openChangeBus(config: Config, log: (message: string) => void): Promise<ChangeBus> {
+	if (config.redisUrl === undefined) return new LocalChangeBus();
+	const target = redisTarget(config.redisUrl);
+	const redis = connectRedis(target, "changes", log);
+	const subscriber = connectRedis(target, "change subscription", log);
+	await Promise.all([redisReady(redis), redisReady(subscriber)]);
+	return RedisChangeBus.open({ redis, subscriber, prefix: target.prefix, log });
 }

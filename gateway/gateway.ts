@@ -12,6 +12,7 @@ import { BanStatusCache } from "./ban-cache/ban-status-cache";
 import type { Config } from "./config";
 import { startDataStore, type RunningDataStore } from "./data-store/server";
 import { GatewayMetrics, dataStoreReadiness, type ReadinessCheck } from "./health/health";
+import { applyChangesFirst } from "./invalidation/apply-changes-first";
 import { KeyService } from "./keys/key-service";
 import { createForwarder } from "./proxy/forward";
 
@@ -52,8 +53,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
 		dataStoreUrl = embedded.url;
 	}
 
-	const bus = await openChangeBus(config);
-	const limits = await openRateLimits(config);
+	const bus = await openChangeBus(config, log);
+	const limits = await openRateLimits(config, log);
 	const banCache = new BanStatusCache({ ttlSeconds: config.banCacheTtlSeconds, clock });
 	keys.onChange((change) => bus.publish({ kind: "key", keyId: change.keyId }));
 	bus.subscribe((change) => {
@@ -80,7 +81,10 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
 		log: (message, err) => log(`${message}: ${err instanceof Error ? err.message : String(err)}`),
 	});
 
-	const server = http.createServer(app);
+	// With a shared bus, each API request first applies changes other instances made (contract: a
+	// revocation or ban takes effect on the very next request, on every instance).
+	const catchUp = bus.catchUp?.bind(bus);
+	const server = http.createServer(catchUp === undefined ? app : applyChangesFirst(catchUp, app));
 	// Longer than common load balancers' idle timeouts, so they close idle sockets first.
 	server.keepAliveTimeout = 65_000;
 	await new Promise<void>((resolve, reject) => {

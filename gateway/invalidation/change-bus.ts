@@ -11,6 +11,12 @@ export interface ChangeBus {
 	publish(change: Change): void;
 	/** Called for changes published by other instances. */
 	subscribe(listener: (change: Change) => void): void;
+	/**
+	 * Shared buses only: resolves once every change published anywhere before the call has been applied
+	 * here, so a request that follows another instance's answer never sees a cache older than it.
+	 * Never rejects. A single instance has no such gap and leaves it out.
+	 */
+	catchUp?(): Promise<void>;
 	close(): Promise<void>;
 }
 

@@ -1,0 +1,97 @@
+// test/gateway/scale-out/redis-fixtures.ts
+// The shared test Redis: a reachability check that fails loudly, a key prefix per suite, and a TCP relay to cut.
+
+import { randomBytes } from "node:crypto";
+import net from "node:net";
+import type { AddressInfo } from "node:net";
+import { Redis } from "ioredis";
+
+export const REDIS_HOST = "127.0.0.1";
+export const REDIS_PORT = 6379;
+
+const START_REDIS =
+	'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log';
+
+/** Fails the suite (never skips it) when the shared Redis is not running, saying how to start it. */
+export async function requireRedis(): Promise<void> {
+	const probe = new Redis({ host: REDIS_HOST, port: REDIS_PORT, lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+	try {
+		await probe.connect();
+		await probe.ping();
+	} catch (err) {
+		throw new Error(
+			`Redis is not reachable on ${REDIS_HOST}:${REDIS_PORT} (${err instanceof Error ? err.message : String(err)}). Start it with: ${START_REDIS}`,
+		);
+	} finally {
+		probe.disconnect();
+	}
+}
+
+/** A prefix no other suite (or run) uses: the Redis server is shared. */
+export const uniquePrefix = (suite: string) => `test-${suite}-${randomBytes(6).toString("hex")}`;
+
+export const redisUrl = (prefix: string, port = REDIS_PORT) => `redis://${REDIS_HOST}:${port}/0?prefix=${prefix}`;
+
+/** Deletes every key under the prefix. */
+export async function deletePrefix(prefix: string): Promise<void> {
+	const redis = new Redis({ host: REDIS_HOST, port: REDIS_PORT, maxRetriesPerRequest: 0 });
+	try {
+		let cursor = "0";
+		do {
+			const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+			if (keys.length > 0) await redis.del(...keys);
+			cursor = next;
+		} while (cursor !== "0");
+	} finally {
+		redis.disconnect();
+	}
+}
+
+/**
+ * A loopback TCP relay in front of the shared Redis. `cut` drops every connection and stops listening
+ * (to a gateway, Redis is gone); `restore` listens on the same port again. The shared server itself is
+ * never stopped: other suites use it.
+ */
+export interface RedisRelay {
+	port: number;
+	cut(): Promise<void>;
+	restore(): Promise<void>;
+	close(): Promise<void>;
+}
+
+export async function startRedisRelay(): Promise<RedisRelay> {
+	const sockets = new Set<net.Socket>();
+	const server = net.createServer((client) => {
+		const upstream = net.connect(REDIS_PORT, REDIS_HOST);
+		for (const socket of [client, upstream]) {
+			sockets.add(socket);
+			socket.on("close", () => sockets.delete(socket));
+			socket.on("error", () => {
+				client.destroy();
+				upstream.destroy();
+			});
+		}
+		client.pipe(upstream).pipe(client);
+	});
+	const listen = (port: number) => new Promise<void>((resolve, reject) => {
+		server.once("error", reject);
+		server.listen(port, REDIS_HOST, () => {
+			server.off("error", reject);
+			resolve();
+		});
+	});
+	await listen(0);
+	const port = (server.address() as AddressInfo).port;
+	const cut = async () => {
+		if (!server.listening) return;
+		const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+		for (const socket of sockets) socket.destroy();
+		await closed;
+	};
+	return {
+		port,
+		cut,
+		restore: () => listen(port),
+		close: cut,
+	};
+}
