@@ -9,6 +9,7 @@ import { AuthThrottle } from "./auth/auth-throttle";
 import { authenticate, authorize } from "./auth/authenticate";
 import { BanStatusCache } from "./ban-cache/ban-status-cache";
 import { invalidateOnBanChange, serveCachedBanStatus } from "./ban-cache/middleware";
+import { dashboardRouter } from "./dashboard/dashboard-router";
 import type { Config, QuotaCategory } from "./config";
 import { GatewayMetrics, healthRouter, type ReadinessCheck } from "./health/health";
 import { errorHandler, notFoundHandler } from "./http/envelope";
@@ -45,6 +46,7 @@ export function createGatewayApp(parts: GatewayParts): Express {
 	// The hot API first: every layer before it is a check each game-server request pays for.
 	app.use(API_BASE, moderationRouter(parts));
 	app.use("/admin/v1", adminRouter(parts.keys, parts.adminToken, parts.authThrottle));
+	app.use("/dashboard", dashboardRouter());
 	app.use(healthRouter(parts.readiness, parts.metrics));
 
 	app.use(notFoundHandler);

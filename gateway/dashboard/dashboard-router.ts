@@ -1,0 +1,70 @@
+// gateway/dashboard/dashboard-router.ts
+// Serves the built API Keys dashboard (out/dashboard) with headers that keep it from being framed or scripted inline.
+
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import express, { type Router } from "express";
+import { ApiError } from "../http/envelope";
+
+/** Where `npm run build:dashboard` writes the page: `out/dashboard` at the repository root. */
+export const DASHBOARD_BUILD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../out/dashboard");
+
+/**
+ * Only files from this origin may run or style the page; the page may call only this origin (the
+ * admin API); nothing may frame it, and forms and `<base>` cannot send it elsewhere.
+ */
+export const DASHBOARD_CSP = [
+	"default-src 'self'",
+	"script-src 'self'",
+	"style-src 'self'",
+	"img-src 'self' data:",
+	"connect-src 'self'",
+	"frame-ancestors 'none'",
+	"base-uri 'none'",
+	"form-action 'self'",
+].join("; ");
+
+export interface DashboardOptions {
+	/** The built page's folder. Default {@link DASHBOARD_BUILD_DIR}; tests point it elsewhere. */
+	root?: string;
+}
+
+/**
+ * @example
+ * app.use("/dashboard", dashboardRouter());
+ */
+export function dashboardRouter(options: DashboardOptions = {}): Router {
+	const root = options.root ?? DASHBOARD_BUILD_DIR;
+	const router = express.Router();
+	router.use((_req, res, next) => {
+		res.setHeader("Content-Security-Policy", DASHBOARD_CSP);
+		res.setHeader("X-Frame-Options", "DENY");
+		res.setHeader("X-Content-Type-Options", "nosniff");
+		// The page's URL never holds a secret, but the admin host is nobody else's business either.
+		res.setHeader("Referrer-Policy", "no-referrer");
+		next();
+	});
+	router.use(
+		express.static(root, {
+			index: "index.html",
+			// The redirect from /dashboard to /dashboard/ is not needed: asset URLs are absolute.
+			redirect: false,
+			setHeaders(res, file) {
+				// Vite names assets by content hash, so they never change; the page itself must be re-read
+				// so that a new build's asset names are picked up.
+				const hashed = file.startsWith(path.join(root, "assets") + path.sep);
+				res.setHeader("Cache-Control", hashed ? "public, max-age=31536000, immutable" : "no-cache");
+			},
+		}),
+	);
+	// Reached only when no built file answered: either a wrong path or no build at all.
+	router.use((_req, _res, next) => {
+		if (!existsSync(path.join(root, "index.html"))) {
+			next(new ApiError(503, "service_unavailable", "The dashboard is not built: run `npm run build`"));
+			return;
+		}
+		next();
+	});
+	return router;
+}

@@ -1,0 +1,84 @@
+// gateway/dashboard/web/src/key-activity.ts
+// One key's activity: requests per hour over the last 24 hours and its audit trail, newest first.
+
+import type { AdminApi, ApiKeyRecord, AuditEvent } from "./admin-api";
+import { byId, el } from "./dom";
+import { nowInSeconds, timeElement } from "./time-format";
+import { usageChart } from "./usage-chart";
+
+const EVENT_LABEL: Record<AuditEvent["event"], string> = {
+	created: "Created",
+	revoked: "Revoked",
+	disabled: "Disabled",
+	enabled: "Enabled",
+	updated: "Updated",
+	deleted: "Deleted",
+	rolled: "Rolled",
+};
+
+export function hideKeyActivity(): void {
+	byId("key-activity", HTMLElement).hidden = true;
+}
+
+/** Opens the panel for `record` and loads both parts at once; a failure is shown in the panel. */
+export async function showKeyActivity(api: AdminApi, guildId: string, record: ApiKeyRecord): Promise<void> {
+	const panel = byId("key-activity", HTMLElement);
+	const loading = byId("activity-loading", HTMLElement);
+	const error = byId("activity-error", HTMLElement);
+	const chart = byId("usage-chart", HTMLElement);
+	const trail = byId("audit-list", HTMLOListElement);
+	byId("activity-title", HTMLElement).textContent = `Activity of ${record.name ?? "unnamed key"} (${record.prefix}…)`;
+	panel.hidden = false;
+	panel.setAttribute("aria-busy", "true");
+	loading.hidden = false;
+	error.textContent = "";
+	try {
+		const [points, events] = await Promise.all([api.hourlyUsage(guildId, record.id), api.audit(guildId)]);
+		const now = nowInSeconds();
+		chart.replaceChildren(usageChart(points));
+		const own = events.filter((event) => event.key_id === record.id);
+		trail.replaceChildren(...(own.length === 0 ? [el("li", { class: "muted" }, "No events.")] : own.map((event) => auditItem(event, now))));
+	} catch (err) {
+		chart.replaceChildren();
+		trail.replaceChildren();
+		error.textContent = err instanceof Error ? err.message : String(err);
+		throw err;
+	} finally {
+		loading.hidden = true;
+		panel.removeAttribute("aria-busy");
+	}
+}
+
+function auditItem(event: AuditEvent, now: number): HTMLLIElement {
+	const detail = auditDetail(event);
+	return el(
+		"li",
+		{ class: `audit-item audit-${event.event}` },
+		el("span", { class: "audit-event" }, EVENT_LABEL[event.event]),
+		detail === undefined ? null : el("span", { class: "audit-detail" }, detail),
+		el("span", { class: "audit-meta" }, `by ${event.actor}, `, timeElement(event.at, now)),
+	);
+}
+
+function auditDetail(event: AuditEvent): string | undefined {
+	const details = event.details;
+	switch (event.event) {
+		case "created":
+			return typeof details.name === "string" ? `as “${details.name}”` : undefined;
+		case "updated":
+			return `changed ${Object.keys(details).join(", ")}`;
+		case "rolled": {
+			const overlap = Number(details.expire_previous_in_seconds ?? 0);
+			const previous = overlap > 0 ? `previous key kept ${duration(overlap)}` : "previous key refused at once";
+			return `new prefix ${String(details.prefix)}…, ${previous}`;
+		}
+		default:
+			return undefined;
+	}
+}
+
+function duration(seconds: number): string {
+	const [size, unit] = seconds % 86_400 === 0 ? [86_400, "day"] : seconds % 3_600 === 0 ? [3_600, "hour"] : [60, "minute"];
+	const count = Math.round(seconds / size);
+	return `${count} ${unit}${count === 1 ? "" : "s"}`;
+}
