@@ -139,6 +139,14 @@ export class PostgresDatabase implements Queryable {
 		} catch (err) {
 			throw translate(err);
 		}
+		// The pool listens for errors only on idle clients: a connection lost while checked out would
+		// otherwise be an uncaught 'error' event (a crash). The statement in flight rejects on its own.
+		const ignoreLostConnection = () => {};
+		client.on("error", ignoreLostConnection);
+		const release = (err?: Error) => {
+			client.removeListener("error", ignoreLostConnection);
+			client.release(err);
+		};
 		const tx: Queryable = {
 			rows: async <R>(text: string, values?: readonly unknown[]) =>
 				(await client.query(text, values as unknown[] | undefined)).rows as R[],
@@ -147,15 +155,15 @@ export class PostgresDatabase implements Queryable {
 			await client.query("BEGIN");
 			const result = await work(tx);
 			await client.query("COMMIT");
-			client.release();
+			release();
 			return result;
 		} catch (err) {
 			// A connection that failed mid-transaction is destroyed rather than returned to the pool.
-			if (isDatabaseUnavailable(err)) client.release(err as Error);
+			if (isDatabaseUnavailable(err)) release(err as Error);
 			else {
 				await client.query("ROLLBACK").then(
-					() => client.release(),
-					(rollbackErr: Error) => client.release(rollbackErr),
+					() => release(),
+					(rollbackErr: Error) => release(rollbackErr),
 				);
 			}
 			throw translate(err);
