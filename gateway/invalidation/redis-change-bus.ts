@@ -179,7 +179,13 @@ export class RedisChangeBus implements ChangeBus {
 	private receive(message: string): void {
 		const logged = parseLogged(message);
 		if (logged === undefined) return;
-		if (logged.era === this.era && logged.generation === this.applied + 1) this.applied = logged.generation;
+		if (logged.generation === 1 && logged.era !== this.era && this.era !== undefined) {
+			// The first change of a new era (a fresh or emptied Redis): nothing before it to miss.
+			this.era = logged.era;
+			this.applied = 1;
+		} else if (logged.era === this.era && logged.generation === this.applied + 1) {
+			this.applied = logged.generation;
+		}
 		// A change that skips a number is still applied now; the gap is filled from the log by `catchUp`.
 		this.apply(logged);
 	}

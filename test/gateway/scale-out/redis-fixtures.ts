@@ -50,7 +50,7 @@ export async function deletePrefix(prefix: string): Promise<void> {
 /**
  * A loopback TCP relay in front of the shared Redis. `cut` drops every connection and stops listening
  * (to a gateway, Redis is gone); `restore` listens on the same port again. The shared server itself is
- * never stopped: other suites use it.
+ * never stopped: other suites use it. With `delayMs`, every chunk takes that long each way: a slow link.
  */
 export interface RedisRelay {
 	port: number;
@@ -59,19 +59,29 @@ export interface RedisRelay {
 	close(): Promise<void>;
 }
 
-export async function startRedisRelay(): Promise<RedisRelay> {
+export async function startRedisRelay(options: { delayMs?: number } = {}): Promise<RedisRelay> {
 	const sockets = new Set<net.Socket>();
+	/** Forwards each chunk after `delayMs`: timers of equal delay fire in order, so the stream stays intact. */
+	const forward = (from: net.Socket, to: net.Socket) => {
+		if (options.delayMs === undefined) return void from.pipe(to);
+		from.on("data", (chunk: Buffer) => setTimeout(() => to.writable && to.write(chunk), options.delayMs));
+	};
 	const server = net.createServer((client) => {
 		const upstream = net.connect(REDIS_PORT, REDIS_HOST);
 		for (const socket of [client, upstream]) {
 			sockets.add(socket);
-			socket.on("close", () => sockets.delete(socket));
+			socket.on("close", () => {
+				sockets.delete(socket);
+				client.destroy();
+				upstream.destroy();
+			});
 			socket.on("error", () => {
 				client.destroy();
 				upstream.destroy();
 			});
 		}
-		client.pipe(upstream).pipe(client);
+		forward(client, upstream);
+		forward(upstream, client);
 	});
 	const listen = (port: number) => new Promise<void>((resolve, reject) => {
 		server.once("error", reject);
@@ -91,7 +101,9 @@ export async function startRedisRelay(): Promise<RedisRelay> {
 	return {
 		port,
 		cut,
-		restore: () => listen(port),
+		restore: async () => {
+			if (!server.listening) await listen(port);
+		},
 		close: cut,
 	};
 }
