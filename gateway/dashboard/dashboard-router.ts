@@ -48,8 +48,6 @@ export function dashboardRouter(options: DashboardOptions = {}): Router {
 	router.use(
 		express.static(root, {
 			index: "index.html",
-			// The redirect from /dashboard to /dashboard/ is not needed: asset URLs are absolute.
-			redirect: false,
 			setHeaders(res, file) {
 				// Vite names assets by content hash, so they never change; the page itself must be re-read
 				// so that a new build's asset names are picked up.

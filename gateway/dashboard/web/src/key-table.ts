@@ -46,6 +46,9 @@ const STATUS_HINT: Record<KeyStatus, string> = {
 
 const COLUMNS = 6;
 
+/** How a key is named in dialogs and announcements: its name if it has one, and its prefix. */
+export const keyLabel = (record: ApiKeyRecord) => (record.name === null ? `${record.prefix}…` : `“${record.name}” (${record.prefix}…)`);
+
 export function renderKeyRows(tbody: HTMLTableSectionElement, state: KeyRowsState, actions: KeyRowActions): void {
 	const rows: HTMLTableRowElement[] = [];
 	for (const record of state.records) {
@@ -68,9 +71,9 @@ function keyRow(record: ApiKeyRecord, state: KeyRowsState, actions: KeyRowAction
 		{ "data-key-id": record.id, class: record.status === "revoked" ? "is-revoked" : undefined },
 		el("td", { class: "prefix-cell" }, el("code", { class: "prefix" }, `${record.prefix}…`), copy),
 		el("td", {}, record.name ?? el("span", { class: "muted" }, "Unnamed")),
-		el("td", {}, timeElement(record.created_at, now)),
-		el("td", {}, record.last_used_at === null ? el("span", { class: "muted" }, "Never") : timeElement(record.last_used_at, now)),
-		el("td", {}, statusBadge(record), statusDetail(record, now)),
+		el("td", { class: "time-cell" }, timeElement(record.created_at, now)),
+		el("td", { class: "time-cell" }, record.last_used_at === null ? el("span", { class: "muted" }, "Never") : timeElement(record.last_used_at, now)),
+		el("td", { class: "status-cell" }, statusBadge(record), statusDetail(record, now)),
 		el("td", { class: "actions" }, ...actionButtons(record, state, actions)),
 	);
 }

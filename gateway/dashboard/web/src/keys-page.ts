@@ -7,7 +7,7 @@ import { openCreateDialog, setUpCreateDialog } from "./create-key-dialog";
 import { confirmAction } from "./dialogs";
 import { byId, withProgress } from "./dom";
 import { hideKeyActivity, showKeyActivity } from "./key-activity";
-import { renderKeyRows, type StatusAction } from "./key-table";
+import { keyLabel, renderKeyRows, type StatusAction } from "./key-table";
 import { openRollDialog } from "./roll-dialog";
 import { showKeyOnce } from "./secret-dialog";
 import { nowInSeconds } from "./time-format";
@@ -24,8 +24,6 @@ export function announce(message: string): void {
 		announcer.textContent = message;
 	});
 }
-
-const keyLabel = (record: ApiKeyRecord) => (record.name === null ? `${record.prefix}…` : `“${record.name}” (${record.prefix}…)`);
 
 /** The guild on screen and the signed-in API that reads it. */
 interface OpenGuild {
@@ -160,7 +158,7 @@ export class KeysPage {
 			this.showRowError(record.id, messageOf(err));
 		}
 		// The clicked button is gone after the re-render: its row keeps the focus.
-		this.focusRow(record.id, action === "disable" ? "enable" : "disable");
+		this.focusRow(record.id, action === "disable" ? "enable" : "disable", action);
 	}
 
 	private roll(record: ApiKeyRecord): void {
@@ -184,7 +182,8 @@ export class KeysPage {
 				this.replace(updated);
 				announce(`Key ${keyLabel(record)} revoked`);
 			},
-			returnFocus: () => this.focusRow(record.id, "delete"),
+			// Revoked: the row's next step is Delete; cancelled: back to Revoke.
+			returnFocus: () => this.focusRow(record.id, "delete", "revoke"),
 		});
 	}
 
@@ -242,10 +241,14 @@ export class KeysPage {
 		this.render();
 	}
 
-	/** Focuses the row's button for `preferred`, else its first button; a missing row sends focus to the list's heading. */
-	private focusRow(keyId: string, preferred: string): void {
+	/**
+	 * Focuses the row's first button among `preferred` actions, else its first button; a missing row
+	 * (deleted) sends focus to the list's heading.
+	 */
+	private focusRow(keyId: string, ...preferred: string[]): void {
 		const row = byId("key-rows", HTMLTableSectionElement).querySelector<HTMLTableRowElement>(`tr[data-key-id="${CSS.escape(keyId)}"]`);
-		const target = row?.querySelector<HTMLButtonElement>(`button[data-action="${preferred}"]`) ?? row?.querySelector("button");
+		const choices = preferred.map((action) => row?.querySelector<HTMLButtonElement>(`button[data-action="${action}"]`));
+		const target = choices.find((button) => button !== null && button !== undefined) ?? row?.querySelector("button");
 		(target ?? byId("keys-title", HTMLElement)).focus();
 	}
 

@@ -4,6 +4,7 @@
 import type { ApiKeyRecord, IssuedKey } from "./admin-api";
 import { byId } from "./dom";
 import { busyDialog, openDialog, type FocusReturn } from "./dialogs";
+import { keyLabel } from "./key-table";
 
 export interface RollRequest {
 	record: ApiKeyRecord;
@@ -31,8 +32,7 @@ export function openRollDialog(request: RollRequest): void {
 	current = request;
 	const form = byId("roll-form", HTMLFormElement);
 	form.reset();
-	const label = request.record.name === null ? request.record.prefix : `${request.record.name} (${request.record.prefix})`;
-	byId("roll-title", HTMLElement).textContent = `Roll key ${label}`;
+	byId("roll-title", HTMLElement).textContent = `Roll key ${keyLabel(request.record)}`;
 	byId("roll-text", HTMLElement).textContent =
 		"The key gets a new secret and a new prefix. Games must switch to the new key before the current one stops working.";
 	byId("roll-error", HTMLElement).textContent = "";

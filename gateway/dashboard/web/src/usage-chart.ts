@@ -51,7 +51,7 @@ export function usageChart(points: UsagePoint[]): HTMLElement {
 	chart.append(
 		svg("text", { x: 0, y: HEIGHT - 4, class: "usage-label" }, "24 h ago"),
 		svg("text", { x: WIDTH, y: HEIGHT - 4, class: "usage-label", "text-anchor": "end" }, "now"),
-		svg("text", { x: 0, y: 10, class: "usage-label" }, `peak ${peak?.count ?? 0}/h`),
 	);
+	if (total > 0) chart.append(svg("text", { x: 0, y: 10, class: "usage-label" }, `peak ${max}/h`));
 	return el("div", { class: "usage-wrap" }, chart, el("p", { class: "usage-summary" }, summary));
 }
