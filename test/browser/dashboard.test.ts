@@ -25,6 +25,7 @@ const CHROMIUM_FLAGS = [
 const ARTIFACTS = path.resolve("test-artifacts");
 const JOURNEY_GUILD = "135792468013579246";
 const LIMIT_GUILD = "246801357924680135";
+const ROLL_GUILD = "975318642097531864";
 
 /** What one tab did that the operator must never be exposed to: page errors (CSP refusals included) and request URLs. */
 interface TabRecord {
@@ -210,6 +211,56 @@ describe("API Keys dashboard in Chromium", { timeout: 60_000 }, () => {
 		expect(await focusedId(page)).toBe("create-key");
 		expect((await gateway.admin("GET", `/guilds/${LIMIT_GUILD}/keys`)).body.data.keys).toHaveLength(3);
 		expect(tab.errors.filter((error) => !error.includes("400 (Bad Request)"))).toEqual([]);
+		await page.close();
+	});
+
+	it("disables and enables a key with progress shown, and rolls it with an overlap", async () => {
+		const old = await gateway.createKey(ROLL_GUILD, { name: "Main Game" });
+		const tab = await openTab();
+		const { page } = tab;
+		await signIn(page, ADMIN_TOKEN, ROLL_GUILD);
+		const row = keyRow(page, "Main Game");
+
+		// Hold the request so the in-between state can be seen, as on a slow link.
+		let release = () => {};
+		const held = new Promise<void>((resolve) => (release = resolve));
+		await page.route("**/disable", async (route) => {
+			await held;
+			await route.continue();
+		});
+		await row.getByRole("button", { name: "Disable" }).click();
+		const busy = row.getByRole("button", { name: "Disabling…" });
+		await busy.waitFor();
+		expect(await busy.isDisabled()).toBe(true);
+		expect(await busy.getAttribute("aria-busy")).toBe("true");
+		release();
+		await expect.poll(() => row.locator(".status").textContent()).toBe("Disabled");
+		// The clicked button was replaced; focus lands on its counterpart in the same row.
+		expect(await row.getByRole("button", { name: "Enable" }).evaluate((button) => button === button.ownerDocument.activeElement)).toBe(true);
+		expect((await banStatus(old.key, ROLL_GUILD)).body.error).toBe("key_disabled");
+
+		await row.getByRole("button", { name: "Enable" }).click();
+		await expect.poll(() => row.locator(".status").textContent()).toBe("Active");
+
+		await row.getByRole("button", { name: "Roll" }).click();
+		const rollDialog = page.getByRole("dialog", { name: /^Roll key/ });
+		await rollDialog.getByLabel("In 1 hour").check();
+		await rollDialog.getByRole("button", { name: "Roll key" }).click();
+		const secretDialog = page.getByRole("dialog", { name: "Copy your rolled API key" });
+		const fresh = await secretDialog.getByLabel("API key").inputValue();
+		expect(fresh).not.toBe(old.key);
+		await secretDialog.getByRole("button", { name: "Done, close" }).click();
+		// During the overlap both secrets work; the list shows the new prefix.
+		expect((await banStatus(old.key, ROLL_GUILD)).status).toBe(200);
+		expect((await banStatus(fresh, ROLL_GUILD)).status).toBe(200);
+		await expect.poll(async () => fresh.startsWith((await row.locator("code.prefix").textContent())!.replace(/…$/, ""))).toBe(true);
+
+		await row.getByRole("button", { name: "Activity" }).click();
+		const rolled = page.locator(".audit-item", { hasText: "Rolled" });
+		await rolled.waitFor();
+		expect(await rolled.textContent()).toContain("previous key kept 1 hour");
+		expect(await page.locator(".audit-item .audit-event").allTextContents()).toEqual(["Rolled", "Enabled", "Disabled", "Created"]);
+		expect(tab.errors).toEqual([]);
 		await page.close();
 	});
 
