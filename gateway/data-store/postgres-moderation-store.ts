@@ -29,6 +29,14 @@ const active = (now: number) => `lifted_at IS NULL AND (expires_at IS NULL OR ex
 const STRONGEST_FIRST = "expires_at IS NULL DESC, expires_at DESC, place_id IS NULL DESC, id DESC";
 
 /**
+ * The ban-status (and mute-status) lookup: $1 guild, $2 kind, $3 Roblox id, $4 place or null, $5 now.
+ * Exported so the test and the scale bench can EXPLAIN the very statement the store runs.
+ */
+export const FIND_ACTIVE_SQL = `SELECT ${COLUMNS} FROM moderation_records
+	WHERE guild_id = $1 AND kind = $2 AND roblox_id = $3 AND ${active(5)} AND (place_id IS NULL OR place_id = $4)
+	ORDER BY ${STRONGEST_FIRST} LIMIT 1`;
+
+/**
  * Every statement filters on (guild, kind, user) or (guild, kind, id) over unlifted rows, which the
  * partial indexes of migration 0002 answer directly, so ban status stays one index lookup at any size.
  *
@@ -100,12 +108,7 @@ export class PostgresModerationStore implements ModerationStore {
 		robloxId: number,
 		placeId: number | null,
 	): Promise<ModerationRecord | null> {
-		const [row] = await this.db.rows<RecordRow>(
-			`SELECT ${COLUMNS} FROM moderation_records
-			 WHERE guild_id = $1 AND kind = $2 AND roblox_id = $3 AND ${active(5)} AND (place_id IS NULL OR place_id = $4)
-			 ORDER BY ${STRONGEST_FIRST} LIMIT 1`,
-			[guildId, kind, robloxId, placeId, this.clock()],
-		);
+		const [row] = await this.db.rows<RecordRow>(FIND_ACTIVE_SQL, [guildId, kind, robloxId, placeId, this.clock()]);
 		return row === undefined ? null : toRecord(row);
 	}
 
