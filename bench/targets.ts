@@ -13,7 +13,7 @@ import { GUILD_HEADER, INTERNAL_TOKEN_HEADER } from "../gateway/data-store/inter
 import { startDataStore } from "../gateway/data-store/server";
 import { startGateway } from "../gateway/gateway";
 
-const [mode, upstream, token, guild] = process.argv.slice(2);
+const [mode, upstream, token, guild, redisUrl, sharedDataDir] = process.argv.slice(2);
 const report = (fields: Record<string, string>) => console.log(JSON.stringify(fields));
 
 if (mode === "data-store") {
@@ -53,6 +53,22 @@ if (mode === "data-store") {
 		RATE_LIMITS: "moderation=1000000,lists=1000000,writes=1000000",
 	});
 	const gateway = await startGateway(config, { log: () => {} });
+	const created = await gateway.keys.create(guild, { name: "bench" }, "bench");
+	report({ url: gateway.url, key: created.key });
+} else if (mode === "gateway-redis") {
+	// One of several instances: rate limits and invalidation in Redis, keys in a data directory they share.
+	const config = readConfig({
+		PORT: "0",
+		HOST: "127.0.0.1",
+		DATA_DIR: sharedDataDir,
+		ADMIN_TOKEN: "bench-admin-token-0123456789",
+		DATA_STORE_URL: upstream,
+		DATA_STORE_TOKEN: token,
+		REDIS_URL: redisUrl,
+		// Raised as for "gateway": every request still spends its quota in Redis, none is refused.
+		RATE_LIMITS: "moderation=1000000,lists=1000000,writes=1000000",
+	});
+	const gateway = await startGateway(config, { log: (message) => console.error(message) });
 	const created = await gateway.keys.create(guild, { name: "bench" }, "bench");
 	report({ url: gateway.url, key: created.key });
 } else {

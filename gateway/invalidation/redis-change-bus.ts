@@ -86,6 +86,10 @@ export class RedisChangeBus implements ChangeBus {
 	private era: string | null | undefined;
 	/** Every change numbered up to this one has been applied here. */
 	private applied = 0;
+	/** The check sent to Redis and not yet answered. */
+	private checking: Promise<void> | undefined;
+	/** The check that will be sent when `checking` returns, shared by everyone who arrived meanwhile. */
+	private nextCheck: Promise<void> | undefined;
 
 	static async open(options: RedisChangeBusOptions): Promise<RedisChangeBus> {
 		const bus = new RedisChangeBus(options);
@@ -124,8 +128,26 @@ export class RedisChangeBus implements ChangeBus {
 	/**
 	 * Applies every change counted in Redis that has not reached this instance yet. Never rejects: with
 	 * Redis unreachable it returns at once and the caches' TTLs bound what this instance may miss.
+	 *
+	 * One check is in flight at a time. A check already sent may predate the caller's request, so callers
+	 * arriving meanwhile share the next check, sent as soon as the current one returns: under load that
+	 * is one Redis command per round trip instead of one per request.
 	 */
-	async catchUp(): Promise<void> {
+	catchUp(): Promise<void> {
+		if (this.checking === undefined) {
+			this.checking = this.check().finally(() => {
+				this.checking = undefined;
+			});
+			return this.checking;
+		}
+		this.nextCheck ??= this.checking.then(() => {
+			this.nextCheck = undefined;
+			return this.catchUp();
+		});
+		return this.nextCheck;
+	}
+
+	private async check(): Promise<void> {
 		let generation: number;
 		let era: string | null;
 		try {
