@@ -170,7 +170,7 @@ const ROUNDS = 5;
 /**
  * Loads each scale into its own schema (dropped afterwards), measures lookups one at a time through
  * the stores, alternating between the scales, and prints p50/p99 with the large-to-small ratio.
- * About 2 minutes on 2 cores at 1M keys / 10M bans.
+ * About 3 minutes on 2 cores at 1M keys / 10M bans, nearly all of it the load.
  *
  * @example
  * await postgresScaleBench({ large: { keys: 100_000, bans: 1_000_000 } });
