@@ -31,6 +31,9 @@ export function redisTarget(redisUrl: string): RedisTarget {
  */
 export const REDIS_COMMAND_TIMEOUT_MS = 250;
 
+/** How often each connection checks that Redis still answers. */
+export const REDIS_WATCHDOG_INTERVAL_MS = 1_000;
+
 /**
  * A connection for one role (`rate limits`, `changes`, …). While it is down, commands are refused at
  * once (no offline queue, no retry of in-flight commands) so callers fall back instead of waiting;
@@ -46,6 +49,17 @@ export function connectRedis(target: RedisTarget, role: string, log: (message: s
 		// Retry quickly at first, then every second: a restarted Redis is noticed within about a second.
 		retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
 	});
+	// A Redis that stops answering but keeps its connections (paused, overloaded, a silent network) would
+	// cost every request a command timeout. The watchdog drops such a connection instead: while it is
+	// re-established, commands are refused at once and callers fall back without waiting.
+	const watchdog = setInterval(() => {
+		if (redis.status !== "ready") return;
+		redis.ping().catch(() => {
+			if (redis.status === "ready") redis.disconnect(true);
+		});
+	}, REDIS_WATCHDOG_INTERVAL_MS);
+	watchdog.unref();
+	redis.once("end", () => clearInterval(watchdog));
 	let down = false;
 	redis.on("error", (err: Error) => {
 		if (down) return;

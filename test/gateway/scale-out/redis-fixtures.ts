@@ -56,15 +56,22 @@ export interface RedisRelay {
 	port: number;
 	cut(): Promise<void>;
 	restore(): Promise<void>;
+	/** Keeps every connection open but forwards nothing, as a paused Redis would. */
+	freeze(): void;
+	thaw(): void;
 	close(): Promise<void>;
 }
 
 export async function startRedisRelay(options: { delayMs?: number } = {}): Promise<RedisRelay> {
 	const sockets = new Set<net.Socket>();
+	let frozen = false;
 	/** Forwards each chunk after `delayMs`: timers of equal delay fire in order, so the stream stays intact. */
 	const forward = (from: net.Socket, to: net.Socket) => {
-		if (options.delayMs === undefined) return void from.pipe(to);
-		from.on("data", (chunk: Buffer) => setTimeout(() => to.writable && to.write(chunk), options.delayMs));
+		from.on("data", (chunk: Buffer) => {
+			if (frozen) return;
+			if (options.delayMs === undefined) to.write(chunk);
+			else setTimeout(() => to.writable && to.write(chunk), options.delayMs);
+		});
 	};
 	const server = net.createServer((client) => {
 		const upstream = net.connect(REDIS_PORT, REDIS_HOST);
@@ -103,6 +110,12 @@ export async function startRedisRelay(options: { delayMs?: number } = {}): Promi
 		cut,
 		restore: async () => {
 			if (!server.listening) await listen(port);
+		},
+		freeze: () => {
+			frozen = true;
+		},
+		thaw: () => {
+			frozen = false;
 		},
 		close: cut,
 	};

@@ -4,6 +4,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { performance } from "node:perf_hooks";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GUILD_A, startTestGateway, type TestGateway } from "../harness";
@@ -118,6 +119,30 @@ describe("Redis rate limits across instances", () => {
 			expect(afterQuota).toEqual([429, 429]);
 			expect(loadStatuses.size).toBeGreaterThan(0);
 			expect([...loadStatuses.keys()].filter((status) => status >= 500)).toEqual([]);
+		});
+
+		it("a Redis that stops answering delays requests briefly, then not at all, and causes no 5xx", async () => {
+			const [a, b] = await twoGateways((p) => redisUrl(p, relay.port));
+			const { key, id } = await a.createKey();
+
+			relay.freeze();
+			const during: { status: number; ms: number }[] = [];
+			const frozenAt = performance.now();
+			while (performance.now() - frozenAt < 3_000) {
+				const startedAt = performance.now();
+				const { status } = await muteStatus(a, key);
+				during.push({ status, ms: performance.now() - startedAt });
+			}
+			relay.thaw();
+			const counterKey = `${prefix}:quota:moderation:${id}`;
+			await countedInRedis(a, key, counterKey);
+			await countedInRedis(b, key, counterKey);
+
+			// At most the command timeout for each of the request's Redis steps, until the watchdog
+			// (every second) drops the silent connection; from then on, no wait at all.
+			expect(during.filter(({ status }) => status >= 500)).toEqual([]);
+			expect(Math.max(...during.map(({ ms }) => ms))).toBeLessThan(1_000);
+			expect(Math.max(...during.slice(-5).map(({ ms }) => ms))).toBeLessThan(100);
 		});
 	});
 });
