@@ -55,8 +55,9 @@ function banEnd(body: string): number | undefined | null {
 }
 
 /**
- * Drops the user's cached answers before a ban or unban is forwarded and again once it is answered,
- * so a read racing the write cannot put the old answer back. `announce` tells other instances.
+ * Drops the user's cached answers before a ban or unban is forwarded and again the moment the data
+ * store answers, before the caller sees that answer: a read racing the write cannot put the old answer
+ * back, and other instances (`announce`) are told before the caller can ask them.
  */
 export function invalidateOnBanChange(cache: BanStatusCache, announce: (guildId: string, userId: string) => void): RequestHandler {
 	return (req, res, next) => {
@@ -66,9 +67,10 @@ export function invalidateOnBanChange(cache: BanStatusCache, announce: (guildId:
 		const text = String(robloxId).trim();
 		const userId = /^\d+$/.test(text) ? String(Number(text)) : text;
 		cache.invalidate(guildId, userId);
-		res.on("finish", () => {
+		onUpstreamResponse(res, (upstream) => {
 			cache.invalidate(guildId, userId);
-			if (res.statusCode < 300) announce(guildId, userId);
+			const status = upstream.statusCode ?? 500;
+			if (status >= 200 && status < 300) announce(guildId, userId);
 		});
 		next();
 	};
