@@ -16,7 +16,7 @@ const BUSY_LABEL: Record<StatusAction, string> = { disable: "Disabling…", enab
 const DONE_LABEL: Record<StatusAction, string> = { disable: "disabled", enable: "enabled" };
 
 /** Says something to screen readers without moving focus (copy done, key revoked, …). */
-export function announce(message: string): void {
+function announce(message: string): void {
 	const announcer = byId("announcer", HTMLElement);
 	// Re-setting the same text is not announced again; clearing first makes each message heard.
 	announcer.textContent = "";
@@ -99,6 +99,7 @@ export class KeysPage {
 			this.records = await this.fetchRecords(this.api, this.guildId);
 			byId("keys-error", HTMLElement).textContent = "";
 			this.render();
+			this.refreshActivity();
 		} catch (err) {
 			if (!this.refusedToken(err)) byId("keys-error", HTMLElement).textContent = `The list could not be refreshed: ${messageOf(err)}`;
 		}
@@ -233,7 +234,13 @@ export class KeysPage {
 	private replace(updated: ApiKeyRecord): void {
 		this.records = this.records.map((record) => (record.id === updated.id ? updated : record));
 		this.render();
-		if (this.activityKeyId === updated.id) void showKeyActivity(this.api, this.guildId, updated).catch((err: unknown) => this.refusedToken(err));
+		this.refreshActivity();
+	}
+
+	/** An open activity panel gets the event just made (and the key's new name or prefix). */
+	private refreshActivity(): void {
+		const shown = this.records.find((record) => record.id === this.activityKeyId);
+		if (shown !== undefined) void showKeyActivity(this.api, this.guildId, shown).catch((err: unknown) => this.refusedToken(err));
 	}
 
 	private showRowError(keyId: string, message: string): void {
