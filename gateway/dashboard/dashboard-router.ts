@@ -1,5 +1,5 @@
 // gateway/dashboard/dashboard-router.ts
-// Serves the built API Keys dashboard (out/dashboard) with headers that keep it from being framed or scripted inline.
+// Serves the built API Keys dashboard (dist/dashboard, outside rbxtsc's out/, which it clears) with headers that keep it from being framed or scripted inline.
 
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -7,8 +7,8 @@ import { fileURLToPath } from "node:url";
 import express, { type Router } from "express";
 import { ApiError } from "../http/envelope";
 
-/** Where `npm run build:dashboard` writes the page: `out/dashboard` at the repository root. */
-export const DASHBOARD_BUILD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../out/dashboard");
+/** Where `npm run build:dashboard` writes the page: `dist/dashboard` at the repository root. */
+export const DASHBOARD_BUILD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../dist/dashboard");
 
 /**
  * Only files from this origin may run or style the page; the page may call only this origin (the

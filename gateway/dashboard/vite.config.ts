@@ -1,5 +1,5 @@
 // gateway/dashboard/vite.config.ts
-// Builds the API Keys dashboard from gateway/dashboard/web into out/dashboard, served at /dashboard.
+// Builds the API Keys dashboard from gateway/dashboard/web into dist/dashboard, served at /dashboard.
 
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +13,7 @@ export default defineConfig({
 	// No public folder: every file the page needs is imported, so it gets a content hash.
 	publicDir: false,
 	build: {
-		outDir: path.resolve(here, "../../out/dashboard"),
+		outDir: path.resolve(here, "../../dist/dashboard"),
 		emptyOutDir: true,
 		target: "es2022",
 		// Keeps every asset a file: the CSP has no data: for scripts or styles.
