@@ -23,6 +23,9 @@ export type LookupResult =
 /** Attempts per lookup before it is answered "unavailable" (the periodic re-check tries again later). */
 const MAX_ATTEMPTS = 4;
 
+/** Requests (with their retries) under way at once. */
+const MAX_SENDERS = 4;
+
 export interface LookupParts {
 	api: BanApi;
 	cache: BanCache;
@@ -45,7 +48,11 @@ export class BanLookup {
 	private readonly inFlight = new Map<number, Deferred<LookupResult>>();
 	private answerListener?: AnswerListener;
 	private filler?: BatchFiller;
+	/** Joins waiting out the batch window. */
 	private pending = new Array<number>();
+	/** Ids waiting for a sender (and for budget). */
+	private ready = new Array<number>();
+	private senders = 0;
 	private flushTimer?: thread;
 	private batchSupported = true;
 	private stoppedBecause?: string;
@@ -121,6 +128,7 @@ export class BanLookup {
 			this.flushTimer = undefined;
 		}
 		this.pending = [];
+		this.ready = [];
 		const waiting = new Array<number>();
 		for (const [userId] of this.inFlight) waiting.push(userId);
 		this.settleUnavailable(waiting, reason);
@@ -132,32 +140,56 @@ export class BanLookup {
 		return lookup;
 	}
 
+	/** Hands the joins that waited out their window to the senders. */
 	private flush() {
 		if (this.flushTimer !== undefined) {
 			task.cancel(this.flushTimer);
 			this.flushTimer = undefined;
 		}
-		const userIds = this.pending;
+		for (const userId of this.pending) this.ready.push(userId);
 		this.pending = [];
-		if (!this.batchSupported) {
-			for (const userId of userIds) task.spawn(() => this.run([userId]));
-			return;
+		// A sender may finish at once (circuit open, lookup stopped), so the need is measured afresh each time.
+		while (this.stoppedBecause === undefined && this.senders < math.min(MAX_SENDERS, this.chunksWaiting())) {
+			this.senders += 1;
+			task.spawn(() => this.sendWhileReady());
 		}
-		const chunks = new Array<number[]>();
-		for (let first = 0; first < userIds.size(); first += BATCH_MAX_IDENTIFIERS) {
-			const chunk = new Array<number>();
-			for (let i = first; i < math.min(first + BATCH_MAX_IDENTIFIERS, userIds.size()); i++) chunk.push(userIds[i]);
-			chunks.push(chunk);
+	}
+
+	private chunksWaiting() {
+		return this.batchSupported ? math.ceil(this.ready.size() / BATCH_MAX_IDENTIFIERS) : this.ready.size();
+	}
+
+	/**
+	 * A sender takes ids only once the budget lets it send: under pressure, ids pile up in `ready` and
+	 * leave 100 to a request, so a backlog shrinks instead of growing a thread per batch.
+	 */
+	private sendWhileReady() {
+		while (this.ready.size() > 0 && this.stoppedBecause === undefined) {
+			if (!this.acquire()) {
+				const refused = this.ready;
+				this.ready = [];
+				this.settleUnavailable(refused, this.stoppedBecause ?? this.lastFailure);
+				break;
+			}
+			// Another sender may have taken the last ids while this one waited for budget.
+			if (this.ready.size() === 0) break;
+			this.run(this.takeChunk());
 		}
-		const last = chunks[chunks.size() - 1];
-		if (last !== undefined && this.filler !== undefined) {
-			for (const userId of this.filler(BATCH_MAX_IDENTIFIERS - last.size())) {
-				if (this.inFlight.has(userId) || last.size() >= BATCH_MAX_IDENTIFIERS) continue;
+		this.senders -= 1;
+	}
+
+	private takeChunk(): number[] {
+		const size = this.batchSupported ? BATCH_MAX_IDENTIFIERS : 1;
+		const chunk = new Array<number>();
+		while (chunk.size() < size && this.ready.size() > 0) chunk.push(this.ready.shift()!);
+		if (this.batchSupported && this.filler !== undefined && chunk.size() < size) {
+			for (const userId of this.filler(size - chunk.size())) {
+				if (this.inFlight.has(userId) || chunk.size() >= size) continue;
 				this.inFlight.set(userId, new Deferred<LookupResult>());
-				last.push(userId);
+				chunk.push(userId);
 			}
 		}
-		for (const chunk of chunks) task.spawn(() => this.run(chunk));
+		return chunk;
 	}
 
 	/** Waits for budget; false when the circuit is open or the lookup was stopped (send nothing). */
@@ -183,10 +215,13 @@ export class BanLookup {
 		return { kind: "ok", data: new Map([[userId, outcome.data]]), maxAge: outcome.maxAge };
 	}
 
+	/** Sends one chunk, the budget for its first attempt already taken, retrying as the outcome says. */
 	private run(userIds: number[]) {
 		const { budget, circuit, backoff, clock, diagnostics, cache } = this.parts;
 		for (let attempt = 1; ; attempt++) {
-			if (!this.acquire()) return this.settleUnavailable(userIds, this.stoppedBecause ?? this.lastFailure);
+			if (attempt > 1 && !this.acquire()) {
+				return this.settleUnavailable(userIds, this.stoppedBecause ?? this.lastFailure);
+			}
 			const outcome = this.request(userIds);
 			const now = clock.now();
 			if (outcome.kind === "ok") {
@@ -212,8 +247,8 @@ export class BanLookup {
 				// The API answered, so it is up; it just has no batch route (the hosted API has none).
 				circuit.recordSuccess();
 				this.batchSupported = false;
-				for (const userId of userIds) task.spawn(() => this.run([userId]));
-				return;
+				for (const userId of userIds) this.ready.push(userId);
+				return this.flush();
 			}
 			let retryAfter: number | undefined;
 			if (outcome.kind === "quota") {

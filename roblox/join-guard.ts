@@ -103,7 +103,7 @@ export class JoinGuard {
 				if (this.policy.failMode === "closed") this.kick(player, this.policy.unavailableMessage);
 				return;
 			}
-			if (result.answeredAt !== undefined) this.checkedAt.set(player.UserId, result.answeredAt);
+			if (result.answeredAt !== undefined && this.inServer(player)) this.checkedAt.set(player.UserId, result.answeredAt);
 			this.kickIfBanned(player, result.status);
 		});
 	}

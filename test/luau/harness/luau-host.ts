@@ -12,12 +12,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, "../../..");
 const ENGINE_DIR = join(here, "../engine");
 
-/** A request as the module sent it (headers left out: they hold the key). */
+/** When the module sent a request and with which method; the transport sees the rest. */
 export interface SentRequest {
 	at: number;
 	method: string;
-	url: string;
-	body?: string;
 }
 
 export interface WorldReport {
@@ -88,6 +86,11 @@ export class World {
 
 	join(...userIds: number[]) {
 		return this.call("join", JSON.stringify(userIds));
+	}
+
+	/** One player leaves and another joins, then the clock moves `seconds`. */
+	churn(leavingId: number, joiningId: number, seconds: number) {
+		return this.call("churn", leavingId, joiningId, seconds);
 	}
 
 	leave(userId: number) {
@@ -223,13 +226,15 @@ export function luauHost(extraModules: ExtraModule[] = []): Promise<Host> {
 		}
 		const state = await LuauState.createAsync({});
 		const [driver] = (await state.loadstring(buildChunk(tree), "technified-bench", true)()) as [
-			{ newWorld: (settings: string, transport: (request: string) => Promise<string>) => Promise<unknown[]> },
+			{ newWorld: (settings: string, transport: (request: string) => string | Promise<string>) => Promise<unknown[]> },
 		];
 		return {
 			async newWorld(transport, settings = {}) {
-				const [handle] = await driver.newWorld(JSON.stringify(settings), async (request: string) =>
-					JSON.stringify(await transport(JSON.parse(request) as ApiRequest)),
-				);
+				// Answer synchronously when the transport can: every async call from Luau costs the VM memory.
+				const [handle] = await driver.newWorld(JSON.stringify(settings), (request: string) => {
+					const answer = transport(JSON.parse(request) as ApiRequest);
+					return answer instanceof Promise ? answer.then((value) => JSON.stringify(value)) : JSON.stringify(answer);
+				});
 				return new World(handle as Record<string, (...args: unknown[]) => Promise<unknown[]>>);
 			},
 		};
