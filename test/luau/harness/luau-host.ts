@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LuauState } from "luau-web";
-import { buildTree, TreeNode } from "./project-tree";
+import { buildTree, TreeNode } from "../../../tools/rojo-tree";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, "../../..");

@@ -1,6 +1,6 @@
-// test/luau/harness/project-tree.ts
-// Builds the DataModel a Rojo build would produce from default.project.json and out/, by Rojo's rules,
-// as a flat list of nodes the emulated engine turns into Instances.
+// tools/rojo-tree.ts
+// The Instance tree a Rojo build makes of a project file (default.project.json, model.project.json) and
+// out/, by Rojo's rules: used by the model file writer and by the Luau test bench.
 
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
