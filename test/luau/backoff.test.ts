@@ -45,7 +45,8 @@ describe("back-off, budget pauses and the circuit", () => {
 			const server = await serverFor(api, { seed });
 			await server.start(guardOptions());
 			await server.join(20);
-			await server.advance(14);
+			// Four attempts end by t = 9.2 s; the first re-check tick comes at 12 s.
+			await server.advance(11);
 			const times = (await server.report()).requests.map((request) => request.at);
 			expect(times.length).toBe(4);
 			for (let i = 0; i < 3; i++) gaps[i].push(times[i + 1] - times[i]);
