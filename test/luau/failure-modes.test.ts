@@ -80,6 +80,28 @@ describe("answers that cannot be trusted", () => {
 	});
 });
 
+describe("the last good answer", () => {
+	test("while the API is down, a banned player rejoining after the cache lifetime is still kicked", async () => {
+		const api = new FakeApi();
+		api.maxAge = 60;
+		api.ban(47, "Exploiting");
+		let down = false;
+		api.disruption = () => (down ? errorAnswer(503, "upstream_unavailable", "Data store unavailable") : undefined);
+		const server = await serverFor(api);
+		await server.start(guardOptions({ failMode: "open", bannedCacheSeconds: 60 }));
+		await server.join(47, 48);
+		await server.advance(5);
+		down = true;
+		await server.advance(120);
+		await server.join(47);
+		const token = await server.getBanStatus(48);
+		await server.advance(30);
+		const report = await server.report();
+		expect(report.kicks.map((kick) => kick.userId)).toEqual([47, 47]);
+		expect(report.results[token]).toEqual({ ok: true, status: { banned: false } });
+	});
+});
+
 describe("refusals that retrying cannot fix", () => {
 	test("a revoked key (401) stops the guard and warns once, in words", async () => {
 		const api = new FakeApi();
