@@ -58,10 +58,6 @@ export class BanCache {
 		return entry === undefined ? undefined : this.current(entry.status, unixNow);
 	}
 
-	size() {
-		return this.count;
-	}
-
 	private current(status: BanStatus, unixNow: number): BanStatus {
 		return status.banned && !isActiveBan(status, unixNow) ? { banned: false } : status;
 	}

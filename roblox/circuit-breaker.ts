@@ -2,7 +2,7 @@
 // Stops sending requests while the API is down: after repeated failures only one trial request is let
 // through per cool-down, and the cool-down doubles up to a cap while the outage lasts.
 
-export type CircuitState = "closed" | "open" | "half-open";
+type CircuitState = "closed" | "open" | "half-open";
 
 export class CircuitBreaker {
 	private failures = 0;
@@ -67,9 +67,5 @@ export class CircuitBreaker {
 	/** A trial that never reached the API (e.g. Roblox's own limit) decides nothing: the next caller tries. */
 	abandonTrial() {
 		if (this.state === "half-open") this.state = "open";
-	}
-
-	currentState(): CircuitState {
-		return this.state;
 	}
 }

@@ -125,10 +125,6 @@ export class World {
 		return this.call("otherScriptsSend", count);
 	}
 
-	setHttpEnabled(enabled: boolean) {
-		return this.call("setHttpEnabled", enabled);
-	}
-
 	async secretLeaks(secretName: string) {
 		return JSON.parse(await this.call<string>("secretLeaks", secretName)) as { text: string; concatenated: boolean };
 	}
@@ -208,12 +204,18 @@ export interface Host {
 }
 
 let hostPromise: Promise<Host> | undefined;
+let hostExtras: string | undefined;
 
 /**
  * The Luau VM of this process. luau-web's heap is fixed at 16 MiB and destroying a state breaks later
  * ones, so there is one state per process; scenarios are fresh worlds inside it, collected by Luau's GC.
  */
 export function luauHost(extraModules: ExtraModule[] = []): Promise<Host> {
+	const extras = JSON.stringify(extraModules.map((extra) => `${extra.parentPath}.${extra.name}`));
+	if (hostExtras !== undefined && hostExtras !== extras) {
+		throw new Error("this process's Luau VM was built with other extra modules; use one set per process");
+	}
+	hostExtras = extras;
 	hostPromise ??= (async () => {
 		const tree = buildTree(join(REPO_ROOT, "default.project.json"));
 		for (const extra of extraModules) {
