@@ -2,6 +2,7 @@
 // `npm run bench`: every section measured in one run on this machine, printed as ratios.
 
 import { BenchTargets, best, measure, row, type Measurement } from "./harness";
+import { formatJoinRequests, joinRequestsBench } from "./join-requests";
 import { postgresScaleBench } from "./postgres-scale";
 import { scaleOutBench } from "./scale-out";
 
@@ -47,5 +48,7 @@ async function gatewayBench(): Promise<void> {
 }
 
 await gatewayBench();
+// Needs the compiled module: `npm run build` first.
+console.log(`\n${formatJoinRequests(await joinRequestsBench())}`);
 await scaleOutBench();
 await postgresScaleBench();
