@@ -8,5 +8,8 @@ export default defineConfig({
 		pool: "forks",
 		testTimeout: 20_000,
 		hookTimeout: 30_000,
+		// On CI a JSON report too, from which .ci/run prints its plain "N passed, N failed" line.
+		reporters: process.env.CI ? ["default", "json"] : ["default"],
+		outputFile: { json: "test-artifacts/vitest-report.json" },
 	},
 });
