@@ -2,11 +2,12 @@
 // Finds the API key in a request, verifies it, and checks the key's guild, address rules and scopes.
 
 import type { IncomingHttpHeaders } from "node:http";
-import type { RequestHandler, Response } from "express";
+import type { Request, Response } from "express";
 import { ErrorMessage, type ErrorCode } from "../../shared/errors";
 import type { Scope } from "../../shared/records";
 import { ApiError } from "../http/envelope";
 import type { KeyService, VerifiedKey, VerifyFailure } from "../keys/key-service";
+import { allowAnyAddress } from "./address-matcher";
 import type { AuthThrottle } from "./auth-throttle";
 
 /** Reads the key from `X-API-Key`, `Authorization: ApiKey …` or `Authorization: Bearer …`. */
@@ -26,10 +27,10 @@ const FAILURE_CODE: Record<VerifyFailure, ErrorCode> = {
 	auto_expired: "key_auto_expired",
 };
 
-/** The key `authenticate` verified for this request. */
+/** The key verified for this request (set by the route's guard). */
 export function verifiedKey(res: Response): VerifiedKey {
 	const key = res.locals.apiKey as VerifiedKey | undefined;
-	if (key === undefined) throw new Error("verifiedKey() used on a route without authenticate()");
+	if (key === undefined) throw new Error("verifiedKey() used on a route without a guard");
 	return key;
 }
 
@@ -40,33 +41,29 @@ export const callerAddress = (ip: string | undefined) => ip ?? "unknown";
  * Verifies the request's API key. Failures count against the caller's address; while the address is
  * throttled, keys that do not verify get `auth_throttled` (and a malformed one no store lookup at all).
  */
-export function authenticate(keys: KeyService, throttle: AuthThrottle): RequestHandler {
-	return async (req, res, next) => {
-		const address = callerAddress(req.ip);
-		const apiKey = extractApiKey(req.headers);
-		const result = apiKey === undefined ? undefined : await keys.verify(apiKey);
-		if (result?.ok) {
-			res.locals.apiKey = result.key;
-			keys.recordUse(result.key.id);
-			return next();
-		}
-		const state = await throttle.state(address);
-		if (state.throttled) {
-			throw new ApiError(429, "auth_throttled", ErrorMessage.authThrottled, { retry_after: state.retryAfter });
-		}
-		await throttle.recordFailure(address);
-		if (result === undefined) throw new ApiError(401, "missing_api_key", ErrorMessage.missingApiKey);
-		throw new ApiError(401, FAILURE_CODE[result.reason], ErrorMessage.invalidApiKey);
-	};
+export async function authenticateRequest(req: Request, keys: KeyService, throttle: AuthThrottle): Promise<VerifiedKey> {
+	const apiKey = extractApiKey(req.headers);
+	const result = apiKey === undefined ? undefined : await keys.verify(apiKey);
+	if (result?.ok) {
+		keys.recordUse(result.key.id);
+		return result.key;
+	}
+	const address = callerAddress(req.ip);
+	const state = await throttle.state(address);
+	if (state.throttled) {
+		throw new ApiError(429, "auth_throttled", ErrorMessage.authThrottled, { retry_after: state.retryAfter });
+	}
+	await throttle.recordFailure(address);
+	if (result === undefined) throw new ApiError(401, "missing_api_key", ErrorMessage.missingApiKey);
+	throw new ApiError(401, FAILURE_CODE[result.reason], ErrorMessage.invalidApiKey);
 }
 
 /** Refuses a verified key outside its guild (`:guildId`), its address rules or its scopes. */
-export function authorize(scope: Scope): RequestHandler {
-	return (req, res, next) => {
-		const key = verifiedKey(res);
-		if (req.params.guildId !== key.guildId) throw new ApiError(403, "guild_mismatch", ErrorMessage.guildMismatch);
-		if (!key.allowsAddress(req.ip)) throw new ApiError(403, "ip_not_allowed", ErrorMessage.ipNotAllowed);
-		if (!key.scopes.has(scope)) throw new ApiError(403, "insufficient_scope", ErrorMessage.insufficientScope);
-		next();
-	};
+export function authorizeRequest(req: Request, key: VerifiedKey, scope: Scope): void {
+	if (req.params.guildId !== key.guildId) throw new ApiError(403, "guild_mismatch", ErrorMessage.guildMismatch);
+	// req.ip parses forwarded headers on every read: only keys with address rules need it.
+	if (key.allowsAddress !== allowAnyAddress && !key.allowsAddress(req.ip)) {
+		throw new ApiError(403, "ip_not_allowed", ErrorMessage.ipNotAllowed);
+	}
+	if (!key.scopes.has(scope)) throw new ApiError(403, "insufficient_scope", ErrorMessage.insufficientScope);
 }

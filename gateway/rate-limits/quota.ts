@@ -1,13 +1,12 @@
 // gateway/rate-limits/quota.ts
 // Per-key, per-category quotas with rate-limiter-flexible, and the contract's 429 and RateLimit headers.
 
-import type { RequestHandler, Response } from "express";
+import type { Response } from "express";
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { ErrorMessage } from "../../shared/errors";
 import { BATCH_MAX_IDENTIFIERS } from "../../shared/routes";
 import type { QuotaCategory, Quotas } from "../config";
 import { ApiError } from "../http/envelope";
-import { verifiedKey } from "../auth/authenticate";
 
 /** Quotas are counted over a fixed minute (contract: "per key, per category, per minute"). */
 export const QUOTA_WINDOW_SECONDS = 60;
@@ -29,28 +28,24 @@ function setRateLimitHeaders(res: Response, category: QuotaCategory, quota: numb
 }
 
 /**
- * Spends `cost(req)` points of the verified key's quota in `category`; a spent quota answers 429
- * with `Retry-After` and `retry_after`. Runs after authentication.
+ * Spends `points` of the key's quota in `category` and sets the RateLimit headers; a spent quota
+ * throws the contract's 429 with `retry_after` (the error handler adds `Retry-After`).
  */
-export function enforceQuota(
+export async function spendQuota(
+	res: Response,
 	limiters: QuotaLimiters,
 	category: QuotaCategory,
-	cost: (body: unknown) => number = () => 1,
-): RequestHandler {
+	keyId: string,
+	points: number,
+): Promise<void> {
 	const limiter = limiters[category];
-	return async (req, res, next) => {
-		const key = verifiedKey(res);
-		try {
-			const state = await limiter.consume(key.id, cost(req.body));
-			setRateLimitHeaders(res, category, limiter.points, state);
-			next();
-		} catch (rejection) {
-			if (!(rejection instanceof RateLimiterRes)) throw rejection;
-			setRateLimitHeaders(res, category, limiter.points, rejection);
-			const retryAfter = secondsUntil(rejection.msBeforeNext);
-			throw new ApiError(429, "rate_limited", ErrorMessage.rateLimited, { retry_after: retryAfter });
-		}
-	};
+	try {
+		setRateLimitHeaders(res, category, limiter.points, await limiter.consume(keyId, points));
+	} catch (rejection) {
+		if (!(rejection instanceof RateLimiterRes)) throw rejection;
+		setRateLimitHeaders(res, category, limiter.points, rejection);
+		throw new ApiError(429, "rate_limited", ErrorMessage.rateLimited, { retry_after: secondsUntil(rejection.msBeforeNext) });
+	}
 }
 
 /** The batch endpoint costs one point per 10 ids, at least 1 (contract section 3). */

@@ -28,7 +28,7 @@ describe("health and metrics", () => {
 		expect(metrics.headers.get("content-type")).toContain("text/plain");
 		const text = await metrics.text();
 		expect(text).toContain(
-			'technified_http_requests_total{route="/api/v1/moderation/:guildId/ban-status/:identifier",status="200"} 1',
+			'technified_http_request_duration_seconds_count{route="/api/v1/moderation/:guildId/ban-status/:identifier",status="200"} 1',
 		);
 		expect(text).not.toContain("987654");
 		expect(text).not.toContain(key);
