@@ -9,7 +9,7 @@ import { scaleOutBench } from "./scale-out";
 const GUILD = "123456789012345678";
 const CONNECTIONS = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 /** (a) data store, (b) bare proxy, (c) gateway without its cache, (d) gateway cached, side by side. */
 async function gatewayBench(): Promise<void> {

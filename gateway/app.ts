@@ -43,8 +43,9 @@ export function createGatewayApp(parts: GatewayParts): Express {
 	app.set("trust proxy", parts.config.trustProxy);
 	app.use(parts.metrics.middleware());
 
-	// The hot API first: every layer before it is a check each game-server request pays for.
-	app.use(API_BASE, moderationRouter(parts));
+	// The hot API first, as routes of the app itself: every layer and router before it is a check
+	// each game-server request pays for.
+	addModerationRoutes(app, parts);
 	app.use("/admin/v1", adminRouter(parts.keys, parts.adminToken, parts.authThrottle));
 	app.use("/dashboard", dashboardRouter());
 	app.use(healthRouter(parts.readiness, parts.metrics));
@@ -82,30 +83,28 @@ function guard(parts: GatewayParts, rule: RouteRule): RequestHandler {
 	};
 }
 
-function moderationRouter(parts: GatewayParts): express.Router {
+function addModerationRoutes(app: Express, parts: GatewayParts): void {
 	const { forwarder, banCache } = parts;
-	const router = express.Router();
 	const forward = forwarder.handler;
-	const base = "/moderation/:guildId";
+	const base = `${API_BASE}/moderation/:guildId`;
 	const read = guard(parts, { scope: "moderation:read", category: "moderation" });
 	const write = guard(parts, { scope: "moderation:write", category: "writes", body: true });
 	const banChange = invalidateOnBanChange(banCache, parts.announceBanChange);
 
-	router.get(`${base}/ban-status/:identifier`, read, serveCachedBanStatus(banCache, parts.config.banCacheTtlSeconds), forward);
-	router.post(
+	app.get(`${base}/ban-status/:identifier`, read, serveCachedBanStatus(banCache, parts.config.banCacheTtlSeconds), forward);
+	app.post(
 		`${base}/ban-status/batch`,
 		guard(parts, { scope: "moderation:read", category: "moderation", cost: batchCost, body: true }),
 		forward,
 	);
-	router.get(`${base}/mute-status/:identifier`, read, forward);
+	app.get(`${base}/mute-status/:identifier`, read, forward);
 
-	router.post(`${base}/roblox/ban`, write, banChange, forward);
-	router.post(`${base}/roblox/unban`, write, banChange, forward);
-	router.post(`${base}/roblox/mute`, write, forward);
-	router.post(`${base}/roblox/unmute`, write, forward);
+	app.post(`${base}/roblox/ban`, write, banChange, forward);
+	app.post(`${base}/roblox/unban`, write, banChange, forward);
+	app.post(`${base}/roblox/mute`, write, forward);
+	app.post(`${base}/roblox/unmute`, write, forward);
 
 	const list = guard(parts, { scope: "moderation:read", category: "lists" });
-	router.get(`${base}/roblox/bans/active`, list, forward);
-	router.get(`${base}/roblox/mutes/active`, list, forward);
-	return router;
+	app.get(`${base}/roblox/bans/active`, list, forward);
+	app.get(`${base}/roblox/mutes/active`, list, forward);
 }

@@ -53,8 +53,7 @@ export function createForwarder({ target, internalToken, timeoutMs = 10_000, log
 		// default error plugin answers in text rather than the contract's JSON.
 		ejectPlugins: true,
 		plugins: [proxyEventsPlugin],
-		// Mounted inside routers: forward the path the caller used, which is the data store's path too.
-		pathRewrite: (_path, req) => (req as Request).originalUrl,
+		// Routes are the app's own (no mount path stripped), so req.url is the data store's path too.
 		on: {
 			proxyReq(proxyReq, req, res) {
 				for (const name of Object.keys(req.headers)) {
