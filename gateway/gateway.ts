@@ -10,7 +10,7 @@ import { openChangeBus, openKeyStore, openModerationStore, openRateLimits } from
 import { createGatewayApp } from "./app";
 import { BanStatusCache } from "./ban-cache/ban-status-cache";
 import type { Config } from "./config";
-import { startDataStore, type RunningDataStore } from "./data-store/server";
+import { startDataStore } from "./data-store/server";
 import { GatewayMetrics, dataStoreReadiness, type ReadinessCheck } from "./health/health";
 import { applyChangesFirst } from "./invalidation/apply-changes-first";
 import { KeyService } from "./keys/key-service";
@@ -35,26 +35,73 @@ export interface RunningGateway {
 	close(): Promise<void>;
 }
 
+/**
+ * What has been opened, closed in reverse order. Every part is closed even when one fails, so a
+ * failed flush cannot leave the database or Redis connections open; the first error is rethrown.
+ */
+class OpenParts {
+	private readonly closers: (() => unknown)[] = [];
+
+	add<T>(part: T, close: (part: T) => unknown): T {
+		this.closers.push(() => close(part));
+		return part;
+	}
+
+	async closeAll(): Promise<void> {
+		let failure: unknown;
+		for (const close of this.closers.splice(0).reverse()) {
+			try {
+				await close();
+			} catch (err) {
+				failure ??= err;
+			}
+		}
+		if (failure !== undefined) throw failure;
+	}
+}
+
 export async function startGateway(config: Config, options: StartOptions = {}): Promise<RunningGateway> {
 	const log = options.log ?? ((message: string) => console.log(message));
 	const clock = options.clock ?? Date.now;
 	await mkdir(config.dataDir, { recursive: true });
 	const admin = await resolveAdminToken(config.adminToken, config.dataDir);
+	const parts = new OpenParts();
+	try {
+		return await startParts(config, options, { log, clock, adminToken: admin.token, adminTokenGenerated: admin.generated }, parts);
+	} catch (err) {
+		// A failed start (port taken, Redis refused, …) must not leave stores and sockets open.
+		await parts.closeAll().catch(() => undefined);
+		throw err;
+	}
+}
 
-	const keyStore = await openKeyStore(config);
-	const keys = await KeyService.create({ store: keyStore, clock });
+async function startParts(
+	config: Config,
+	options: StartOptions,
+	context: { log: (message: string) => void; clock: () => number; adminToken: string; adminTokenGenerated: boolean },
+	parts: OpenParts,
+): Promise<RunningGateway> {
+	const { log, clock } = context;
+	if (config.databaseUrl !== undefined && config.redisUrl === undefined) {
+		log(
+			"DATABASE_URL is set without REDIS_URL: if several instances run, each learns of a revoke or ban made " +
+				"elsewhere only when its caches expire (keys 30 s, ban status BAN_CACHE_TTL_SECONDS); set REDIS_URL",
+		);
+	}
+	const keyStore = parts.add(await openKeyStore(config), (store) => store.close());
+	const keys = parts.add(await KeyService.create({ store: keyStore, clock }), (service) => service.close());
 
 	// The embedded data store gets a fresh internal token each start: only this process knows it.
 	const internalToken = config.dataStoreToken ?? randomBytes(32).toString("base64url");
-	let embedded: RunningDataStore | undefined;
 	let dataStoreUrl = config.dataStoreUrl;
 	if (dataStoreUrl === undefined) {
-		embedded = await startDataStore({ store: await openModerationStore(config, clock), internalToken });
+		const store = await openModerationStore(config, clock);
+		const embedded = parts.add(await startDataStore({ store, internalToken, clock }), (running) => running.close());
 		dataStoreUrl = embedded.url;
 	}
 
-	const bus = await openChangeBus(config, log);
-	const limits = await openRateLimits(config, log);
+	const bus = parts.add(await openChangeBus(config, log), (opened) => opened.close());
+	const limits = parts.add(await openRateLimits(config, log), (opened) => opened.close());
 	const banCache = new BanStatusCache({ ttlSeconds: config.banCacheTtlSeconds, clock });
 	keys.onChange((change) => bus.publish({ kind: "key", keyId: change.keyId }));
 	bus.subscribe((change) => {
@@ -62,7 +109,10 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
 		else banCache.invalidate(change.guildId, change.userId);
 	});
 
-	const forwarder = createForwarder({ target: dataStoreUrl, internalToken, log, timeoutMs: options.upstreamTimeoutMs });
+	const forwarder = parts.add(
+		createForwarder({ target: dataStoreUrl, internalToken, log, timeoutMs: options.upstreamTimeoutMs }),
+		(opened) => opened.close(),
+	);
 	const readiness: ReadinessCheck[] = [
 		{ name: "key_store", check: () => keyStore.ping() },
 		dataStoreReadiness(dataStoreUrl),
@@ -70,7 +120,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
 	const app = createGatewayApp({
 		config,
 		keys,
-		adminToken: admin.token,
+		adminToken: context.adminToken,
 		authThrottle: limits.authThrottle,
 		quotas: limits.quotas,
 		forwarder,
@@ -91,26 +141,22 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
 		server.once("error", reject);
 		server.listen(config.port, config.host, () => resolve());
 	});
+	// Closed first: no new requests while the stores behind it close.
+	parts.add(server, (listening) =>
+		new Promise<void>((resolve) => {
+			listening.close(() => resolve());
+			listening.closeIdleConnections();
+		}),
+	);
 	const port = (server.address() as AddressInfo).port;
 	const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
 
 	return {
 		url: `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${port}`,
 		port,
-		adminToken: admin.token,
-		adminTokenGenerated: admin.generated,
+		adminToken: context.adminToken,
+		adminTokenGenerated: context.adminTokenGenerated,
 		keys,
-		async close() {
-			await new Promise<void>((resolve) => {
-				server.close(() => resolve());
-				server.closeIdleConnections();
-			});
-			forwarder.close();
-			await keys.close();
-			await bus.close();
-			await limits.close();
-			await embedded?.close();
-			await keyStore.close();
-		},
+		close: () => parts.closeAll(),
 	};
 }

@@ -24,8 +24,13 @@ async function main(): Promise<void> {
 		if (stopping) return;
 		stopping = true;
 		console.log(`${signal} received: finishing requests and flushing key usage`);
-		await gateway.close();
-		process.exit(0);
+		try {
+			await gateway.close();
+			process.exit(0);
+		} catch (err) {
+			console.error(`Shutdown was not clean: ${err instanceof Error ? err.message : String(err)}`);
+			process.exit(1);
+		}
 	};
 	process.on("SIGTERM", () => void stop("SIGTERM"));
 	process.on("SIGINT", () => void stop("SIGINT"));
