@@ -3,8 +3,8 @@
 
 import type { Request } from "express";
 import { badRequest } from "../http/envelope";
+import { isGuildId } from "../keys/api-key";
 
-const GUILD_ID = /^[1-9][0-9]{16,19}$/;
 // Canonical decimal only: "007" and "7" would otherwise be two cache keys for one user.
 const POSITIVE_DECIMAL = /^[1-9][0-9]*$/;
 const DURATION = /^([1-9][0-9]*)([smhd])$/;
@@ -27,7 +27,7 @@ export function pathParam(req: Request, name: string): string {
 
 /** A Discord guild id: 17 to 20 digits. */
 export function parseGuildId(value: string): string {
-	if (!GUILD_ID.test(value)) throw badRequest("guildId must be a Discord guild id (17 to 20 digits)");
+	if (!isGuildId(value)) throw badRequest("guildId must be a Discord guild id (17 to 20 digits)");
 	return value;
 }
 

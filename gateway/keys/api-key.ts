@@ -13,14 +13,16 @@ export const SECRET_CHECKSUM_LENGTH = 6;
 /** Secret characters shown in a key's prefix, enough to tell a guild's keys apart. */
 export const PREFIX_SECRET_LENGTH = 6;
 
-const GUILD_ID = /^\d{17,20}$/;
+/** Discord ids (snowflakes) never start with 0; the data store refuses such paths too. */
+const GUILD_ID_DIGITS = "[1-9]\\d{16,19}";
+const GUILD_ID = new RegExp(`^${GUILD_ID_DIGITS}$`);
 const KEY_PATTERN = new RegExp(
-	`^${API_KEY_PREFIX}(\\d{17,20})_([0-9A-Za-z]{${SECRET_RANDOM_LENGTH + SECRET_CHECKSUM_LENGTH}})$`,
+	`^${API_KEY_PREFIX}(${GUILD_ID_DIGITS})_([0-9A-Za-z]{${SECRET_RANDOM_LENGTH + SECRET_CHECKSUM_LENGTH}})$`,
 );
 /** Longest well-formed key; anything longer is refused before the regex runs. */
 const MAX_KEY_LENGTH = API_KEY_PREFIX.length + 20 + 1 + SECRET_RANDOM_LENGTH + SECRET_CHECKSUM_LENGTH;
 
-/** A Discord guild id as keys and paths carry it: 17 to 20 digits. */
+/** A Discord guild id as keys and paths carry it: 17 to 20 digits, no leading zero. */
 export function isGuildId(text: string): boolean {
 	return GUILD_ID.test(text);
 }
