@@ -8,7 +8,7 @@ import { adminRouter } from "./admin/admin-router";
 import { AuthThrottle } from "./auth/auth-throttle";
 import { authenticateRequest, authorizeRequest } from "./auth/authenticate";
 import { BanStatusCache } from "./ban-cache/ban-status-cache";
-import { invalidateOnBanChange, serveCachedBanStatus } from "./ban-cache/middleware";
+import { advertiseCacheLifetime, invalidateOnBanChange, serveCachedBanStatus } from "./ban-cache/middleware";
 import { dashboardRouter } from "./dashboard/dashboard-router";
 import type { Config, QuotaCategory } from "./config";
 import { GatewayMetrics, healthRouter, type ReadinessCheck } from "./health/health";
@@ -97,7 +97,7 @@ function addModerationRoutes(app: Express, parts: GatewayParts): void {
 		guard(parts, { scope: "moderation:read", category: "moderation", cost: batchCost, body: true }),
 		forward,
 	);
-	app.get(`${base}/mute-status/:identifier`, read, forward);
+	app.get(`${base}/mute-status/:identifier`, read, advertiseCacheLifetime(parts.config.banCacheTtlSeconds), forward);
 
 	app.post(`${base}/roblox/ban`, write, banChange, forward);
 	app.post(`${base}/roblox/unban`, write, banChange, forward);

@@ -1,6 +1,7 @@
 // gateway/ban-cache/middleware.ts
 // Serves ban-status from the gateway's cache, fills it from the data store, and drops it on bans.
 
+import type { IncomingMessage } from "node:http";
 import type { RequestHandler, Response } from "express";
 import type { SuccessEnvelope } from "../../shared/envelope";
 import type { BanStatusData } from "../../shared/records";
@@ -11,6 +12,27 @@ import type { BanStatusCache } from "./ban-status-cache";
 const CANONICAL_ID = /^[1-9]\d{0,15}$/;
 
 const cacheControl = (res: Response, maxAge: number) => res.setHeader("Cache-Control", `private, max-age=${maxAge}`);
+
+/**
+ * Tells the client how long it may reuse a status answer: the configured lifetime, shortened by the
+ * data store's own max-age (an expiring ban is not cached past its end), 0 with `no_cache=true`.
+ */
+function advertiseLifetime(upstream: IncomingMessage, ttlSeconds: number, bypass: boolean): void {
+	const upstreamMaxAge = /max-age=(\d+)/.exec(upstream.headers["cache-control"] ?? "")?.[1];
+	const maxAge = bypass ? 0 : Math.min(ttlSeconds, upstreamMaxAge === undefined ? ttlSeconds : Number(upstreamMaxAge));
+	upstream.headers["cache-control"] = `private, max-age=${maxAge}`;
+}
+
+/** For answers the gateway does not cache (mute-status): the same client lifetime as ban-status. */
+export function advertiseCacheLifetime(ttlSeconds: number): RequestHandler {
+	return (req, res, next) => {
+		const bypass = req.query.no_cache === "true";
+		onUpstreamResponse(res, (upstream) => {
+			if (upstream.statusCode === 200) advertiseLifetime(upstream, ttlSeconds, bypass);
+		});
+		next();
+	};
+}
 
 export function serveCachedBanStatus(cache: BanStatusCache, ttlSeconds: number): RequestHandler {
 	return (req, res, next) => {
@@ -29,7 +51,7 @@ export function serveCachedBanStatus(cache: BanStatusCache, ttlSeconds: number):
 		const ticket = cache.beginRead();
 		onUpstreamResponse(res, (upstream) => {
 			if (upstream.statusCode !== 200) return;
-			upstream.headers["cache-control"] = `private, max-age=${bypass ? 0 : ttlSeconds}`;
+			advertiseLifetime(upstream, ttlSeconds, bypass);
 			if (!cacheable) return;
 			const chunks: Buffer[] = [];
 			upstream.on("data", (chunk: Buffer) => chunks.push(chunk));

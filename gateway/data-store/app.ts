@@ -5,7 +5,7 @@ import express, { type Express } from "express";
 import { API_BASE } from "../../shared/routes";
 import { ApiError, errorHandler, notFoundHandler, sendError, sendSuccess } from "../http/envelope";
 import { requireInternalToken } from "./internal-auth";
-import type { ModerationStore } from "./moderation-store";
+import type { Clock, ModerationStore } from "./moderation-store";
 import { moderationRoutes } from "./moderation-routes";
 
 /** Bodies are a few ids and a reason; 16 kB leaves room for 100 ids and refuses anything abusive. */
@@ -16,6 +16,8 @@ export interface DataStoreAppOptions {
 	store: ModerationStore;
 	/** The secret the gateway sends in `x-technified-internal-token`; must not be empty. */
 	internalToken: string;
+	/** Milliseconds since the epoch, the store's clock: tells how long an expiring ban may be cached. */
+	clock?: Clock;
 	/** Receives unexpected errors (answered as 500 without details). Default: console.error. */
 	log?: (message: string, err: unknown) => void;
 }
@@ -28,7 +30,7 @@ export interface DataStoreAppOptions {
  * const app = createDataStoreApp({ store: SqliteModerationStore.open({ dataDir }), internalToken });
  * app.listen(4100, "127.0.0.1");
  */
-export function createDataStoreApp({ store, internalToken, log = console.error }: DataStoreAppOptions): Express {
+export function createDataStoreApp({ store, internalToken, clock = Date.now, log = console.error }: DataStoreAppOptions): Express {
 	const app = express();
 	app.disable("x-powered-by");
 	// A 304 would hand the gateway's cache a body-less answer; ban status must always come whole.
@@ -48,7 +50,7 @@ export function createDataStoreApp({ store, internalToken, log = console.error }
 	// Before the body parser, so nobody without the token makes the store parse anything.
 	app.use(requireInternalToken(internalToken));
 	app.use(express.json({ limit: BODY_LIMIT }));
-	app.use(`${API_BASE}/moderation/:guildId`, moderationRoutes(store));
+	app.use(`${API_BASE}/moderation/:guildId`, moderationRoutes(store, clock));
 	app.use(notFoundHandler);
 	app.use(errorHandler(log));
 	return app;

@@ -8,7 +8,7 @@ import { BATCH_MAX_IDENTIFIERS } from "../../shared/routes";
 import { badRequest, notFound, sendSuccess } from "../http/envelope";
 import { requireVerifiedGuild } from "./internal-auth";
 import { decodeCursor, encodeCursor } from "./list-cursor";
-import type { ModerationKind, ModerationRecord, ModerationStore } from "./moderation-store";
+import type { Clock, ModerationKind, ModerationRecord, ModerationStore } from "./moderation-store";
 import {
 	checkNoCacheQuery,
 	parseRobloxIdText,
@@ -73,6 +73,7 @@ function readIdentifiers(value: unknown): number[] {
 function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
 	router: Router,
 	store: ModerationStore,
+	clock: Clock,
 	words: KindVocabulary<Status>,
 ): void {
 	const { kind, paths, messages } = words;
@@ -82,6 +83,10 @@ function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
 		const placeId = readPlaceIdQuery(req);
 		checkNoCacheQuery(req);
 		const record = await store.findActive(guildOf(req), kind, robloxId, placeId);
+		// An expiring record may be cached only until it ends; the gateway caps its own lifetime by this.
+		if (record?.expiresAt != null) {
+			res.setHeader("Cache-Control", `private, max-age=${Math.max(0, Math.floor((record.expiresAt - clock()) / 1000))}`);
+		}
 		sendSuccess(res, 200, words.statusMessage(record !== null), words.status(record));
 	});
 
@@ -127,7 +132,7 @@ function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
 }
 
 /** Routes for one guild; mount at `/api/v1/moderation/:guildId` behind the internal token check. */
-export function moderationRoutes(store: ModerationStore): Router {
+export function moderationRoutes(store: ModerationStore, clock: Clock): Router {
 	const router = Router({ mergeParams: true });
 	router.use(requireVerifiedGuild);
 
@@ -142,7 +147,7 @@ export function moderationRoutes(store: ModerationStore): Router {
 		sendSuccess<BanStatusBatchData>(res, 200, "Ban statuses", { results });
 	});
 
-	addKindRoutes(router, store, BANS);
-	addKindRoutes(router, store, MUTES);
+	addKindRoutes(router, store, clock, BANS);
+	addKindRoutes(router, store, clock, MUTES);
 	return router;
 }

@@ -49,7 +49,7 @@ export async function startDataStore({
 	if (store === undefined) throw new Error("startDataStore needs a store or a dataDir");
 	let server: Server;
 	try {
-		server = createServer(createDataStoreApp({ store, internalToken, log }));
+		server = createServer(createDataStoreApp({ store, internalToken, clock, log }));
 		// The gateway keeps sockets to the store alive; closing them later than any sane client agent's
 		// idle timeout avoids the race where the store closes a socket the proxy is just reusing (a 502).
 		server.keepAliveTimeout = 65_000;

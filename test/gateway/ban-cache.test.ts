@@ -40,11 +40,19 @@ describe("ban-status cache", () => {
 		expect((await status(5151)).body.data.banned).toBe(false);
 	});
 
-	it("does not serve a ban past its end from the cache", async () => {
+	it("does not serve a ban past its end from the cache, nor tell clients to", async () => {
 		await write("ban", banBody(6262, { duration: "30s" }));
-		expect((await status(6262)).body.data.banned).toBe(true);
-		now += 31_000;
+		now += 20_000;
+		const banned = await status(6262);
+		expect(banned.body.data.banned).toBe(true);
+		expect(banned.headers.get("cache-control")).toBe("private, max-age=10");
+		now += 11_000;
 		expect((await status(6262)).body.data.banned).toBe(false);
+	});
+
+	it("gives mute-status the same client lifetime", async () => {
+		const response = await gateway.api(`/moderation/${GUILD_A}/mute-status/8484`, { headers: { "x-api-key": key } });
+		expect(response.headers.get("cache-control")).toBe("private, max-age=30");
 	});
 
 	it("sends max-age=0 with no_cache=true", async () => {
