@@ -39,6 +39,9 @@ export function createGatewayApp(parts: GatewayParts): Express {
 	const app = express();
 	app.disable("x-powered-by");
 	app.set("etag", false);
+	// Paths match exactly as the contract writes them, so no variant (/API/V1/…) slips past a check
+	// that looks at the path, such as the cross-instance catch-up.
+	app.set("case sensitive routing", true);
 	// Forwarded headers are trusted only as far as TRUST_PROXY says (default: not at all).
 	app.set("trust proxy", parts.config.trustProxy);
 	app.use(parts.metrics.middleware());

@@ -19,6 +19,9 @@ export interface BanStatusCacheOptions {
 	clock?: () => number;
 }
 
+/** Answers kept per user: the global one and the places most recently asked about. */
+const MAX_PLACES_PER_USER = 32;
+
 /** Taken before a read goes to the data store, so an answer older than a ban is never stored. */
 export type ReadTicket = number;
 
@@ -69,6 +72,10 @@ export class BanStatusCache {
 		if (places === undefined) {
 			places = new Map();
 			this.users.set(key, places);
+		}
+		if (places.size >= MAX_PLACES_PER_USER && !places.has(placeId)) {
+			// Oldest first (Map order): a caller cycling place ids cannot grow one user's entry without bound.
+			places.delete(places.keys().next().value as string);
 		}
 		places.set(placeId, { body, expiresAt });
 	}

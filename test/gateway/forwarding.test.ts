@@ -72,6 +72,8 @@ describe("guild isolation", () => {
 		const unknown = await gateway.api(`/moderation/${GUILD_A}/nothing-here`, { headers });
 		expect(unknown.status).toBe(404);
 		expect(unknown.body).toMatchObject({ status: "error", code: 404, error: "not_found" });
+		const shouted = await fetch(`${gateway.url}/API/V1/moderation/${GUILD_A}/ban-status/1`, { headers });
+		expect(shouted.status).toBe(404);
 		const malformed = await gateway.api(`/moderation/${GUILD_A}/roblox/ban`, { method: "POST", headers, body: "{not json" });
 		expect(malformed.status).toBe(400);
 	});
