@@ -12,10 +12,10 @@ import { advertiseCacheLifetime, invalidateOnBanChange, serveCachedBanStatus } f
 import { dashboardRouter } from "./dashboard/dashboard-router";
 import type { Config, QuotaCategory } from "./config";
 import { GatewayMetrics, healthRouter, type ReadinessCheck } from "./health/health";
-import { errorHandler, notFoundHandler } from "./http/envelope";
+import { JSON_BODY_LIMIT, errorHandler, notFoundHandler } from "./http/envelope";
 import type { KeyService } from "./keys/key-service";
 import type { Forwarder } from "./proxy/forward";
-import { batchCost, spendQuota, type QuotaLimiters } from "./rate-limits/quota";
+import { batchCost, showQuota, spendQuota, type QuotaLimiters } from "./rate-limits/quota";
 
 export interface GatewayParts {
 	config: Pick<Config, "trustProxy" | "banCacheTtlSeconds">;
@@ -31,9 +31,6 @@ export interface GatewayParts {
 	metrics: GatewayMetrics;
 	log: (message: string, err?: unknown) => void;
 }
-
-/** Body size limit for JSON requests; larger bodies get the contract's 413. */
-export const JSON_BODY_LIMIT = "16kb";
 
 export function createGatewayApp(parts: GatewayParts): Express {
 	const app = express();
@@ -78,9 +75,16 @@ function guard(parts: GatewayParts, rule: RouteRule): RequestHandler {
 		new Promise<void>((resolve, reject) => parseJson(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
 	return async (req, res, next) => {
 		const key = await authenticateRequest(req, parts.keys, parts.authThrottle);
-		authorizeRequest(req, key, rule.scope);
 		res.locals.apiKey = key;
-		if (rule.body) await readBody(req, res);
+		try {
+			authorizeRequest(req, key, rule.scope);
+			if (rule.body) await readBody(req, res);
+		} catch (refusal) {
+			// Keyed answers always carry the key's quota, refusals included (contract section 2); if the
+			// limiter cannot be read, the refusal still goes out, only without the headers.
+			await showQuota(res, parts.quotas, rule.category, key.id).catch(() => undefined);
+			throw refusal;
+		}
 		await spendQuota(res, parts.quotas, rule.category, key.id, rule.cost?.(req.body) ?? 1);
 		next();
 	};

@@ -2,6 +2,8 @@
 // Counts failed authentications per caller address and says when an address is throttled.
 
 import { RateLimiterMemory, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { ErrorMessage } from "../../shared/errors";
+import { ApiError } from "../http/envelope";
 import { secondsUntil } from "../rate-limits/quota";
 
 export interface ThrottleState {
@@ -31,5 +33,15 @@ export class AuthThrottle {
 	async recordFailure(address: string): Promise<void> {
 		// A rejection only means the address is already over its limit: the failure is still counted.
 		await this.failures.penalty(address, 1);
+	}
+
+	/** Answers a failed authentication: `auth_throttled` while the address is throttled, else counts it and throws `refusal`. */
+	async refuse(address: string, refusal: ApiError): Promise<never> {
+		const state = await this.state(address);
+		if (state.throttled) {
+			throw new ApiError(429, "auth_throttled", ErrorMessage.authThrottled, { retry_after: state.retryAfter });
+		}
+		await this.recordFailure(address);
+		throw refusal;
 	}
 }

@@ -48,14 +48,12 @@ export async function authenticateRequest(req: Request, keys: KeyService, thrott
 		keys.recordUse(result.key.id);
 		return result.key;
 	}
-	const address = callerAddress(req.ip);
-	const state = await throttle.state(address);
-	if (state.throttled) {
-		throw new ApiError(429, "auth_throttled", ErrorMessage.authThrottled, { retry_after: state.retryAfter });
-	}
-	await throttle.recordFailure(address);
-	if (result === undefined) throw new ApiError(401, "missing_api_key", ErrorMessage.missingApiKey);
-	throw new ApiError(401, FAILURE_CODE[result.reason], ErrorMessage.invalidApiKey);
+	return throttle.refuse(
+		callerAddress(req.ip),
+		result === undefined
+			? new ApiError(401, "missing_api_key", ErrorMessage.missingApiKey)
+			: new ApiError(401, FAILURE_CODE[result.reason], ErrorMessage.invalidApiKey),
+	);
 }
 
 /** Refuses a verified key outside its guild (`:guildId`), its address rules or its scopes. */

@@ -3,13 +3,11 @@
 
 import express, { type Express } from "express";
 import { API_BASE } from "../../shared/routes";
-import { ApiError, errorHandler, notFoundHandler, sendError, sendSuccess } from "../http/envelope";
+import { ApiError, JSON_BODY_LIMIT, errorHandler, notFoundHandler, sendError, sendSuccess } from "../http/envelope";
 import { requireInternalToken } from "./internal-auth";
 import type { Clock, ModerationStore } from "./moderation-store";
 import { moderationRoutes } from "./moderation-routes";
 
-/** Bodies are a few ids and a reason; 16 kB leaves room for 100 ids and refuses anything abusive. */
-const BODY_LIMIT = "16kb";
 
 export interface DataStoreAppOptions {
 	/** Where bans and mutes live; it also owns the clock that decides expiry. */
@@ -49,7 +47,7 @@ export function createDataStoreApp({ store, internalToken, clock = Date.now, log
 
 	// Before the body parser, so nobody without the token makes the store parse anything.
 	app.use(requireInternalToken(internalToken));
-	app.use(express.json({ limit: BODY_LIMIT }));
+	app.use(express.json({ limit: JSON_BODY_LIMIT }));
 	app.use(`${API_BASE}/moderation/:guildId`, moderationRoutes(store, clock));
 	app.use(notFoundHandler);
 	app.use(errorHandler(log));

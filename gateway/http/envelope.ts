@@ -5,6 +5,9 @@ import type { Request, Response, NextFunction, ErrorRequestHandler } from "expre
 import type { ErrorCode } from "../../shared/errors";
 import type { ErrorEnvelope, SuccessEnvelope } from "../../shared/envelope";
 
+/** Largest JSON body any route accepts (a batch of 100 ids, a 500-character reason); larger gets 413. */
+export const JSON_BODY_LIMIT = "16kb";
+
 /** An error a caller may see: it carries its HTTP status and machine code. */
 export class ApiError extends Error {
 	constructor(

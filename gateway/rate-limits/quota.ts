@@ -22,9 +22,17 @@ export function memoryQuotaLimiters(quotas: Quotas): QuotaLimiters {
 /** Whole seconds, at least 1, as `Retry-After` requires. */
 export const secondsUntil = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
-function setRateLimitHeaders(res: Response, category: QuotaCategory, quota: number, state: RateLimiterRes): void {
+function setRateLimitHeaders(res: Response, category: QuotaCategory, quota: number, remaining: number, msToReset: number): void {
 	res.setHeader("RateLimit-Policy", `"${category}";q=${quota};w=${QUOTA_WINDOW_SECONDS}`);
-	res.setHeader("RateLimit", `"${category}";r=${Math.max(0, state.remainingPoints)};t=${secondsUntil(state.msBeforeNext)}`);
+	res.setHeader("RateLimit", `"${category}";r=${Math.max(0, remaining)};t=${secondsUntil(msToReset)}`);
+}
+
+/** Sets the RateLimit headers without spending anything: for keyed requests refused before the quota. */
+export async function showQuota(res: Response, limiters: QuotaLimiters, category: QuotaCategory, keyId: string): Promise<void> {
+	const limiter = limiters[category];
+	const state = await limiter.get(keyId);
+	if (state === null) setRateLimitHeaders(res, category, limiter.points, limiter.points, QUOTA_WINDOW_SECONDS * 1000);
+	else setRateLimitHeaders(res, category, limiter.points, limiter.points - state.consumedPoints, state.msBeforeNext);
 }
 
 /**
@@ -40,10 +48,11 @@ export async function spendQuota(
 ): Promise<void> {
 	const limiter = limiters[category];
 	try {
-		setRateLimitHeaders(res, category, limiter.points, await limiter.consume(keyId, points));
+		const state = await limiter.consume(keyId, points);
+		setRateLimitHeaders(res, category, limiter.points, state.remainingPoints, state.msBeforeNext);
 	} catch (rejection) {
 		if (!(rejection instanceof RateLimiterRes)) throw rejection;
-		setRateLimitHeaders(res, category, limiter.points, rejection);
+		setRateLimitHeaders(res, category, limiter.points, rejection.remainingPoints, rejection.msBeforeNext);
 		throw new ApiError(429, "rate_limited", ErrorMessage.rateLimited, { retry_after: secondsUntil(rejection.msBeforeNext) });
 	}
 }

@@ -57,6 +57,8 @@ describe("authentication", () => {
 		const response = await banStatus({ "x-api-key": key }, GUILD_B);
 		expect(response.status).toBe(403);
 		expect(response.body).toMatchObject({ message: "API key does not match target guild", error: "guild_mismatch" });
+		expect(response.headers.get("ratelimit-policy")).toBe('"moderation";q=300;w=60');
+		expect(response.headers.get("ratelimit")).toMatch(/^"moderation";r=\d+;t=\d+$/);
 	});
 
 	it("answers 403 insufficient_scope for a write with a read-only key", async () => {
