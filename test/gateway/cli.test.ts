@@ -22,15 +22,15 @@ describe("keys CLI", () => {
 
 	it("creates a key that works, lists it by prefix, and revokes it", async () => {
 		const created = await keys("create", "--guild", GUILD_A, "--name", "Main Game");
-		const key = /^(technified_\d+_\w+)$/m.exec(created.stdout)?.[1];
-		expect(key).toBeDefined();
-		const id = /"id": "([^"]+)"/.exec(created.stdout)?.[1] as string;
-		const status = () => gateway.api(`/moderation/${GUILD_A}/ban-status/1`, { headers: { "x-api-key": key as string } });
+		expect(created.stdout).toMatch(new RegExp(`^technified_${GUILD_A}_[0-9A-Za-z]{38}$`, "m"));
+		const key = /^(technified_\d+_\w+)$/m.exec(created.stdout)![1];
+		const id = /"id": "([^"]+)"/.exec(created.stdout)![1];
+		const status = () => gateway.api(`/moderation/${GUILD_A}/ban-status/1`, { headers: { "x-api-key": key } });
 		expect((await status()).status).toBe(200);
 
 		const listed = await keys("list", "--guild", GUILD_A);
 		expect(listed.stdout).toContain("Main Game");
-		expect(listed.stdout).toContain(key!.slice(0, 36));
+		expect(listed.stdout).toContain(key.slice(0, 36));
 		expect(listed.stdout).not.toContain(key);
 
 		await keys("revoke", "--guild", GUILD_A, "--key", id);
