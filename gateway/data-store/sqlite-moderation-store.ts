@@ -235,17 +235,8 @@ export class SqliteModerationStore implements ModerationStore {
 	}
 }
 
-interface NewRow {
-	guildId: string;
-	kind: ModerationKind;
-	robloxId: number;
-	placeId: number | null;
-	reason: string;
-	moderatorId: number;
-	jobId: string | null;
-	createdAt: number;
-	expiresAt: number | null;
-}
+/** A record before insertion: the store assigns the id, and a new record is not lifted. */
+type NewRow = Omit<ModerationRecord, "id" | "liftedAt" | "liftedBy" | "liftReason">;
 
 interface ScopeParams {
 	guildId: string;
