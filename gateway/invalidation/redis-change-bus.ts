@@ -157,6 +157,9 @@ export class RedisChangeBus implements ChangeBus {
 		} catch {
 			return;
 		}
+		// Redis answers again: changes that failed to go out (e.g. one timed-out command on a connection
+		// that never dropped, so no "ready" came) are sent now rather than waiting for a reconnect.
+		if (this.unsent.length > 0) this.publishUnsent();
 		if (this.era === undefined) {
 			this.era = era;
 			this.applied = generation;
