@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Redis } from "ioredis";
+import { deletePrefix } from "../test/gateway/scale-out/redis-fixtures";
 import { BenchTargets, best, measure, row, type Measurement } from "./harness";
 
 const GUILD = "123456789012345678";
@@ -69,7 +70,7 @@ export async function scaleOutBench(options: ScaleOutBenchOptions = {}): Promise
 	} finally {
 		await targets.stop();
 		await rm(dataDir, { recursive: true, force: true });
-		await deletePrefix(server, prefix);
+		await deletePrefix(prefix, server);
 	}
 }
 
@@ -80,21 +81,6 @@ async function requireRedis(url: string): Promise<void> {
 		await redis.ping();
 	} catch {
 		throw new Error("The scale-out bench needs Redis (BENCH_REDIS_URL, default redis://127.0.0.1:6379) and could not reach it");
-	} finally {
-		redis.disconnect();
-	}
-}
-
-/** Quota counters expire by themselves; the change log and its counter would not. */
-async function deletePrefix(url: string, prefix: string): Promise<void> {
-	const redis = new Redis(url, { maxRetriesPerRequest: 0 });
-	try {
-		let cursor = "0";
-		do {
-			const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-			if (keys.length > 0) await redis.del(...keys);
-			cursor = next;
-		} while (cursor !== "0");
 	} finally {
 		redis.disconnect();
 	}

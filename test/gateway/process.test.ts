@@ -1,48 +1,12 @@
 // test/gateway/process.test.ts
 // The gateway as an operator runs it (`tsx gateway/main.ts`): start-up, bad config, SIGTERM, restart.
 
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exitOf, spawnGateway, startGatewayProcess } from "./gateway-process";
 import { GUILD_A, banBody } from "./harness";
-
-interface Started {
-	child: ChildProcess;
-	url: string;
-	output: string[];
-}
-
-function runMain(env: Record<string, string>): ChildProcess {
-	return spawn(process.execPath, ["--import", "tsx", "gateway/main.ts"], {
-		env: { ...process.env, HOST: "127.0.0.1", PORT: "0", ...env },
-		stdio: ["ignore", "pipe", "pipe"],
-	});
-}
-
-/** Starts the gateway process and waits for its "listening on" line. */
-function startMain(env: Record<string, string>): Promise<Started> {
-	const child = runMain(env);
-	const output: string[] = [];
-	return new Promise((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`gateway did not start: ${output.join("")}`)), 20_000);
-		child.stdout!.on("data", (chunk: Buffer) => {
-			output.push(chunk.toString());
-			const match = /listening on (http:\/\/\S+) /.exec(output.join(""));
-			if (match) {
-				clearTimeout(timer);
-				resolve({ child, url: match[1], output });
-			}
-		});
-		child.stderr!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-		child.on("exit", () => reject(new Error(`gateway exited: ${output.join("")}`)));
-	});
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-	return new Promise((resolve) => child.on("exit", (code) => resolve(code)));
-}
 
 describe("gateway process", () => {
 	let dataDir: string;
@@ -57,17 +21,17 @@ describe("gateway process", () => {
 		["TRUST_PROXY", "10.0.0.0/99"],
 		["DATABASE_URL", "mysql://db"],
 	])("stops with one line naming %s when it is invalid", async (variable, value) => {
-		const child = runMain({ DATA_DIR: dataDir, [variable]: value });
+		const child = spawnGateway({ DATA_DIR: dataDir, [variable]: value });
 		let stderr = "";
 		child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-		expect(await exited(child)).not.toBe(0);
+		expect(await exitOf(child)).not.toBe(0);
 		const lines = stderr.trim().split("\n");
 		expect(lines).toHaveLength(1);
 		expect(lines[0]).toContain(variable);
 	});
 
 	it("generates and prints the admin token once, keeps keys and bans across a restart, and flushes last use on SIGTERM", async () => {
-		const first = await startMain({ DATA_DIR: dataDir });
+		const first = await startGatewayProcess({ DATA_DIR: dataDir });
 		const token = (await readFile(path.join(dataDir, "admin-token"), "utf8")).trim();
 		expect(first.output.join("")).toContain(token);
 		const admin = { authorization: `Bearer ${token}`, "content-type": "application/json" };
@@ -83,10 +47,9 @@ describe("gateway process", () => {
 			body: JSON.stringify(banBody(99)),
 		});
 		expect(ban.status).toBe(201);
-		first.child.kill("SIGTERM");
-		expect(await exited(first.child)).toBe(0);
+		expect(await first.stop()).toBe(0);
 
-		const second = await startMain({ DATA_DIR: dataDir });
+		const second = await startGatewayProcess({ DATA_DIR: dataDir });
 		try {
 			expect(second.output.join("")).not.toContain(token);
 			const status = await fetch(`${second.url}/api/v1/moderation/${GUILD_A}/ban-status/99`, { headers });
@@ -97,8 +60,7 @@ describe("gateway process", () => {
 			};
 			expect(keys.data.keys[0].last_used_at).toEqual(expect.any(Number));
 		} finally {
-			second.child.kill("SIGTERM");
-			await exited(second.child);
+			await second.stop();
 		}
 	});
 });

@@ -2,50 +2,28 @@
 // The compiled module in the Luau VM, talking over real HTTP to a real gateway process with a key made
 // through its admin API: ban, join, kicked; unban, rejoin after the cache lifetime, admitted.
 
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { luauHost, REPO_ROOT, type Transport } from "./harness/luau-host";
+import { startGatewayProcess, type GatewayProcess } from "../gateway/gateway-process";
+import { luauHost, type Transport } from "./harness/luau-host";
 
 const GUILD_ID = "223456789012345678";
 const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
 
-let gateway: ChildProcess;
+let gateway: GatewayProcess | undefined;
 let dataDir: string;
 let url: string;
 
-/** Starts `tsx gateway/main.ts` on a free port and waits for its "listening on" line. */
-function startGateway(): Promise<string> {
-	gateway = spawn(process.execPath, ["--import", "tsx", "gateway/main.ts"], {
-		cwd: REPO_ROOT,
-		env: { ...process.env, HOST: "127.0.0.1", PORT: "0", DATA_DIR: dataDir, ADMIN_TOKEN },
-		stdio: ["ignore", "pipe", "pipe"],
-	});
-	const output: string[] = [];
-	return new Promise((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`gateway did not start: ${output.join("")}`)), 30_000);
-		gateway.stdout!.on("data", (chunk: Buffer) => {
-			output.push(chunk.toString());
-			const match = /listening on (http:\/\/\S+) /.exec(output.join(""));
-			if (match) {
-				clearTimeout(timer);
-				resolve(match[1]);
-			}
-		});
-		gateway.stderr!.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-		gateway.on("exit", (code) => reject(new Error(`gateway exited (${code}): ${output.join("")}`)));
-	});
-}
-
 beforeAll(async () => {
 	dataDir = await mkdtemp(path.join(os.tmpdir(), "technified-e2e-"));
-	url = await startGateway();
+	gateway = await startGatewayProcess({ DATA_DIR: dataDir, ADMIN_TOKEN });
+	url = gateway.url;
 }, 60_000);
 
 afterAll(async () => {
-	gateway?.kill("SIGTERM");
+	await gateway?.stop();
 	await rm(dataDir, { recursive: true, force: true });
 });
 

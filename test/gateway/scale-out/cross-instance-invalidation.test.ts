@@ -1,52 +1,23 @@
 // test/gateway/scale-out/cross-instance-invalidation.test.ts
 // Three gateway processes on one Redis: revoke, disable, roll, ban and unban through one reach the others' next request.
 
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startGatewayProcess, type GatewayProcess } from "../gateway-process";
 import { ADMIN_TOKEN, GUILD_A, banBody } from "../harness";
 import { deletePrefix, redisUrl, requireRedis, uniquePrefix } from "./redis-fixtures";
 
-interface Instance {
-	name: string;
-	url: string;
-	child: ChildProcess;
-}
+type Instance = GatewayProcess & { name: string };
 
 let prefix: string;
 let dataDir: string;
 let instances: Instance[] = [];
 
-/** Starts `tsx gateway/main.ts` as an operator would and waits for its "listening on" line. */
-function startInstance(name: string, env: Record<string, string>): Promise<Instance> {
-	const child = spawn(process.execPath, ["--import", "tsx", "gateway/main.ts"], {
-		env: { ...process.env, ...env },
-		stdio: ["ignore", "pipe", "pipe"],
-	});
-	let output = "";
-	return new Promise((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`gateway ${name} did not start: ${output}`)), 30_000);
-		child.stdout!.on("data", (chunk: Buffer) => {
-			output += chunk.toString();
-			const match = /listening on (http:\/\/\S+) /.exec(output);
-			if (match) {
-				clearTimeout(timer);
-				resolve({ name, url: match[1], child });
-			}
-		});
-		child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-		child.on("exit", () => reject(new Error(`gateway ${name} exited: ${output}`)));
-	});
-}
-
-async function stopInstance(instance: Instance): Promise<void> {
-	if (instance.child.exitCode !== null) return;
-	const exited = new Promise((resolve) => instance.child.once("exit", resolve));
-	instance.child.kill("SIGTERM");
-	await exited;
+async function startInstance(name: string, env: Record<string, string>): Promise<Instance> {
+	return { name, ...(await startGatewayProcess(env)) };
 }
 
 beforeAll(async () => {
@@ -69,7 +40,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-	await Promise.all(instances.map(stopInstance));
+	await Promise.all(instances.map((instance) => instance.stop()));
 	await rm(dataDir, { recursive: true, force: true });
 	await deletePrefix(prefix);
 });

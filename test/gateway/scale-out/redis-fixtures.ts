@@ -32,9 +32,9 @@ export const uniquePrefix = (suite: string) => `test-${suite}-${randomBytes(6).t
 
 export const redisUrl = (prefix: string, port = REDIS_PORT) => `redis://${REDIS_HOST}:${port}/0?prefix=${prefix}`;
 
-/** Deletes every key under the prefix. */
-export async function deletePrefix(prefix: string): Promise<void> {
-	const redis = new Redis({ host: REDIS_HOST, port: REDIS_PORT, maxRetriesPerRequest: 0 });
+/** Deletes every key under the prefix (quota counters expire by themselves; the change log would not). */
+export async function deletePrefix(prefix: string, server = `redis://${REDIS_HOST}:${REDIS_PORT}`): Promise<void> {
+	const redis = new Redis(server, { maxRetriesPerRequest: 0 });
 	try {
 		let cursor = "0";
 		do {
