@@ -10,12 +10,19 @@ import type { KeyService, VerifiedKey, VerifyFailure } from "../keys/key-service
 import { allowAnyAddress } from "./address-matcher";
 import type { AuthThrottle } from "./auth-throttle";
 
-/** Reads the key from `X-API-Key`, `Authorization: ApiKey …` or `Authorization: Bearer …`. */
+const KEY_SCHEME = /^(?:ApiKey|Bearer)(?:\s+|$)/i;
+
+/**
+ * Reads the key from `X-API-Key`, `Authorization: ApiKey …` or `Authorization: Bearer …`. Whatever
+ * follows the scheme is the key as given (`Bearer <key> extra` is an invalid key, not a missing one);
+ * an Authorization header of another scheme carries no API key.
+ */
 export function extractApiKey(headers: IncomingHttpHeaders): string | undefined {
 	const direct = headers["x-api-key"];
 	if (typeof direct === "string" && direct.trim() !== "") return direct.trim();
-	const match = /^(?:ApiKey|Bearer)\s+(\S+)\s*$/i.exec(headers.authorization ?? "");
-	return match?.[1];
+	const authorization = headers.authorization?.trim() ?? "";
+	const scheme = KEY_SCHEME.exec(authorization);
+	return scheme === null ? undefined : authorization.slice(scheme[0].length);
 }
 
 const FAILURE_CODE: Record<VerifyFailure, ErrorCode> = {
