@@ -41,9 +41,6 @@ export function verifiedKey(res: Response): VerifiedKey {
 	return key;
 }
 
-/** The caller's address as Express sees it under the configured `trust proxy`. */
-export const callerAddress = (ip: string | undefined) => ip ?? "unknown";
-
 /**
  * Verifies the request's API key. Failures count against the caller's address; while the address is
  * throttled, keys that do not verify get `auth_throttled` (and a malformed one no store lookup at all).
@@ -56,7 +53,7 @@ export async function authenticateRequest(req: Request, keys: KeyService, thrott
 		return result.key;
 	}
 	return throttle.refuse(
-		callerAddress(req.ip),
+		req.ip,
 		result === undefined
 			? new ApiError(401, "missing_api_key", ErrorMessage.missingApiKey)
 			: new ApiError(401, FAILURE_CODE[result.reason], ErrorMessage.invalidApiKey),

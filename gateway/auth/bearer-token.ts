@@ -5,7 +5,6 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { RequestHandler } from "express";
 import { ApiError } from "../http/envelope";
 import type { AuthThrottle } from "./auth-throttle";
-import { callerAddress } from "./authenticate";
 
 const digest = (text: string) => createHash("sha256").update(text).digest();
 
@@ -20,7 +19,7 @@ export function requireBearerToken(token: string, throttle: AuthThrottle, what: 
 		// Hashing both sides gives equal lengths, so the comparison time says nothing about the token.
 		if (match !== null && timingSafeEqual(digest(match[1]), expected)) return next();
 		await throttle.refuse(
-			callerAddress(req.ip),
+			req.ip,
 			new ApiError(401, "unauthorized", match === null ? `Missing ${what} token` : `Invalid ${what} token`),
 		);
 	};
