@@ -11,18 +11,7 @@ import { ConfigError, readConfig } from "../../../gateway/config";
 import { ApiError } from "../../../gateway/http/envelope";
 import { ADMIN_TOKEN, GUILD_A, GUILD_B, banBody, startTestGateway, type TestGateway } from "../harness";
 import { rawRequest, type RawAnswer } from "./raw-http";
-import { startRecordingDataStore, type RecordingDataStore } from "./recording-data-store";
-
-/** What the data store may ever see of a request: framing the gateway wrote, and its own two headers. */
-export const FORWARDED_HEADERS = new Set([
-	"host",
-	"connection",
-	"content-type",
-	"content-length",
-	"accept",
-	"x-technified-internal-token",
-	"x-technified-guild",
-]);
+import { FORWARDED_HEADERS, startRecordingDataStore, type RecordingDataStore } from "./recording-data-store";
 
 function expectEnvelope(answer: RawAnswer, status: number, error: string): void {
 	expect(answer.status).toBe(status);

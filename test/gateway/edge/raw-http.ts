@@ -63,5 +63,8 @@ function parseAnswer(text: string, elapsedMs: number): RawAnswer | undefined {
 		const colon = line.indexOf(":");
 		headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
 	}
-	return { status: Number(status[1]), headers, body: rest.slice(end + 4), elapsedMs };
+	// Only this answer's body: a pipelined leftover of the request may have drawn a second answer.
+	const bytes = Buffer.from(rest.slice(end + 4));
+	const length = headers["content-length"] === undefined ? bytes.length : Number(headers["content-length"]);
+	return { status: Number(status[1]), headers, body: bytes.subarray(0, length).toString("utf8"), elapsedMs };
 }

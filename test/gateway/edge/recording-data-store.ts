@@ -10,6 +10,17 @@ import path from "node:path";
 import { createDataStoreApp } from "../../../gateway/data-store/app";
 import { SqliteModerationStore } from "../../../gateway/data-store/sqlite-moderation-store";
 
+/** What the data store may ever see of a request: framing the gateway wrote, and its own two headers. */
+export const FORWARDED_HEADERS = new Set([
+	"host",
+	"connection",
+	"content-type",
+	"content-length",
+	"accept",
+	"x-technified-internal-token",
+	"x-technified-guild",
+]);
+
 export interface RecordedRequest {
 	method: string;
 	url: string;
@@ -21,6 +32,7 @@ export interface RecordingDataStore {
 	url: string;
 	token: string;
 	requests: RecordedRequest[];
+	/** Stops the store (a second call does nothing), e.g. to fault the gateway in front of it. */
 	close(): Promise<void>;
 }
 
@@ -43,6 +55,7 @@ export async function startRecordingDataStore(): Promise<RecordingDataStore> {
 		token,
 		requests,
 		async close() {
+			if (!server.listening) return;
 			await new Promise<void>((resolve) => {
 				server.close(() => resolve());
 				server.closeAllConnections();
