@@ -177,7 +177,17 @@ export class World {
 
 	/** Starts every Script in ServerScriptService, as a server does. */
 	runScripts() {
-		return this.call("runScripts");
+		return this.call("runScripts", "");
+	}
+
+	/** Starts the Scripts in Workspace, where Scripts with the Legacy RunContext run too. */
+	runWorkspaceScripts() {
+		return this.call("runScripts", "Workspace");
+	}
+
+	/** A value of the drop-in Config, e.g. "options.baseUrl". */
+	configValue(path: string) {
+		return this.call<unknown>("configValue", path);
 	}
 
 	/** Other scripts of the game using up part of Roblox's 500 requests/minute. */
