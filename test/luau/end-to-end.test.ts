@@ -132,5 +132,4 @@ test("an in-game ban from one server kicks there at once and is answered banned 
 	await second.advance(5);
 	const secondReport = await second.report();
 	expect(secondReport.kicks).toEqual([{ userId: 9201, at: expect.any(Number), message: expect.stringContaining("Speed hacking") }]);
-
 }, 60_000);
