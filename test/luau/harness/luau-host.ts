@@ -302,7 +302,9 @@ export function luauHost(extraModules: ExtraModule[] = []): Promise<Host> {
 			{ newWorld: (settings: string, transport: (request: string) => string | Promise<string>) => Promise<unknown[]> },
 		];
 		return {
-			async newWorld(transport, settings = {}) {
+			async newWorld(transport, given = {}) {
+				// The whole suite runs once more with deferred signals (the default of new places).
+				const settings = { deferredSignals: process.env.TECHNIFIED_DEFERRED_SIGNALS === "1", ...given };
 				// Answer synchronously when the transport can: every async call from Luau costs the VM memory.
 				const [handle] = await driver.newWorld(JSON.stringify(settings), (request: string) => {
 					const answer = transport(JSON.parse(request) as ApiRequest);
