@@ -33,6 +33,13 @@ const MAX_SENDERS = 4;
  */
 export const REFUSAL_PROBE_SECONDS = 300;
 
+/**
+ * Refused requests (400) in a row, with no answer between, that show the refusal is not about some ids
+ * but about every request (an API that rejects a field the module sends): asking pauses as for a refused
+ * key. Splitting a batch around one bad id alternates refusals with answers, so it never gets here.
+ */
+const SYSTEMATIC_REJECTIONS = 6;
+
 export interface LookupParts {
 	api: BanApi;
 	cache: BanCache;
@@ -68,6 +75,7 @@ export class BanLookup {
 	/** Ids whose own request the API refused (400), with until when (monotonic) they are not asked again. */
 	private readonly rejected = new Map<number, { until: number; reason: string }>();
 	private answeredOnce = false;
+	private rejectionsInARow = 0;
 	private lastFailure = "the API has not answered yet";
 
 	constructor(private readonly parts: LookupParts) {}
@@ -324,6 +332,7 @@ export class BanLookup {
 			const now = clock.now();
 			if (outcome.kind === "ok") {
 				this.answeredOnce = true;
+				this.rejectionsInARow = 0;
 				if (circuit.recordSuccess()) {
 					diagnostics.clear("api_unreachable", "the ban API answers again; players are checked as usual");
 				}
@@ -349,6 +358,8 @@ export class BanLookup {
 			}
 			if (outcome.kind === "rejected") {
 				circuit.recordSuccess();
+				// Past the key check: the key works again, whatever the API thinks of these ids.
+				if (probing) this.resume();
 				return this.rejectedRequest(userIds, outcome.reason);
 			}
 			if (outcome.kind === "batch_unsupported") {
@@ -409,12 +420,21 @@ export class BanLookup {
 	 */
 	private rejectedRequest(userIds: number[], reason: string) {
 		const { clock, diagnostics } = this.parts;
+		this.rejectionsInARow += 1;
+		if (this.rejectionsInARow >= SYSTEMATIC_REJECTIONS) {
+			this.settleUnavailable(userIds, reason);
+			return this.refuse(`${reason}, for every request whatever the players in it (check baseUrl and the gateway's version)`, false);
+		}
 		if (userIds.size() > 1) {
 			const half = math.ceil(userIds.size() / 2);
 			const halves = [new Array<number>(), new Array<number>()];
 			userIds.forEach((userId, index) => halves[index < half ? 0 : 1].push(userId));
 			for (const part of halves) {
-				if (!this.acquire()) return this.settleUnavailable(part, this.stoppedBecause ?? this.lastFailure);
+				// The first half may have ended in a refusal: then the second is not sent either.
+				if (!this.sending() || !this.acquire()) {
+					this.settleUnavailable(part, this.stoppedBecause ?? this.refusal?.reason ?? this.lastFailure);
+					continue;
+				}
 				this.run(part);
 			}
 			return;

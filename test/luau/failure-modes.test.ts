@@ -185,6 +185,18 @@ describe("refusals that retrying cannot fix", () => {
 		expect(report.players.sort()).toEqual([60, 62, 64, 65]);
 	});
 
+	test("an API that refuses every request (400) pauses asking as for a refused key, instead of splitting forever", async () => {
+		const api = new FakeApi();
+		api.disruption = () => errorAnswer(400, "bad_request", "place_id must be a Roblox place id");
+		const server = await serverFor(api);
+		await server.start(guardOptions());
+		await server.join(...Array.from({ length: 100 }, (_, i) => 700 + i));
+		await server.advance(120);
+		const report = await server.report();
+		expect(report.requests.length).toBeLessThanOrEqual(6);
+		expect(warnings(report)).toContainEqual(expect.stringContaining("for every request whatever the players in it"));
+	});
+
 	test("Studio test players (ids 0 and below) are never sent, with one notice; real players still are", async () => {
 		const api = new FakeApi();
 		api.ban(66, "Exploiting");
