@@ -14,7 +14,7 @@ import { CircuitBreaker } from "./circuit-breaker";
 import { robloxClock } from "./clock";
 import { Diagnostics } from "./diagnostics";
 import { JoinGuard } from "./join-guard";
-import { BanOptions, LiftOptions, Moderation, MuteOptions } from "./moderation";
+import { BanOptions, checkUserId, LiftOptions, Moderation, MuteOptions } from "./moderation";
 import { MuteEnforcer } from "./mute-enforcer";
 import { resolveOptions, StartOptions } from "./options";
 import { placementProblem } from "./placement";
@@ -34,12 +34,6 @@ const RETRY_BASE_DELAY = 1;
 const RETRY_MAX_DELAY = 30;
 
 let running: TechnifiedClient | undefined;
-
-function checkUserId(method: string, userId: unknown) {
-	if (!typeIs(userId, "number") || userId <= 0 || userId % 1 !== 0) {
-		error(`[Technified] ${method}: userId must be a positive whole number`, 3);
-	}
-}
 
 export class TechnifiedClient {
 	private stopped = false;

@@ -177,7 +177,8 @@ export class Moderation {
 	}
 }
 
-function checkUserId(action: string, userId: unknown) {
+/** Every client method that takes a user: the API knows only positive ids. */
+export function checkUserId(action: string, userId: unknown) {
 	if (!userIdCheck(userId)) {
 		fail(action, "userId must be a positive whole number (Studio test players, with ids of 0 and below, are unknown to the API)");
 	}
