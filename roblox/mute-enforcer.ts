@@ -11,8 +11,17 @@ interface ActiveMute {
 	status: MuteStatus;
 	/** Lifts a temporary mute when it ends, without waiting for the next answer. */
 	ends?: thread;
-	/** The sources this module silenced, and the watch that keeps them silent. */
-	silenced: Map<TextSource, RBXScriptConnection>;
+	/** The sources this module silenced, each with the watch that keeps it silent. */
+	silenced: Map<TextSource, Silenced>;
+}
+
+interface Silenced {
+	watch: RBXScriptConnection;
+	/**
+	 * What CanSend should be once the mute ends: its value before (Roblox itself keeps it false for users
+	 * whose settings forbid chat), or what a game script set meanwhile.
+	 */
+	after: boolean;
 }
 
 export class MuteEnforcer {
@@ -86,18 +95,23 @@ export class MuteEnforcer {
 		const mute = this.muted.get(userId);
 		if (mute === undefined) return;
 		this.cancelEnd(mute);
-		for (const [, watch] of mute.silenced) watch.Disconnect();
+		for (const [, silenced] of mute.silenced) silenced.watch.Disconnect();
 		this.muted.delete(userId);
 	}
 
 	private silence(source: TextSource, mute: ActiveMute) {
 		if (mute.silenced.has(source)) return;
+		const before = source.CanSend;
 		source.CanSend = false;
-		// A game script that manages CanSend (team channels, a chat toggle) must not unmute a muted player.
+		// A game script that manages CanSend (team channels, a chat toggle) must not unmute a muted player;
+		// what it wanted applies once the mute ends.
 		const watch = source.GetPropertyChangedSignal("CanSend").Connect(() => {
-			if (source.CanSend) source.CanSend = false;
+			if (!source.CanSend) return;
+			const silenced = mute.silenced.get(source);
+			if (silenced !== undefined) silenced.after = true;
+			source.CanSend = false;
 		});
-		mute.silenced.set(source, watch);
+		mute.silenced.set(source, { watch, after: before });
 	}
 
 	private release(userId: number) {
@@ -105,9 +119,9 @@ export class MuteEnforcer {
 		if (mute === undefined) return;
 		this.muted.delete(userId);
 		this.cancelEnd(mute);
-		for (const [source, watch] of mute.silenced) {
-			watch.Disconnect();
-			if (source.Parent !== undefined) source.CanSend = true;
+		for (const [source, silenced] of mute.silenced) {
+			silenced.watch.Disconnect();
+			if (source.Parent !== undefined) source.CanSend = silenced.after;
 		}
 	}
 

@@ -56,16 +56,23 @@ describe("mutes", () => {
 		expect(JSON.parse(api.received[0].body)).toMatchObject({ include_mutes: true });
 	});
 
-	test("a game script that sets CanSend back on does not unmute a muted player", async () => {
+	test("a game script that sets CanSend back on does not unmute a muted player; the end of the mute restores what was before", async () => {
 		const api = new FakeApi();
-		api.mute(112, "Spam");
+		api.mute(112, "Spam", api.unixBase + 100);
+		api.mute(123, "Spam", api.unixBase + 100);
 		const server = await serverFor(api);
 		await server.start(guardOptions());
-		await server.join(112);
+		await server.join(112, 123);
+		await server.advance(1);
+		// A source whose CanSend was already off (chat forbidden by the user's settings) before the mute.
+		await server.setCanSend(123, "RBXGeneral", false);
 		await server.advance(5);
 		await server.setCanSend(112, "RBXGeneral", true);
 		await server.advance(1);
 		expect(await server.canSend(112)).toEqual({ RBXGeneral: false });
+		await server.advance(100);
+		expect(await server.canSend(112)).toEqual({ RBXGeneral: true });
+		expect(await server.canSend(123)).toEqual({ RBXGeneral: false });
 	});
 
 	test("a temporary mute ends on time; a lifted one ends at the next re-check", async () => {
