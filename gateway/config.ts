@@ -2,6 +2,8 @@
 // Reads the environment (contract section 5) into a checked Config; a bad value names its variable.
 
 import { invalidCidrs } from "./auth/address-matcher";
+import { DEFAULT_EDGE_LIMITS, type EdgeLimits } from "./http/edge";
+import { DEFAULT_MAX_JSON_DEPTH } from "./http/json-body";
 
 export type QuotaCategory = "moderation" | "lists" | "writes";
 
@@ -30,6 +32,12 @@ export interface Config {
 	authFailuresPerMinute: number;
 	/** Seconds a ban-status answer may be served from the gateway's cache and by clients. */
 	banCacheTtlSeconds: number;
+	/** What one client may hold of the server (timeouts, connections, headers). */
+	edge: EdgeLimits;
+	/** Deepest JSON body accepted; deeper is a 400. */
+	maxJsonDepth: number;
+	/** When set, `/metrics` answers only `Authorization: Bearer <metricsToken>`. */
+	metricsToken: string | undefined;
 }
 
 /** Raised for an invalid variable; `main` prints its message as the one start-up line. */
@@ -67,6 +75,8 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
 	return raw;
 }
 
+const MIN_SECRET_CHARS = 32;
+
 const PROXY_PRESETS = new Set(["loopback", "linklocal", "uniquelocal"]);
 
 function trustProxy(env: Env): Config["trustProxy"] {
@@ -102,6 +112,20 @@ function quotas(env: Env): Quotas {
 	return result;
 }
 
+function edgeLimits(env: Env): EdgeLimits {
+	const headersTimeoutMs = integer(env, "HEADERS_TIMEOUT_SECONDS", DEFAULT_EDGE_LIMITS.headersTimeoutMs / 1000, 1, 600) * 1000;
+	const requestTimeoutMs = integer(env, "REQUEST_TIMEOUT_SECONDS", DEFAULT_EDGE_LIMITS.requestTimeoutMs / 1000, 1, 3600) * 1000;
+	if (requestTimeoutMs < headersTimeoutMs) {
+		throw new ConfigError("REQUEST_TIMEOUT_SECONDS", "must be at least HEADERS_TIMEOUT_SECONDS");
+	}
+	return {
+		headersTimeoutMs,
+		requestTimeoutMs,
+		maxConnections: integer(env, "MAX_CONNECTIONS", DEFAULT_EDGE_LIMITS.maxConnections, 1, 1_000_000),
+		maxHeaderCount: integer(env, "MAX_HEADER_COUNT", DEFAULT_EDGE_LIMITS.maxHeaderCount, 20, 2_000),
+	};
+}
+
 export function readConfig(env: Env = process.env): Config {
 	const adminToken = env.ADMIN_TOKEN?.trim() || undefined;
 	if (adminToken !== undefined && adminToken.length < 16) {
@@ -111,6 +135,14 @@ export function readConfig(env: Env = process.env): Config {
 	const dataStoreToken = env.DATA_STORE_TOKEN?.trim() || undefined;
 	if (dataStoreUrl !== undefined && dataStoreToken === undefined) {
 		throw new ConfigError("DATA_STORE_TOKEN", "must be set when DATA_STORE_URL is set");
+	}
+	// The data store trusts the guild header on this token alone: it must not be guessable.
+	if (dataStoreToken !== undefined && dataStoreToken.length < MIN_SECRET_CHARS) {
+		throw new ConfigError("DATA_STORE_TOKEN", `must be at least ${MIN_SECRET_CHARS} characters`);
+	}
+	const metricsToken = env.METRICS_TOKEN?.trim() || undefined;
+	if (metricsToken !== undefined && metricsToken.length < 16) {
+		throw new ConfigError("METRICS_TOKEN", "must be at least 16 characters");
 	}
 	const host = env.HOST?.trim() || "0.0.0.0";
 	return {
@@ -126,5 +158,8 @@ export function readConfig(env: Env = process.env): Config {
 		quotas: quotas(env),
 		authFailuresPerMinute: integer(env, "AUTH_FAILURES_PER_MINUTE", 30, 1, 1_000_000),
 		banCacheTtlSeconds: integer(env, "BAN_CACHE_TTL_SECONDS", 30, 0, 3600),
+		edge: edgeLimits(env),
+		maxJsonDepth: integer(env, "MAX_JSON_DEPTH", DEFAULT_MAX_JSON_DEPTH, 4, 1_000),
+		metricsToken,
 	};
 }
