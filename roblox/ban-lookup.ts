@@ -75,6 +75,8 @@ export class BanLookup {
 	/** Ids whose own request the API refused (400), with until when (monotonic) they are not asked again. */
 	private readonly rejected = new Map<number, { until: number; reason: string }>();
 	private answeredOnce = false;
+	/** The last user anyone asked about: the probe's id when nobody is in the server (failMode "closed"). */
+	private lastAsked?: number;
 	private rejectionsInARow = 0;
 	private lastFailure = "the API has not answered yet";
 
@@ -109,6 +111,7 @@ export class BanLookup {
 		const existing = this.inFlight.get(userId);
 		if (existing !== undefined) return existing;
 		if (userId <= 0) return this.settled({ kind: "unavailable", reason: "Studio test players (user id 0 and below) are not sent to the API" });
+		this.lastAsked = userId;
 		const stoppedBecause = this.stoppedBecause ?? this.refusal?.reason;
 		if (stoppedBecause !== undefined) return this.settled(this.fallback(userId, stoppedBecause));
 		const rejected = this.rejected.get(userId);
@@ -200,12 +203,15 @@ export class BanLookup {
 		if (this.refusal === undefined || this.stoppedBecause !== undefined) return;
 		const userIds = new Array<number>();
 		const room = this.batchSupported ? BATCH_MAX_IDENTIFIERS : 1;
-		for (const userId of this.filler?.(room) ?? []) {
+		const candidates = this.filler?.(room) ?? [];
+		// With failMode "closed" a refusal empties the server: ask about whoever was turned away last.
+		if (candidates.size() === 0 && this.lastAsked !== undefined) candidates.push(this.lastAsked);
+		for (const userId of candidates) {
 			if (this.inFlight.has(userId) || userId <= 0) continue;
 			this.inFlight.set(userId, new Deferred<LookupResult>());
 			userIds.push(userId);
 		}
-		// Nobody to ask about: the next probe tries again (the players who join meanwhile are its ids).
+		// Nobody ever asked about: the next probe tries again (the players who join meanwhile are its ids).
 		if (userIds.size() > 0 && this.acquire()) this.run(userIds, true);
 		else this.settleUnavailable(userIds, this.refusal.reason);
 		if (this.refusal !== undefined) this.scheduleProbe();

@@ -131,6 +131,23 @@ describe("refusals that retrying cannot fix", () => {
 		expect(report.kicks.map((kick) => kick.userId)).toEqual([52]);
 	});
 
+	test("with failMode closed a refused key empties the server, and the probe still finds the key working again", async () => {
+		const api = new FakeApi();
+		api.keyStatus = "revoked";
+		const server = await serverFor(api);
+		await server.start(guardOptions({ failMode: "closed" }));
+		await server.join(53, 54);
+		await server.advance(60);
+		expect((await server.report()).players).toEqual([]);
+		api.keyStatus = "active";
+		await server.advance(300);
+		await server.join(55);
+		await server.advance(10);
+		const report = await server.report();
+		expect(report.players).toEqual([55]);
+		expect(warnings(report)).toContain("[Technified] the API accepts the key again: Technified checks players again");
+	});
+
 	test("a key for another guild (403) says so", async () => {
 		const api = new FakeApi();
 		api.disruption = () => errorAnswer(403, "guild_mismatch", "API key does not match target guild");
