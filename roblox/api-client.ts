@@ -5,6 +5,7 @@
 
 import { HttpService } from "@rbxts/services";
 import { t } from "@rbxts/t";
+import { ErrorMessage } from "../shared/errors";
 import { moderationPath } from "../shared/routes";
 import type { BanStatusBatchResult, MuteStatusData } from "../shared/records";
 import type { ApiKey } from "./options";
@@ -138,6 +139,25 @@ const KEY_REFUSAL_CODES = new Set([
 	"ip_not_allowed",
 	"insufficient_scope",
 ]);
+
+/**
+ * The hosted API sends no `error` field (it is an extension): there its fixed key messages (contract
+ * section 2, word for word) say the same.
+ */
+const KEY_REFUSAL_MESSAGES = new Map<string, string>([
+	[ErrorMessage.missingApiKey, "missing_api_key"],
+	[ErrorMessage.invalidApiKey, "invalid_api_key"],
+	[ErrorMessage.guildMismatch, "guild_mismatch"],
+	[ErrorMessage.ipNotAllowed, "ip_not_allowed"],
+	[ErrorMessage.insufficientScope, "insufficient_scope"],
+]);
+
+/** The contract's key refusal code an error envelope carries, by its `error` field or its fixed message. */
+function keyRefusalCode(envelope: ApiError | undefined): string | undefined {
+	if (envelope === undefined) return undefined;
+	if (envelope.error !== undefined) return KEY_REFUSAL_CODES.has(envelope.error) ? envelope.error : undefined;
+	return KEY_REFUSAL_MESSAGES.get(envelope.message);
+}
 
 export type Scope = "moderation:read" | "moderation:write";
 
@@ -284,8 +304,7 @@ export class BanApi {
 			const decoded = decodeJson(result.body);
 			if (errorEnvelopeCheck(decoded)) {
 				const envelope = decoded as ApiError;
-				const code = envelope.error;
-				if (result.statusCode === 429 || (code !== undefined && KEY_REFUSAL_CODES.has(code))) {
+				if (result.statusCode === 429 || keyRefusalCode(envelope) !== undefined) {
 					return this.interpret(result, false, "moderation:write");
 				}
 				return { kind: "api_error", statusCode: result.statusCode, error: envelope };
@@ -357,8 +376,9 @@ export class BanApi {
 		if (statusCode === 400 && envelope !== undefined) {
 			return { kind: "rejected", reason: `the API refused the request as malformed (${envelope.message})` };
 		}
-		if ((statusCode === 401 || statusCode === 403) && envelope?.error !== undefined && KEY_REFUSAL_CODES.has(envelope.error)) {
-			return { kind: "refused", reason: refusalInWords(envelope.error, scope, this.baseUrl) };
+		const refusalCode = keyRefusalCode(envelope);
+		if ((statusCode === 401 || statusCode === 403) && refusalCode !== undefined) {
+			return { kind: "refused", reason: refusalInWords(refusalCode, scope, this.baseUrl) };
 		}
 		if (envelope === undefined) {
 			// Not the API's envelope: whatever sits in front of the API answered (CDN, WAF, proxy, captive page).

@@ -148,6 +148,23 @@ describe("refusals that retrying cannot fix", () => {
 		expect(warnings(report)).toContain("[Technified] the API accepts the key again: Technified checks players again");
 	});
 
+	test("the hosted API's envelope without an error code is a refusal by its contract message", async () => {
+		const api = new FakeApi();
+		api.disruption = () => ({
+			status: 401,
+			headers: { "Content-Type": "application/json" },
+			body: JSON.stringify({ status: "error", code: 401, message: "Invalid API key for this guild" }),
+		});
+		const server = await serverFor(api);
+		await server.start(guardOptions());
+		await server.join(56);
+		await server.advance(60);
+		const report = await server.report();
+		expect(report.requests).toHaveLength(1);
+		expect(warnings(report)).toEqual([expect.stringContaining("does not accept this key for this guild")]);
+		expect(warnings(report)[0]).toContain("belongs to another gateway (check baseUrl)");
+	});
+
 	test("a key for another guild (403) says so", async () => {
 		const api = new FakeApi();
 		api.disruption = () => errorAnswer(403, "guild_mismatch", "API key does not match target guild");
