@@ -1,11 +1,13 @@
 // roblox/api-client.ts
-// Talks to the ban-status API: builds requests with the key, validates every answer with @rbxts/t and
-// sorts each outcome into what the caller must do (use it, retry, slow down, or stop for good).
+// Talks to the moderation API: builds requests with the key, validates every answer with @rbxts/t and
+// sorts each outcome into what the caller must do (use it, retry, slow down, drop these ids, or wait
+// for the key to be fixed).
 
 import { HttpService } from "@rbxts/services";
 import { t } from "@rbxts/t";
+import { ErrorMessage } from "../shared/errors";
 import { moderationPath } from "../shared/routes";
-import type { BanStatusData } from "../shared/records";
+import type { BanStatusBatchResult, MuteStatusData } from "../shared/records";
 import type { ApiKey } from "./options";
 
 /** What one HTTP exchange produced, before any interpretation. */
@@ -46,15 +48,17 @@ export class RobloxHttpTransport implements Transport {
 export type ApiOutcome<T> =
 	| { kind: "ok"; data: T; maxAge?: number }
 	/** The API is down, slow or garbled: worth retrying later, and counts against the circuit. */
-	| { kind: "retry"; reason: string; retryAfter?: number; malformed?: boolean }
+	| { kind: "retry"; reason: string; retryAfter?: number; malformed?: boolean; notFromApi?: boolean; unreached?: boolean }
 	/** The key's quota (429): every caller waits `retryAfter`. */
 	| { kind: "quota"; retryAfter: number; reason: string }
 	/** Roblox's own per-server HTTP limit: the request never left the server. */
 	| { kind: "roblox_limit" }
 	/** The batch route does not exist (the hosted API has none): ask one user at a time. */
 	| { kind: "batch_unsupported" }
-	/** Nothing will change by retrying: the key or the setup must be fixed. */
-	| { kind: "fatal"; reason: string; httpDisabled?: boolean };
+	/** 400: the API refused this request; it says nothing about other requests (other ids). */
+	| { kind: "rejected"; reason: string }
+	/** The key, the address or the setup was refused: no request can succeed until someone fixes it. */
+	| { kind: "refused"; reason: string; httpDisabled?: boolean };
 
 const banInfoCheck = t.interface({
 	reason: t.string,
@@ -65,12 +69,34 @@ const banInfoCheck = t.interface({
 	place_id: t.optional(t.number),
 });
 
-const banStatusCheck = t.intersection(
-	t.interface({ banned: t.boolean, ban_info: t.optional(banInfoCheck) }),
-	// "banned" without the ban's details is not an answer the guard can act on.
-	(value: unknown): value is BanStatusData => {
-		const data = value as BanStatusData;
-		return !data.banned || data.ban_info !== undefined;
+const muteInfoCheck = t.interface({
+	reason: t.string,
+	muted_by: t.optional(t.string),
+	created_at: t.optional(t.number),
+	expires_at: t.optional(t.number),
+	is_permanent: t.boolean,
+	place_id: t.optional(t.number),
+});
+
+/** A ban status, optionally with the mute fields of `include_mutes`; "banned"/"muted" need their details. */
+const statusCheck = t.intersection(
+	t.interface({
+		banned: t.boolean,
+		ban_info: t.optional(banInfoCheck),
+		muted: t.optional(t.boolean),
+		mute_info: t.optional(muteInfoCheck),
+	}),
+	(value: unknown): value is BanStatusBatchResult => {
+		const data = value as BanStatusBatchResult;
+		return (!data.banned || data.ban_info !== undefined) && (data.muted !== true || data.mute_info !== undefined);
+	},
+);
+
+const muteStatusCheck = t.intersection(
+	t.interface({ muted: t.boolean, mute_info: t.optional(muteInfoCheck) }),
+	(value: unknown): value is MuteStatusData => {
+		const data = value as MuteStatusData;
+		return !data.muted || data.mute_info !== undefined;
 	},
 );
 
@@ -83,7 +109,7 @@ const errorEnvelopeCheck = t.interface({
 	retry_after: t.optional(t.number),
 });
 
-const batchDataCheck = t.interface({ results: t.map(t.string, banStatusCheck) });
+const batchDataCheck = t.interface({ results: t.map(t.string, statusCheck) });
 
 /** Roblox's error texts, matched literally (they arrive with a script position in front). */
 const HTTP_DISABLED_TEXT = "Http requests are not enabled";
@@ -92,34 +118,89 @@ const ROBLOX_LIMIT_TEXT = "Number of requests exceeded limit";
 /** Default wait when a 429 names no time; the contract promises Retry-After, older servers may not. */
 const DEFAULT_QUOTA_WAIT_SECONDS = 10;
 
+/** How much of an unexpected answer a warning quotes: enough to recognise a proxy's page. */
+const QUOTED_BYTES = 80;
+
+/**
+ * The contract's error codes (section 2) that mean the key or its rules refused the request. A 401 or
+ * 403 with any other body did not come from the API's key check (a CDN, WAF or proxy in front of it).
+ */
+const KEY_REFUSAL_CODES = new Set([
+	"missing_api_key",
+	"invalid_api_key",
+	"key_revoked",
+	"key_disabled",
+	"key_expired",
+	"key_auto_expired",
+	"key_moderated",
+	"key_user_moderated",
+	"key_creator_removed",
+	"guild_mismatch",
+	"ip_not_allowed",
+	"insufficient_scope",
+]);
+
+/**
+ * The hosted API sends no `error` field (it is an extension): there its fixed key messages (contract
+ * section 2, word for word) say the same.
+ */
+const KEY_REFUSAL_MESSAGES = new Map<string, string>([
+	[ErrorMessage.missingApiKey, "missing_api_key"],
+	[ErrorMessage.invalidApiKey, "invalid_api_key"],
+	[ErrorMessage.guildMismatch, "guild_mismatch"],
+	[ErrorMessage.ipNotAllowed, "ip_not_allowed"],
+	[ErrorMessage.insufficientScope, "insufficient_scope"],
+]);
+
+/** The contract's key refusal code an error envelope carries, by its `error` field or its fixed message. */
+function keyRefusalCode(envelope: ApiError | undefined): string | undefined {
+	if (envelope === undefined) return undefined;
+	if (envelope.error !== undefined) return KEY_REFUSAL_CODES.has(envelope.error) ? envelope.error : undefined;
+	return KEY_REFUSAL_MESSAGES.get(envelope.message);
+}
+
+export type Scope = "moderation:read" | "moderation:write";
+
 /** Why the API refused the key, in words a game owner can act on. */
-function refusalInWords(statusCode: number, code: string | undefined, message: string): string {
+function refusalInWords(code: string, scope: Scope, baseUrl: string): string {
 	switch (code) {
 		case "missing_api_key":
 			return "the API received no key: check the key in Config or start()";
 		case "invalid_api_key":
-			return "the API does not accept this key for this guild: it is mistyped, was rolled, or belongs to another guild";
+			return `the API at ${baseUrl} does not accept this key for this guild: it is mistyped, was rolled, or belongs to another gateway (check baseUrl)`;
 		case "key_revoked":
 			return "the key was revoked: create a new key and put it in Config or the secret";
 		case "key_disabled":
 			return "the key is disabled: enable it again in the dashboard";
 		case "key_expired":
-			return "the key has expired: create a new key";
+			return "the key has expired: set a new expiry in the dashboard or create a new key";
 		case "key_auto_expired":
 			return "the key expired after 60 days without use: enable it again in the dashboard";
+		case "key_moderated":
+			return "the key's secret was reset by the platform operator for security reasons: roll the key and use the new secret";
+		case "key_user_moderated":
+			return "the account that generated the key is suspended: roll the key from another account";
+		case "key_creator_removed":
+			return "the account that generated the key may no longer manage this guild's keys: roll the key";
 		case "guild_mismatch":
 			return "the key belongs to another guild than the guildId given to start()";
 		case "ip_not_allowed":
 			return "the key only allows certain addresses (allowed_cidrs), and Roblox servers have no fixed address: clear the key's address list";
-		case "insufficient_scope":
-			return "the key lacks the moderation:read scope";
-		case "bad_request":
-			return `the API refused the request as malformed (${message})`;
 		default:
-			if (statusCode === 401) return `the API refused the key (${message})`;
-			if (statusCode === 403) return `the API refused access (${message})`;
-			return `the API answered ${statusCode} (${message})`;
+			return `the key lacks the ${scope} scope: give it that scope in the dashboard`;
 	}
+}
+
+/** Printable start of a body: control characters flattened, anything shaped like a key blanked. */
+function quoted(body: string): string {
+	let [text] = body.sub(1, QUOTED_BYTES).gsub("%c", " ");
+	[text] = text.gsub("technified_%d+_%w+", "technified_…");
+	return body.size() > QUOTED_BYTES ? `"${text}…"` : `"${text}"`;
+}
+
+/** What came back, for a warning that lets the owner find the proxy that sent it. */
+function describeAnswer(statusCode: number, headers: Map<string, string>, body: string): string {
+	return `HTTP ${statusCode}, content type ${headers.get("content-type") ?? "none"}, body ${quoted(body)}`;
 }
 
 function retryAfterOf(headers: Map<string, string>, bodyRetryAfter?: number): number | undefined {
@@ -143,6 +224,20 @@ function decodeJson(body: string): unknown {
 	return ok ? value : undefined;
 }
 
+/** An error envelope as the API sends it. */
+export interface ApiError {
+	message: string;
+	error?: string;
+	retry_after?: number;
+}
+
+/** What status lookups send along: the place (place bans apply there) and whether to ask for mutes. */
+export interface LookupScope {
+	/** game.PlaceId when positive; undefined in an unpublished place. */
+	placeId?: number;
+	includeMutes: boolean;
+}
+
 export class BanApi {
 	/**
 	 * @param baseUrl ends in /api/v1, no trailing slash.
@@ -150,45 +245,92 @@ export class BanApi {
 	 */
 	constructor(
 		private readonly transport: Transport,
-		private readonly baseUrl: string,
+		readonly baseUrl: string,
 		private readonly guildId: string,
 		private readonly apiKey: ApiKey,
+		private readonly scope: LookupScope,
 	) {}
 
-	getOne(userId: number): ApiOutcome<BanStatusData> {
-		const result = this.transport.send({
-			url: this.baseUrl + moderationPath.banStatus(this.guildId, userId),
-			method: "GET",
-			headers: this.headers(),
-		});
-		const outcome = this.interpret(result, false);
-		if (outcome.kind !== "ok") return outcome;
-		if (!banStatusCheck(outcome.data)) return this.malformed("a ban status without the expected fields");
-		return { kind: "ok", data: outcome.data as BanStatusData, maxAge: outcome.maxAge };
+	/** Whether the key is a Secret (Roblox sends it only to the domain it is bound to). */
+	keyIsSecret() {
+		return !typeIs(this.apiKey, "string");
 	}
 
-	/** One request for up to 100 users; every id asked for must be in the answer. */
-	getMany(userIds: number[]): ApiOutcome<Map<number, BanStatusData>> {
+	asksMutes() {
+		return this.scope.includeMutes;
+	}
+
+	getOne(userId: number): ApiOutcome<BanStatusBatchResult> {
+		const outcome = this.get(moderationPath.banStatus(this.guildId, userId));
+		if (outcome.kind !== "ok") return outcome;
+		if (!statusCheck(outcome.data)) return this.malformed("a ban status without the expected fields");
+		return { kind: "ok", data: outcome.data as BanStatusBatchResult, maxAge: outcome.maxAge };
+	}
+
+	getMuteOne(userId: number): ApiOutcome<MuteStatusData> {
+		const outcome = this.get(moderationPath.muteStatus(this.guildId, userId));
+		if (outcome.kind !== "ok") return outcome;
+		if (!muteStatusCheck(outcome.data)) return this.malformed("a mute status without the expected fields");
+		return { kind: "ok", data: outcome.data as MuteStatusData, maxAge: outcome.maxAge };
+	}
+
+	/** One request for up to 100 users (mutes included when enforced); every id asked must be answered. */
+	getMany(userIds: number[]): ApiOutcome<Map<number, BanStatusBatchResult>> {
 		const identifiers = userIds.map((userId) => tostring(userId));
-		const headers = this.headers();
-		headers.set("Content-Type", "application/json");
-		const result = this.transport.send({
-			url: this.baseUrl + moderationPath.banStatusBatch(this.guildId),
-			method: "POST",
-			headers,
-			body: HttpService.JSONEncode({ identifiers }),
-		});
-		const outcome = this.interpret(result, true);
+		const { placeId, includeMutes } = this.scope;
+		const body: { identifiers: string[]; place_id?: string; include_mutes?: boolean } = { identifiers };
+		if (placeId !== undefined) body.place_id = tostring(placeId);
+		if (includeMutes) body.include_mutes = true;
+		const outcome = this.interpret(this.post(moderationPath.banStatusBatch(this.guildId), body), true, "moderation:read");
 		if (outcome.kind !== "ok") return outcome;
 		if (!batchDataCheck(outcome.data)) return this.malformed("a batch answer without the expected fields");
-		const results = (outcome.data as { results: Map<string, BanStatusData> }).results;
-		const byUser = new Map<number, BanStatusData>();
+		const results = (outcome.data as { results: Map<string, BanStatusBatchResult> }).results;
+		const byUser = new Map<number, BanStatusBatchResult>();
 		for (const userId of userIds) {
 			const data = results.get(tostring(userId));
 			if (data === undefined) return this.malformed("a batch answer that leaves out a player");
 			byUser.set(userId, data);
 		}
 		return { kind: "ok", data: byUser, maxAge: outcome.maxAge };
+	}
+
+	/**
+	 * A moderation write (ban, unban, mute, unmute). Answers `ok` with `data`, or the API's error envelope,
+	 * or an outcome that says the API could not be asked.
+	 */
+	write(path: string, body: object): ApiOutcome<unknown> | { kind: "api_error"; statusCode: number; error: ApiError } {
+		const result = this.post(path, body);
+		if (result.sent && (result.statusCode < 200 || result.statusCode >= 300)) {
+			const decoded = decodeJson(result.body);
+			if (errorEnvelopeCheck(decoded)) {
+				const envelope = decoded as ApiError;
+				if (result.statusCode === 429 || keyRefusalCode(envelope) !== undefined) {
+					return this.interpret(result, false, "moderation:write");
+				}
+				return { kind: "api_error", statusCode: result.statusCode, error: envelope };
+			}
+		}
+		return this.interpret(result, false, "moderation:write");
+	}
+
+	moderationPath(action: "ban" | "unban" | "mute" | "unmute") {
+		return `/moderation/${this.guildId}/roblox/${action}`;
+	}
+
+	private get(path: string): ApiOutcome<unknown> {
+		const placeId = this.scope.placeId;
+		const query = placeId !== undefined ? `?place_id=${placeId}` : "";
+		return this.interpret(
+			this.transport.send({ url: this.baseUrl + path + query, method: "GET", headers: this.headers() }),
+			false,
+			"moderation:read",
+		);
+	}
+
+	private post(path: string, body: object): TransportResult {
+		const headers = this.headers();
+		headers.set("Content-Type", "application/json");
+		return this.transport.send({ url: this.baseUrl + path, method: "POST", headers, body: HttpService.JSONEncode(body) });
 	}
 
 	private headers() {
@@ -203,17 +345,17 @@ export class BanApi {
 		return { kind: "retry", reason: `the API sent ${what}`, malformed: true };
 	}
 
-	private interpret(result: TransportResult, batch: boolean): ApiOutcome<unknown> {
+	private interpret(result: TransportResult, batch: boolean, scope: Scope): ApiOutcome<unknown> {
 		if (!result.sent) {
 			if (result.error.find(HTTP_DISABLED_TEXT, 1, true)[0] !== undefined) {
 				return {
-					kind: "fatal",
+					kind: "refused",
 					httpDisabled: true,
 					reason: "HTTP requests are not enabled for this game: turn on Game Settings > Security > Allow HTTP Requests",
 				};
 			}
 			if (result.error.find(ROBLOX_LIMIT_TEXT, 1, true)[0] !== undefined) return { kind: "roblox_limit" };
-			return { kind: "retry", reason: `the API could not be reached (${result.error})` };
+			return { kind: "retry", unreached: true, reason: `the API could not be reached (${result.error})` };
 		}
 		const { statusCode, headers, body } = result;
 		const decoded = decodeJson(body);
@@ -221,20 +363,31 @@ export class BanApi {
 			if (!successEnvelopeCheck(decoded)) return this.malformed("an answer that is not a JSON success envelope");
 			return { kind: "ok", data: (decoded as { data: unknown }).data, maxAge: maxAgeOf(headers) };
 		}
-		const envelope = errorEnvelopeCheck(decoded)
-			? (decoded as { message: string; error?: string; retry_after?: number })
-			: undefined;
-		const message = envelope !== undefined ? envelope.message : `HTTP ${statusCode}`;
+		const envelope = errorEnvelopeCheck(decoded) ? (decoded as ApiError) : undefined;
+		const message = envelope !== undefined ? envelope.message : describeAnswer(statusCode, headers, body);
 		if (statusCode === 429) {
 			const retryAfter = retryAfterOf(headers, envelope?.retry_after) ?? DEFAULT_QUOTA_WAIT_SECONDS;
 			return { kind: "quota", retryAfter, reason: message };
 		}
 		if (statusCode === 404 && batch) return { kind: "batch_unsupported" };
 		if (statusCode === 404) {
-			return { kind: "fatal", reason: `nothing answers ban-status requests at baseUrl (${message}): check baseUrl` };
+			return { kind: "refused", reason: `nothing answers moderation requests at ${this.baseUrl} (${message}): check baseUrl` };
 		}
-		if (statusCode === 400 || statusCode === 401 || statusCode === 403) {
-			return { kind: "fatal", reason: refusalInWords(statusCode, envelope?.error, message) };
+		if (statusCode === 400 && envelope !== undefined) {
+			return { kind: "rejected", reason: `the API refused the request as malformed (${envelope.message})` };
+		}
+		const refusalCode = keyRefusalCode(envelope);
+		if ((statusCode === 401 || statusCode === 403) && refusalCode !== undefined) {
+			return { kind: "refused", reason: refusalInWords(refusalCode, scope, this.baseUrl) };
+		}
+		if (envelope === undefined) {
+			// Not the API's envelope: whatever sits in front of the API answered (CDN, WAF, proxy, captive page).
+			return {
+				kind: "retry",
+				notFromApi: true,
+				reason: `something other than the API answered (${message})`,
+				retryAfter: retryAfterOf(headers),
+			};
 		}
 		return { kind: "retry", reason: `the API answered ${statusCode} (${message})`, retryAfter: retryAfterOf(headers) };
 	}

@@ -1,7 +1,8 @@
 // roblox/ban-cache.ts
-// Remembers ban answers so rejoins cost no request, and keeps the last good answer for when the API fails.
+// Remembers ban (and mute) answers so rejoins cost no request, and keeps the last good answer for when
+// the API fails.
 
-import { BanStatus, isActiveBan } from "./ban-status";
+import { currentStatus, PlayerStatus } from "./ban-status";
 
 export interface CacheLifetimes {
 	/** Seconds a "banned" answer is trusted. Longer saves requests on rejoin attempts; an unban waits that long. */
@@ -11,7 +12,7 @@ export interface CacheLifetimes {
 }
 
 interface CacheEntry {
-	status: BanStatus;
+	status: PlayerStatus;
 	storedAt: number;
 	freshUntil: number;
 }
@@ -33,12 +34,13 @@ export class BanCache {
 	 * @param now monotonic seconds; @param unixNow wall-clock seconds (ban expiry is wall-clock).
 	 * @param maxAge the API's `Cache-Control: max-age`, when it sent one.
 	 */
-	store(userId: number, status: BanStatus, now: number, unixNow: number, maxAge?: number) {
-		let lifetime = status.banned ? this.lifetimes.banned : this.lifetimes.clear;
+	store(userId: number, status: PlayerStatus, now: number, unixNow: number, maxAge?: number) {
+		const ban = status.ban;
+		let lifetime = ban.banned ? this.lifetimes.banned : this.lifetimes.clear;
 		if (maxAge !== undefined) lifetime = math.min(lifetime, maxAge);
 		// A temporary ban stops being fresh the moment it ends, whatever the lifetime says.
-		if (status.banned && !status.isPermanent && status.expiresAt !== undefined) {
-			lifetime = math.min(lifetime, status.expiresAt - unixNow);
+		if (ban.banned && !ban.isPermanent && ban.expiresAt !== undefined) {
+			lifetime = math.min(lifetime, ban.expiresAt - unixNow);
 		}
 		if (!this.entries.has(userId)) this.count += 1;
 		this.entries.set(userId, { status, storedAt: now, freshUntil: now + math.max(0, lifetime) });
@@ -46,20 +48,16 @@ export class BanCache {
 	}
 
 	/** The answer while it is within its lifetime, with when the API gave it (monotonic seconds). */
-	fresh(userId: number, now: number, unixNow: number): { status: BanStatus; answeredAt: number } | undefined {
+	fresh(userId: number, now: number, unixNow: number): { status: PlayerStatus; answeredAt: number } | undefined {
 		const entry = this.entries.get(userId);
 		if (entry === undefined || now >= entry.freshUntil) return undefined;
-		return { status: this.current(entry.status, unixNow), answeredAt: entry.storedAt };
+		return { status: currentStatus(entry.status, unixNow), answeredAt: entry.storedAt };
 	}
 
 	/** The last good answer of any age: what the guard falls back on while the API cannot answer. */
-	lastKnown(userId: number, unixNow: number): BanStatus | undefined {
+	lastKnown(userId: number, unixNow: number): PlayerStatus | undefined {
 		const entry = this.entries.get(userId);
-		return entry === undefined ? undefined : this.current(entry.status, unixNow);
-	}
-
-	private current(status: BanStatus, unixNow: number): BanStatus {
-		return status.banned && !isActiveBan(status, unixNow) ? { banned: false } : status;
+		return entry === undefined ? undefined : currentStatus(entry.status, unixNow);
 	}
 
 	/** Drops stale answers first, then the oldest, down to 90% so eviction is not paid on every store. */

@@ -1,22 +1,29 @@
 // roblox/index.ts
 // The module's entry (compiles to init.luau): Technified.start(options) wires the parts together and
-// starts the join guard; the returned client answers getBanStatus and stops the guard.
+// starts the join guard; the returned client answers getBanStatus/getMuteStatus, moderates from the game
+// (ban, unban, mute, unmute) and stops the guard.
 
-import { Players } from "@rbxts/services";
+import { Players, RunService, TextChatService } from "@rbxts/services";
+import { ActionReporter } from "./actions";
 import { BanApi, RobloxHttpTransport } from "./api-client";
 import { Backoff } from "./backoff";
 import { BanCache } from "./ban-cache";
 import { BanLookup } from "./ban-lookup";
-import { BanStatus } from "./ban-status";
+import { BanStatus, MuteStatus } from "./ban-status";
 import { CircuitBreaker } from "./circuit-breaker";
 import { robloxClock } from "./clock";
 import { Diagnostics } from "./diagnostics";
 import { JoinGuard } from "./join-guard";
+import { BanOptions, checkUserId, LiftOptions, Moderation, MuteOptions } from "./moderation";
+import { MuteEnforcer } from "./mute-enforcer";
 import { resolveOptions, StartOptions } from "./options";
+import { placementProblem } from "./placement";
 import { RequestBudget } from "./request-budget";
 
-export type { BanStatus } from "./ban-status";
+export type { BanStatus, MuteStatus } from "./ban-status";
 export type { StartOptions, FailMode } from "./options";
+export type { ModerationAction, ActionSource } from "./actions";
+export type { BanOptions, MuteOptions, LiftOptions } from "./moderation";
 
 /** Consecutive failures that open the circuit, and its cool-down growing from 15 s to 2 minutes. */
 const CIRCUIT_FAILURES = 5;
@@ -34,19 +41,47 @@ export class TechnifiedClient {
 	constructor(
 		private readonly lookup: BanLookup,
 		private readonly guard: JoinGuard,
+		private readonly moderation: Moderation,
+		private readonly mutes: MuteEnforcer | undefined,
 	) {}
 
 	/** Yields until the status is known. Errors when no answer can be had: never a silent "not banned". */
 	getBanStatus(userId: number): BanStatus {
-		if (!typeIs(userId, "number") || userId <= 0 || userId % 1 !== 0) {
-			error("[Technified] getBanStatus: userId must be a positive whole number", 2);
-		}
+		checkUserId("getBanStatus", userId);
 		const result = this.lookup.statusOf(userId).await();
 		if (result.kind === "unavailable") error(`[Technified] ban status unavailable: ${result.reason}`, 2);
-		return result.status;
+		return result.status.ban;
 	}
 
-	/** Stops the guard: no more checks, kicks or requests. Safe to call twice. */
+	/** Yields; with mutes enforced it shares the ban lookups (and their cache), otherwise it asks the API. */
+	getMuteStatus(userId: number): MuteStatus {
+		checkUserId("getMuteStatus", userId);
+		if (this.mutes !== undefined) {
+			const result = this.lookup.statusOf(userId).await();
+			if (result.kind === "known" && result.status.mute !== undefined) return result.status.mute;
+		}
+		return this.moderation.askMuteStatus(userId);
+	}
+
+	/** Yields; bans through the API and kicks the player from this server at once. */
+	ban(userId: number, options: BanOptions): BanStatus {
+		return this.moderation.ban(userId, options);
+	}
+
+	unban(userId: number, options: LiftOptions) {
+		this.moderation.unban(userId, options);
+	}
+
+	/** Yields; mutes through the API and silences the player in this server at once. */
+	mute(userId: number, options: MuteOptions): MuteStatus {
+		return this.moderation.mute(userId, options);
+	}
+
+	unmute(userId: number, options: LiftOptions) {
+		this.moderation.unmute(userId, options);
+	}
+
+	/** Stops the guard: no more checks, kicks, mutes or requests; muted players can chat again. Safe to call twice. */
 	stop() {
 		if (this.stopped) return;
 		this.stopped = true;
@@ -57,27 +92,54 @@ export class TechnifiedClient {
 }
 
 export function start(options: StartOptions): TechnifiedClient {
+	if (RunService.IsClient()) error("[Technified] start: runs on the server only (from a Script, never a LocalScript)", 2);
+	const misplaced = placementProblem(script, "the Technified module");
+	if (misplaced !== undefined) error(`[Technified] start: refused: ${misplaced}`, 2);
 	if (running !== undefined) {
 		error("[Technified] start: already running in this server (is Config.autoStart on as well?)", 2);
 	}
 	const resolved = resolveOptions(options);
 	const clock = robloxClock;
 	const diagnostics = new Diagnostics();
+	const actions = new ActionReporter(resolved.onAction);
+	const placeId = game.PlaceId > 0 ? game.PlaceId : undefined;
+	const jobId = game.JobId !== "" ? game.JobId : undefined;
+	const api = new BanApi(new RobloxHttpTransport(), resolved.baseUrl, resolved.guildId, resolved.apiKey, {
+		placeId,
+		includeMutes: resolved.enforceMutes,
+	});
+	const cache = new BanCache(resolved.cacheSize, {
+		banned: resolved.bannedCacheSeconds,
+		clear: resolved.clearCacheSeconds,
+	});
+	const budget = new RequestBudget(resolved.requestsPerMinute, clock.now());
 	const lookup = new BanLookup({
-		api: new BanApi(new RobloxHttpTransport(), resolved.baseUrl, resolved.guildId, resolved.apiKey),
-		cache: new BanCache(resolved.cacheSize, {
-			banned: resolved.bannedCacheSeconds,
-			clear: resolved.clearCacheSeconds,
-		}),
-		budget: new RequestBudget(resolved.requestsPerMinute, clock.now()),
+		api,
+		cache,
+		budget,
 		circuit: new CircuitBreaker(CIRCUIT_FAILURES, CIRCUIT_FIRST_COOLDOWN, CIRCUIT_MAX_COOLDOWN),
 		backoff: new Backoff(RETRY_BASE_DELAY, RETRY_MAX_DELAY),
 		clock,
 		diagnostics,
 		batchWindow: resolved.batchWindow,
 	});
-	const guard = new JoinGuard(Players, lookup, clock, resolved);
-	const client = new TechnifiedClient(lookup, guard);
+	const mutes = resolved.enforceMutes ? new MuteEnforcer(TextChatService, clock, diagnostics, actions) : undefined;
+	const guard = new JoinGuard(Players, lookup, clock, resolved, diagnostics, actions, mutes);
+	const moderation = new Moderation(
+		api,
+		budget,
+		cache,
+		clock,
+		{
+			banned: (userId, status) => guard.banned(userId, status),
+			muted: (userId, status) => {
+				if (Players.GetPlayerByUserId(userId) !== undefined) mutes?.mute(userId, status, "api");
+			},
+			unmuted: (userId) => mutes?.unmute(userId, "api"),
+		},
+		{ placeId, jobId },
+	);
+	const client = new TechnifiedClient(lookup, guard, moderation, mutes);
 	running = client;
 	guard.start();
 	return client;

@@ -1,12 +1,16 @@
 // roblox/join-guard.ts
-// Checks every player who joins (and those already in the server), kicks banned ones, applies failMode
-// when no answer comes in time, and keeps every player's answer younger than one re-check interval.
+// Checks every player who joins (and those already in the server), kicks banned ones, mutes muted ones,
+// applies failMode when no answer comes in time, and keeps every player's answer younger than one
+// re-check interval. Studio test players (user id 0 and below) are let be: the API knows no such user.
 
+import { ActionReporter, ActionSource } from "./actions";
 import { BanLookup, LookupResult } from "./ban-lookup";
-import { BanStatus, isActiveBan } from "./ban-status";
+import { BanStatus, isActiveBan, PlayerStatus } from "./ban-status";
 import { Clock } from "./clock";
+import { Diagnostics } from "./diagnostics";
 import { FailMode } from "./options";
 import { KickMessage, renderKickMessage } from "./kick-message";
+import { MuteEnforcer } from "./mute-enforcer";
 
 export interface GuardPolicy {
 	failMode: FailMode;
@@ -28,6 +32,9 @@ const TICKS_PER_INTERVAL = 5;
 const TICK_AGE = 0.78;
 const FILL_AGE = 0.7;
 
+/** The `reason` onAction hears for a failMode "closed" kick. */
+const NO_ANSWER = "no ban status could be had in time (failMode closed)";
+
 export class JoinGuard {
 	private connections = new Array<RBXScriptConnection>();
 	private recheckLoop?: thread;
@@ -41,10 +48,15 @@ export class JoinGuard {
 		private readonly lookup: BanLookup,
 		private readonly clock: Clock,
 		private readonly policy: GuardPolicy,
+		private readonly diagnostics: Diagnostics,
+		private readonly actions: ActionReporter,
+		/** Absent when the game turned enforceMutes off. */
+		private readonly mutes?: MuteEnforcer,
 	) {}
 
 	start() {
 		this.running = true;
+		this.mutes?.start();
 		this.lookup.onAnswer((userId, status) => this.heard(userId, status));
 		this.lookup.fillBatchesWith((room) => this.dueForRecheck(room, FILL_AGE));
 		this.connections.push(this.players.PlayerAdded.Connect((player) => this.admit(player)));
@@ -52,6 +64,7 @@ export class JoinGuard {
 			this.players.PlayerRemoving.Connect((player) => {
 				this.checkedAt.delete(player.UserId);
 				this.kicked.delete(player);
+				this.mutes?.forget(player.UserId);
 			}),
 		);
 		// Players who joined before the guard started (a slow require, a late start call) are checked too.
@@ -72,19 +85,34 @@ export class JoinGuard {
 			task.cancel(this.recheckLoop);
 		}
 		this.recheckLoop = undefined;
+		this.mutes?.stop();
+	}
+
+	/** A ban made from this server (client:ban): the player goes at once, whatever the lookups say. */
+	banned(userId: number, status: BanStatus) {
+		const player = this.players.GetPlayerByUserId(userId);
+		if (player !== undefined) this.kickIfBanned(player, status, "api");
 	}
 
 	private inServer(player: Player) {
 		return this.running && player.Parent === this.players && !this.kicked.has(player);
 	}
 
-	private kick(player: Player, message: string) {
+	private kick(player: Player, message: string, source: ActionSource, reason?: string) {
 		if (!this.inServer(player)) return;
 		this.kicked.add(player);
 		player.Kick(message);
+		this.actions.report({ kind: "kick", userId: player.UserId, reason, source });
 	}
 
 	private admit(player: Player) {
+		if (player.UserId <= 0) {
+			this.diagnostics.noticeOnce(
+				"studio_players",
+				"Studio test players (user id 0 and below) are not checked: the API knows no such users.",
+			);
+			return;
+		}
 		const lookup = this.lookup.statusOf(player.UserId);
 		let decided = false;
 		let deadline: thread | undefined;
@@ -93,7 +121,7 @@ export class JoinGuard {
 				deadline = undefined;
 				if (decided) return;
 				decided = true;
-				this.kick(player, this.policy.unavailableMessage);
+				this.kick(player, this.policy.unavailableMessage, "join", NO_ANSWER);
 			});
 		}
 		lookup.onSettled((result: LookupResult) => {
@@ -102,20 +130,25 @@ export class JoinGuard {
 			decided = true;
 			if (result.kind === "unavailable") {
 				// failMode "open" lets the player in; with no answer on record the re-check asks again soon.
-				if (this.policy.failMode === "closed") this.kick(player, this.policy.unavailableMessage);
+				if (this.policy.failMode === "closed") this.kick(player, this.policy.unavailableMessage, "join", NO_ANSWER);
 				return;
 			}
 			if (result.answeredAt !== undefined && this.inServer(player)) this.checkedAt.set(player.UserId, result.answeredAt);
-			this.kickIfBanned(player, result.status);
+			this.act(player, result.status, "join");
 		});
 	}
 
 	/** Every fresh answer from the API, whoever asked for it. */
-	private heard(userId: number, status: BanStatus) {
+	private heard(userId: number, status: PlayerStatus) {
 		const player = this.players.GetPlayerByUserId(userId);
 		if (player === undefined || !this.inServer(player)) return;
 		this.checkedAt.set(userId, this.clock.now());
-		this.kickIfBanned(player, status);
+		this.act(player, status, "recheck");
+	}
+
+	private act(player: Player, status: PlayerStatus, source: ActionSource) {
+		this.kickIfBanned(player, status.ban, source);
+		if (this.inServer(player)) this.mutes?.apply(player.UserId, status.mute, source);
 	}
 
 	/** Players whose answer is older than `age` intervals (never-answered first), oldest first. */
@@ -124,7 +157,7 @@ export class JoinGuard {
 		const threshold = this.policy.recheckInterval * age;
 		const due = new Array<[number, number]>();
 		for (const player of this.players.GetPlayers()) {
-			if (!this.inServer(player)) continue;
+			if (!this.inServer(player) || player.UserId <= 0) continue;
 			const checkedAt = this.checkedAt.get(player.UserId) ?? -math.huge;
 			if (now - checkedAt >= threshold) due.push([checkedAt, player.UserId]);
 		}
@@ -137,9 +170,9 @@ export class JoinGuard {
 		return userIds;
 	}
 
-	private kickIfBanned(player: Player, status: BanStatus) {
+	private kickIfBanned(player: Player, status: BanStatus, source: ActionSource) {
 		const unixNow = this.clock.unixNow();
 		if (!isActiveBan(status, unixNow)) return;
-		this.kick(player, renderKickMessage(this.policy.kickMessage, status, unixNow));
+		this.kick(player, renderKickMessage(this.policy.kickMessage, status, unixNow), source, status.reason);
 	}
 }

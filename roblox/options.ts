@@ -4,6 +4,7 @@
 
 import { t } from "@rbxts/t";
 import { API_KEY_PREFIX } from "../shared/routes";
+import type { ActionCallback } from "./actions";
 import { DEFAULT_KICK_MESSAGE, DEFAULT_UNAVAILABLE_MESSAGE, KickMessage } from "./kick-message";
 
 /** The hosted Technified developer API; a self-hosted gateway is used by passing `baseUrl`. */
@@ -41,6 +42,10 @@ export interface StartOptions {
 	requestsPerMinute?: number;
 	/** Joins arriving within this window share one batch request. Default 2 (players are still loading). */
 	batchWindow?: number;
+	/** Muted players cannot send chat (TextChatService). Default on: join lookups ask mutes in the same request. */
+	enforceMutes?: boolean;
+	/** Called for every kick, mute and unmute the module performs, for the game's own logs or UI. */
+	onAction?: ActionCallback;
 }
 
 export interface ResolvedOptions {
@@ -57,6 +62,8 @@ export interface ResolvedOptions {
 	cacheSize: number;
 	requestsPerMinute: number;
 	batchWindow: number;
+	enforceMutes: boolean;
+	onAction?: ActionCallback;
 }
 
 /** Roblox allows 500 per minute for the whole server; the game's other HTTP needs the rest. */
@@ -80,6 +87,8 @@ const OPTION_CHECKS: Record<keyof StartOptions, [t.check<unknown>, string]> = {
 		`10 to ${MAX_REQUESTS_PER_MINUTE} (Roblox allows 500 per server, shared with the game's other scripts)`,
 	],
 	batchWindow: [t.optional(t.numberConstrained(0, 5)), "seconds, 0 to 5"],
+	enforceMutes: [t.optional(t.boolean), "true or false"],
+	onAction: [t.optional(t.callback), "a function(action)"],
 };
 
 /** The first problem with the options, in words; never quotes a value (it could be the key). */
@@ -173,6 +182,8 @@ export function resolveOptions(input: unknown): ResolvedOptions {
 		cacheSize: options.cacheSize ?? 5000,
 		requestsPerMinute: options.requestsPerMinute ?? 120,
 		batchWindow: options.batchWindow ?? 2,
+		enforceMutes: options.enforceMutes ?? true,
+		onAction: options.onAction,
 	};
 }
 
@@ -186,6 +197,6 @@ export interface DropInConfig {
 	secretName: string;
 	/** Discord guild id; needed only with secretName. */
 	guildId: string;
-	/** Any other option of Technified.start (failMode, kickMessage, baseUrl, …). */
+	/** Any other option of Technified.start (baseUrl, failMode, kickMessage, …). */
 	options: Omit<StartOptions, "apiKey" | "guildId">;
 }

@@ -31,9 +31,15 @@ export interface MuteStatusData {
 	mute_info?: MuteInfo;
 }
 
-/** `data` of the batch endpoint: one ban-status per requested id, keyed by the id as a string. */
+/** One batch result: a ban-status, plus the mute-status fields when `include_mutes` was asked. */
+export interface BanStatusBatchResult extends BanStatusData {
+	muted?: boolean;
+	mute_info?: MuteInfo;
+}
+
+/** `data` of the batch endpoint: one result per requested id, keyed by the id as a string. */
 export interface BanStatusBatchData {
-	results: { [identifier: string]: BanStatusData };
+	results: { [identifier: string]: BanStatusBatchResult };
 }
 
 export type KeyStatus = "active" | "disabled" | "expired" | "auto_expired" | "revoked";

@@ -13,9 +13,11 @@ import {
 	checkNoCacheQuery,
 	parseRobloxIdText,
 	pathParam,
+	readBatchPlaceId,
 	readBody,
 	readCursorQuery,
 	readDuration,
+	readIncludeMutes,
 	readJobId,
 	readLimitQuery,
 	readOptionalReason,
@@ -139,12 +141,21 @@ export function moderationRoutes(store: ModerationStore, clock: Clock): Router {
 
 	// Registered before `/ban-status/:identifier` only for reading order: the methods differ.
 	router.post("/ban-status/batch", async (req, res) => {
-		const robloxIds = readIdentifiers(readBody(req).identifiers);
-		const placeId = readPlaceIdQuery(req);
+		const body = readBody(req);
+		const robloxIds = readIdentifiers(body.identifiers);
+		const placeId = readBatchPlaceId(req, body.place_id);
+		const includeMutes = readIncludeMutes(body.include_mutes);
 		checkNoCacheQuery(req);
-		const found = await store.findActiveMany(guildOf(req), "ban", robloxIds, placeId);
+		const guildId = guildOf(req);
+		const [bans, mutes] = await Promise.all([
+			store.findActiveMany(guildId, "ban", robloxIds, placeId),
+			includeMutes ? store.findActiveMany(guildId, "mute", robloxIds, placeId) : undefined,
+		]);
 		const results: BanStatusBatchData["results"] = {};
-		for (const robloxId of robloxIds) results[String(robloxId)] = BANS.status(found.get(robloxId) ?? null);
+		for (const robloxId of robloxIds) {
+			const banStatus = BANS.status(bans.get(robloxId) ?? null);
+			results[String(robloxId)] = mutes === undefined ? banStatus : { ...banStatus, ...MUTES.status(mutes.get(robloxId) ?? null) };
+		}
 		sendSuccess<BanStatusBatchData>(res, 200, "Ban statuses", { results });
 	});
 

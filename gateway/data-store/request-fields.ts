@@ -84,6 +84,26 @@ export function readPlaceIdQuery(req: Request): number | null {
 }
 
 /**
+ * The batch route's `place_id`: in the body, or (as the single route takes it) in the query string.
+ * Given in both, they must agree: two places in one request would leave the answer ambiguous.
+ */
+export function readBatchPlaceId(req: Request, bodyValue: unknown): number | null {
+	const fromBody = readPlaceId(bodyValue);
+	const fromQuery = readPlaceIdQuery(req);
+	if (fromBody !== null && fromQuery !== null && fromBody !== fromQuery) {
+		throw badRequest("place_id was given in the body and the query string with different values");
+	}
+	return fromBody ?? fromQuery;
+}
+
+/** The batch route's `include_mutes`: absent or false leaves mutes out of the answer. */
+export function readIncludeMutes(value: unknown): boolean {
+	if (value === undefined || value === null) return false;
+	if (typeof value !== "boolean") throw badRequest("include_mutes must be true or false");
+	return value;
+}
+
+/**
  * `no_cache` is for the caches in front of the store; the store reads its database on every request,
  * so the value is only checked, to answer a typo the way the gateway would.
  */

@@ -103,8 +103,9 @@ describe("the last good answer", () => {
 });
 
 describe("refusals that retrying cannot fix", () => {
-	test("a revoked key (401) stops the guard and warns once, in words", async () => {
+	test("a revoked key (401) pauses asking with one warning; one request every 5 minutes finds it working again", async () => {
 		const api = new FakeApi();
+		api.ban(52, "Exploiting");
 		api.keyStatus = "revoked";
 		const server = await serverFor(api);
 		await server.start(guardOptions());
@@ -112,10 +113,56 @@ describe("refusals that retrying cannot fix", () => {
 		await server.advance(10);
 		await server.join(52);
 		await server.advance(600);
+		let report = await server.report();
+		// The first request, then one probe at 5 and one at 10 minutes.
+		expect(report.requests.map((request) => Math.round(request.at))).toEqual([2, 302, 602]);
+		expect(warnings(report)).toEqual([expect.stringContaining("the key was revoked")]);
+		expect(warnings(report)[0]).toContain("checks every 5 minutes whether it works again");
+		expect(report.kicks).toEqual([]);
+
+		api.keyStatus = "active";
+		await server.advance(300);
+		report = await server.report();
+		expect(warnings(report)).toEqual([
+			expect.stringContaining("the key was revoked"),
+			"[Technified] the API accepts the key again: Technified checks players again",
+		]);
+		// The probe's own answer (and the re-check after it) bites at once.
+		expect(report.kicks.map((kick) => kick.userId)).toEqual([52]);
+	});
+
+	test("with failMode closed a refused key empties the server, and the probe still finds the key working again", async () => {
+		const api = new FakeApi();
+		api.keyStatus = "revoked";
+		const server = await serverFor(api);
+		await server.start(guardOptions({ failMode: "closed" }));
+		await server.join(53, 54);
+		await server.advance(60);
+		expect((await server.report()).players).toEqual([]);
+		api.keyStatus = "active";
+		await server.advance(300);
+		await server.join(55);
+		await server.advance(10);
+		const report = await server.report();
+		expect(report.players).toEqual([55]);
+		expect(warnings(report)).toContain("[Technified] the API accepts the key again: Technified checks players again");
+	});
+
+	test("the hosted API's envelope without an error code is a refusal by its contract message", async () => {
+		const api = new FakeApi();
+		api.disruption = () => ({
+			status: 401,
+			headers: { "Content-Type": "application/json" },
+			body: JSON.stringify({ status: "error", code: 401, message: "Invalid API key for this guild" }),
+		});
+		const server = await serverFor(api);
+		await server.start(guardOptions());
+		await server.join(56);
+		await server.advance(60);
 		const report = await server.report();
 		expect(report.requests).toHaveLength(1);
-		expect(warnings(report)).toEqual([expect.stringContaining("the key was revoked")]);
-		expect(report.kicks).toEqual([]);
+		expect(warnings(report)).toEqual([expect.stringContaining("does not accept this key for this guild")]);
+		expect(warnings(report)[0]).toContain("belongs to another gateway (check baseUrl)");
 	});
 
 	test("a key for another guild (403) says so", async () => {
@@ -128,6 +175,87 @@ describe("refusals that retrying cannot fix", () => {
 		const report = await server.report();
 		expect(report.requests).toHaveLength(1);
 		expect(warnings(report)).toEqual([expect.stringContaining("belongs to another guild")]);
+	});
+
+	test("a 401 or 403 that is not the API's envelope (a CDN's HTML page) is a temporary failure, described in the warning", async () => {
+		const api = new FakeApi();
+		api.ban(58, "Exploiting");
+		const page = "<html><head><title>403 Forbidden</title></head><body>cloudflare</body></html>";
+		api.disruption = (request) => (request.at < 20 ? { status: 403, headers: { "Content-Type": "text/html; charset=UTF-8" }, body: page } : undefined);
+		const server = await serverFor(api);
+		await server.start(guardOptions());
+		await server.join(58, 59);
+		await server.advance(90);
+		const report = await server.report();
+		// What came back, then the outage and its end: never "the key was refused".
+		expect(warnings(report)).toEqual([
+			expect.stringContaining('HTTP 403, content type text/html; charset=UTF-8, body "<html><head><title>403 Forbidden</title>'),
+			expect.stringContaining("the ban API is failing"),
+			"[Technified] the ban API answers again; players are checked as usual",
+		]);
+		expect(warnings(report)[0]).toContain("proxy, CDN or firewall");
+		expect(report.kicks.map((kick) => kick.userId)).toEqual([58]);
+	});
+
+	test("an id the API refuses (400) costs only that id: the batch is split and the others are answered", async () => {
+		const api = new FakeApi();
+		api.ban(61, "Exploiting");
+		// An API that refuses one user the gateway considers malformed (say, above its id range).
+		api.disruption = (request) =>
+			request.body.includes('"63"') ? errorAnswer(400, "bad_request", "identifiers[2] must be a Roblox user id") : undefined;
+		const server = await serverFor(api);
+		await server.start(guardOptions({ failMode: "closed" }));
+		await server.join(60, 61, 62, 63, 64);
+		await server.advance(30);
+		let report = await server.report();
+		expect(report.kicks.map((kick) => kick.userId).sort()).toEqual([61, 63]);
+		expect(report.kicks.find((kick) => kick.userId === 63)?.message).toBe(UNAVAILABLE);
+		expect(report.players.sort()).toEqual([60, 62, 64]);
+		expect(warnings(report)).toEqual([expect.stringContaining("when asked about user 63. Only that user is affected")]);
+		// Later joins are checked as usual.
+		await server.join(65);
+		await server.advance(10);
+		report = await server.report();
+		expect(report.players.sort()).toEqual([60, 62, 64, 65]);
+	});
+
+	test("an API that refuses every request (400) pauses asking as for a refused key, instead of splitting forever", async () => {
+		const api = new FakeApi();
+		api.disruption = () => errorAnswer(400, "bad_request", "place_id must be a Roblox place id");
+		const server = await serverFor(api);
+		await server.start(guardOptions());
+		await server.join(...Array.from({ length: 100 }, (_, i) => 700 + i));
+		await server.advance(120);
+		const report = await server.report();
+		expect(report.requests.length).toBeLessThanOrEqual(6);
+		expect(warnings(report)).toContainEqual(expect.stringContaining("for every request whatever the players in it"));
+	});
+
+	test("Studio test players (ids 0 and below) are never sent, with one notice; real players still are", async () => {
+		const api = new FakeApi();
+		api.ban(66, "Exploiting");
+		const server = await serverFor(api);
+		await server.start(guardOptions({ failMode: "closed" }));
+		await server.join(-1, -2, 0, 66);
+		await server.advance(200);
+		const report = await server.report();
+		expect(api.askedIds().every((id) => id > 0)).toBe(true);
+		expect(report.kicks.map((kick) => kick.userId)).toEqual([66]);
+		expect(report.players.sort((a, b) => a - b)).toEqual([-2, -1, 0]);
+		expect(report.output).toEqual([
+			{ kind: "print", at: 0, text: "[Technified] Studio test players (user id 0 and below) are not checked: the API knows no such users." },
+		]);
+	});
+
+	test("a Secret bound to another domain: the warning names that possible cause", async () => {
+		const api = new FakeApi();
+		const server = await serverFor(api, { secrets: { technified_api_key: TEST_KEY }, secretDomains: { technified_api_key: "api.technified.xyz" } });
+		await server.start(guardOptions({ apiKey: undefined, guildId: GUILD_ID }), { secretName: "technified_api_key" });
+		await server.join(67);
+		await server.advance(60);
+		const report = await server.report();
+		expect(api.received).toEqual([]);
+		expect(warnings(report)).toContainEqual(expect.stringContaining("Creator Dashboard > Secrets, so check that domain covers the host of baseUrl (https://gateway.test/api/v1)"));
 	});
 
 	test("HTTP requests disabled: one warning naming the setting, then silence", async () => {

@@ -75,9 +75,10 @@ describe("requests per join", () => {
 		]);
 	});
 
-	test("against an API without the batch route (the hosted one), users are asked one by one", async () => {
+	test("against an API without the batch route (the hosted one), users are asked one by one, mutes beside", async () => {
 		const api = new FakeApi();
 		api.ban(81, "Exploiting");
+		api.mute(82, "Spam");
 		api.disruption = (request) =>
 			request.method === "POST" ? { status: 404, body: JSON.stringify({ status: "error", code: 404, message: "Not found" }) } : undefined;
 		const server = await serverFor(api);
@@ -86,7 +87,11 @@ describe("requests per join", () => {
 		await server.advance(10);
 		const report = await server.report();
 		expect(report.kicks.map((kick) => kick.userId)).toEqual([81]);
-		expect(report.requests.filter((request) => request.method === "GET").length).toBe(3);
+		// A ban-status each; a mute-status only for the players who stay (the banned one is kicked).
+		const asked = api.received.filter((request) => request.method === "GET").map((request) => new URL(request.url).pathname.split("/").slice(-2).join("/"));
+		expect(asked.sort()).toEqual(["ban-status/80", "ban-status/81", "ban-status/82", "mute-status/80", "mute-status/82"]);
+		expect(await server.canSend(82)).toEqual({ RBXGeneral: false });
+		expect(await server.canSend(80)).toEqual({ RBXGeneral: true });
 		expect(report.output).toEqual([]);
 	});
 });

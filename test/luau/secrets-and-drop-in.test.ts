@@ -1,6 +1,7 @@
 // test/luau/secrets-and-drop-in.test.ts
 // The key stays secret (never in a warning, an error or anything a client can read; a Secret is only
-// extended with AddPrefix) and the drop-in path starts the guard from Config with no code.
+// extended with AddPrefix), the module refuses to start where clients can read it, and the drop-in path
+// starts the guard from Config with no code.
 
 import { describe, expect, test } from "vitest";
 import { BASE_URL, errorAnswer, FakeApi, GUILD_ID, TEST_KEY } from "./harness/fake-api";
@@ -100,5 +101,45 @@ describe("drop-in: Config and the autostart script", () => {
 		await server.runScripts();
 		expect(await server.start(guardOptions())).toEqual({ ok: true });
 		expect((await server.report()).output).toEqual([]);
+	});
+});
+
+describe("starting only where clients cannot read", () => {
+	test("start from a model in Workspace is refused in words, before any request", async () => {
+		const api = new FakeApi();
+		const server = await serverFor(api);
+		await server.move("ServerScriptService.Technified", "Workspace");
+		const outcome = await server.start(guardOptions(), { modulePath: "Workspace.Technified" });
+		expect(outcome).toEqual({ ok: false, error: expect.stringContaining("is at Workspace.Technified, where clients can read it") });
+		expect(outcome.error).toContain("move the Technified model into ServerScriptService");
+		await server.join(630);
+		await server.advance(10);
+		expect(api.received).toEqual([]);
+	});
+
+	test("the autostart script in ReplicatedStorage refuses without reading the Config", async () => {
+		const api = new FakeApi();
+		const server = await serverFor(api);
+		await server.configure({ apiKey: TEST_KEY, options: { baseUrl: BASE_URL } });
+		await server.move("ServerScriptService.Technified", "ReplicatedStorage");
+		await server.runScripts();
+		await server.advance(1);
+		// Scripts do not run from ReplicatedStorage; one that did (Workspace) is the case below.
+		expect((await server.report()).output).toEqual([]);
+		await server.move("ReplicatedStorage.Technified", "Workspace");
+		await server.runWorkspaceScripts();
+		await server.join(631);
+		await server.advance(10);
+		const report = await server.report();
+		expect(report.output).toEqual([
+			{ kind: "warn", at: 1, text: expect.stringContaining("[Technified] not started: the Technified model is at Workspace.Technified") },
+		]);
+		expect(report.output[0].text).toContain("roll the key");
+		expect(api.received).toEqual([]);
+	});
+
+	test("the Config template shows baseUrl, set to the hosted API until the owner points it at a gateway", async () => {
+		const server = await serverFor(new FakeApi());
+		expect(await server.configValue("options.baseUrl")).toBe("https://api.technified.xyz/api/v1");
 	});
 });

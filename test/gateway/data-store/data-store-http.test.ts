@@ -336,6 +336,42 @@ describe("batch ban-status", () => {
 		expect((answer.body.data?.results as Record<string, unknown>)["7"]).toMatchObject({ banned: true });
 	});
 
+	test("place_id in the body lets place bans count; body and query naming two places is refused", async () => {
+		await ban({ roblox_id: 7, place_id: PLACE });
+		const inBody = await call("POST", moderation("/ban-status/batch"), { body: { identifiers: [7], place_id: PLACE } });
+		expect((inBody.body.data?.results as Record<string, unknown>)["7"]).toMatchObject({ banned: true });
+		const contradicting = await call("POST", moderation(`/ban-status/batch?place_id=${PLACE + 1}`), {
+			body: { identifiers: [7], place_id: PLACE },
+		});
+		expectError(contradicting, 400, "bad_request", /place_id/);
+	});
+
+	test("include_mutes adds muted (and mute_info when muted) to every result, place mutes with place_id", async () => {
+		const mute = (body: Record<string, unknown>) =>
+			call("POST", moderation("/roblox/mute"), { body: { reason: "Spam", moderator_roblox_id: 261, ...body } });
+		await ban({ roblox_id: 5 });
+		await mute({ roblox_id: 5, duration: "1h" });
+		await mute({ roblox_id: 6, place_id: PLACE });
+		const withMutes = (extra: Record<string, unknown>) =>
+			call("POST", moderation("/ban-status/batch"), { body: { identifiers: [5, 6, 7], include_mutes: true, ...extra } });
+
+		const global = (await withMutes({})).body.data?.results as Record<string, Record<string, unknown>>;
+		expect(global["5"]).toMatchObject({
+			banned: true,
+			muted: true,
+			mute_info: { reason: "Spam", muted_by: "261", is_permanent: false, expires_at: START_SECONDS + 3600, place_id: null },
+		});
+		expect(global["6"]).toEqual({ banned: false, muted: false });
+		expect(global["7"]).toEqual({ banned: false, muted: false });
+
+		const inPlace = (await withMutes({ place_id: PLACE })).body.data?.results as Record<string, Record<string, unknown>>;
+		expect(inPlace["6"]).toMatchObject({ banned: false, muted: true, mute_info: { place_id: PLACE } });
+
+		const without = (await batch([5])).body.data?.results as Record<string, Record<string, unknown>>;
+		expect(without["5"]).not.toHaveProperty("muted");
+		expectError(await withMutes({ include_mutes: "yes" }), 400, "bad_request", /include_mutes/);
+	});
+
 	test("accepts 100 ids; 101 entries are refused even when one repeats", async () => {
 		const hundred = Array.from({ length: 100 }, (_, index) => index + 1);
 		const ok = await batch(hundred);

@@ -1,6 +1,7 @@
 // test/luau/harness/fake-api.ts
-// A scripted stand-in for the ban-status API (contract sections 2-3) that answers the emulated
-// server's HttpService: bans, key checks, and outages or odd answers on cue, on the virtual clock.
+// A scripted stand-in for the moderation API (contract sections 2-3) that answers the emulated
+// server's HttpService: bans (global or for one place), mutes, key checks, moderation writes, and
+// outages or odd answers on cue, on the virtual clock.
 
 import type { ApiAnswer, ApiRequest, Transport } from "./luau-host";
 
@@ -8,10 +9,14 @@ export const GUILD_ID = "123456789012345678";
 /** Shaped like a real key (38 base62 chars after the guild); only ever used in tests. */
 export const TEST_KEY = `technified_${GUILD_ID}_Zx8Kq2Lm4Np6Rs8Tv0Wy2Ab4Cd6Ef8Gh0Jk2Mn`;
 export const BASE_URL = "https://gateway.test/api/v1";
+/** The emulated server's game.PlaceId unless a test sets another. */
+export const PLACE_ID = 4483381587;
 
-export interface FakeBan {
+export interface FakeRecord {
 	reason: string;
 	expiresAt?: number;
+	/** Applies only in this place. */
+	placeId?: number;
 }
 
 /** Returns an answer to override the API's normal one, or undefined to let it answer. */
@@ -25,12 +30,17 @@ export function errorAnswer(status: number, error: string, message: string, head
 	return { status, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify({ status: "error", code: status, message, error, ...extra }) };
 }
 
+const DURATION_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
 export class FakeApi {
-	readonly bans = new Map<number, FakeBan>();
+	readonly bans = new Map<number, FakeRecord>();
+	readonly mutes = new Map<number, FakeRecord>();
 	/** Every request that reached the API, with the virtual time it was sent. */
 	readonly received: ApiRequest[] = [];
 	disruption?: Disruption;
 	keyStatus: "active" | "revoked" = "active";
+	/** The key's scopes; without moderation:write the writes get 403 insufficient_scope. */
+	scopes = new Set(["moderation:read", "moderation:write"]);
 	/** Seconds sent as `Cache-Control: private, max-age=…`. */
 	maxAge = 30;
 	/** Unix seconds at virtual time 0, as in the engine. */
@@ -38,12 +48,20 @@ export class FakeApi {
 
 	constructor(private readonly key = TEST_KEY) {}
 
-	ban(userId: number, reason: string, expiresAt?: number) {
-		this.bans.set(userId, { reason, expiresAt });
+	ban(userId: number, reason: string, expiresAt?: number, placeId?: number) {
+		this.bans.set(userId, { reason, expiresAt, placeId });
 	}
 
 	unban(userId: number) {
 		this.bans.delete(userId);
+	}
+
+	mute(userId: number, reason: string, expiresAt?: number) {
+		this.mutes.set(userId, { reason, expiresAt });
+	}
+
+	unmute(userId: number) {
+		this.mutes.delete(userId);
 	}
 
 	readonly transport: Transport = (request) => {
@@ -52,20 +70,32 @@ export class FakeApi {
 		return disrupted ?? this.answer(request);
 	};
 
-	private statusOf(userId: number, at: number) {
-		const ban = this.bans.get(userId);
-		if (!ban || (ban.expiresAt !== undefined && ban.expiresAt <= this.unixBase + at)) return { banned: false };
+	private active(records: Map<number, FakeRecord>, userId: number, at: number, placeId: number | undefined) {
+		const record = records.get(userId);
+		if (!record || (record.expiresAt !== undefined && record.expiresAt <= this.unixBase + at)) return undefined;
+		if (record.placeId !== undefined && record.placeId !== placeId) return undefined;
+		return record;
+	}
+
+	private info(record: FakeRecord, by: "banned_by" | "muted_by") {
 		return {
-			banned: true,
-			ban_info: {
-				reason: ban.reason,
-				banned_by: "moderator",
-				created_at: this.unixBase,
-				expires_at: ban.expiresAt ?? null,
-				is_permanent: ban.expiresAt === undefined,
-				place_id: null,
-			},
+			reason: record.reason,
+			[by]: "moderator",
+			created_at: this.unixBase,
+			expires_at: record.expiresAt ?? null,
+			is_permanent: record.expiresAt === undefined,
+			place_id: record.placeId ?? null,
 		};
+	}
+
+	private statusOf(userId: number, at: number, placeId: number | undefined) {
+		const ban = this.active(this.bans, userId, at, placeId);
+		return ban ? { banned: true, ban_info: this.info(ban, "banned_by") } : { banned: false };
+	}
+
+	private muteOf(userId: number, at: number, placeId: number | undefined) {
+		const mute = this.active(this.mutes, userId, at, placeId);
+		return mute ? { muted: true, mute_info: this.info(mute, "muted_by") } : { muted: false };
 	}
 
 	private answer(request: ApiRequest): ApiAnswer {
@@ -73,33 +103,68 @@ export class FakeApi {
 		if (auth === undefined) return errorAnswer(401, "missing_api_key", "Missing API key");
 		if (auth !== `Bearer ${this.key}` && auth !== this.key) return errorAnswer(401, "invalid_api_key", "Invalid API key for this guild");
 		if (this.keyStatus === "revoked") return errorAnswer(401, "key_revoked", "Invalid API key for this guild");
-		const path = new URL(request.url).pathname;
+		const url = new URL(request.url);
+		const path = url.pathname;
+		const queryPlace = url.searchParams.get("place_id");
 		const cache = { "Cache-Control": `private, max-age=${this.maxAge}` };
-		const single = path.match(/^\/api\/v1\/moderation\/(\d+)\/ban-status\/(\d+)$/);
+		const route = path.match(/^\/api\/v1\/moderation\/(\d+)\/(.+)$/);
+		if (!route) return errorAnswer(404, "not_found", "Not found");
+		if (route[1] !== GUILD_ID) return errorAnswer(403, "guild_mismatch", "API key does not match target guild");
+		const rest = route[2];
+		const single = rest.match(/^(ban|mute)-status\/(\d+)$/);
 		if (request.method === "GET" && single) {
-			if (single[1] !== GUILD_ID) return errorAnswer(403, "guild_mismatch", "API key does not match target guild");
-			const status = this.statusOf(Number(single[2]), request.at);
-			return envelope(200, status.banned ? "User is banned" : "User is not banned", status, cache);
+			const placeId = queryPlace === null ? undefined : Number(queryPlace);
+			if (single[1] === "ban") {
+				const status = this.statusOf(Number(single[2]), request.at, placeId);
+				return envelope(200, status.banned ? "User is banned" : "User is not banned", status, cache);
+			}
+			const status = this.muteOf(Number(single[2]), request.at, placeId);
+			return envelope(200, status.muted ? "User is muted" : "User is not muted", status, cache);
 		}
-		const batch = path.match(/^\/api\/v1\/moderation\/(\d+)\/ban-status\/batch$/);
-		if (request.method === "POST" && batch) {
-			if (batch[1] !== GUILD_ID) return errorAnswer(403, "guild_mismatch", "API key does not match target guild");
-			const { identifiers } = JSON.parse(request.body) as { identifiers: string[] };
+		if (request.method === "POST" && rest === "ban-status/batch") {
+			const body = JSON.parse(request.body) as { identifiers: string[]; place_id?: string; include_mutes?: boolean };
+			const { identifiers } = body;
 			if (!Array.isArray(identifiers) || identifiers.length < 1 || identifiers.length > 100) {
 				return errorAnswer(400, "bad_request", "identifiers must hold 1 to 100 ids");
 			}
+			const bad = identifiers.findIndex((id) => !/^[1-9][0-9]*$/.test(String(id)));
+			if (bad >= 0) return errorAnswer(400, "bad_request", `identifiers[${bad}] must be a Roblox user id`);
+			const placeId = body.place_id === undefined ? undefined : Number(body.place_id);
 			const results: Record<string, unknown> = {};
-			for (const id of identifiers) results[id] = this.statusOf(Number(id), request.at);
+			for (const id of identifiers) {
+				const ban = this.statusOf(Number(id), request.at, placeId);
+				results[id] = body.include_mutes ? { ...ban, ...this.muteOf(Number(id), request.at, placeId) } : ban;
+			}
 			return envelope(200, "Ban statuses", { results }, cache);
 		}
+		const write = rest.match(/^roblox\/(ban|unban|mute|unmute)$/);
+		if (request.method === "POST" && write) return this.write(write[1], request);
 		return errorAnswer(404, "not_found", "Not found");
 	}
 
-	/** Ids asked about, in order, across single and batch requests. */
+	private write(action: string, request: ApiRequest): ApiAnswer {
+		if (!this.scopes.has("moderation:write")) return errorAnswer(403, "insufficient_scope", "API key lacks the required scope");
+		const body = JSON.parse(request.body) as Record<string, string>;
+		const userId = Number(body.roblox_id);
+		const records = action === "ban" || action === "unban" ? this.bans : this.mutes;
+		if (action === "unban" || action === "unmute") {
+			if (!records.delete(userId)) return errorAnswer(404, "not_found", action === "unban" ? "No active ban for this user" : "No active mute for this user");
+			return envelope(200, action === "unban" ? "User unbanned" : "User unmuted", { roblox_id: body.roblox_id });
+		}
+		if (typeof body.reason !== "string" || body.reason.length > 500) return errorAnswer(400, "bad_request", "reason must be at most 500 characters");
+		const duration = body.duration === undefined || body.duration === "permanent" ? undefined : body.duration.match(/^(\d+)([smhd])$/);
+		const expiresAt = duration ? Math.floor(this.unixBase + request.at) + Number(duration[1]) * DURATION_SECONDS[duration[2]] : undefined;
+		const record = { reason: body.reason, expiresAt, placeId: body.place_id === undefined ? undefined : Number(body.place_id) };
+		records.set(userId, record);
+		const info = this.info(record, action === "ban" ? "banned_by" : "muted_by");
+		return envelope(201, action === "ban" ? "User banned" : "User muted", { [action]: { roblox_id: body.roblox_id, ...info } });
+	}
+
+	/** Ids asked about, in order, across single and batch status requests. */
 	askedIds(): number[] {
 		return this.received.flatMap((request) => {
-			if (request.method === "POST") return (JSON.parse(request.body) as { identifiers: string[] }).identifiers.map(Number);
-			const id = request.url.match(/ban-status\/(\d+)$/);
+			if (request.method === "POST" && request.url.endsWith("/batch")) return (JSON.parse(request.body) as { identifiers: string[] }).identifiers.map(Number);
+			const id = request.url.match(/ban-status\/(\d+)(\?|$)/);
 			return id ? [Number(id[1])] : [];
 		});
 	}

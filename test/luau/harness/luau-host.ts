@@ -25,7 +25,18 @@ export interface WorldReport {
 	output: Array<{ kind: "print" | "warn" | "error"; text: string; at: number }>;
 	players: number[];
 	refusedByLimit: number;
-	results: Record<string, { ok: boolean; status?: { banned: boolean; reason?: string; expiresAt?: number; isPermanent?: boolean }; error?: string }>;
+	results: Record<string, { ok: boolean; status?: StatusResult; error?: string }>;
+	/** What the module told onAction (with `recordActions` at start). */
+	actions: Array<{ kind: "kick" | "mute" | "unmute"; userId: number; reason?: string; source: string }>;
+}
+
+/** What getBanStatus, getMuteStatus, ban and mute return. */
+export interface StatusResult {
+	banned?: boolean;
+	muted?: boolean;
+	reason?: string;
+	expiresAt?: number;
+	isPermanent?: boolean;
 }
 
 /** What the transport (the test's API) receives and answers. */
@@ -55,6 +66,15 @@ export interface WorldSettings {
 	studio?: boolean;
 	latency?: number;
 	seed?: number;
+	/** game.PlaceId (default 4483381587; 0 in Studio) and game.JobId (default a GUID; empty in Studio). */
+	placeId?: number;
+	jobId?: string;
+	/** The domain each secret is bound to (Creator Dashboard > Secrets); default "*". */
+	secretDomains?: Record<string, string>;
+	/** TextChatService.ChatVersion; default "TextChatService". */
+	chatVersion?: "TextChatService" | "LegacyChatService";
+	/** Workspace.SignalBehavior = Deferred: signal handlers run at the next resumption point. */
+	deferredSignals?: boolean;
 }
 
 export interface StartResult {
@@ -78,9 +98,19 @@ export class World {
 		return value as T;
 	}
 
-	async start(options: Record<string, unknown>, extra: { secretName?: string; kickFunction?: boolean; modulePath?: string } = {}) {
+	async start(
+		options: Record<string, unknown>,
+		extra: { secretName?: string; kickFunction?: boolean; modulePath?: string; recordActions?: boolean } = {},
+	) {
 		const modulePath = extra.modulePath ?? "ServerScriptService.Technified";
-		const outcome = await this.call<string>("start", modulePath, JSON.stringify(options), extra.secretName ?? "", extra.kickFunction ?? false);
+		const outcome = await this.call<string>(
+			"start",
+			modulePath,
+			JSON.stringify(options),
+			extra.secretName ?? "",
+			extra.kickFunction ?? false,
+			extra.recordActions ?? false,
+		);
 		return JSON.parse(outcome) as StartResult;
 	}
 
@@ -106,6 +136,36 @@ export class World {
 		return this.call<string>("getBanStatus", userId);
 	}
 
+	getMuteStatus(userId: number) {
+		return this.call<string>("getMuteStatus", userId);
+	}
+
+	/** client:ban/unban/mute/unmute(userId, options); the outcome is in report().results[token]. */
+	moderate(method: "ban" | "unban" | "mute" | "unmute", userId: number, options: Record<string, unknown>) {
+		return this.call<string>("moderate", method, userId, JSON.stringify(options));
+	}
+
+	/** A game script creating a TextChannel of its own, with everyone in the server in it. */
+	createChannel(name: string) {
+		return this.call("createChannel", name);
+	}
+
+	/** CanSend of each of the user's TextSources, by channel name. */
+	async canSend(userId: number) {
+		const value = JSON.parse(await this.call<string>("canSend", userId));
+		return (Array.isArray(value) ? {} : value) as Record<string, boolean>;
+	}
+
+	/** A game script setting a TextSource's CanSend itself. */
+	setCanSend(userId: number, channel: string, value: boolean) {
+		return this.call("setCanSend", userId, channel, value);
+	}
+
+	/** Moves an instance, e.g. the model into Workspace. */
+	move(path: string, newParentPath: string) {
+		return this.call("move", path, newParentPath);
+	}
+
 	stop() {
 		return this.call("stop");
 	}
@@ -117,7 +177,17 @@ export class World {
 
 	/** Starts every Script in ServerScriptService, as a server does. */
 	runScripts() {
-		return this.call("runScripts");
+		return this.call("runScripts", "");
+	}
+
+	/** Starts the Scripts in Workspace, where Scripts with the Legacy RunContext run too. */
+	runWorkspaceScripts() {
+		return this.call("runScripts", "Workspace");
+	}
+
+	/** A value of the drop-in Config, e.g. "options.baseUrl". */
+	configValue(path: string) {
+		return this.call<unknown>("configValue", path);
 	}
 
 	/** Other scripts of the game using up part of Roblox's 500 requests/minute. */
@@ -146,6 +216,7 @@ export class World {
 			kicks: asArray(report.kicks),
 			output: asArray(report.output),
 			players: asArray(report.players),
+			actions: asArray(report.actions),
 			results: Array.isArray(report.results) ? {} : report.results,
 		};
 	}
@@ -176,7 +247,7 @@ function engineSource(name: string) {
 
 /** One chunk: engine, driver, and every script as `function(script, ENV)` with Roblox globals as locals. */
 export function buildChunk(tree: TreeNode[]): string {
-	const globals = ["game", "workspace", "require", "task", "typeof", "os", "warn", "print", "_G", "DateTime", "tick", "time", "wait", "delay", "spawn"];
+	const globals = ["game", "workspace", "require", "task", "typeof", "os", "warn", "print", "_G", "DateTime", "tick", "time", "wait", "delay", "spawn", "Enum"];
 	const locals = `local ${globals.join(", ")} = ${globals.map((g) => `ENV.${g}`).join(", ")}`;
 	const parts: string[] = [
 		`local Json = (function(...)\n${engineSource("json.luau")}\nend)()`,
@@ -231,7 +302,9 @@ export function luauHost(extraModules: ExtraModule[] = []): Promise<Host> {
 			{ newWorld: (settings: string, transport: (request: string) => string | Promise<string>) => Promise<unknown[]> },
 		];
 		return {
-			async newWorld(transport, settings = {}) {
+			async newWorld(transport, given = {}) {
+				// The whole suite runs once more with deferred signals (the default of new places).
+				const settings = { deferredSignals: process.env.TECHNIFIED_DEFERRED_SIGNALS === "1", ...given };
 				// Answer synchronously when the transport can: every async call from Luau costs the VM memory.
 				const [handle] = await driver.newWorld(JSON.stringify(settings), (request: string) => {
 					const answer = transport(JSON.parse(request) as ApiRequest);
