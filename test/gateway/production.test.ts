@@ -49,7 +49,7 @@ describe("production recipe", () => {
 		}
 	});
 
-	it("serves keys, ban status and the dashboard from the compiled gateway with SQLite", async () => {
+	it("serves keys, ban status and the dashboard from the compiled gateway with SQLite, and runs the compiled CLI", async () => {
 		const gateway = await startGatewayProcess({ DATA_DIR: path.join(copy, "data") }, { command: built() });
 		try {
 			const token = (await readFile(path.join(copy, "data", "admin-token"), "utf8")).trim();
@@ -67,6 +67,12 @@ describe("production recipe", () => {
 			const dashboard = await fetch(`${gateway.url}/dashboard/`);
 			expect(dashboard.status).toBe(200);
 			expect(await dashboard.text()).toContain("<html");
+
+			const cli = await run(process.execPath, ["dist/gateway/cli/keys.js", "list", "--guild", GUILD_A, "--url", gateway.url], {
+				cwd: copy,
+				env: { ...process.env, ADMIN_TOKEN: undefined, DATA_DIR: path.join(copy, "data") },
+			});
+			expect(cli.stdout).toMatch(new RegExp(`^[0-9a-f]{8}  ${key.slice(0, 36)}  Production +active `, "m"));
 		} finally {
 			expect(await gateway.stop()).toBe(0);
 		}
