@@ -33,6 +33,16 @@ describe("gateway process", () => {
 		expect(lines[0]).toContain(variable);
 	});
 
+	it("stops with one line saying which database could not be used, and why, without its password", async () => {
+		const child = spawnGateway({ DATA_DIR: path.join(dataDir, "unused"), DATABASE_URL: "postgres://postgres:hunter2-secret@127.0.0.1:1/test" });
+		let stderr = "";
+		child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+		expect(await exitOf(child)).not.toBe(0);
+		expect(stderr.trim()).toBe(
+			"Gateway failed to start: PostgreSQL at 127.0.0.1:1, database test (DATABASE_URL) cannot be used: connect ECONNREFUSED 127.0.0.1:1",
+		);
+	});
+
 	it("generates and prints the admin token once, keeps keys and bans across a restart, and flushes last use on SIGTERM", async () => {
 		const first = await startGatewayProcess({ DATA_DIR: dataDir });
 		const token = (await readFile(path.join(dataDir, "admin-token"), "utf8")).trim();
