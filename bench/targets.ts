@@ -18,7 +18,7 @@ const report = (fields: Record<string, string>) => console.log(JSON.stringify(fi
 
 if (mode === "data-store") {
 	const dataDir = await mkdtemp(path.join(os.tmpdir(), "bench-store-"));
-	const internalToken = "bench-internal-token-0123456789";
+	const internalToken = "bench-internal-token-0123456789abcdef";
 	const store = await startDataStore({ dataDir, internalToken });
 	report({ url: store.url, token: internalToken });
 } else if (mode === "bare-proxy") {

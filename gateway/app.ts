@@ -12,13 +12,14 @@ import { advertiseCacheLifetime, invalidateOnBanChange, serveCachedBanStatus } f
 import { dashboardRouter } from "./dashboard/dashboard-router";
 import type { Config, QuotaCategory } from "./config";
 import { GatewayMetrics, healthRouter, type ReadinessCheck } from "./health/health";
-import { JSON_BODY_LIMIT, errorHandler, notFoundHandler } from "./http/envelope";
+import { errorHandler, notFoundHandler } from "./http/envelope";
+import { jsonBody } from "./http/json-body";
 import type { KeyService } from "./keys/key-service";
 import type { Forwarder } from "./proxy/forward";
 import { batchCost, showQuota, spendQuota, type QuotaLimiters } from "./rate-limits/quota";
 
 export interface GatewayParts {
-	config: Pick<Config, "trustProxy" | "banCacheTtlSeconds">;
+	config: Pick<Config, "trustProxy" | "banCacheTtlSeconds" | "maxJsonDepth" | "metricsToken">;
 	keys: KeyService;
 	adminToken: string;
 	authThrottle: AuthThrottle;
@@ -46,9 +47,9 @@ export function createGatewayApp(parts: GatewayParts): Express {
 	// The hot API first, as routes of the app itself: every layer and router before it is a check
 	// each game-server request pays for.
 	addModerationRoutes(app, parts);
-	app.use("/admin/v1", adminRouter(parts.keys, parts.adminToken, parts.authThrottle));
+	app.use("/admin/v1", adminRouter(parts.keys, parts.adminToken, parts.authThrottle, parts.config.maxJsonDepth));
 	app.use("/dashboard", dashboardRouter());
-	app.use(healthRouter(parts.readiness, parts.metrics));
+	app.use(healthRouter(parts.readiness, parts.metrics, { token: parts.config.metricsToken, throttle: parts.authThrottle }));
 
 	app.use(notFoundHandler);
 	app.use(errorHandler(parts.log));
@@ -70,7 +71,7 @@ interface RouteRule {
  * four keeps the hot path short: each Express layer and promise costs on every request.
  */
 function guard(parts: GatewayParts, rule: RouteRule): RequestHandler {
-	const parseJson = express.json({ limit: JSON_BODY_LIMIT });
+	const parseJson = jsonBody(parts.config.maxJsonDepth);
 	const readBody = (req: Request, res: Response) =>
 		new Promise<void>((resolve, reject) => parseJson(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
 	return async (req, res, next) => {

@@ -3,6 +3,8 @@
 
 import leven from "leven";
 import { invalidCidrs } from "./auth/address-matcher";
+import { DEFAULT_EDGE_LIMITS, type EdgeLimits } from "./http/edge";
+import { DEFAULT_MAX_JSON_DEPTH } from "./http/json-body";
 
 export type QuotaCategory = "moderation" | "lists" | "writes";
 
@@ -31,6 +33,12 @@ export interface Config {
 	authFailuresPerMinute: number;
 	/** Seconds a ban-status answer may be served from the gateway's cache and by clients. */
 	banCacheTtlSeconds: number;
+	/** What one client may hold of the server (timeouts, connections, headers). */
+	edge: EdgeLimits;
+	/** Deepest JSON body accepted; deeper is a 400. */
+	maxJsonDepth: number;
+	/** When set, `/metrics` answers only `Authorization: Bearer <metricsToken>`. */
+	metricsToken: string | undefined;
 	/** The address users reach (no trailing slash), e.g. behind a TLS proxy; undefined: the listening address. */
 	publicUrl: string | undefined;
 }
@@ -109,6 +117,8 @@ function publicUrl(env: Env): string | undefined {
 	return parsed.href.replace(/\/+$/, "");
 }
 
+const MIN_SECRET_CHARS = 32;
+
 const PROXY_PRESETS = new Set(["loopback", "linklocal", "uniquelocal"]);
 
 function trustProxy(env: Env): Config["trustProxy"] {
@@ -144,6 +154,20 @@ function quotas(env: Env): Quotas {
 	return result;
 }
 
+function edgeLimits(env: Env): EdgeLimits {
+	const headersTimeoutMs = integer(env, "HEADERS_TIMEOUT_SECONDS", DEFAULT_EDGE_LIMITS.headersTimeoutMs / 1000, 1, 600) * 1000;
+	const requestTimeoutMs = integer(env, "REQUEST_TIMEOUT_SECONDS", DEFAULT_EDGE_LIMITS.requestTimeoutMs / 1000, 1, 3600) * 1000;
+	if (requestTimeoutMs < headersTimeoutMs) {
+		throw new ConfigError("REQUEST_TIMEOUT_SECONDS", "must be at least HEADERS_TIMEOUT_SECONDS");
+	}
+	return {
+		headersTimeoutMs,
+		requestTimeoutMs,
+		maxConnections: integer(env, "MAX_CONNECTIONS", DEFAULT_EDGE_LIMITS.maxConnections, 1, 1_000_000),
+		maxHeaderCount: integer(env, "MAX_HEADER_COUNT", DEFAULT_EDGE_LIMITS.maxHeaderCount, 20, 2_000),
+	};
+}
+
 export function readConfig(env: Env = process.env): Config {
 	const adminToken = env.ADMIN_TOKEN?.trim() || undefined;
 	if (adminToken !== undefined && adminToken.length < 16) {
@@ -153,6 +177,14 @@ export function readConfig(env: Env = process.env): Config {
 	const dataStoreToken = env.DATA_STORE_TOKEN?.trim() || undefined;
 	if (dataStoreUrl !== undefined && dataStoreToken === undefined) {
 		throw new ConfigError("DATA_STORE_TOKEN", "must be set when DATA_STORE_URL is set");
+	}
+	// The data store trusts the guild header on this token alone: it must not be guessable.
+	if (dataStoreToken !== undefined && dataStoreToken.length < MIN_SECRET_CHARS) {
+		throw new ConfigError("DATA_STORE_TOKEN", `must be at least ${MIN_SECRET_CHARS} characters`);
+	}
+	const metricsToken = env.METRICS_TOKEN?.trim() || undefined;
+	if (metricsToken !== undefined && metricsToken.length < 16) {
+		throw new ConfigError("METRICS_TOKEN", "must be at least 16 characters");
 	}
 	const host = env.HOST?.trim() || "0.0.0.0";
 	return {
@@ -168,16 +200,20 @@ export function readConfig(env: Env = process.env): Config {
 		quotas: quotas(env),
 		authFailuresPerMinute: integer(env, "AUTH_FAILURES_PER_MINUTE", 30, 1, 1_000_000),
 		banCacheTtlSeconds: integer(env, "BAN_CACHE_TTL_SECONDS", 30, 0, 3600),
+		edge: edgeLimits(env),
+		maxJsonDepth: integer(env, "MAX_JSON_DEPTH", DEFAULT_MAX_JSON_DEPTH, 4, 1_000),
+		metricsToken,
 		publicUrl: publicUrl(env),
 	};
 }
 
-/** Every variable of contract section 5 (a few belong to parts still to come): a new one joins this list. */
+/** Every variable of contract section 5 and the edge limits (a few belong to parts still to come): a new one joins this list. */
 export const KNOWN_VARIABLES: readonly string[] = [
 	"PORT", "HOST", "ADMIN_TOKEN", "DATA_DIR", "DATA_STORE_URL", "DATA_STORE_TOKEN", "DATABASE_URL", "REDIS_URL",
 	"TRUST_PROXY", "RATE_LIMITS", "AUTH_FAILURES_PER_MINUTE", "BAN_CACHE_TTL_SECONDS", "PUBLIC_URL",
 	"DISCORD_CLIENT_ID", "DISCORD_CLIENT_SECRET", "DISCORD_API_URL", "OPEN_CLOUD_URL", "OUTBOUND_ALLOW_LOOPBACK",
-	"LOG_LEVEL", "LOG_FORMAT", "SECRETS_KEY",
+	"LOG_LEVEL", "LOG_FORMAT", "SECRETS_KEY", "METRICS_TOKEN", "HEADERS_TIMEOUT_SECONDS", "REQUEST_TIMEOUT_SECONDS",
+	"MAX_CONNECTIONS", "MAX_HEADER_COUNT", "MAX_JSON_DEPTH",
 ];
 
 /**

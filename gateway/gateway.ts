@@ -4,7 +4,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import http from "node:http";
 import { resolveAdminToken } from "./admin/admin-token";
 import { openChangeBus, openKeyStore, openModerationStore, openRateLimits } from "./backends";
 import { createGatewayApp } from "./app";
@@ -14,6 +13,7 @@ import { startDataStore } from "./data-store/server";
 import { GatewayMetrics, dataStoreReadiness, type ReadinessCheck } from "./health/health";
 import { applyChangesFirst } from "./invalidation/apply-changes-first";
 import { KeyService } from "./keys/key-service";
+import { createEdgeServer } from "./http/edge";
 import { createForwarder } from "./proxy/forward";
 
 export interface StartOptions {
@@ -145,7 +145,7 @@ async function startParts(
 	// With a shared bus, each API request first applies changes other instances made (contract: a
 	// revocation or ban takes effect on the very next request, on every instance).
 	const catchUp = bus.catchUp?.bind(bus);
-	const server = http.createServer(catchUp === undefined ? app : applyChangesFirst(catchUp, app));
+	const server = createEdgeServer(catchUp === undefined ? app : applyChangesFirst(catchUp, app), config.edge);
 	// Longer than common load balancers' idle timeouts, so they close idle sockets first.
 	server.keepAliveTimeout = 65_000;
 	await new Promise<void>((resolve, reject) => {

@@ -16,7 +16,7 @@ function addressLines(config: Config, gateway: RunningGateway): string[] {
 		`Technified gateway listening on ${gateway.url} (${where})${config.publicUrl === undefined ? "" : `, reached at ${config.publicUrl}`}`,
 		`  API        ${reached}/api/v1`,
 		`  dashboard  ${reached}/dashboard/`,
-		`  metrics    ${gateway.url}/metrics`,
+		`  metrics    ${gateway.url}/metrics${config.metricsToken === undefined ? "" : " (Authorization: Bearer METRICS_TOKEN)"}`,
 	];
 }
 

@@ -1,31 +1,15 @@
 // gateway/admin/admin-router.ts
 // The key management API (contract section 4) behind the operator's ADMIN_TOKEN.
 
-import { createHash, timingSafeEqual } from "node:crypto";
 import express, { type RequestHandler, type Router } from "express";
-import { ApiError, JSON_BODY_LIMIT, badRequest, sendSuccess } from "../http/envelope";
+import { ApiError, badRequest, sendSuccess } from "../http/envelope";
+import { jsonBody } from "../http/json-body";
 import { isGuildId } from "../keys/api-key";
 import type { KeyService, UsageQuery } from "../keys/key-service";
 import type { AuthThrottle } from "../auth/auth-throttle";
-import { callerAddress } from "../auth/authenticate";
+import { requireBearerToken } from "../auth/bearer-token";
 
 const ACTOR = "admin-api";
-
-const digest = (text: string) => createHash("sha256").update(text).digest();
-
-/** Accepts only `Authorization: Bearer <ADMIN_TOKEN>`; wrong tokens count as failed authentications. */
-export function requireAdminToken(adminToken: string, throttle: AuthThrottle): RequestHandler {
-	const expected = digest(adminToken);
-	return async (req, _res, next) => {
-		const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
-		// Hashing both sides gives equal lengths, so the comparison time says nothing about the token.
-		if (match !== null && timingSafeEqual(digest(match[1]), expected)) return next();
-		await throttle.refuse(
-			callerAddress(req.ip),
-			new ApiError(401, "unauthorized", match === null ? "Missing admin token" : "Invalid admin token"),
-		);
-	};
-}
 
 function guildParam(params: Record<string, string>): string {
 	const guildId = params.guildId;
@@ -39,15 +23,15 @@ function bodyObject(body: unknown): Record<string, unknown> {
 	return body as Record<string, unknown>;
 }
 
-export function adminRouter(keys: KeyService, adminToken: string, throttle: AuthThrottle): Router {
+export function adminRouter(keys: KeyService, adminToken: string, throttle: AuthThrottle, maxJsonDepth?: number): Router {
 	const router = express.Router();
 	// Answers carry keys and audit trails: no browser or proxy may keep them.
 	router.use((_req, res, next) => {
 		res.setHeader("Cache-Control", "no-store");
 		next();
 	});
-	router.use(requireAdminToken(adminToken, throttle));
-	router.use(express.json({ limit: JSON_BODY_LIMIT }));
+	router.use(requireBearerToken(adminToken, throttle, "admin"));
+	router.use(jsonBody(maxJsonDepth));
 
 	router.get("/guilds/:guildId/keys", async (req, res) => {
 		const list = await keys.list(guildParam(req.params));

@@ -10,12 +10,19 @@ import type { KeyService, VerifiedKey, VerifyFailure } from "../keys/key-service
 import { allowAnyAddress } from "./address-matcher";
 import type { AuthThrottle } from "./auth-throttle";
 
-/** Reads the key from `X-API-Key`, `Authorization: ApiKey …` or `Authorization: Bearer …`. */
+const KEY_SCHEME = /^(?:ApiKey|Bearer)(?:\s+|$)/i;
+
+/**
+ * Reads the key from `X-API-Key`, `Authorization: ApiKey …` or `Authorization: Bearer …`. Whatever
+ * follows the scheme is the key as given (`Bearer <key> extra` is an invalid key, not a missing one);
+ * an Authorization header of another scheme carries no API key.
+ */
 export function extractApiKey(headers: IncomingHttpHeaders): string | undefined {
 	const direct = headers["x-api-key"];
 	if (typeof direct === "string" && direct.trim() !== "") return direct.trim();
-	const match = /^(?:ApiKey|Bearer)\s+(\S+)\s*$/i.exec(headers.authorization ?? "");
-	return match?.[1];
+	const authorization = headers.authorization?.trim() ?? "";
+	const scheme = KEY_SCHEME.exec(authorization);
+	return scheme === null ? undefined : authorization.slice(scheme[0].length);
 }
 
 const FAILURE_CODE: Record<VerifyFailure, ErrorCode> = {
@@ -34,9 +41,6 @@ export function verifiedKey(res: Response): VerifiedKey {
 	return key;
 }
 
-/** The caller's address as Express sees it under the configured `trust proxy`. */
-export const callerAddress = (ip: string | undefined) => ip ?? "unknown";
-
 /**
  * Verifies the request's API key. Failures count against the caller's address; while the address is
  * throttled, keys that do not verify get `auth_throttled` (and a malformed one no store lookup at all).
@@ -49,7 +53,7 @@ export async function authenticateRequest(req: Request, keys: KeyService, thrott
 		return result.key;
 	}
 	return throttle.refuse(
-		callerAddress(req.ip),
+		req.ip,
 		result === undefined
 			? new ApiError(401, "missing_api_key", ErrorMessage.missingApiKey)
 			: new ApiError(401, FAILURE_CODE[result.reason], ErrorMessage.invalidApiKey),

@@ -1,15 +1,12 @@
 // gateway/ban-cache/middleware.ts
 // Serves ban-status from the gateway's cache, fills it from the data store, and drops it on bans.
 
-import type { IncomingMessage } from "node:http";
 import type { RequestHandler, Response } from "express";
 import type { SuccessEnvelope } from "../../shared/envelope";
 import type { BanStatusData } from "../../shared/records";
-import { onUpstreamResponse } from "../proxy/forward";
+import { onUpstreamResponse, type UpstreamAnswer } from "../proxy/forward";
+import { checkNoCacheQuery, parseRobloxIdText, pathParam, readPlaceIdQuery } from "../data-store/request-fields";
 import type { BanStatusCache } from "./ban-status-cache";
-
-/** Only canonical ids are cached, so `007` and `7` cannot hold two answers for one user. */
-const CANONICAL_ID = /^[1-9]\d{0,15}$/;
 
 const cacheControl = (res: Response, maxAge: number) => res.setHeader("Cache-Control", `private, max-age=${maxAge}`);
 
@@ -17,7 +14,7 @@ const cacheControl = (res: Response, maxAge: number) => res.setHeader("Cache-Con
  * Tells the client how long it may reuse a status answer: the configured lifetime, shortened by the
  * data store's own max-age (an expiring ban is not cached past its end), 0 with `no_cache=true`.
  */
-function advertiseLifetime(upstream: IncomingMessage, ttlSeconds: number, bypass: boolean): void {
+function advertiseLifetime(upstream: UpstreamAnswer, ttlSeconds: number, bypass: boolean): void {
 	const upstreamMaxAge = /max-age=(\d+)/.exec(upstream.headers["cache-control"] ?? "")?.[1];
 	const maxAge = bypass ? 0 : Math.min(ttlSeconds, upstreamMaxAge === undefined ? ttlSeconds : Number(upstreamMaxAge));
 	upstream.headers["cache-control"] = `private, max-age=${maxAge}`;
@@ -28,18 +25,25 @@ export function advertiseCacheLifetime(ttlSeconds: number): RequestHandler {
 	return (req, res, next) => {
 		const bypass = req.query.no_cache === "true";
 		onUpstreamResponse(res, (upstream) => {
-			if (upstream.statusCode === 200) advertiseLifetime(upstream, ttlSeconds, bypass);
+			if (upstream.status === 200) advertiseLifetime(upstream, ttlSeconds, bypass);
 		});
 		next();
 	};
 }
 
+/**
+ * The query is checked as the data store checks it, before the cache: a hit and a miss answer the
+ * same request the same way (`no_cache=garbage` is a 400 either way). Only canonical ids pass, so
+ * `007` and `7` cannot hold two answers for one user.
+ */
 export function serveCachedBanStatus(cache: BanStatusCache, ttlSeconds: number): RequestHandler {
 	return (req, res, next) => {
-		const { guildId, identifier } = req.params as { guildId: string; identifier: string };
-		const placeId = typeof req.query.place_id === "string" ? req.query.place_id : "";
+		const guildId = pathParam(req, "guildId");
+		const identifier = String(parseRobloxIdText("identifier", pathParam(req, "identifier")));
+		const placeId = String(readPlaceIdQuery(req) ?? "");
+		checkNoCacheQuery(req);
 		const bypass = req.query.no_cache === "true";
-		const cacheable = cache.enabled && !bypass && CANONICAL_ID.test(identifier) && (placeId === "" || CANONICAL_ID.test(placeId));
+		const cacheable = cache.enabled && !bypass;
 		if (cacheable) {
 			const hit = cache.get(guildId, identifier, placeId);
 			if (hit !== undefined) {
@@ -50,16 +54,12 @@ export function serveCachedBanStatus(cache: BanStatusCache, ttlSeconds: number):
 		}
 		const ticket = cache.beginRead();
 		onUpstreamResponse(res, (upstream) => {
-			if (upstream.statusCode !== 200) return;
+			if (upstream.status !== 200) return;
 			advertiseLifetime(upstream, ttlSeconds, bypass);
 			if (!cacheable) return;
-			const chunks: Buffer[] = [];
-			upstream.on("data", (chunk: Buffer) => chunks.push(chunk));
-			upstream.on("end", () => {
-				const body = Buffer.concat(chunks).toString("utf8");
-				const banEndsAt = banEnd(body);
-				if (banEndsAt !== null) cache.store(ticket, guildId, identifier, placeId, body, banEndsAt);
-			});
+			const body = upstream.body.toString("utf8");
+			const banEndsAt = banEnd(body);
+			if (banEndsAt !== null) cache.store(ticket, guildId, identifier, placeId, body, banEndsAt);
 		});
 		next();
 	};
@@ -91,7 +91,7 @@ export function invalidateOnBanChange(cache: BanStatusCache, announce: (guildId:
 		cache.invalidate(guildId, userId);
 		onUpstreamResponse(res, (upstream) => {
 			cache.invalidate(guildId, userId);
-			const status = upstream.statusCode ?? 500;
+			const status = upstream.status;
 			if (status >= 200 && status < 300) announce(guildId, userId);
 		});
 		next();

@@ -3,11 +3,11 @@
 
 import express, { type Express } from "express";
 import { API_BASE } from "../../shared/routes";
-import { ApiError, JSON_BODY_LIMIT, errorHandler, notFoundHandler, sendError, sendSuccess } from "../http/envelope";
+import { ApiError, errorHandler, notFoundHandler, sendError, sendSuccess } from "../http/envelope";
+import { jsonBody } from "../http/json-body";
 import { requireInternalToken } from "./internal-auth";
 import type { Clock, ModerationStore } from "./moderation-store";
 import { moderationRoutes } from "./moderation-routes";
-
 
 export interface DataStoreAppOptions {
 	/** Where bans and mutes live; it also owns the clock that decides expiry. */
@@ -47,7 +47,7 @@ export function createDataStoreApp({ store, internalToken, clock = Date.now, log
 
 	// Before the body parser, so nobody without the token makes the store parse anything.
 	app.use(requireInternalToken(internalToken));
-	app.use(express.json({ limit: JSON_BODY_LIMIT }));
+	app.use(jsonBody());
 	app.use(`${API_BASE}/moderation/:guildId`, moderationRoutes(store, clock));
 	app.use(notFoundHandler);
 	app.use(errorHandler(log));

@@ -1,25 +1,28 @@
 // gateway/data-store/list-cursor.ts
-// Turns a store's `afterId` into the opaque `cursor` of the active lists, and back.
+// Turns a store's list position into the opaque `cursor` of the active lists, and back.
 
 import { badRequest } from "../http/envelope";
-import type { ModerationKind } from "./moderation-store";
+import type { ListPosition, ModerationKind } from "./moderation-store";
 
-const CURSOR_TEXT = /^(ban|mute):([1-9][0-9]*)$/;
+const CURSOR_TEXT = /^(ban|mute):(0|[1-9][0-9]*):([1-9][0-9]*):(0|[1-9][0-9]*)$/;
 
 /**
- * The cursor is `<kind>:<record id>` in base64url. Callers must treat it as opaque; the kind inside lets
- * the store refuse a bans cursor sent to the mutes list instead of silently skipping records.
+ * The cursor is `<kind>:<created ms>:<user id>:<place id or 0>` in base64url: only values of the
+ * record the caller was just shown, nothing about other guilds. Callers must treat it as opaque; the
+ * kind inside lets the store refuse a bans cursor sent to the mutes list instead of silently skipping.
  */
-export function encodeCursor(kind: ModerationKind, afterId: number): string {
-	return Buffer.from(`${kind}:${afterId}`).toString("base64url");
+export function encodeCursor(kind: ModerationKind, position: ListPosition): string {
+	return Buffer.from(`${kind}:${position.createdAt}:${position.robloxId}:${position.placeId ?? 0}`).toString("base64url");
 }
 
-/** The record id a cursor points after; a 400 for anything this module did not produce. */
-export function decodeCursor(kind: ModerationKind, cursor: string): number {
+/** The position a cursor points after; a 400 for anything this module did not produce. */
+export function decodeCursor(kind: ModerationKind, cursor: string): ListPosition {
 	const match = CURSOR_TEXT.exec(Buffer.from(cursor, "base64url").toString("utf8"));
-	const afterId = Number(match?.[2]);
-	if (match === null || match[1] !== kind || !Number.isSafeInteger(afterId) || encodeCursor(kind, afterId) !== cursor) {
+	const [createdAt, robloxId, placeId] = [match?.[2], match?.[3], match?.[4]].map(Number);
+	const position = { createdAt, robloxId, placeId: placeId === 0 ? null : placeId };
+	const exact = [createdAt, robloxId, placeId].every(Number.isSafeInteger);
+	if (match === null || match[1] !== kind || !exact || encodeCursor(kind, position) !== cursor) {
 		throw badRequest(`cursor is not one this list returned as next_cursor`);
 	}
-	return afterId;
+	return position;
 }

@@ -19,6 +19,7 @@ import {
 	readJobId,
 	readLimitQuery,
 	readOptionalReason,
+	readOptionalRobloxId,
 	readPlaceId,
 	readPlaceIdQuery,
 	readReason,
@@ -109,7 +110,7 @@ function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
 		const request = {
 			robloxId: readRobloxId("roblox_id", body.roblox_id),
 			reason: readOptionalReason(body.reason),
-			moderatorId: readRobloxId("moderator_roblox_id", body.moderator_roblox_id),
+			moderatorId: readOptionalRobloxId("moderator_roblox_id", body.moderator_roblox_id),
 		};
 		const lifted = await store.lift(guildOf(req), kind, request);
 		if (lifted.length === 0) throw notFound(messages.noneActive);
@@ -122,11 +123,11 @@ function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
 	router.get(`/roblox/${paths.list}/active`, async (req, res) => {
 		const limit = readLimitQuery(req);
 		const cursor = readCursorQuery(req);
-		const afterId = cursor === undefined ? null : decodeCursor(kind, cursor);
-		const page = await store.listActive(guildOf(req), kind, { limit, afterId });
+		const after = cursor === undefined ? null : decodeCursor(kind, cursor);
+		const page = await store.listActive(guildOf(req), kind, { limit, after });
 		sendSuccess(res, 200, messages.list, {
 			[paths.list]: page.records.map(words.entry),
-			next_cursor: page.nextAfterId === null ? null : encodeCursor(kind, page.nextAfterId),
+			next_cursor: page.next === null ? null : encodeCursor(kind, page.next),
 		});
 	});
 }

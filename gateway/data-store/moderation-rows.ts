@@ -1,7 +1,7 @@
 // gateway/data-store/moderation-rows.ts
 // The row shape both SQL moderation stores read, and how a page of active records is cut.
 
-import type { ActivePage, ModerationKind, ModerationRecord } from "./moderation-store";
+import type { ActivePage, ListPosition, ModerationKind, ModerationRecord } from "./moderation-store";
 
 /** A `moderation_records` row: snake_case columns, times in ms, ids as numbers. */
 export interface RecordRow {
@@ -45,5 +45,12 @@ export function toRecord(row: RecordRow): ModerationRecord {
 export function toActivePage(rows: readonly RecordRow[], limit: number): ActivePage {
 	const records = rows.slice(0, limit).map(toRecord);
 	const last = records.at(-1);
-	return { records, nextAfterId: rows.length > limit && last !== undefined ? last.id : null };
+	const more = rows.length > limit && last !== undefined;
+	return { records, next: more ? { createdAt: last.createdAt, robloxId: last.robloxId, placeId: last.placeId } : null };
+}
+
+/** A list position as the stores' keyset comparison reads it; null starts before every record. */
+export function listKey(after: ListPosition | null): { createdAt: number; robloxId: number; placeKey: number } {
+	if (after === null) return { createdAt: -1, robloxId: 0, placeKey: 0 };
+	return { createdAt: after.createdAt, robloxId: after.robloxId, placeKey: after.placeId ?? 0 };
 }

@@ -44,14 +44,25 @@ export interface NewModeration {
 
 export interface LiftRequest {
 	robloxId: number;
-	moderatorId: number;
+	/** Optional on unban and unmute, as in the hosted API. */
+	moderatorId: number | null;
 	reason: string | null;
+}
+
+/**
+ * Where a page of an active list ends, in values of the guild's own records: a cursor built from it
+ * says nothing of other guilds (a global row id would tell how many records every guild made).
+ */
+export interface ListPosition {
+	createdAt: number;
+	robloxId: number;
+	placeId: number | null;
 }
 
 export interface ActivePage {
 	records: ModerationRecord[];
-	/** The `id` to pass as `afterId` for the next page; null when this page is the last. */
-	nextAfterId: number | null;
+	/** The position to pass as `after` for the next page; null when this page is the last. */
+	next: ListPosition | null;
 }
 
 /** The reason written on a record that a newer one of the same scope replaced. */
@@ -96,14 +107,14 @@ export interface ModerationStore {
 	): Promise<Map<number, ModerationRecord>>;
 
 	/**
-	 * Active records in creation order, `limit` at most, after the record `afterId` (null: from the
-	 * start). Records created while a client pages come after every cursor it holds, so paging never
-	 * repeats or skips a record that stays active.
+	 * Active records in creation order (then user and place, for records of one millisecond), `limit`
+	 * at most, after the position `after` (null: from the start). Records created while a client pages
+	 * come after every cursor it holds, so paging never repeats or skips a record that stays active.
 	 */
 	listActive(
 		guildId: string,
 		kind: ModerationKind,
-		page: { limit: number; afterId: number | null },
+		page: { limit: number; after: ListPosition | null },
 	): Promise<ActivePage>;
 
 	/** Every record of the user in the guild, lifted and expired included, oldest first. */

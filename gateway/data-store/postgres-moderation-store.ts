@@ -2,12 +2,13 @@
 // The shared ModerationStore: bans and mutes in PostgreSQL, read and written by every gateway instance.
 
 import { PostgresDatabase, type PostgresOptions } from "../postgres/database";
-import { toActivePage, toRecord, type RecordRow } from "./moderation-rows";
+import { listKey, toActivePage, toRecord, type RecordRow } from "./moderation-rows";
 import {
 	REPLACED_LIFT_REASON,
 	type ActivePage,
 	type Clock,
 	type LiftRequest,
+	type ListPosition,
 	type ModerationKind,
 	type ModerationRecord,
 	type ModerationStore,
@@ -133,13 +134,15 @@ export class PostgresModerationStore implements ModerationStore {
 	async listActive(
 		guildId: string,
 		kind: ModerationKind,
-		page: { limit: number; afterId: number | null },
+		page: { limit: number; after: ListPosition | null },
 	): Promise<ActivePage> {
+		const after = listKey(page.after);
 		const rows = await this.db.rows<RecordRow>(
 			`SELECT ${COLUMNS} FROM moderation_records
-			 WHERE guild_id = $1 AND kind = $2 AND id > $3 AND ${active(5)}
-			 ORDER BY id LIMIT $4`,
-			[guildId, kind, page.afterId ?? 0, page.limit + 1, this.clock()],
+			 WHERE guild_id = $1 AND kind = $2 AND (created_at, roblox_id, coalesce(place_id, 0)) > ($3, $4, $5)
+			   AND ${active(7)}
+			 ORDER BY created_at, roblox_id, coalesce(place_id, 0) LIMIT $6`,
+			[guildId, kind, after.createdAt, after.robloxId, after.placeKey, page.limit + 1, this.clock()],
 		);
 		return toActivePage(rows, page.limit);
 	}

@@ -59,6 +59,11 @@ export function readRobloxId(field: string, value: unknown): number {
 	return readPositiveId(field, value, "a Roblox user id");
 }
 
+/** A user id that may be left out (absent or null). */
+export function readOptionalRobloxId(field: string, value: unknown): number | null {
+	return value === undefined || value === null ? null : readRobloxId(field, value);
+}
+
 /** Absent or null: the record applies in every place. */
 export function readPlaceId(value: unknown): number | null {
 	if (value === undefined || value === null) return null;

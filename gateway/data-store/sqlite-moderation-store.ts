@@ -9,12 +9,13 @@ import {
 	type ActivePage,
 	type Clock,
 	type LiftRequest,
+	type ListPosition,
 	type ModerationKind,
 	type ModerationRecord,
 	type ModerationStore,
 	type NewModeration,
 } from "./moderation-store";
-import { toActivePage, toRecord, type RecordRow } from "./moderation-rows";
+import { listKey, toActivePage, toRecord, type RecordRow } from "./moderation-rows";
 
 export interface SqliteModerationStoreOptions {
 	/** Directory holding the database file; created when missing. */
@@ -28,8 +29,8 @@ export interface SqliteModerationStoreOptions {
 /** Bumped with every schema change; `open` migrates older files forward. */
 const SCHEMA_VERSION = 1;
 
-// AUTOINCREMENT (not plain rowid) so ids are never reused after a delete by hand: list cursors are
-// ids, and a reused id would slot a new record behind a cursor a client already holds.
+// AUTOINCREMENT (not plain rowid) so ids are never reused after a delete by hand: history and
+// replacement read "newest" by id.
 // The partial indexes cover only unlifted rows, which are what every hot query reads.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS moderation_records (
@@ -49,8 +50,9 @@ CREATE TABLE IF NOT EXISTS moderation_records (
 );
 CREATE INDEX IF NOT EXISTS moderation_records_unlifted_by_user
 	ON moderation_records (guild_id, kind, roblox_id) WHERE lifted_at IS NULL;
-CREATE INDEX IF NOT EXISTS moderation_records_unlifted_by_id
-	ON moderation_records (guild_id, kind, id) WHERE lifted_at IS NULL;
+DROP INDEX IF EXISTS moderation_records_unlifted_by_id;
+CREATE INDEX IF NOT EXISTS moderation_records_unlifted_in_list_order
+	ON moderation_records (guild_id, kind, created_at, roblox_id, coalesce(place_id, 0)) WHERE lifted_at IS NULL;
 CREATE INDEX IF NOT EXISTS moderation_records_by_user
 	ON moderation_records (guild_id, kind, roblox_id, id);
 `;
@@ -102,8 +104,9 @@ export class SqliteModerationStore implements ModerationStore {
 			),
 			listActive: db.prepare<ListParams, RecordRow>(
 				`SELECT * FROM moderation_records
-				WHERE guild_id = @guildId AND kind = @kind AND id > @afterId AND ${ACTIVE}
-				ORDER BY id LIMIT @limit`,
+				WHERE guild_id = @guildId AND kind = @kind AND ${ACTIVE}
+					AND (created_at, roblox_id, coalesce(place_id, 0)) > (@createdAt, @robloxId, @placeKey)
+				ORDER BY created_at, roblox_id, coalesce(place_id, 0) LIMIT @limit`,
 			),
 			history: db.prepare<HistoryParams, RecordRow>(
 				`SELECT * FROM moderation_records
@@ -209,13 +212,13 @@ export class SqliteModerationStore implements ModerationStore {
 	async listActive(
 		guildId: string,
 		kind: ModerationKind,
-		page: { limit: number; afterId: number | null },
+		page: { limit: number; after: ListPosition | null },
 	): Promise<ActivePage> {
 		// One row beyond the page tells whether another page exists without a second query.
 		const rows = this.statements.listActive.all({
 			guildId,
 			kind,
-			afterId: page.afterId ?? 0,
+			...listKey(page.after),
 			limit: page.limit + 1,
 			now: this.clock(),
 		});
@@ -252,7 +255,7 @@ interface LiftParams {
 	guildId: string;
 	kind: ModerationKind;
 	robloxId: number;
-	moderatorId: number;
+	moderatorId: number | null;
 	liftReason: string | null;
 	now: number;
 }
@@ -265,10 +268,9 @@ interface FindParams {
 	now: number;
 }
 
-interface ListParams {
+interface ListParams extends ReturnType<typeof listKey> {
 	guildId: string;
 	kind: ModerationKind;
-	afterId: number;
 	limit: number;
 	now: number;
 }

@@ -3,6 +3,8 @@
 
 import express, { type RequestHandler, type Router } from "express";
 import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import type { AuthThrottle } from "../auth/auth-throttle";
+import { requireBearerToken } from "../auth/bearer-token";
 import { sendError, sendSuccess, ApiError } from "../http/envelope";
 
 /** One dependency `/readyz` checks; `check` rejects when the part is unreachable. */
@@ -63,7 +65,12 @@ export class GatewayMetrics {
 	}
 }
 
-export function healthRouter(checks: readonly ReadinessCheck[], metrics: GatewayMetrics): Router {
+/** `/metrics` is open unless `metricsToken` is set (METRICS_TOKEN); then it needs that Bearer token. */
+export function healthRouter(
+	checks: readonly ReadinessCheck[],
+	metrics: GatewayMetrics,
+	metricsAccess: { token: string | undefined; throttle: AuthThrottle },
+): Router {
 	const router = express.Router();
 	router.get("/healthz", (_req, res) => sendSuccess(res, 200, "OK", { status: "up" }));
 	router.get("/readyz", async (_req, res) => {
@@ -75,7 +82,9 @@ export function healthRouter(checks: readonly ReadinessCheck[], metrics: Gateway
 			new ApiError(503, "service_unavailable", `Not ready: ${failing.join(", ")} unreachable`, { details: { failing } }),
 		);
 	});
-	router.get("/metrics", async (_req, res) => {
+	const metricsGuard: RequestHandler[] =
+		metricsAccess.token === undefined ? [] : [requireBearerToken(metricsAccess.token, metricsAccess.throttle, "metrics")];
+	router.get("/metrics", ...metricsGuard, async (_req, res) => {
 		res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
 	});
 	return router;

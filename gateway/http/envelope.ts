@@ -5,9 +5,6 @@ import type { Request, Response, NextFunction, ErrorRequestHandler } from "expre
 import type { ErrorCode } from "../../shared/errors";
 import type { ErrorEnvelope, SuccessEnvelope } from "../../shared/envelope";
 
-/** Largest JSON body any route accepts (a batch of 100 ids, a 500-character reason); larger gets 413. */
-export const JSON_BODY_LIMIT = "16kb";
-
 /** An error a caller may see: it carries its HTTP status and machine code. */
 export class ApiError extends Error {
 	constructor(
@@ -49,20 +46,38 @@ export function notFoundHandler(_req: Request, _res: Response, next: NextFunctio
 	next(notFound("Route not found"));
 }
 
+/** Answers of the HTTP libraries (body-parser, the router) by their status: the contract's code and our words. */
+const LIBRARY_REFUSALS: Record<string, ApiError> = {
+	"entity.too.large": new ApiError(413, "payload_too_large", "Request body too large"),
+	"entity.parse.failed": badRequest("Request body is not valid JSON"),
+	"charset.unsupported": new ApiError(415, "unsupported_media_type", "Request body must be UTF-8 (or UTF-16/32) JSON"),
+	"encoding.unsupported": new ApiError(
+		415,
+		"unsupported_media_type",
+		"Unsupported Content-Encoding; send the body as identity, gzip, deflate or br",
+	),
+};
+
+function libraryRefusal(err: unknown): ApiError | undefined {
+	const { type, status } = (err ?? {}) as { type?: unknown; status?: unknown };
+	if (typeof type === "string" && LIBRARY_REFUSALS[type] !== undefined) return LIBRARY_REFUSALS[type];
+	if (typeof status !== "number" || status < 400 || status >= 500) return undefined;
+	// Another client error (a corrupt gzip stream, a body cut short, a path that does not decode).
+	if (status === 413) return LIBRARY_REFUSALS["entity.too.large"];
+	if (status === 415) return new ApiError(415, "unsupported_media_type", "Unsupported request body");
+	return badRequest("The request could not be read");
+}
+
 /**
- * Last error handler: ApiErrors as they are, body-parser failures mapped to 400/413, anything else a
- * 500 whose details stay in the log (never a stack or secret in the answer).
+ * Last error handler: ApiErrors as they are, the libraries' client errors mapped to the contract's
+ * 400/413/415, anything else a 500 whose details stay in the log (never a stack or secret in the answer).
  */
 export function errorHandler(log: (message: string, err: unknown) => void): ErrorRequestHandler {
 	return (err: unknown, _req, res, _next) => {
 		if (res.headersSent) return;
 		if (err instanceof ApiError) return sendError(res, err);
-		const type = (err as { type?: string } | null)?.type;
-		if (type === "entity.too.large") {
-			return sendError(res, new ApiError(413, "payload_too_large", "Request body too large"));
-		}
-		if (type === "entity.parse.failed") return sendError(res, badRequest("Request body is not valid JSON"));
-		if (type !== undefined && type.startsWith("encoding.")) return sendError(res, badRequest("Unsupported body encoding"));
+		const refusal = libraryRefusal(err);
+		if (refusal !== undefined) return sendError(res, refusal);
 		log("unhandled error", err);
 		sendError(res, new ApiError(500, "internal_error", "Internal server error"));
 	};

@@ -7,7 +7,7 @@ import pg from "pg";
 import { ApiError } from "../http/envelope";
 
 /** Where the SQL migrations live; node-pg-migrate applies them in file-name order. */
-const MIGRATIONS_DIR = fileURLToPath(new URL("./migrations", import.meta.url));
+export const MIGRATIONS_DIR = fileURLToPath(new URL("./migrations", import.meta.url));
 /** The table, in the store's schema, recording which migrations ran. */
 const MIGRATIONS_TABLE = "technified_migrations";
 

@@ -94,14 +94,18 @@ describe("gateway process", () => {
 		}
 	});
 
-	it("gives API and dashboard at PUBLIC_URL, metrics at the listening address", async () => {
-		const gateway = await startGatewayProcess({ DATA_DIR: dataDir, PUBLIC_URL: "https://bans.example.com/" });
+	it("gives API and dashboard at PUBLIC_URL, metrics at the listening address with the token it needs", async () => {
+		const metricsToken = "metrics-token-0123456789";
+		const gateway = await startGatewayProcess({ DATA_DIR: dataDir, PUBLIC_URL: "https://bans.example.com/", METRICS_TOKEN: metricsToken });
 		try {
 			const output = gateway.output.join("");
 			expect(output).toContain(`listening on ${gateway.url} (127.0.0.1 only), reached at https://bans.example.com`);
 			expect(output).toMatch(/API +https:\/\/bans\.example\.com\/api\/v1\n/);
 			expect(output).toMatch(/dashboard +https:\/\/bans\.example\.com\/dashboard\/\n/);
-			expect(output).toContain(`metrics    ${gateway.url}/metrics`);
+			expect(output).toContain(`metrics    ${gateway.url}/metrics (Authorization: Bearer METRICS_TOKEN)`);
+			expect(output).not.toContain(metricsToken);
+			const metrics = await fetch(`${gateway.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+			expect(metrics.status).toBe(200);
 		} finally {
 			await gateway.stop();
 		}

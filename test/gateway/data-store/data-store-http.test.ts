@@ -477,11 +477,24 @@ describe("validation", () => {
 
 	test.each([
 		["missing roblox_id", { moderator_roblox_id: 1 }, /roblox_id is required/],
-		["missing moderator_roblox_id", { roblox_id: 5 }, /moderator_roblox_id is required/],
+		["moderator_roblox_id with letters", { roblox_id: 5, moderator_roblox_id: "mod" }, /moderator_roblox_id/],
 		["reason as a number", { roblox_id: 5, moderator_roblox_id: 1, reason: 7 }, /reason must be a string/],
 	])("unban and unmute with %s answer 400 naming it", async (_name, body, message) => {
 		for (const path of ["/roblox/unban", "/roblox/unmute"]) {
 			expectError(await call("POST", moderation(path), { body }), 400, "bad_request", message);
+		}
+	});
+
+	test("unban and unmute without moderator_roblox_id lift the record, as the hosted API allows", async () => {
+		for (const [impose, lift, status, flag] of [
+			["/roblox/ban", "/roblox/unban", "/ban-status/5", "banned"],
+			["/roblox/mute", "/roblox/unmute", "/mute-status/5", "muted"],
+		]) {
+			expect((await call("POST", moderation(impose), { body: valid })).status).toBe(201);
+			const lifted = await call("POST", moderation(lift), { body: { roblox_id: "5" } });
+			expect(lifted.status).toBe(200);
+			expect((lifted.body.data?.lifted as { lifted_by: unknown }[])[0].lifted_by).toBeNull();
+			expect((await call("GET", moderation(status))).body.data?.[flag]).toBe(false);
 		}
 	});
 

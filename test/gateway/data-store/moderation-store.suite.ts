@@ -6,6 +6,7 @@ import { afterEach, beforeEach, expect, test } from "vitest";
 import {
 	REPLACED_LIFT_REASON,
 	type Clock,
+	type ListPosition,
 	type ModerationStore,
 	type NewModeration,
 } from "../../../gateway/data-store/moderation-store";
@@ -91,7 +92,7 @@ export function moderationStoreSuite(open: OpenModerationStore): void {
 		now += 1;
 		expect(await store.findActive(guild, "ban", 5, null)).toBeNull();
 		expect((await store.findActiveMany(guild, "ban", [5], null)).size).toBe(0);
-		expect((await store.listActive(guild, "ban", { limit: 10, afterId: null })).records).toEqual([]);
+		expect((await store.listActive(guild, "ban", { limit: 10, after: null })).records).toEqual([]);
 		expect(await store.lift(guild, "ban", { robloxId: 5, moderatorId: MODERATOR, reason: null })).toEqual([]);
 	});
 
@@ -101,7 +102,7 @@ export function moderationStoreSuite(open: OpenModerationStore): void {
 		const second = await store.impose(guild, "ban", ban(5, { reason: "Exploiting", moderatorId: 99 }));
 		expect(second.id).toBeGreaterThan(first.id);
 		expect(await store.findActive(guild, "ban", 5, null)).toEqual(second);
-		expect((await store.listActive(guild, "ban", { limit: 10, afterId: null })).records).toEqual([second]);
+		expect((await store.listActive(guild, "ban", { limit: 10, after: null })).records).toEqual([second]);
 		expect(await store.history(guild, "ban", 5)).toEqual([
 			{ ...first, liftedAt: now, liftedBy: 99, liftReason: REPLACED_LIFT_REASON },
 			second,
@@ -141,7 +142,7 @@ export function moderationStoreSuite(open: OpenModerationStore): void {
 		await store.lift(guild, "mute", { robloxId: 5, moderatorId: MODERATOR, reason: null });
 		expect(await store.findActive(guild, "mute", 5, null)).toBeNull();
 		expect(await store.findActive(guild, "ban", 5, null)).not.toBeNull();
-		expect((await store.listActive(guild, "mute", { limit: 10, afterId: null })).records).toEqual([]);
+		expect((await store.listActive(guild, "mute", { limit: 10, after: null })).records).toEqual([]);
 	});
 
 	test("findActiveMany answers for each user that has an active record", async () => {
@@ -159,36 +160,36 @@ export function moderationStoreSuite(open: OpenModerationStore): void {
 		for (let robloxId = 1; robloxId <= 23; robloxId++) created.push(await store.impose(guild, "ban", ban(robloxId)));
 		await store.lift(guild, "ban", { robloxId: 4, moderatorId: MODERATOR, reason: null });
 		const seen = [];
-		let afterId: number | null = null;
+		let after: ListPosition | null = null;
 		let pages = 0;
 		do {
-			const page = await store.listActive(guild, "ban", { limit: 5, afterId });
+			const page = await store.listActive(guild, "ban", { limit: 5, after });
 			seen.push(...page.records);
-			afterId = page.nextAfterId;
+			after = page.next;
 			pages++;
-		} while (afterId !== null);
+		} while (after !== null);
 		expect(pages).toBe(5);
 		expect(seen.map((record) => record.robloxId)).toEqual(created.filter((r) => r.robloxId !== 4).map((r) => r.robloxId));
 	});
 
 	test("a page boundary on the last record ends with no further page", async () => {
 		for (let robloxId = 1; robloxId <= 4; robloxId++) await store.impose(guild, "ban", ban(robloxId));
-		const first = await store.listActive(guild, "ban", { limit: 2, afterId: null });
-		const second = await store.listActive(guild, "ban", { limit: 2, afterId: first.nextAfterId });
+		const first = await store.listActive(guild, "ban", { limit: 2, after: null });
+		const second = await store.listActive(guild, "ban", { limit: 2, after: first.next });
 		expect(second.records.map((record) => record.robloxId)).toEqual([3, 4]);
-		expect(second.nextAfterId).toBeNull();
+		expect(second.next).toBeNull();
 	});
 
 	test("records added while a client pages come after its cursor: no repeats, no misses", async () => {
 		for (let robloxId = 1; robloxId <= 6; robloxId++) await store.impose(guild, "ban", ban(robloxId));
-		const first = await store.listActive(guild, "ban", { limit: 3, afterId: null });
+		const first = await store.listActive(guild, "ban", { limit: 3, after: null });
 		for (let robloxId = 7; robloxId <= 9; robloxId++) await store.impose(guild, "ban", ban(robloxId));
-		const second = await store.listActive(guild, "ban", { limit: 3, afterId: first.nextAfterId });
+		const second = await store.listActive(guild, "ban", { limit: 3, after: first.next });
 		await store.impose(guild, "ban", ban(10));
-		const rest = await store.listActive(guild, "ban", { limit: 100, afterId: second.nextAfterId });
+		const rest = await store.listActive(guild, "ban", { limit: 100, after: second.next });
 		const ids = [...first.records, ...second.records, ...rest.records].map((record) => record.robloxId);
 		expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-		expect(rest.nextAfterId).toBeNull();
+		expect(rest.next).toBeNull();
 	});
 
 	test("a guild never sees, lists or lifts another guild's records", async () => {
@@ -196,7 +197,7 @@ export function moderationStoreSuite(open: OpenModerationStore): void {
 		await store.impose(guild, "mute", ban(5));
 		expect(await store.findActive(otherGuild, "ban", 5, null)).toBeNull();
 		expect((await store.findActiveMany(otherGuild, "ban", [5], null)).size).toBe(0);
-		expect((await store.listActive(otherGuild, "ban", { limit: 10, afterId: null })).records).toEqual([]);
+		expect((await store.listActive(otherGuild, "ban", { limit: 10, after: null })).records).toEqual([]);
 		expect(await store.history(otherGuild, "ban", 5)).toEqual([]);
 		expect(await store.lift(otherGuild, "ban", { robloxId: 5, moderatorId: MODERATOR, reason: null })).toEqual([]);
 		expect(await store.findActive(guild, "ban", 5, null)).not.toBeNull();

@@ -1,9 +1,11 @@
 // test/gateway/keys/postgres-key-store.test.ts
 // Runs the KeyStore contract suite against PostgreSQL (a fresh schema per test), plus what only it has.
 
+import { readdir } from "node:fs/promises";
 import { expect, it } from "vitest";
 import type { KeyStore } from "../../../gateway/keys/key-store";
 import { PostgresKeyStore } from "../../../gateway/keys/postgres-key-store";
+import { MIGRATIONS_DIR } from "../../../gateway/postgres/database";
 import { createTestSchema } from "../postgres/test-schema";
 import { describeKeyStore } from "./key-store.suite";
 
@@ -36,7 +38,8 @@ it("instances opening an empty schema at once migrate it once and share one chec
 		const secrets = await Promise.all(stores.map((store) => store.checksumSecret()));
 		expect(new Set(secrets).size).toBe(1);
 		const { rows } = await schema.admin.query(`SELECT name FROM ${schema.name}.technified_migrations ORDER BY id`);
-		expect(rows.map((row: { name: string }) => row.name)).toEqual(["0001_key-store", "0002_moderation-store"]);
+		const migrations = (await readdir(MIGRATIONS_DIR)).filter((name) => name.endsWith(".sql")).sort();
+		expect(rows.map((row: { name: string }) => `${row.name}.sql`)).toEqual(migrations);
 		for (const store of stores) await store.close();
 	} finally {
 		await schema.drop();
