@@ -42,8 +42,8 @@ function findKey(keys: ApiKeyRecord[], named: string): ApiKeyRecord {
 	throw new CliError(`"${shown}" matches ${matches.length} keys (${matches.map((key) => `${shortId(key.id)} ${key.prefix}`).join(", ")}): give more of it`);
 }
 
-function client(options: GlobalOptions): Promise<AdminClient> {
-	return adminCredentials().then((credentials) => new AdminClient(options.url, credentials));
+async function client(options: GlobalOptions): Promise<AdminClient> {
+	return new AdminClient(options.url, await adminCredentials());
 }
 
 async function resolveKey(admin: AdminClient, guild: string, named: string): Promise<ApiKeyRecord> {
