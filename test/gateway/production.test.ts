@@ -3,7 +3,7 @@
 
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readFile, realpath, rm } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, realpath, rename, rm, utimes } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -75,6 +75,27 @@ describe("production recipe", () => {
 			expect(cli.stdout).toMatch(new RegExp(`^[0-9a-f]{8}  ${key.slice(0, 36)}  Production +active `, "m"));
 		} finally {
 			expect(await gateway.stop()).toBe(0);
+		}
+	});
+
+	it("lets npm start's build check run the build as it is once the build tools are pruned", async () => {
+		const check = () => run(process.execPath, ["tools/build-if-stale.mjs"], { cwd: copy });
+		expect(await check()).toMatchObject({ stdout: "", stderr: "" });
+
+		const later = new Date(Date.now() + 60_000);
+		await utimes(path.join(copy, "gateway/config.ts"), later, later);
+		expect((await check()).stderr).toBe(
+			"dist/gateway/main.js is older than its sources, but the build tools are not installed: running it as built\n",
+		);
+
+		await rename(path.join(copy, "dist/gateway"), path.join(copy, "dist/gateway-away"));
+		try {
+			await expect(check()).rejects.toMatchObject({
+				code: 1,
+				stderr: "dist/gateway/main.js is missing and the build tools are not installed: run npm ci && npm run build first\n",
+			});
+		} finally {
+			await rename(path.join(copy, "dist/gateway-away"), path.join(copy, "dist/gateway"));
 		}
 	});
 
