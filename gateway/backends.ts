@@ -15,10 +15,29 @@ import { RedisChangeBus } from "./invalidation/redis-change-bus";
 import { redisAuthFailureLimiter, redisQuotaLimiters } from "./rate-limits/redis-limits";
 import { connectRedis, disconnectRedis, redisReady, redisTarget } from "./redis/redis-connection";
 
+/** Where the stores live, for an operator: host, port and database of DATABASE_URL (never its password). */
+function storePlace(config: Config): string {
+	if (config.databaseUrl === undefined) return `SQLite in ${config.dataDir} (DATA_DIR)`;
+	const url = new URL(config.databaseUrl);
+	const host = url.hostname || url.searchParams.get("host") || "localhost";
+	const database = decodeURIComponent(url.pathname.slice(1)) || "(the user's)";
+	return `PostgreSQL at ${host}:${url.port || 5432}, database ${database} (DATABASE_URL)`;
+}
+
+/** A store that cannot be opened at start-up is named in the one failure line, with the driver's reason. */
+async function opened<T>(config: Config, opening: () => T | Promise<T>): Promise<T> {
+	try {
+		return await opening();
+	} catch (err) {
+		throw new Error(`${storePlace(config)} cannot be used: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+	}
+}
+
 /** Keys in PostgreSQL when DATABASE_URL is set (shared by every instance), else in SQLite under DATA_DIR. */
 export async function openKeyStore(config: Config): Promise<KeyStore> {
-	if (config.databaseUrl !== undefined) return PostgresKeyStore.open({ connectionString: config.databaseUrl });
-	return SqliteKeyStore.open(config.dataDir);
+	return opened<KeyStore>(config, () =>
+		config.databaseUrl !== undefined ? PostgresKeyStore.open({ connectionString: config.databaseUrl }) : SqliteKeyStore.open(config.dataDir),
+	);
 }
 
 /**
@@ -26,8 +45,11 @@ export async function openKeyStore(config: Config): Promise<KeyStore> {
  * DATABASE_URL is set, so every instance's embedded data store reads and writes the same bans.
  */
 export async function openModerationStore(config: Config, clock: () => number): Promise<ModerationStore> {
-	if (config.databaseUrl !== undefined) return PostgresModerationStore.open({ connectionString: config.databaseUrl, clock });
-	return SqliteModerationStore.open({ dataDir: config.dataDir, clock });
+	return opened<ModerationStore>(config, () =>
+		config.databaseUrl !== undefined
+			? PostgresModerationStore.open({ connectionString: config.databaseUrl, clock })
+			: SqliteModerationStore.open({ dataDir: config.dataDir, clock }),
+	);
 }
 
 export interface RateLimits {

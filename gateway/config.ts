@@ -1,6 +1,7 @@
 // gateway/config.ts
 // Reads the environment (contract section 5) into a checked Config; a bad value names its variable.
 
+import leven from "leven";
 import { invalidCidrs } from "./auth/address-matcher";
 import { DEFAULT_EDGE_LIMITS, type EdgeLimits } from "./http/edge";
 import { DEFAULT_MAX_JSON_DEPTH } from "./http/json-body";
@@ -38,6 +39,8 @@ export interface Config {
 	maxJsonDepth: number;
 	/** When set, `/metrics` answers only `Authorization: Bearer <metricsToken>`. */
 	metricsToken: string | undefined;
+	/** The address users reach (no trailing slash), e.g. behind a TLS proxy; undefined: the listening address. */
+	publicUrl: string | undefined;
 }
 
 /** Raised for an invalid variable; `main` prints its message as the one start-up line. */
@@ -67,12 +70,51 @@ function url(env: Env, name: string, protocols: readonly string[]): string | und
 		parsed = new URL(raw);
 	} catch {
 		// Never echo the value: connection URLs carry passwords.
-		throw new ConfigError(name, "is not a valid URL");
+		throw new ConfigError(name, "is not a valid URL (a password with @, : or / must be percent-encoded)");
 	}
 	if (!protocols.includes(parsed.protocol)) {
 		throw new ConfigError(name, `must use ${protocols.map((p) => p.replace(":", "://")).join(" or ")}`);
 	}
 	return raw;
+}
+
+/** PostgreSQL needs a user (no default would be right); without one the driver fails later in its own words. */
+function databaseUrl(env: Env): string | undefined {
+	const raw = url(env, "DATABASE_URL", ["postgres:", "postgresql:"]);
+	if (raw === undefined) return undefined;
+	const parsed = new URL(raw);
+	const shape = "(postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE)";
+	if (parsed.username === "" && !parsed.searchParams.has("user")) {
+		throw new ConfigError("DATABASE_URL", `names no user ${shape}`);
+	}
+	return raw;
+}
+
+/** Redis: at most a database number as the path, and a `prefix` usable in key names. */
+function redisUrl(env: Env): string | undefined {
+	const raw = url(env, "REDIS_URL", ["redis:", "rediss:"]);
+	if (raw === undefined) return undefined;
+	const parsed = new URL(raw);
+	const shape = "(redis://[:PASSWORD@]HOST[:PORT][/DB][?prefix=NAME])";
+	if (!/^\/?(\d{1,5})?$/.test(parsed.pathname)) {
+		throw new ConfigError("REDIS_URL", `path must be a database number ${shape}`);
+	}
+	const prefix = parsed.searchParams.get("prefix");
+	if (prefix !== null && !/^[\w.:-]{1,64}$/.test(prefix)) {
+		throw new ConfigError("REDIS_URL", "prefix must be 1 to 64 letters, digits, '_', '.', ':' or '-'");
+	}
+	return raw;
+}
+
+/** Where users reach the gateway: an http(s) origin with an optional path, nothing else. */
+function publicUrl(env: Env): string | undefined {
+	const raw = url(env, "PUBLIC_URL", ["http:", "https:"]);
+	if (raw === undefined) return undefined;
+	const parsed = new URL(raw);
+	if (parsed.username !== "" || parsed.password !== "" || parsed.search !== "" || parsed.hash !== "") {
+		throw new ConfigError("PUBLIC_URL", "must be an address like https://bans.example.com, without user, query or #");
+	}
+	return parsed.href.replace(/\/+$/, "");
 }
 
 const MIN_SECRET_CHARS = 32;
@@ -152,8 +194,8 @@ export function readConfig(env: Env = process.env): Config {
 		dataDir: env.DATA_DIR?.trim() || "./data",
 		dataStoreUrl,
 		dataStoreToken,
-		databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
-		redisUrl: url(env, "REDIS_URL", ["redis:", "rediss:"]),
+		databaseUrl: databaseUrl(env),
+		redisUrl: redisUrl(env),
 		trustProxy: trustProxy(env),
 		quotas: quotas(env),
 		authFailuresPerMinute: integer(env, "AUTH_FAILURES_PER_MINUTE", 30, 1, 1_000_000),
@@ -161,5 +203,41 @@ export function readConfig(env: Env = process.env): Config {
 		edge: edgeLimits(env),
 		maxJsonDepth: integer(env, "MAX_JSON_DEPTH", DEFAULT_MAX_JSON_DEPTH, 4, 1_000),
 		metricsToken,
+		publicUrl: publicUrl(env),
 	};
+}
+
+/** Every variable of contract section 5 and the edge limits (a few belong to parts still to come): a new one joins this list. */
+export const KNOWN_VARIABLES: readonly string[] = [
+	"PORT", "HOST", "ADMIN_TOKEN", "DATA_DIR", "DATA_STORE_URL", "DATA_STORE_TOKEN", "DATABASE_URL", "REDIS_URL",
+	"TRUST_PROXY", "RATE_LIMITS", "AUTH_FAILURES_PER_MINUTE", "BAN_CACHE_TTL_SECONDS", "PUBLIC_URL",
+	"DISCORD_CLIENT_ID", "DISCORD_CLIENT_SECRET", "DISCORD_API_URL", "OPEN_CLOUD_URL", "OUTBOUND_ALLOW_LOOPBACK",
+	"LOG_LEVEL", "LOG_FORMAT", "SECRETS_KEY", "METRICS_TOKEN", "HEADERS_TIMEOUT_SECONDS", "REQUEST_TIMEOUT_SECONDS",
+	"MAX_CONNECTIONS", "MAX_HEADER_COUNT", "MAX_JSON_DEPTH",
+];
+
+/**
+ * The known variable an unknown one was probably meant to be: one typo away (two for long names), or cut
+ * short (`AUTH_FAILURES_PER_MIN`). Near-misses only, since the environment holds many unrelated
+ * variables: HOSTNAME is not HOST, and `npm_*` are npm's own.
+ */
+function meantVariable(name: string): string | undefined {
+	const upper = name.toUpperCase();
+	if (name.startsWith("npm_") || KNOWN_VARIABLES.includes(name)) return undefined;
+	let best: { known: string; distance: number } | undefined;
+	for (const known of KNOWN_VARIABLES) {
+		const distance = leven(upper, known);
+		const allowed = known.length >= 10 ? 2 : 1;
+		const truncated = upper.length >= 8 && known.startsWith(upper);
+		if ((distance <= allowed || truncated) && (best === undefined || distance < best.distance)) best = { known, distance };
+	}
+	return best?.known;
+}
+
+/** One warning line per variable that looks like a misspelt known one; it is ignored as it stands. */
+export function misspeltVariables(env: Env = process.env): string[] {
+	return Object.keys(env).flatMap((name) => {
+		const meant = meantVariable(name);
+		return meant === undefined ? [] : [`Unknown variable ${name} is ignored: did you mean ${meant}?`];
+	});
 }

@@ -60,11 +60,22 @@ class OpenParts {
 	}
 }
 
+/** True for the wildcard addresses: every interface, so loopback is the one address sure to reach it here. */
+export function listensEverywhere(host: string): boolean {
+	return host === "0.0.0.0" || host === "::";
+}
+
 export async function startGateway(config: Config, options: StartOptions = {}): Promise<RunningGateway> {
 	const log = options.log ?? ((message: string) => console.log(message));
 	const clock = options.clock ?? Date.now;
 	await mkdir(config.dataDir, { recursive: true });
 	const admin = await resolveAdminToken(config.adminToken, config.dataDir);
+	if (admin.overriddenFile !== undefined) {
+		log(
+			`ADMIN_TOKEN is set and differs from the token kept in ${admin.overriddenFile}: the set one is used. ` +
+				"That file is stale: the keys CLI reads it when its own ADMIN_TOKEN is unset, so set ADMIN_TOKEN there too, or delete the file",
+		);
+	}
 	const parts = new OpenParts();
 	try {
 		return await startParts(config, options, { log, clock, adminToken: admin.token, adminTokenGenerated: admin.generated }, parts);
@@ -149,7 +160,7 @@ async function startParts(
 		}),
 	);
 	const port = (server.address() as AddressInfo).port;
-	const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+	const shownHost = listensEverywhere(config.host) ? "127.0.0.1" : config.host;
 
 	return {
 		url: `http://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${port}`,

@@ -1,100 +1,217 @@
 // gateway/cli/keys.ts
-// Operator CLI over the admin API: `npm run keys -- create|list|revoke …` against a running gateway.
+// Operator CLI over the admin API of a running gateway: `npm run keys -- <command>` (`node dist/gateway/cli/keys.js` when built).
 
-import { readFile } from "node:fs/promises";
-import path from "node:path";
-import { parseArgs } from "node:util";
+import { Command, InvalidArgumentError, Option } from "commander";
 import type { ApiKeyRecord } from "../../shared/records";
-import { ADMIN_TOKEN_FILE } from "../admin/admin-token";
+import type { UsageReport } from "../keys/key-service";
+import { AdminClient, CliError, adminCredentials } from "./admin-client";
+import { keyDetailTable, keyListTable, shortId, usageTable } from "./key-tables";
 
-const USAGE = `Usage: npm run keys -- <command> [options]
-
-Commands:
-  create --guild <id> [--name <name>] [--scopes moderation:read,moderation:write]
-  list   --guild <id>
-  revoke --guild <id> --key <keyId>
-
-Options:
-  --url <gateway url>   default http://127.0.0.1:$PORT (PORT defaults to 8080)
-The admin token comes from ADMIN_TOKEN, else from $DATA_DIR/${ADMIN_TOKEN_FILE} (DATA_DIR defaults to ./data).`;
-
-async function adminToken(): Promise<string> {
-	if (process.env.ADMIN_TOKEN) return process.env.ADMIN_TOKEN.trim();
-	const file = path.join(process.env.DATA_DIR ?? "./data", ADMIN_TOKEN_FILE);
-	try {
-		return (await readFile(file, "utf8")).trim();
-	} catch {
-		throw new Error(`no ADMIN_TOKEN set and ${file} cannot be read`);
-	}
+interface GlobalOptions {
+	url: string;
+	json?: boolean;
 }
 
-async function call(url: string, method: string, pathname: string, body?: unknown): Promise<Record<string, unknown>> {
-	const response = await fetch(new URL(`/admin/v1${pathname}`, url), {
-		method,
-		headers: { authorization: `Bearer ${await adminToken()}`, "content-type": "application/json" },
-		body: body === undefined ? undefined : JSON.stringify(body),
-	});
-	const envelope = (await response.json()) as { message?: string; data?: Record<string, unknown> };
-	if (!response.ok) throw new Error(`${response.status} ${envelope.message ?? response.statusText}`);
-	return envelope.data ?? {};
+interface KeyOptions extends GlobalOptions {
+	guild?: string;
 }
 
-async function run(argv: string[]): Promise<void> {
-	const { positionals, values } = parseArgs({
-		args: argv,
-		allowPositionals: true,
-		options: {
-			guild: { type: "string" },
-			name: { type: "string" },
-			scopes: { type: "string" },
-			key: { type: "string" },
-			url: { type: "string" },
-			help: { type: "boolean", short: "h" },
-		},
-	});
-	const [command] = positionals;
-	if (values.help || command === undefined) return console.log(USAGE);
-	const url = values.url ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`;
-	if (values.guild === undefined) throw new Error("--guild is required");
-	const guild = encodeURIComponent(values.guild);
+/** `technified_<guildId>_…`: a full key or a prefix names its guild. */
+const GUILD_IN_KEY = /^technified_(\d{17,20})_/;
 
-	switch (command) {
-		case "create": {
-			const data = await call(url, "POST", `/guilds/${guild}/keys`, {
-				name: values.name,
-				scopes: values.scopes?.split(",").map((s) => s.trim()),
+function guildOf(options: KeyOptions, named?: string): string {
+	const guild = options.guild ?? (named === undefined ? undefined : GUILD_IN_KEY.exec(named)?.[1]);
+	if (guild === undefined) throw new CliError("--guild <id> is required (or name the key by its prefix, which holds the guild)");
+	return guild;
+}
+
+/**
+ * The key named by its id (or the first characters of it, as `list` shows) or by its prefix (or the
+ * full key, which starts with it: it is only compared here, never sent). One match, or a clear error.
+ */
+function findKey(keys: ApiKeyRecord[], named: string): ApiKeyRecord {
+	const exact = keys.find((key) => key.id === named);
+	if (exact !== undefined) return exact;
+	const matches = keys.filter(
+		(key) => (named.length >= 4 && key.id.startsWith(named)) || named.startsWith(key.prefix) || (named.length > 11 && key.prefix.startsWith(named)),
+	);
+	if (matches.length === 1) return matches[0];
+	// A full key is never repeated in an error: only what the gateway shows anyway.
+	const shown = GUILD_IN_KEY.test(named) ? named.slice(0, 36) : named;
+	if (matches.length === 0) throw new CliError(`no key of this guild has the id or prefix "${shown}" (see: list)`);
+	throw new CliError(`"${shown}" matches ${matches.length} keys (${matches.map((key) => `${shortId(key.id)} ${key.prefix}`).join(", ")}): give more of it`);
+}
+
+async function client(options: GlobalOptions): Promise<AdminClient> {
+	return new AdminClient(options.url, await adminCredentials());
+}
+
+async function resolveKey(admin: AdminClient, guild: string, named: string): Promise<ApiKeyRecord> {
+	const { keys } = await admin.call<{ keys: ApiKeyRecord[] }>("GET", `/guilds/${encodeURIComponent(guild)}/keys`);
+	return findKey(keys, named);
+}
+
+const print = (options: GlobalOptions, data: unknown, text: string) => console.log(options.json ? JSON.stringify(data, null, 2) : text);
+
+const shownOnce = (key: string) => `\nAPI key (shown once, store it now):\n${key}`;
+
+function integer(value: string): number {
+	if (!/^\d+$/.test(value)) throw new InvalidArgumentError("must be a whole number");
+	return Number(value);
+}
+
+/** Seconds from "90", "15m", "24h" or "7d". */
+function duration(value: string): number {
+	const match = /^(\d+)([smhd]?)$/.exec(value.trim());
+	if (match === null) throw new InvalidArgumentError('must be seconds or a duration like "15m", "24h", "7d"');
+	return Number(match[1]) * { "": 1, s: 1, m: 60, h: 3_600, d: 86_400 }[match[2] as "" | "s" | "m" | "h" | "d"];
+}
+
+/** Unix seconds from unix seconds or an ISO 8601 date ("2026-12-31", "2026-12-31T12:00:00Z"). */
+function moment(value: string): number {
+	if (/^\d+$/.test(value)) return Number(value);
+	const ms = Date.parse(value);
+	if (Number.isNaN(ms)) throw new InvalidArgumentError("must be unix seconds or an ISO 8601 date");
+	return Math.floor(ms / 1000);
+}
+
+const list = (value: string) => value.split(",").map((part) => part.trim()).filter((part) => part !== "");
+
+function keysProgram(): Command {
+	const program = new Command("keys")
+		.usage("<command> [options]   (npm run keys -- <command> …)")
+		.description("Manage a running gateway's API keys through its admin API.")
+		.addOption(
+			new Option("--url <address>", "the gateway's address").default(`http://127.0.0.1:${process.env.PORT?.trim() || 8080}`, "http://127.0.0.1:$PORT, PORT defaulting to 8080"),
+		)
+		.option("--json", "print the API's data as JSON instead of tables")
+		.addHelpText(
+			"after",
+			"\nA key is named by its id (or the first 8 characters `list` shows) or by its prefix; --guild may be left out when the prefix is given." +
+				"\nThe admin token comes from ADMIN_TOKEN, else from $DATA_DIR/admin-token (DATA_DIR defaults to ./data).",
+		)
+		.showHelpAfterError();
+
+	const guildOption = () => new Option("--guild <id>", "the Discord guild id");
+
+	program
+		.command("create")
+		.description("create a key; the full key is shown this once")
+		.addOption(guildOption().makeOptionMandatory())
+		.option("--name <name>", "what the key is for, e.g. the game's name")
+		.option("--scopes <list>", "comma list: moderation:read, moderation:write (default both)", list)
+		.option("--allowed-cidrs <list>", "comma list of addresses/CIDRs the key may be used from", list)
+		.option("--expires <when>", "unix seconds or ISO 8601 date", moment)
+		.action(async (_options, command: Command) => {
+			const options = command.optsWithGlobals<KeyOptions & { name?: string; scopes?: string[]; allowedCidrs?: string[]; expires?: number }>();
+			const admin = await client(options);
+			const data = await admin.call<{ key: string; api_key: ApiKeyRecord }>("POST", `/guilds/${encodeURIComponent(guildOf(options))}/keys`, {
+				name: options.name,
+				scopes: options.scopes,
+				allowed_cidrs: options.allowedCidrs,
+				expires_at: options.expires,
 			});
-			console.log(JSON.stringify(data.api_key, null, 2));
-			console.log(`\nAPI key (shown once, store it now):\n${String(data.key)}`);
-			return;
-		}
-		case "list": {
-			const data = await call(url, "GET", `/guilds/${guild}/keys`);
-			const when = (at: unknown) => (typeof at === "number" ? new Date(at * 1000).toISOString() : "never");
-			console.table(
-				(data.keys as ApiKeyRecord[]).map((k) => ({
-					id: k.id,
-					prefix: k.prefix,
-					name: k.name ?? "",
-					status: k.status,
-					created: when(k.created_at),
-					"last used": when(k.last_used_at),
-				})),
-			);
-			return;
-		}
-		case "revoke": {
-			if (values.key === undefined) throw new Error("--key is required");
-			const data = await call(url, "POST", `/guilds/${guild}/keys/${encodeURIComponent(values.key)}/revoke`);
-			console.log(JSON.stringify(data.api_key, null, 2));
-			return;
-		}
-		default:
-			throw new Error(`unknown command "${command}"\n\n${USAGE}`);
+			print(options, data, `${keyDetailTable(data.api_key)}\n${shownOnce(data.key)}`);
+		});
+
+	program
+		.command("list")
+		.description("the guild's keys (never their secrets)")
+		.addOption(guildOption().makeOptionMandatory())
+		.action(async (_options, command: Command) => {
+			const options = command.optsWithGlobals<KeyOptions>();
+			const admin = await client(options);
+			const data = await admin.call<{ keys: ApiKeyRecord[] }>("GET", `/guilds/${encodeURIComponent(guildOf(options))}/keys`);
+			print(options, data, keyListTable(data.keys));
+		});
+
+	program
+		.command("show")
+		.description("every field of one key")
+		.argument("<key>", "id, short id or prefix")
+		.addOption(guildOption())
+		.action(async (named: string, _options, command: Command) => {
+			const options = command.optsWithGlobals<KeyOptions>();
+			const key = await resolveKey(await client(options), guildOf(options, named), named);
+			print(options, { api_key: key }, keyDetailTable(key));
+		});
+
+	program
+		.command("usage")
+		.description("requests per minute or hour")
+		.argument("<key>", "id, short id or prefix")
+		.addOption(guildOption())
+		.addOption(new Option("--granularity <unit>", "minute or hour").choices(["minute", "hour"]).default("hour"))
+		.option("--window <duration>", "how far back: seconds, or 15m, 24h, 7d (default 1h by minute, 24h by hour)", duration)
+		.action(async (named: string, _options, command: Command) => {
+			const options = command.optsWithGlobals<KeyOptions & { granularity: "minute" | "hour"; window?: number }>();
+			const admin = await client(options);
+			const guild = guildOf(options, named);
+			const key = await resolveKey(admin, guild, named);
+			const query = new URLSearchParams({ granularity: options.granularity });
+			if (options.window !== undefined) query.set("window", String(options.window));
+			const usage = await admin.call<UsageReport>("GET", `/guilds/${encodeURIComponent(guild)}/keys/${key.id}/usage?${query}`);
+			print(options, usage, `Key ${shortId(key.id)} ${key.prefix}\n${usageTable(usage)}`);
+		});
+
+	const transitions = {
+		revoke: "revoke the key for good (frees its slot)",
+		disable: "stop the key working until enabled",
+		enable: "make a disabled or auto-expired key work again",
+	} as const;
+	for (const [action, description] of Object.entries(transitions)) {
+		program
+			.command(action)
+			.description(description)
+			.argument("<key>", "id, short id or prefix")
+			.addOption(guildOption())
+			.action(async (named: string, _options, command: Command) => {
+				const options = command.optsWithGlobals<KeyOptions>();
+				const admin = await client(options);
+				const guild = guildOf(options, named);
+				const key = await resolveKey(admin, guild, named);
+				const data = await admin.call<{ api_key: ApiKeyRecord }>("POST", `/guilds/${encodeURIComponent(guild)}/keys/${key.id}/${action}`);
+				print(options, data, `Key ${shortId(key.id)} ${key.prefix} is now ${data.api_key.status}.`);
+			});
 	}
+
+	program
+		.command("delete")
+		.description("delete a revoked key and its history")
+		.argument("<key>", "id, short id or prefix")
+		.addOption(guildOption())
+		.action(async (named: string, _options, command: Command) => {
+			const options = command.optsWithGlobals<KeyOptions>();
+			const admin = await client(options);
+			const guild = guildOf(options, named);
+			const key = await resolveKey(admin, guild, named);
+			await admin.call("DELETE", `/guilds/${encodeURIComponent(guild)}/keys/${key.id}`);
+			print(options, { deleted: key.id }, `Key ${shortId(key.id)} ${key.prefix} deleted.`);
+		});
+
+	program
+		.command("roll")
+		.description("give the key a new secret; the full new key is shown this once")
+		.argument("<key>", "id, short id or prefix")
+		.addOption(guildOption())
+		.option("--expire-previous-in <duration>", "keep the old secret working this long: seconds, or 15m, 24h, 7d (default 0)", duration)
+		.action(async (named: string, _options, command: Command) => {
+			const options = command.optsWithGlobals<KeyOptions & { expirePreviousIn?: number }>();
+			const admin = await client(options);
+			const guild = guildOf(options, named);
+			const key = await resolveKey(admin, guild, named);
+			const data = await admin.call<{ key: string; api_key: ApiKeyRecord }>("POST", `/guilds/${encodeURIComponent(guild)}/keys/${key.id}/roll`, {
+				expire_previous_in_seconds: options.expirePreviousIn ?? 0,
+			});
+			print(options, data, `Key ${shortId(key.id)} rolled: its prefix is now ${data.api_key.prefix}.\n${shownOnce(data.key)}`);
+		});
+
+	return program;
 }
 
-run(process.argv.slice(2)).catch((err: unknown) => {
-	console.error(`keys: ${err instanceof Error ? err.message : String(err)}`);
-	process.exit(1);
-});
+keysProgram()
+	.parseAsync(process.argv)
+	.catch((err: unknown) => {
+		console.error(`keys: ${err instanceof Error ? err.message : String(err)}`);
+		process.exit(1);
+	});

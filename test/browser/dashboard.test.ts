@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DASHBOARD_BUILD_DIR } from "../../gateway/dashboard/dashboard-router";
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from "../gateway/harness";
 
-/** Debian's chromium, installed by .ci/run; playwright-core never downloads a browser. */
+/** Debian's chromium, installed by npm test's first step (tools/test-services.ts); playwright-core never downloads a browser. */
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_FLAGS = [
 	"--headless",
@@ -43,7 +43,7 @@ describe("API Keys dashboard in Chromium", { timeout: 60_000 }, () => {
 		if (!existsSync(path.join(DASHBOARD_BUILD_DIR, "index.html"))) {
 			throw new Error("The dashboard is not built: run `npm run build` (npm test does) before this suite.");
 		}
-		if (!existsSync(CHROMIUM)) throw new Error("Chromium is missing: apt-get install -y chromium (.ci/run does).");
+		if (!existsSync(CHROMIUM)) throw new Error("Chromium is missing: apt-get install -y chromium (npm test does so when run as root).");
 		await mkdir(ARTIFACTS, { recursive: true });
 		gateway = await startTestGateway();
 		profile = await mkdtemp(path.join(os.tmpdir(), "dashboard-chromium-"));

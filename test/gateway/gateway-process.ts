@@ -1,5 +1,5 @@
 // test/gateway/gateway-process.ts
-// Runs the gateway as an operator does (`tsx gateway/main.ts`) in a child process, for process-level suites.
+// Runs the gateway as an operator does (from source with tsx, or a build with node) in a child process, for process-level suites.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
@@ -16,10 +16,19 @@ export interface GatewayProcess {
 	stop(): Promise<number | null>;
 }
 
+/** How to run it: node's arguments, in which folder. */
+export interface GatewayCommand {
+	cwd: string;
+	args: string[];
+}
+
+/** The sources of this checkout, through tsx. */
+const FROM_SOURCE: GatewayCommand = { cwd: REPO_ROOT, args: ["--import", "tsx", "gateway/main.ts"] };
+
 /** Spawns the gateway on loopback with a free port unless `env` says otherwise. */
-export function spawnGateway(env: Record<string, string>): ChildProcess {
-	return spawn(process.execPath, ["--import", "tsx", "gateway/main.ts"], {
-		cwd: REPO_ROOT,
+export function spawnGateway(env: Record<string, string>, command: GatewayCommand = FROM_SOURCE): ChildProcess {
+	return spawn(process.execPath, command.args, {
+		cwd: command.cwd,
 		env: { ...process.env, HOST: "127.0.0.1", PORT: "0", ...env },
 		stdio: ["ignore", "pipe", "pipe"],
 	});
@@ -32,8 +41,11 @@ export function exitOf(child: ChildProcess): Promise<number | null> {
 }
 
 /** Starts the gateway and waits for its "listening on" line; rejects with its output if it exits first. */
-export function startGatewayProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<GatewayProcess> {
-	const child = spawnGateway(env);
+export function startGatewayProcess(
+	env: Record<string, string>,
+	{ command, timeoutMs = 30_000 }: { command?: GatewayCommand; timeoutMs?: number } = {},
+): Promise<GatewayProcess> {
+	const child = spawnGateway(env, command);
 	const output: string[] = [];
 	const stop = () => {
 		const exit = exitOf(child);

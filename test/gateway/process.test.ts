@@ -20,6 +20,9 @@ describe("gateway process", () => {
 		["RATE_LIMITS", "moderation=lots"],
 		["TRUST_PROXY", "10.0.0.0/99"],
 		["DATABASE_URL", "mysql://db"],
+		["DATABASE_URL", "postgres://127.0.0.1:5432/test"],
+		["REDIS_URL", "redis://127.0.0.1:6379/zero"],
+		["PUBLIC_URL", "bans.example.com"],
 	])("stops with one line naming %s when it is invalid", async (variable, value) => {
 		const child = spawnGateway({ DATA_DIR: dataDir, [variable]: value });
 		let stderr = "";
@@ -28,6 +31,16 @@ describe("gateway process", () => {
 		const lines = stderr.trim().split("\n");
 		expect(lines).toHaveLength(1);
 		expect(lines[0]).toContain(variable);
+	});
+
+	it("stops with one line saying which database could not be used, and why, without its password", async () => {
+		const child = spawnGateway({ DATA_DIR: path.join(dataDir, "unused"), DATABASE_URL: "postgres://postgres:hunter2-secret@127.0.0.1:1/test" });
+		let stderr = "";
+		child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+		expect(await exitOf(child)).not.toBe(0);
+		expect(stderr.trim()).toBe(
+			"Gateway failed to start: PostgreSQL at 127.0.0.1:1, database test (DATABASE_URL) cannot be used: connect ECONNREFUSED 127.0.0.1:1",
+		);
 	});
 
 	it("generates and prints the admin token once, keeps keys and bans across a restart, and flushes last use on SIGTERM", async () => {
@@ -61,6 +74,57 @@ describe("gateway process", () => {
 			expect(keys.data.keys[0].last_used_at).toEqual(expect.any(Number));
 		} finally {
 			await second.stop();
+		}
+	});
+
+	it("names a misspelt variable and says where the API, dashboard and metrics are when listening everywhere", async () => {
+		const gateway = await startGatewayProcess({ DATA_DIR: dataDir, HOST: "0.0.0.0", PORTT: "9000", RATE_LIMIT: "moderation=1" });
+		try {
+			const output = gateway.output.join("");
+			expect(output).toContain("Unknown variable PORTT is ignored: did you mean PORT?");
+			expect(output).toContain("Unknown variable RATE_LIMIT is ignored: did you mean RATE_LIMITS?");
+			const port = new URL(gateway.url).port;
+			expect(output).toContain(`listening on http://127.0.0.1:${port} (all interfaces, port ${port})`);
+			for (const [name, address] of [["API", "/api/v1"], ["dashboard", "/dashboard/"], ["metrics", "/metrics"]]) {
+				expect(output).toMatch(new RegExp(`${name} +http://127\\.0\\.0\\.1:${port}${address}\n`));
+			}
+			expect((await fetch(`${gateway.url}/metrics`)).status).toBe(200);
+		} finally {
+			await gateway.stop();
+		}
+	});
+
+	it("gives API and dashboard at PUBLIC_URL, metrics at the listening address with the token it needs", async () => {
+		const metricsToken = "metrics-token-0123456789";
+		const gateway = await startGatewayProcess({ DATA_DIR: dataDir, PUBLIC_URL: "https://bans.example.com/", METRICS_TOKEN: metricsToken });
+		try {
+			const output = gateway.output.join("");
+			expect(output).toContain(`listening on ${gateway.url} (127.0.0.1 only), reached at https://bans.example.com`);
+			expect(output).toMatch(/API +https:\/\/bans\.example\.com\/api\/v1\n/);
+			expect(output).toMatch(/dashboard +https:\/\/bans\.example\.com\/dashboard\/\n/);
+			expect(output).toContain(`metrics    ${gateway.url}/metrics (Authorization: Bearer METRICS_TOKEN)`);
+			expect(output).not.toContain(metricsToken);
+			const metrics = await fetch(`${gateway.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+			expect(metrics.status).toBe(200);
+		} finally {
+			await gateway.stop();
+		}
+	});
+
+	it("uses a set ADMIN_TOKEN over a different kept one, and says the kept file is stale", async () => {
+		const kept = (await readFile(path.join(dataDir, "admin-token"), "utf8")).trim();
+		const token = "operator-chosen-admin-token-0123";
+		const gateway = await startGatewayProcess({ DATA_DIR: dataDir, ADMIN_TOKEN: token });
+		try {
+			expect(gateway.output.join("")).toContain(
+				`ADMIN_TOKEN is set and differs from the token kept in ${path.join(dataDir, "admin-token")}: the set one is used.`,
+			);
+			expect(gateway.output.join("")).not.toContain(kept);
+			const keys = (bearer: string) => fetch(`${gateway.url}/admin/v1/guilds/${GUILD_A}/keys`, { headers: { authorization: `Bearer ${bearer}` } });
+			expect((await keys(token)).status).toBe(200);
+			expect((await keys(kept)).status).toBe(401);
+		} finally {
+			await gateway.stop();
 		}
 	});
 });

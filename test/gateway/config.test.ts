@@ -1,0 +1,87 @@
+// test/gateway/config.test.ts
+// Reading the environment: misspelt variables are named; connection and public URLs are checked before use.
+
+import { describe, expect, it } from "vitest";
+import { ConfigError, misspeltVariables, readConfig } from "../../gateway/config";
+
+const failure = (env: Record<string, string>): string => {
+	try {
+		readConfig(env);
+	} catch (err) {
+		if (err instanceof ConfigError) return err.message;
+		throw err;
+	}
+	throw new Error("readConfig accepted it");
+};
+
+describe("misspelt variables", () => {
+	it.each([
+		["PORTT", "PORT"],
+		["RATE_LIMIT", "RATE_LIMITS"],
+		["AUTH_FAILURES_PER_MIN", "AUTH_FAILURES_PER_MINUTE"],
+		["BAN_CAHCE_TTL_SECONDS", "BAN_CACHE_TTL_SECONDS"],
+		["redis_url", "REDIS_URL"],
+	])("names %s as probably meaning %s", (typo, meant) => {
+		expect(misspeltVariables({ [typo]: "1" })).toEqual([`Unknown variable ${typo} is ignored: did you mean ${meant}?`]);
+	});
+
+	it("leaves known and unrelated variables alone", () => {
+		const env = Object.fromEntries(
+			["PORT", "HOST", "HOSTNAME", "HOME", "PATH", "PWD", "NODE_ENV", "TEST_DATABASE_URL", "KUBERNETES_PORT", "npm_config_port"].map(
+				(name) => [name, "x"],
+			),
+		);
+		expect(misspeltVariables(env)).toEqual([]);
+	});
+});
+
+describe("DATABASE_URL", () => {
+	it("refuses a URL without a user, saying what it should look like", () => {
+		expect(failure({ DATABASE_URL: "postgres://127.0.0.1:5432/test" })).toBe(
+			"Invalid configuration: DATABASE_URL names no user (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE)",
+		);
+	});
+
+	it("never repeats a password it cannot parse", () => {
+		const message = failure({ DATABASE_URL: "postgres://technified:p@ss:w/rd@db:5432/technified" });
+		expect(message).toContain("DATABASE_URL is not a valid URL");
+		expect(message).not.toContain("p@ss");
+	});
+
+	it("accepts a user given as a parameter, and a socket host", () => {
+		expect(readConfig({ DATABASE_URL: "postgres:///technified?user=technified&host=/run/postgresql" }).databaseUrl).toBe(
+			"postgres:///technified?user=technified&host=/run/postgresql",
+		);
+	});
+});
+
+describe("REDIS_URL", () => {
+	it.each([
+		["redis://cache.internal:6379/zero", "REDIS_URL path must be a database number"],
+		["redis://cache.internal:6379/0?prefix=has space", "REDIS_URL prefix must be"],
+		["redis://:6379", "REDIS_URL is not a valid URL"],
+		["http://cache.internal:6379", "REDIS_URL must use redis:// or rediss://"],
+	])("refuses %s", (value, message) => {
+		expect(failure({ REDIS_URL: value })).toContain(message);
+	});
+
+	it("accepts a database number and a prefix", () => {
+		expect(readConfig({ REDIS_URL: "redis://cache.internal:6379/2?prefix=prod:bans" }).redisUrl).toBe(
+			"redis://cache.internal:6379/2?prefix=prod:bans",
+		);
+	});
+});
+
+describe("PUBLIC_URL", () => {
+	it("keeps the address users reach without a trailing slash", () => {
+		expect(readConfig({ PUBLIC_URL: "https://Bans.Example.com/technified/" }).publicUrl).toBe("https://bans.example.com/technified");
+		expect(readConfig({}).publicUrl).toBeUndefined();
+	});
+
+	it.each(["ftp://bans.example.com", "https://bans.example.com/?x=1", "https://user:pw@bans.example.com", "bans.example.com"])(
+		"refuses %s",
+		(value) => {
+			expect(failure({ PUBLIC_URL: value })).toMatch(/^Invalid configuration: PUBLIC_URL /);
+		},
+	);
+});

@@ -1,0 +1,27 @@
+// tools/build-gateway.ts
+// `npm run build:gateway`: bundles the gateway and its CLI into plain JavaScript under dist/gateway, run by `node`.
+
+import { cp, rm } from "node:fs/promises";
+import { build } from "esbuild";
+
+const OUT_DIR = "dist/gateway";
+
+await rm(OUT_DIR, { recursive: true, force: true });
+await build({
+	entryPoints: ["gateway/main.ts", "gateway/cli/keys.ts"],
+	outbase: "gateway",
+	outdir: OUT_DIR,
+	// One file per entry: the sources import each other without file extensions, which Node's own ESM
+	// loader refuses, so they are bundled; npm packages stay imports, resolved from node_modules at run time
+	// (better-sqlite3 is a native addon, and a pruned production install keeps exactly "dependencies").
+	bundle: true,
+	packages: "external",
+	platform: "node",
+	format: "esm",
+	target: "node20",
+	sourcemap: true,
+	logLevel: "warning",
+});
+// The bundle at dist/gateway/main.js finds "./migrations" beside itself, as gateway/postgres/database.ts
+// finds them beside the source; dist/dashboard is two levels up from both, as dashboard-router.ts expects.
+await cp("gateway/postgres/migrations", `${OUT_DIR}/migrations`, { recursive: true });
