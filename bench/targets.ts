@@ -7,11 +7,13 @@ import os from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import express from "express";
+import pino from "pino";
 import { createProxyMiddleware } from "http-proxy-middleware";
 import { readConfig } from "../gateway/config";
 import { GUILD_HEADER, INTERNAL_TOKEN_HEADER } from "../gateway/data-store/internal-headers";
 import { startDataStore } from "../gateway/data-store/server";
 import { startGateway } from "../gateway/gateway";
+import { createLogger } from "../gateway/logging/logger";
 
 const [mode, upstream, token, guild, redisUrl, sharedDataDir] = process.argv.slice(2);
 const report = (fields: Record<string, string>) => console.log(JSON.stringify(fields));
@@ -52,7 +54,8 @@ if (mode === "data-store") {
 		// Quotas raised so the bench measures the gateway's work, not its refusals.
 		RATE_LIMITS: "moderation=1000000,lists=1000000,writes=1000000",
 	});
-	const gateway = await startGateway(config, { log: () => {} });
+	// Request logging on, as in production, written where it costs the serialising but no terminal.
+	const gateway = await startGateway(config, { logger: createLogger(config.log, pino.destination("/dev/null")) });
 	const created = await gateway.keys.create(guild, { name: "bench" }, "bench");
 	report({ url: gateway.url, key: created.key });
 } else if (mode === "gateway-redis") {
@@ -68,7 +71,7 @@ if (mode === "data-store") {
 		// Raised as for "gateway": every request still spends its quota in Redis, none is refused.
 		RATE_LIMITS: "moderation=1000000,lists=1000000,writes=1000000",
 	});
-	const gateway = await startGateway(config, { log: (message) => console.error(message) });
+	const gateway = await startGateway(config, { logger: createLogger({ ...config.log, level: "warn" }, pino.destination(2)) });
 	const created = await gateway.keys.create(guild, { name: "bench" }, "bench");
 	report({ url: gateway.url, key: created.key });
 } else {

@@ -2,6 +2,7 @@
 // The gateway's composition: which checks guard which route, in the order the contract answers them.
 
 import express, { type Express, type Request, type RequestHandler, type Response } from "express";
+import type { Logger } from "pino";
 import type { Scope } from "../shared/records";
 import { API_BASE } from "../shared/routes";
 import { adminRouter } from "./admin/admin-router";
@@ -14,6 +15,7 @@ import type { Config, QuotaCategory } from "./config";
 import { GatewayMetrics, healthRouter, type ReadinessCheck } from "./health/health";
 import { errorHandler, notFoundHandler } from "./http/envelope";
 import { jsonBody } from "./http/json-body";
+import { requestLog } from "./logging/request-log";
 import type { KeyService } from "./keys/key-service";
 import type { Forwarder } from "./proxy/forward";
 import { batchCost, showQuota, spendQuota, type QuotaLimiters } from "./rate-limits/quota";
@@ -30,7 +32,7 @@ export interface GatewayParts {
 	announceBanChange: (guildId: string, userId: string) => void;
 	readiness: readonly ReadinessCheck[];
 	metrics: GatewayMetrics;
-	log: (message: string, err?: unknown) => void;
+	logger: Logger;
 }
 
 export function createGatewayApp(parts: GatewayParts): Express {
@@ -42,6 +44,7 @@ export function createGatewayApp(parts: GatewayParts): Express {
 	app.set("case sensitive routing", true);
 	// Forwarded headers are trusted only as far as TRUST_PROXY says (default: not at all).
 	app.set("trust proxy", parts.config.trustProxy);
+	app.use(requestLog(parts.logger));
 	app.use(parts.metrics.middleware());
 
 	// The hot API first, as routes of the app itself: every layer and router before it is a check
@@ -52,7 +55,7 @@ export function createGatewayApp(parts: GatewayParts): Express {
 	app.use(healthRouter(parts.readiness, parts.metrics, { token: parts.config.metricsToken, throttle: parts.authThrottle }));
 
 	app.use(notFoundHandler);
-	app.use(errorHandler(parts.log));
+	app.use(errorHandler((message, err, req) => req.log.error({ err }, message)));
 	return app;
 }
 

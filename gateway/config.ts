@@ -5,6 +5,7 @@ import leven from "leven";
 import { invalidCidrs } from "./auth/address-matcher";
 import { DEFAULT_EDGE_LIMITS, type EdgeLimits } from "./http/edge";
 import { DEFAULT_MAX_JSON_DEPTH } from "./http/json-body";
+import { LOG_LEVELS, type LogLevel, type LogSettings } from "./logging/logger";
 
 export type QuotaCategory = "moderation" | "lists" | "writes";
 
@@ -41,6 +42,8 @@ export interface Config {
 	metricsToken: string | undefined;
 	/** The address users reach (no trailing slash), e.g. behind a TLS proxy; undefined: the listening address. */
 	publicUrl: string | undefined;
+	/** LOG_LEVEL and LOG_FORMAT. */
+	log: LogSettings;
 }
 
 /** Raised for an invalid variable; `main` prints its message as the one start-up line. */
@@ -204,7 +207,18 @@ export function readConfig(env: Env = process.env): Config {
 		maxJsonDepth: integer(env, "MAX_JSON_DEPTH", DEFAULT_MAX_JSON_DEPTH, 4, 1_000),
 		metricsToken,
 		publicUrl: publicUrl(env),
+		log: logSettings(env),
 	};
+}
+
+function logSettings(env: Env): LogSettings {
+	const level = env.LOG_LEVEL?.trim().toLowerCase() || "info";
+	if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+		throw new ConfigError("LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")} (got "${level}")`);
+	}
+	const format = env.LOG_FORMAT?.trim().toLowerCase() || "json";
+	if (format !== "json" && format !== "pretty") throw new ConfigError("LOG_FORMAT", `must be json or pretty (got "${format}")`);
+	return { level: level as LogLevel, format };
 }
 
 /** Every variable of contract section 5 and the edge limits (a few belong to parts still to come): a new one joins this list. */

@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
 import { resolveAdminToken } from "./admin/admin-token";
 import { openChangeBus, openKeyStore, openModerationStore, openRateLimits } from "./backends";
 import { createGatewayApp } from "./app";
@@ -14,12 +15,14 @@ import { GatewayMetrics, dataStoreReadiness, type ReadinessCheck } from "./healt
 import { applyChangesFirst } from "./invalidation/apply-changes-first";
 import { KeyService } from "./keys/key-service";
 import { createEdgeServer } from "./http/edge";
+import { createLogger } from "./logging/logger";
 import { createForwarder } from "./proxy/forward";
 
 export interface StartOptions {
 	/** Unix ms; tests move it to reach expiry. */
 	clock?: () => number;
-	log?: (message: string) => void;
+	/** Where every line goes; by default a logger made from LOG_LEVEL and LOG_FORMAT, on standard output. */
+	logger?: Logger;
 	/** Milliseconds to wait for the data store before a 504 (default 10 s). */
 	upstreamTimeoutMs?: number;
 }
@@ -31,6 +34,7 @@ export interface RunningGateway {
 	/** True when this start generated the admin token (it is printed once). */
 	adminTokenGenerated: boolean;
 	keys: KeyService;
+	logger: Logger;
 	/** Stops accepting requests, then flushes pending key usage and closes every store. */
 	close(): Promise<void>;
 }
@@ -66,7 +70,9 @@ export function listensEverywhere(host: string): boolean {
 }
 
 export async function startGateway(config: Config, options: StartOptions = {}): Promise<RunningGateway> {
-	const log = options.log ?? ((message: string) => console.log(message));
+	const logger = options.logger ?? createLogger(config.log);
+	// The parts' notices (a database or Redis lost and back, a stale token file) are worth an operator's look.
+	const log = (message: string) => logger.warn(message);
 	const clock = options.clock ?? Date.now;
 	await mkdir(config.dataDir, { recursive: true });
 	const admin = await resolveAdminToken(config.adminToken, config.dataDir);
@@ -78,7 +84,12 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
 	}
 	const parts = new OpenParts();
 	try {
-		return await startParts(config, options, { log, clock, adminToken: admin.token, adminTokenGenerated: admin.generated }, parts);
+		return await startParts(
+			config,
+			options,
+			{ logger, log, clock, adminToken: admin.token, adminTokenGenerated: admin.generated },
+			parts,
+		);
 	} catch (err) {
 		// A failed start (port taken, Redis refused, …) must not leave stores and sockets open.
 		await parts.closeAll().catch(() => undefined);
@@ -89,10 +100,11 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
 async function startParts(
 	config: Config,
 	options: StartOptions,
-	context: { log: (message: string) => void; clock: () => number; adminToken: string; adminTokenGenerated: boolean },
+	context: { logger: Logger; log: (message: string) => void; clock: () => number; adminToken: string; adminTokenGenerated: boolean },
 	parts: OpenParts,
 ): Promise<RunningGateway> {
-	const { log, clock } = context;
+	const { logger, log, clock } = context;
+	const logFailure = (message: string, err: unknown) => logger.error({ err }, message);
 	if (config.databaseUrl !== undefined && config.redisUrl === undefined) {
 		log(
 			"DATABASE_URL is set without REDIS_URL: if several instances run, each learns of a revoke or ban made " +
@@ -100,14 +112,14 @@ async function startParts(
 		);
 	}
 	const keyStore = parts.add(await openKeyStore(config), (store) => store.close());
-	const keys = parts.add(await KeyService.create({ store: keyStore, clock }), (service) => service.close());
+	const keys = parts.add(await KeyService.create({ store: keyStore, clock, log: logFailure }), (service) => service.close());
 
 	// The embedded data store gets a fresh internal token each start: only this process knows it.
 	const internalToken = config.dataStoreToken ?? randomBytes(32).toString("base64url");
 	let dataStoreUrl = config.dataStoreUrl;
 	if (dataStoreUrl === undefined) {
 		const store = await openModerationStore(config, clock);
-		const embedded = parts.add(await startDataStore({ store, internalToken, clock }), (running) => running.close());
+		const embedded = parts.add(await startDataStore({ store, internalToken, clock, log: logFailure }), (running) => running.close());
 		dataStoreUrl = embedded.url;
 	}
 
@@ -121,7 +133,7 @@ async function startParts(
 	});
 
 	const forwarder = parts.add(
-		createForwarder({ target: dataStoreUrl, internalToken, log, timeoutMs: options.upstreamTimeoutMs }),
+		createForwarder({ target: dataStoreUrl, internalToken, timeoutMs: options.upstreamTimeoutMs }),
 		(opened) => opened.close(),
 	);
 	const readiness: ReadinessCheck[] = [
@@ -139,13 +151,13 @@ async function startParts(
 		announceBanChange: (guildId, userId) => bus.publish({ kind: "ban", guildId, userId }),
 		readiness,
 		metrics: new GatewayMetrics(),
-		log: (message, err) => log(`${message}: ${err instanceof Error ? err.message : String(err)}`),
+		logger,
 	});
 
 	// With a shared bus, each API request first applies changes other instances made (contract: a
 	// revocation or ban takes effect on the very next request, on every instance).
 	const catchUp = bus.catchUp?.bind(bus);
-	const server = createEdgeServer(catchUp === undefined ? app : applyChangesFirst(catchUp, app), config.edge);
+	const server = createEdgeServer(catchUp === undefined ? app : applyChangesFirst(catchUp, app), config.edge, logger);
 	// Longer than common load balancers' idle timeouts, so they close idle sockets first.
 	server.keepAliveTimeout = 65_000;
 	await new Promise<void>((resolve, reject) => {
@@ -168,6 +180,7 @@ async function startParts(
 		adminToken: context.adminToken,
 		adminTokenGenerated: context.adminTokenGenerated,
 		keys,
+		logger,
 		close: () => parts.closeAll(),
 	};
 }

@@ -3,21 +3,23 @@
 
 import { ConfigError, misspeltVariables, readConfig, type Config } from "./config";
 import { listensEverywhere, startGateway, type RunningGateway } from "./gateway";
+import { createLogger } from "./logging/logger";
 
 /**
  * Where operators find it. The listening address is one that works from this machine (loopback when it
  * listens everywhere); API and dashboard are given at PUBLIC_URL when set, since that is what users
  * reach; metrics stay at the listening address, as they are scraped from inside.
  */
-function addressLines(config: Config, gateway: RunningGateway): string[] {
+function addresses(config: Config, gateway: RunningGateway): { message: string; fields: Record<string, string> } {
 	const where = listensEverywhere(config.host) ? `all interfaces, port ${gateway.port}` : `${config.host} only`;
 	const reached = config.publicUrl ?? gateway.url;
-	return [
-		`Technified gateway listening on ${gateway.url} (${where})${config.publicUrl === undefined ? "" : `, reached at ${config.publicUrl}`}`,
-		`  API        ${reached}/api/v1`,
-		`  dashboard  ${reached}/dashboard/`,
-		`  metrics    ${gateway.url}/metrics${config.metricsToken === undefined ? "" : " (Authorization: Bearer METRICS_TOKEN)"}`,
-	];
+	const fields = {
+		api: `${reached}/api/v1`,
+		dashboard: `${reached}/dashboard/`,
+		metrics: `${gateway.url}/metrics${config.metricsToken === undefined ? "" : " (Authorization: Bearer METRICS_TOKEN)"}`,
+	};
+	const listening = `Technified gateway listening on ${gateway.url} (${where})${config.publicUrl === undefined ? "" : `, reached at ${config.publicUrl}`}`;
+	return { message: `${listening}; API ${fields.api}, dashboard ${fields.dashboard}, metrics ${fields.metrics}`, fields };
 }
 
 async function main(): Promise<void> {
@@ -29,23 +31,28 @@ async function main(): Promise<void> {
 		console.error(err.message);
 		process.exit(1);
 	}
-	for (const warning of misspeltVariables()) console.warn(warning);
-	const gateway = await startGateway(config);
+	const logger = createLogger(config.log);
+	for (const warning of misspeltVariables()) logger.warn(warning);
+	const gateway = await startGateway(config, { logger });
 	if (gateway.adminTokenGenerated) {
-		console.log(`Generated ADMIN_TOKEN (shown once, kept in ${config.dataDir}/admin-token): ${gateway.adminToken}`);
+		// The one line that carries a secret, by design: the operator has no other way to learn it.
+		logger.info(`Generated ADMIN_TOKEN (shown once, kept in ${config.dataDir}/admin-token): ${gateway.adminToken}`);
 	}
-	console.log(addressLines(config, gateway).join("\n"));
+	const { message, fields } = addresses(config, gateway);
+	logger.info(fields, message);
 
 	let stopping = false;
 	const stop = async (signal: string) => {
 		if (stopping) return;
 		stopping = true;
-		console.log(`${signal} received: finishing requests and flushing key usage`);
+		logger.info(`${signal} received: finishing requests and flushing key usage`);
 		try {
 			await gateway.close();
+			logger.flush();
 			process.exit(0);
 		} catch (err) {
-			console.error(`Shutdown was not clean: ${err instanceof Error ? err.message : String(err)}`);
+			logger.error({ err }, "Shutdown was not clean");
+			logger.flush();
 			process.exit(1);
 		}
 	};

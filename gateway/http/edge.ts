@@ -3,6 +3,7 @@
 
 import http, { type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import type { Logger } from "pino";
 import { API_BASE } from "../../shared/routes";
 import { ApiError, badRequest, errorBody, notFound } from "./envelope";
 
@@ -84,7 +85,7 @@ function repeatedQueryParameter(query: string): ApiError | undefined {
  * The gateway's HTTP server: requests normalised before `listener`, limits applied, and every answer
  * Node gives by itself (malformed HTTP, headers too large, a bad `Expect`, a timed-out request) in JSON.
  */
-export function createEdgeServer(listener: RequestListener, limits: EdgeLimits): http.Server {
+export function createEdgeServer(listener: RequestListener, limits: EdgeLimits, logger: Logger): http.Server {
 	const server = http.createServer(
 		{
 			headersTimeout: limits.headersTimeoutMs,
@@ -94,16 +95,21 @@ export function createEdgeServer(listener: RequestListener, limits: EdgeLimits):
 		},
 		(req, res) => {
 			const refusal = normaliseRequest(req, limits);
-			if (refusal === undefined) listener(req, res);
-			else answerError(res, refusal);
+			if (refusal === undefined) return listener(req, res);
+			logger.info({ req: { method: req.method, path: req.url?.split("?")[0] }, res: { status: refusal.status } }, `refused before routing: ${refusal.message}`);
+			answerError(res, refusal);
 		},
 	);
 	server.maxHeadersCount = limits.maxHeaderCount + 1;
 	server.maxConnections = limits.maxConnections;
-	server.on("checkExpectation", (_req: IncomingMessage, res: ServerResponse) => {
+	server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => {
+		logger.info({ req: { method: req.method, path: req.url?.split("?")[0] }, res: { status: 417 } }, "refused before routing: a bad Expect");
 		answerError(res, new ApiError(417, "expectation_failed", "Only Expect: 100-continue is supported"));
 	});
-	server.on("clientError", answerClientError);
+	server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
+		logger.info({ code: err.code }, "malformed or timed-out request");
+		answerClientError(err, socket);
+	});
 	return server;
 }
 

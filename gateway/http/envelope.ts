@@ -72,13 +72,13 @@ function libraryRefusal(err: unknown): ApiError | undefined {
  * Last error handler: ApiErrors as they are, the libraries' client errors mapped to the contract's
  * 400/413/415, anything else a 500 whose details stay in the log (never a stack or secret in the answer).
  */
-export function errorHandler(log: (message: string, err: unknown) => void): ErrorRequestHandler {
-	return (err: unknown, _req, res, _next) => {
+export function errorHandler(log: (message: string, err: unknown, req: Request) => void): ErrorRequestHandler {
+	return (err: unknown, req, res, _next) => {
 		if (res.headersSent) return;
 		if (err instanceof ApiError) return sendError(res, err);
 		const refusal = libraryRefusal(err);
 		if (refusal !== undefined) return sendError(res, refusal);
-		log("unhandled error", err);
+		log("unhandled error", err, req);
 		sendError(res, new ApiError(500, "internal_error", "Internal server error"));
 	};
 }

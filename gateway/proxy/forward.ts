@@ -7,6 +7,7 @@ import { Pool, errors as undiciErrors } from "undici";
 import { ApiError, sendError } from "../http/envelope";
 import { GUILD_HEADER, INTERNAL_TOKEN_HEADER } from "../data-store/internal-headers";
 import { verifiedKey } from "../auth/authenticate";
+import { REQUEST_ID_HEADER } from "../logging/request-log";
 
 /** The data store's answer, read whole before the caller sees any of it. */
 export interface UpstreamAnswer {
@@ -31,7 +32,6 @@ export interface ForwarderOptions {
 	internalToken: string;
 	/** Milliseconds for the whole data store call (connect, headers, body) before a 504. */
 	timeoutMs?: number;
-	log?: (message: string) => void;
 }
 
 export interface Forwarder {
@@ -52,7 +52,7 @@ const JSON_TYPE = /^application\/json\s*(;|$)/i;
  * skips, so nothing guaranteed the rewrite. Here the upstream request is built from scratch: the
  * path, the verified guild and internal token, and the body the gateway parsed with its own length.
  */
-export function createForwarder({ target, internalToken, timeoutMs = 10_000, log = () => {} }: ForwarderOptions): Forwarder {
+export function createForwarder({ target, internalToken, timeoutMs = 10_000 }: ForwarderOptions): Forwarder {
 	// Keep-alive matters: without it every request opens a socket (DESIGN.md measured ~2x throughput).
 	const pool = new Pool(target, { connections: 256, connect: { timeout: CONNECT_TIMEOUT_MS } });
 
@@ -62,6 +62,8 @@ export function createForwarder({ target, internalToken, timeoutMs = 10_000, log
 			[INTERNAL_TOKEN_HEADER]: internalToken,
 			[GUILD_HEADER]: verifiedKey(res).guildId,
 			accept: "application/json",
+			// The data store's own logs can then name the request the caller knows.
+			[REQUEST_ID_HEADER]: String(req.id),
 		};
 		if (body !== undefined) headers["content-type"] = "application/json";
 		let answer: UpstreamAnswer;
@@ -69,7 +71,7 @@ export function createForwarder({ target, internalToken, timeoutMs = 10_000, log
 			answer = await callDataStore(pool, req, headers, body, timeoutMs);
 		} catch (err) {
 			const refusal = upstreamRefusal(err);
-			log(`data store request failed: ${refusal.code} (${describeCause(err)}) ${req.method} ${req.path}`);
+			req.log.error({ cause: describeCause(err), error: refusal.code }, "data store request failed");
 			return sendError(res, refusal);
 		}
 		(res.locals.upstreamResponseHook as UpstreamResponseHook | undefined)?.(answer);

@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { readConfig } from "../../gateway/config";
 import { startGateway, type RunningGateway, type StartOptions } from "../../gateway/gateway";
+import { silentLogger } from "../../gateway/logging/logger";
 
 export const GUILD_A = "123456789012345678";
 export const GUILD_B = "876543210987654321";
@@ -46,7 +47,7 @@ export async function startTestGateway(
 ): Promise<TestGateway> {
 	const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), "gateway-test-")));
 	const config = readConfig({ PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, ADMIN_TOKEN, ...env });
-	const gateway = await startGateway(config, { log: () => {}, ...options });
+	const gateway = await startGateway(config, { logger: silentLogger, ...options });
 
 	const admin: TestGateway["admin"] = async (method, pathname, body) =>
 		toTestResponse(

@@ -10,13 +10,14 @@ import path from "node:path";
 import { createDataStoreApp } from "../../../gateway/data-store/app";
 import { SqliteModerationStore } from "../../../gateway/data-store/sqlite-moderation-store";
 
-/** What the data store may ever see of a request: framing the gateway wrote, and its own two headers. */
+/** What the data store may ever see of a request: framing the gateway wrote, the request id, and its own two headers. */
 export const FORWARDED_HEADERS = new Set([
 	"host",
 	"connection",
 	"content-type",
 	"content-length",
 	"accept",
+	"x-request-id",
 	"x-technified-internal-token",
 	"x-technified-guild",
 ]);
