@@ -113,6 +113,7 @@ function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
 			robloxId: readRobloxId("roblox_id", body.roblox_id),
 			reason: readOptionalReason(body.reason),
 			moderatorId: readOptionalRobloxId("moderator_roblox_id", body.moderator_roblox_id),
+			jobId: readJobId(body.job_id),
 		};
 		const lifted = await store.lift(guildOf(req), kind, request);
 		if (lifted.length === 0) throw notFound(messages.noneActive);
