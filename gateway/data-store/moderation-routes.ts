@@ -4,27 +4,13 @@
 import { Router, type Request } from "express";
 import { ErrorMessage } from "../../shared/errors";
 import type { BanStatusBatchData, BanStatusData, MuteStatusData } from "../../shared/records";
-import { BATCH_MAX_IDENTIFIERS } from "../../shared/routes";
-import { badRequest, notFound, sendSuccess } from "../http/envelope";
+import { notFound, sendSuccess } from "../http/envelope";
 import { requireVerifiedGuild } from "./internal-auth";
 import { decodeCursor, encodeCursor } from "./list-cursor";
 import type { Clock, ModerationKind, ModerationRecord, ModerationStore } from "./moderation-store";
-import {
-	checkNoCacheQuery,
-	parseRobloxIdText,
-	pathParam,
-	readBody,
-	readCursorQuery,
-	readDuration,
-	readJobId,
-	readLimitQuery,
-	readOptionalReason,
-	readOptionalRobloxId,
-	readPlaceId,
-	readPlaceIdQuery,
-	readReason,
-	readRobloxId,
-} from "./request-fields";
+import { readPart } from "../api-schema/fields";
+import { batchBody, imposeBody, liftBody, listQuery, statusParams, statusQuery } from "../api-schema/moderation-schemas";
+import { pathParam } from "./request-fields";
 import { liftFields, toBanInfo, toMuteInfo } from "./wire";
 
 /** Everything that differs between the ban routes and the mute routes. */
@@ -62,15 +48,6 @@ const MUTES: KindVocabulary<MuteStatusData> = {
 /** The guild `requireVerifiedGuild` already checked. */
 const guildOf = (req: Request) => pathParam(req, "guildId");
 
-/** Reads `identifiers`: 1 to 100 Roblox ids, each kept once, in the order first given. */
-function readIdentifiers(value: unknown): number[] {
-	if (!Array.isArray(value)) throw badRequest("identifiers must be an array of Roblox user ids");
-	if (value.length === 0 || value.length > BATCH_MAX_IDENTIFIERS) {
-		throw badRequest(`identifiers must hold 1 to ${BATCH_MAX_IDENTIFIERS} ids (got ${value.length})`);
-	}
-	return [...new Set(value.map((id, index) => readRobloxId(`identifiers[${index}]`, id)))];
-}
-
 function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
 	router: Router,
 	store: ModerationStore,
@@ -80,9 +57,8 @@ function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
 	const { kind, paths, messages } = words;
 
 	router.get(`/${paths.status}/:identifier`, async (req, res) => {
-		const robloxId = parseRobloxIdText("identifier", pathParam(req, "identifier"));
-		const placeId = readPlaceIdQuery(req);
-		checkNoCacheQuery(req);
+		const { identifier: robloxId } = readPart(statusParams, req.params);
+		const { place_id: placeId } = readPart(statusQuery, req.query);
 		const record = await store.findActive(guildOf(req), kind, robloxId, placeId);
 		// An expiring record may be cached only until it ends; the gateway caps its own lifetime by this.
 		if (record?.expiresAt != null) {
@@ -92,26 +68,22 @@ function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
 	});
 
 	router.post(`/roblox/${paths.impose}`, async (req, res) => {
-		const body = readBody(req);
+		const body = readPart(imposeBody, req.body);
 		const input = {
-			robloxId: readRobloxId("roblox_id", body.roblox_id),
-			reason: readReason(body.reason),
-			moderatorId: readRobloxId("moderator_roblox_id", body.moderator_roblox_id),
-			durationMs: readDuration(body.duration),
-			placeId: readPlaceId(body.place_id),
-			jobId: readJobId(body.job_id),
+			robloxId: body.roblox_id,
+			reason: body.reason,
+			moderatorId: body.moderator_roblox_id,
+			durationMs: body.duration,
+			placeId: body.place_id,
+			jobId: body.job_id,
 		};
 		const record = await store.impose(guildOf(req), kind, input);
 		sendSuccess(res, 201, messages.imposed, { [kind]: words.entry(record) });
 	});
 
 	router.post(`/roblox/${paths.lift}`, async (req, res) => {
-		const body = readBody(req);
-		const request = {
-			robloxId: readRobloxId("roblox_id", body.roblox_id),
-			reason: readOptionalReason(body.reason),
-			moderatorId: readOptionalRobloxId("moderator_roblox_id", body.moderator_roblox_id),
-		};
+		const body = readPart(liftBody, req.body);
+		const request = { robloxId: body.roblox_id, reason: body.reason, moderatorId: body.moderator_roblox_id };
 		const lifted = await store.lift(guildOf(req), kind, request);
 		if (lifted.length === 0) throw notFound(messages.noneActive);
 		sendSuccess(res, 200, messages.lifted, {
@@ -121,8 +93,7 @@ function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
 	});
 
 	router.get(`/roblox/${paths.list}/active`, async (req, res) => {
-		const limit = readLimitQuery(req);
-		const cursor = readCursorQuery(req);
+		const { limit, cursor } = readPart(listQuery, req.query);
 		const after = cursor === undefined ? null : decodeCursor(kind, cursor);
 		const page = await store.listActive(guildOf(req), kind, { limit, after });
 		sendSuccess(res, 200, messages.list, {
@@ -139,9 +110,8 @@ export function moderationRoutes(store: ModerationStore, clock: Clock): Router {
 
 	// Registered before `/ban-status/:identifier` only for reading order: the methods differ.
 	router.post("/ban-status/batch", async (req, res) => {
-		const robloxIds = readIdentifiers(readBody(req).identifiers);
-		const placeId = readPlaceIdQuery(req);
-		checkNoCacheQuery(req);
+		const { identifiers: robloxIds } = readPart(batchBody, req.body);
+		const { place_id: placeId } = readPart(statusQuery, req.query);
 		const found = await store.findActiveMany(guildOf(req), "ban", robloxIds, placeId);
 		const results: BanStatusBatchData["results"] = {};
 		for (const robloxId of robloxIds) results[String(robloxId)] = BANS.status(found.get(robloxId) ?? null);
