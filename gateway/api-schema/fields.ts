@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import { badRequest } from "../http/envelope";
+import { GUILD_ID } from "../keys/api-key";
 
 // Canonical decimal only: "007" and "7" would otherwise be two cache keys for one user.
 const POSITIVE_DECIMAL = /^[1-9][0-9]*$/;
@@ -140,8 +141,10 @@ export const cursorQuery = z
 	.optional()
 	.meta({ description: "The `next_cursor` of the previous page; opaque" });
 
-/** A Discord guild id: 17 to 20 digits. */
-export const guildIdParam = z.string().regex(/^[0-9]{17,20}$/).meta({ description: "Discord guild id (17 to 20 digits)" });
+/** A Discord guild id (17 to 20 digits), refused with `message`: the data store and the admin API word it differently. */
+export function guildIdParam(message: string) {
+	return z.string({ error: message }).regex(GUILD_ID, { error: message }).meta({ description: "Discord guild id (17 to 20 digits)" });
+}
 
 /**
  * Parses one part of a request (its params, query or body) or throws a 400 with the first refusal's
@@ -151,7 +154,8 @@ export function readPart<Schema extends z.ZodType>(schema: Schema, value: unknow
 	const result = schema.safeParse(value);
 	if (result.success) return result.data;
 	const [first] = [...result.error.issues].sort((a, b) => a.path.length - b.path.length);
-	throw badRequest(first.message);
+	// A check that found more to say (which CIDRs are invalid) passes it on as the answer's `details`.
+	throw badRequest(first.message, first.code === "custom" ? first.params : undefined);
 }
 
 const fieldObjects = new WeakMap<z.ZodType, Map<string, z.ZodType>>();

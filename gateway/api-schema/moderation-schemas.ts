@@ -25,8 +25,9 @@ export function jsonObject<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
 	return z.object(shape, { error: "Request body must be a JSON object (Content-Type: application/json)" });
 }
 
-export const guildParams = z.object({ guildId: guildIdParam });
-export const statusParams = z.object({ guildId: guildIdParam, identifier: robloxIdText });
+const guildId = guildIdParam("guildId must be a Discord guild id (17 to 20 digits)");
+export const guildParams = z.object({ guildId });
+export const statusParams = z.object({ guildId, identifier: robloxIdText });
 export const statusQuery = z.object({ place_id: placeIdQuery, no_cache: noCacheQuery });
 export const listQuery = z.object({ limit: limitQuery, cursor: cursorQuery });
 

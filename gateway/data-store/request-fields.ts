@@ -2,9 +2,9 @@
 // Reads the ban-status path and query one field at a time, through the API's schemas, for the checks that run before the data store (the gateway's cache).
 
 import type { Request } from "express";
-import { placeIdQuery, noCacheQuery, readField, robloxIdText } from "../api-schema/fields";
+import { noCacheQuery, placeIdQuery, readField, readPart, robloxIdText } from "../api-schema/fields";
+import { guildParams } from "../api-schema/moderation-schemas";
 import { badRequest } from "../http/envelope";
-import { isGuildId } from "../keys/api-key";
 
 /** A named path parameter; express types them loosely because wildcards yield arrays. */
 export function pathParam(req: Request, name: string): string {
@@ -15,8 +15,7 @@ export function pathParam(req: Request, name: string): string {
 
 /** A Discord guild id: 17 to 20 digits. */
 export function parseGuildId(value: string): string {
-	if (!isGuildId(value)) throw badRequest("guildId must be a Discord guild id (17 to 20 digits)");
-	return value;
+	return readPart(guildParams, { guildId: value }).guildId;
 }
 
 /** A Roblox user id written in a path or query string. */
