@@ -2,7 +2,7 @@
 // Builds the OpenAPI 3.1 document from the operation table: the same zod schemas the routes parse requests with.
 
 import { z } from "zod";
-import { ErrorMessage } from "../../shared/errors";
+import { ErrorMessage, type ErrorCode } from "../../shared/errors";
 import { ERROR_DESCRIPTIONS, OPERATIONS, errorCodes, type Caller, type Operation } from "./operations";
 
 export type JsonSchema = { [keyword: string]: unknown };
@@ -17,8 +17,7 @@ const successEnvelope = (status: number, data: z.ZodType) =>
 	z.object({ status: z.literal("success"), code: z.literal(status), message: z.string(), data });
 
 /** The error envelope of one status, with the `error` codes it may carry; 429 always says when to retry. */
-function errorEnvelope(status: number, caller: Caller) {
-	const codes = errorCodes(status, caller) as [string, ...string[]];
+function errorEnvelope(status: number, codes: readonly [string, ...string[]]) {
 	const retryAfter = z.int().min(1).meta({ description: "Seconds until a retry can succeed (also the Retry-After header)" });
 	return z.object({
 		status: z.literal("error"),
@@ -41,6 +40,11 @@ const anyError = z
 		details: z.unknown().optional(),
 	})
 	.meta({ description: "Every error is this envelope" });
+
+function conflictCodes(operation: Operation): readonly [string, ...string[]] {
+	if (operation.conflicts === undefined) throw new Error(`${operation.method} ${operation.path} answers 409 but lists no conflict codes`);
+	return operation.conflicts;
+}
 
 /** Errors whose codes depend on the caller (401, 429) get one schema per caller; the others one for all. */
 function errorSchemaName(status: number, caller: Caller): string {
@@ -93,10 +97,15 @@ function responses(operation: Operation): JsonSchema {
 		},
 	};
 	for (const status of operation.errors) {
+		// A 409's codes are the route's own; every other error status is one shared schema.
+		const schema =
+			status === 409
+				? toJsonSchema(errorEnvelope(409, conflictCodes(operation)), "output")
+				: { $ref: `#/components/schemas/${errorSchemaName(status, caller)}` };
 		answers[status] = {
 			description: ERROR_DESCRIPTIONS[status],
 			...(status === 429 ? { headers: { "Retry-After": { description: "Whole seconds, at least 1", schema: { type: "integer" } } } } : {}),
-			content: { "application/json": { schema: { $ref: `#/components/schemas/${errorSchemaName(status, caller)}` } } },
+			content: { "application/json": { schema } },
 		};
 	}
 	answers.default = {
@@ -132,8 +141,9 @@ export function buildOpenApiDocument(): JsonSchema {
 	const schemas: Record<string, JsonSchema> = { ErrorEnvelope: toJsonSchema(anyError, "output") };
 	for (const operation of OPERATIONS) {
 		(paths[operation.path] ??= {})[operation.method] = operationObject(operation);
-		for (const status of operation.errors) {
-			schemas[errorSchemaName(status, operation.caller)] ??= toJsonSchema(errorEnvelope(status, operation.caller), "output");
+		for (const status of operation.errors.filter((listed) => listed !== 409)) {
+			const codes = errorCodes(status, operation.caller) as [ErrorCode, ...ErrorCode[]];
+			schemas[errorSchemaName(status, operation.caller)] ??= toJsonSchema(errorEnvelope(status, codes), "output");
 		}
 	}
 	return {

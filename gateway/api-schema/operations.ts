@@ -55,6 +55,8 @@ export interface Operation {
 	success: { status: number; description: string; data: z.ZodType | null };
 	/** Error statuses the route answers besides the edge's own (408, 417, 431, …: the `default` answer). */
 	errors: readonly number[];
+	/** The `error` codes of its 409, when it has one: each key route conflicts in its own way. */
+	conflicts?: readonly [ErrorCode, ...ErrorCode[]];
 }
 
 /** The `error` codes each error status carries, by caller: what a client may switch on. */
@@ -70,8 +72,6 @@ export function errorCodes(status: number, caller: Caller): readonly ErrorCode[]
 			return ["guild_mismatch", "ip_not_allowed", "insufficient_scope"];
 		case 404:
 			return ["not_found"];
-		case 409:
-			return ["key_limit_reached", "key_revoked", "key_not_revoked"];
 		case 413:
 			return ["payload_too_large"];
 		case 415:
@@ -91,7 +91,7 @@ export function errorCodes(status: number, caller: Caller): readonly ErrorCode[]
 
 export const ERROR_DESCRIPTIONS: Record<number, string> = {
 	400: "A path parameter, query value or body field is wrong; `message` says which and why",
-	401: "No credential, or one that does not verify (or a key that is not active)",
+	401: "The credential is missing or does not verify (for an API key: also one that is not active)",
 	403: "The key belongs to another guild, the caller's address is outside `allowed_cidrs`, or the key lacks the scope",
 	404: "Nothing to act on (no active record, no such key)",
 	409: "The change conflicts with the key's state or the guild's key limit",
@@ -106,8 +106,8 @@ export const ERROR_DESCRIPTIONS: Record<number, string> = {
 const keyedRead = [400, 401, 403, 429, 502, 503, 504] as const;
 const keyedWrite = [400, 401, 403, 413, 415, 429, 502, 503, 504] as const;
 const adminRead = [400, 401, 429, 503] as const;
-const adminKey = [400, 401, 404, 409, 429, 503] as const;
-const adminWrite = [400, 401, 404, 409, 413, 415, 429, 503] as const;
+const adminKey = [400, 401, 404, 429, 503] as const;
+const adminWrite = [400, 401, 404, 413, 415, 429, 503] as const;
 
 const moderation = `${API_BASE}/moderation/{guildId}`;
 const keys = "/admin/v1/guilds/{guildId}/keys";
@@ -209,6 +209,7 @@ export const OPERATIONS: readonly Operation[] = [
 		body: { schema: createKeyBody, required: false },
 		success: { status: 201, description: "API key created; store it now, it will not be shown again", data: keyIssuedData },
 		errors: [400, 401, 409, 413, 415, 429, 503],
+		conflicts: ["key_limit_reached"],
 	},
 	...(["revoke", "disable", "enable"] as const).map(
 		(action): Operation => ({
@@ -223,7 +224,8 @@ export const OPERATIONS: readonly Operation[] = [
 			caller: "admin_token",
 			params: keyParams,
 			success: { status: 200, description: `API key ${action === "revoke" ? "revoked" : `${action}d`}`, data: keyRecordData },
-			errors: adminKey,
+			// Revoking a revoked key answers its record: only the other two conflict.
+			...(action === "revoke" ? { errors: adminKey } : { errors: [...adminKey, 409], conflicts: ["key_revoked"] as const }),
 		}),
 	),
 	{
@@ -236,7 +238,8 @@ export const OPERATIONS: readonly Operation[] = [
 		params: keyParams,
 		body: { schema: updateKeyBody, required: true },
 		success: { status: 200, description: "API key updated", data: keyRecordData },
-		errors: adminWrite,
+		errors: [...adminWrite, 409],
+		conflicts: ["key_revoked"],
 	},
 	{
 		method: "delete",
@@ -247,7 +250,8 @@ export const OPERATIONS: readonly Operation[] = [
 		caller: "admin_token",
 		params: keyParams,
 		success: { status: 204, description: "Deleted", data: null },
-		errors: adminKey,
+		errors: [...adminKey, 409],
+		conflicts: ["key_not_revoked"],
 	},
 	{
 		method: "post",
@@ -259,7 +263,8 @@ export const OPERATIONS: readonly Operation[] = [
 		params: keyParams,
 		body: { schema: rollKeyBody, required: false },
 		success: { status: 200, description: "API key rolled; store the new key now, it will not be shown again", data: keyIssuedData },
-		errors: adminWrite,
+		errors: [...adminWrite, 409],
+		conflicts: ["key_revoked"],
 	},
 	{
 		method: "get",
@@ -281,7 +286,7 @@ export const OPERATIONS: readonly Operation[] = [
 		params: keyParams,
 		query: usageQuery,
 		success: { status: 200, description: "Usage retrieved", data: usageData },
-		errors: adminKey.filter((status) => status !== 409),
+		errors: adminKey,
 	},
 	{
 		method: "get",

@@ -65,6 +65,7 @@ function typeText(schema: JsonSchema): string {
 		return `object of ${typeText(schema.additionalProperties as JsonSchema)}`;
 	}
 	if (typeof schema.type === "string") return schema.type;
+	if (Array.isArray(schema.type)) return schema.type.join(" | ");
 	return "any";
 }
 
@@ -74,11 +75,12 @@ function constraints(schema: JsonSchema): string[] {
 	for (const variant of alternatives(schema)) {
 		if (variant.pattern !== undefined) found.push(`pattern <code>${escapeHtml(String(variant.pattern))}</code>`);
 		if (variant.maxLength !== undefined) found.push(`at most ${String(variant.maxLength)} characters`);
-		if (variant.minItems !== undefined || variant.maxItems !== undefined) {
-			found.push(`${String(variant.minItems ?? 0)} to ${String(variant.maxItems ?? "any")} items`);
-		}
+		const fewest = variant.minItems === 0 ? undefined : variant.minItems;
+		if (fewest !== undefined && variant.maxItems !== undefined) found.push(`${String(fewest)} to ${String(variant.maxItems)} items`);
+		else if (variant.maxItems !== undefined) found.push(`at most ${String(variant.maxItems)} items`);
+		else if (fewest !== undefined) found.push(`at least ${String(fewest)} item${fewest === 1 ? "" : "s"}`);
 		// zod writes the safe-integer bounds on every integer; only the other limits tell a reader something.
-		const low = variant.minimum ?? (variant.exclusiveMinimum === 0 ? 1 : undefined);
+		const low = variant.minimum === Number.MIN_SAFE_INTEGER ? undefined : (variant.minimum ?? (variant.exclusiveMinimum === 0 ? 1 : undefined));
 		const high = variant.maximum === Number.MAX_SAFE_INTEGER ? undefined : variant.maximum;
 		if (low !== undefined && high !== undefined) found.push(`${String(low)} to ${String(high)}`);
 		else if (high !== undefined) found.push(`at most ${String(high)}`);
