@@ -7,13 +7,13 @@ import { invalidCidrs } from "../auth/address-matcher";
 import type { AuditEventKind } from "../keys/key-store";
 import { guildIdParam } from "./fields";
 
-export const MAX_NAME_LENGTH = 64;
-export const MAX_ALLOWED_CIDRS = 32;
+const MAX_NAME_LENGTH = 64;
+const MAX_ALLOWED_CIDRS = 32;
 /** Longest overlap a roll may give the previous secret: 7 days. */
-export const MAX_ROLL_OVERLAP_SECONDS = 604_800;
+const MAX_ROLL_OVERLAP_SECONDS = 604_800;
 /** Latest `expires_at` accepted (9999-12-31): a larger value is almost surely milliseconds. */
-export const MAX_EXPIRES_AT = 253_402_300_799;
-export const MAX_AUDIT_LIMIT = 500;
+const MAX_EXPIRES_AT = 253_402_300_799;
+const MAX_AUDIT_LIMIT = 500;
 
 const SCOPES = ALL_SCOPES as readonly [Scope, ...Scope[]];
 const KEY_STATUSES = ["active", "disabled", "expired", "auto_expired", "revoked"] as const satisfies readonly ApiKeyRecord["status"][];
@@ -31,7 +31,7 @@ function adminBody<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
 const nameWords = { error: `name must be 1 to ${MAX_NAME_LENGTH} characters without control characters, or null` };
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]*$/;
-export const keyName = z
+const keyName = z
 	.string(nameWords)
 	.trim()
 	.min(1, nameWords)
@@ -42,14 +42,14 @@ export const keyName = z
 
 const allowedScopes = `one or more of ${ALL_SCOPES.join(", ")}`;
 const scopeListWords = { error: `scopes must be a list of ${allowedScopes}` };
-export const keyScopes = z
+const keyScopes = z
 	.array(z.enum(SCOPES, { error: (issue) => `Unknown scope ${JSON.stringify(issue.input)}: scopes must be ${allowedScopes}` }), scopeListWords)
 	.min(1, scopeListWords)
 	.transform((scopes) => ALL_SCOPES.filter((scope) => scopes.includes(scope)))
 	.meta({ description: "What the key may do; default both" });
 
 const cidrListWords = { error: `allowed_cidrs must be a list of at most ${MAX_ALLOWED_CIDRS} IPv4/IPv6 CIDRs` };
-export const allowedCidrs = z
+const allowedCidrs = z
 	.array(z.string(cidrListWords), cidrListWords)
 	.max(MAX_ALLOWED_CIDRS, cidrListWords)
 	.transform((list) => [...new Set(list.map((entry) => entry.trim()))])
@@ -66,7 +66,7 @@ export const allowedCidrs = z
 
 /** The service also refuses a time that is not in the future: that needs its clock. */
 export const expiresAtWords = "expires_at must be a future unix time in whole seconds, or null";
-export const keyExpiresAt = z
+const keyExpiresAt = z
 	.int({ error: expiresAtWords })
 	.max(MAX_EXPIRES_AT, { error: expiresAtWords })
 	.nullable()

@@ -7,7 +7,7 @@ import { dashboardHeaders } from "../dashboard/dashboard-router";
 import { buildOpenApiDocument } from "./openapi-document";
 import { REFERENCE_STYLESHEET, renderReferencePage } from "./reference-page";
 
-export const OPENAPI_PATH = `${API_BASE}/openapi.json`;
+const OPENAPI_PATH = `${API_BASE}/openapi.json`;
 const STYLESHEET_PATH = "/docs/reference.css";
 
 /**

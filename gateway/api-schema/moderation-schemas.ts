@@ -21,7 +21,7 @@ import {
 } from "./fields";
 
 /** A JSON body: an object, or the one refusal every route words the same. */
-export function jsonObject<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
+function jsonObject<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
 	return z.object(shape, { error: "Request body must be a JSON object (Content-Type: application/json)" });
 }
 
@@ -70,7 +70,7 @@ const unixSeconds = z.int().nonnegative();
 const expiresAt = unixSeconds.nullable().meta({ description: "Unix seconds; null for a permanent record" });
 const recordPlace = z.int().positive().nullable().meta({ description: "The place it applies to; null for every place" });
 
-export const banInfo = z
+const banInfo = z
 	.object({
 		reason: z.string(),
 		banned_by: z.string().meta({ description: "The moderator's Roblox user id" }),
@@ -80,7 +80,7 @@ export const banInfo = z
 		place_id: recordPlace,
 	}) satisfies z.ZodType<BanInfo>;
 
-export const muteInfo = z
+const muteInfo = z
 	.object({
 		reason: z.string(),
 		muted_by: z.string().meta({ description: "The moderator's Roblox user id" }),
