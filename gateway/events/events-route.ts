@@ -4,12 +4,11 @@
 import type { Request, RequestHandler, Response } from "express";
 import type { ModerationEvent, ModerationEventsData } from "../../shared/records";
 import { verifiedKey } from "../auth/authenticate";
-import { parseSequence, readSequenceQuery } from "../data-store/request-fields";
-import { ApiError, badRequest, sendSuccess } from "../http/envelope";
+import { readField, readPart, sequence } from "../api-schema/fields";
+import { eventsQuery } from "../api-schema/moderation-schemas";
+import { ApiError, sendSuccess } from "../http/envelope";
 import type { EventHub, StartPosition, Subscriber } from "./event-hub";
 
-/** The longest a long poll is held (contract section 3); Roblox's RequestAsync waits longer than this. */
-export const MAX_WAIT_SECONDS = 25;
 /** Tells a stream's client to reconnect at once when the gateway stops, e.g. to another instance. */
 const RECONNECT_NOW = "retry: 250\n\n";
 
@@ -17,14 +16,6 @@ export interface EventsRouteOptions {
 	hub: EventHub;
 	/** Open streams and long polls one key may hold on this instance. */
 	maxStreamsPerKey: number;
-}
-
-function readWait(req: Request): number {
-	const value: unknown = req.query.wait;
-	if (value === undefined) return MAX_WAIT_SECONDS;
-	const seconds = typeof value === "string" && /^(0|[1-9][0-9]?)$/.test(value) ? Number(value) : NaN;
-	if (!(seconds <= MAX_WAIT_SECONDS)) throw badRequest(`wait must be a whole number of seconds from 0 to ${MAX_WAIT_SECONDS}`);
-	return seconds;
 }
 
 const wantsStream = (req: Request) => /(^|,)\s*text\/event-stream\s*(;|,|$)/i.test(req.headers.accept ?? "");
@@ -56,10 +47,11 @@ export function eventsRoute({ hub, maxStreamsPerKey }: EventsRouteOptions): Requ
 	return async (req, res) => {
 		const key = verifiedKey(res);
 		const stream = wantsStream(req);
+		const query = readPart(eventsQuery, req.query);
+		// A reconnecting EventSource sends where it stopped; that wins over the URL it was opened with.
 		const lastEventId = req.headers["last-event-id"];
-		const after =
-			stream && typeof lastEventId === "string" ? parseSequence("Last-Event-ID", lastEventId.trim()) : readSequenceQuery(req, "after");
-		const wait = readWait(req);
+		const after = stream && typeof lastEventId === "string" ? readField(sequence, "Last-Event-ID", lastEventId.trim()) : query.after;
+		const { wait } = query;
 		hold(key.id, res);
 		let start: StartPosition;
 		try {
