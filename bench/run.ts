@@ -3,6 +3,7 @@
 
 import { BenchTargets, best, measure, row, type Measurement } from "./harness";
 import { formatJoinRequests, joinRequestsBench } from "./join-requests";
+import { eventsBench } from "./events";
 import { postgresScaleBench } from "./postgres-scale";
 import { scaleOutBench } from "./scale-out";
 
@@ -51,4 +52,5 @@ await gatewayBench();
 // Needs the compiled module: `npm run build` first.
 console.log(`\n${formatJoinRequests(await joinRequestsBench())}`);
 await scaleOutBench();
+await eventsBench();
 await postgresScaleBench();

@@ -20,9 +20,18 @@ export interface EventsRouteOptions {
 
 const wantsStream = (req: Request) => /(^|,)\s*text\/event-stream\s*(;|,|$)/i.test(req.headers.accept ?? "");
 
+/** Frames already written: every stream of a guild is handed the same event objects, framed once. */
+const frames = new WeakMap<ModerationEvent, string>();
+
 /** One event in the stream's framing: `id`, `event`, and the rest as `data`. */
-function streamFrame({ id, event, ...data }: ModerationEvent): string {
-	return `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+function streamFrame(moderationEvent: ModerationEvent): string {
+	let frame = frames.get(moderationEvent);
+	if (frame === undefined) {
+		const { id, event, ...data } = moderationEvent;
+		frame = `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+		frames.set(moderationEvent, frame);
+	}
+	return frame;
 }
 
 export function eventsRoute({ hub, maxStreamsPerKey }: EventsRouteOptions): RequestHandler {
