@@ -1,10 +1,12 @@
 // bench/events.ts
 // Events bench: delivery from one instance to streams on another, 10,000 open streams, and the hot path beside them.
 
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
+import { createInterface } from "node:readline";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { deletePrefix } from "../test/gateway/scale-out/redis-fixtures";
@@ -42,7 +44,7 @@ function openStream(url: string, key: string): Promise<OpenStream> {
 	});
 }
 
-async function openStreams(url: string, key: string, count: number): Promise<OpenStream[]> {
+export async function openStreams(url: string, key: string, count: number): Promise<OpenStream[]> {
 	const streams: OpenStream[] = [];
 	// A few hundred at a time: the listen backlog of the gateway is finite.
 	for (let opened = 0; opened < count; opened += 200) {
@@ -71,6 +73,28 @@ async function allArrived(streams: OpenStream[], robloxId: number, ms = 10_000):
 		await new Promise((resolve) => setTimeout(resolve, 2));
 	}
 	throw new Error(`ban of ${id} did not reach every stream within ${ms} ms`);
+}
+
+/**
+ * STREAMS streams held by a process of their own (`bench/stream-holder.ts`): held in the bench's own
+ * process, their sockets and objects would slow the load generator measuring the hot path beside them.
+ */
+async function holdStreams(url: string, key: string, count: number) {
+	const child = spawn(process.execPath, ["--import", "tsx", "bench/stream-holder.ts", url, key, String(count)], {
+		stdio: ["ignore", "pipe", "inherit"],
+	});
+	const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+	const next = async () => JSON.parse(((await lines.next()).value as string | undefined) ?? "{}") as { open?: number; all?: string; at?: number };
+	if ((await next()).open !== count) throw new Error("the stream holder could not open its streams");
+	return {
+		/** Wall-clock ms at which the last of the streams had the user's ban. */
+		async allHave(robloxId: number): Promise<number> {
+			const line = await next();
+			if (line.all !== String(robloxId) || line.at === undefined) throw new Error(`stream holder said ${JSON.stringify(line)}`);
+			return line.at;
+		},
+		stop: () => new Promise((resolve) => child.once("exit", resolve).kill("SIGTERM")),
+	};
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -120,14 +144,16 @@ export async function eventsBench(): Promise<void> {
 			bareRuns.push(await bare(5));
 		}
 		const before = await residentBytes(second.url);
-		const streams = await openStreams(second.url, second.key, STREAMS);
+		const holder = await holdStreams(second.url, second.key, STREAMS);
 		await new Promise((resolve) => setTimeout(resolve, 1_000));
 		const after = await residentBytes(second.url);
-		const fanOutAnswered = await ban(first.url, first.key, 10_000_001);
-		const fanOut = (await allArrived(streams, 10_000_001)) - fanOutAnswered;
+		const arrival = holder.allHave(10_000_001);
+		await ban(first.url, first.key, 10_000_001);
+		const fanOutAnswered = Date.now();
+		const fanOut = (await arrival) - fanOutAnswered;
 		const withStreams: Measurement[] = [];
 		for (let round = 0; round < 2; round++) withStreams.push(await hotPath(second, 5));
-		for (const stream of streams) stream.close();
+		await holder.stop();
 
 		const [c, cStreams, b] = [best(without), best(withStreams), best(bareRuns)];
 		console.log(`\nEvents (instance 1 bans, instance 2 streams, Redis between them)`);
