@@ -368,7 +368,7 @@ export class BanLookup {
 				if (probing) this.resume();
 				return this.rejectedRequest(userIds, outcome.reason);
 			}
-			if (outcome.kind === "batch_unsupported") {
+			if (outcome.kind === "unsupported") {
 				// The API answered, so it is up; it just has no batch route (the hosted API has none).
 				circuit.recordSuccess();
 				this.batchSupported = false;
