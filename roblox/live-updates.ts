@@ -8,7 +8,7 @@ import { HttpService } from "@rbxts/services";
 import type { BanInfo, MuteInfo } from "../shared/records";
 import { BanApi, banInfoCheck, LiveEvent, muteInfoCheck } from "./api-client";
 import { Backoff } from "./backoff";
-import { REFUSAL_PROBE_SECONDS } from "./ban-lookup";
+import { REFUSAL_PROBE_SECONDS, warnRefusal } from "./ban-lookup";
 import { BanStatus, MuteStatus, toBanStatus, toMuteStatus } from "./ban-status";
 import { Clock } from "./clock";
 import { Deferred } from "./deferred";
@@ -136,10 +136,7 @@ export class LiveUpdates {
 			case "refused":
 				// The key or the setup was refused: like every other request, wait for someone to fix it.
 				this.setHealthy(false);
-				diagnostics.warnOnce(
-					"key_refused",
-					`${outcome.reason}. Technified asks nothing more and checks every ${REFUSAL_PROBE_SECONDS / 60} minutes whether it works again; until then players are judged by their last answer or failMode.`,
-				);
+				warnRefusal(diagnostics, outcome.reason, outcome.httpDisabled === true);
 				task.wait(REFUSAL_PROBE_SECONDS);
 				return;
 			case "quota":
