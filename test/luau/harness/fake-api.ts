@@ -82,6 +82,8 @@ export class FakeApi {
 	private sequence = 0;
 	/** false: an older gateway (or the hosted API) with no events route, answered 404. */
 	eventsRoute = true;
+	/** Long polls are never answered (a proxy that swallows them): only RequestAsync's time-out ends them. */
+	holdPollsForever = false;
 	private readonly held = new Map<number, HeldPoll>();
 	private readonly streams = new Map<number, OpenStream>();
 
@@ -180,6 +182,10 @@ export class FakeApi {
 		const waitText = url.searchParams.get("wait") ?? "0";
 		const wait = Number(waitText);
 		if (!/^\d+$/.test(waitText) || wait > MAX_WAIT_SECONDS) return errorAnswer(400, "bad_request", `wait must be 0 to ${MAX_WAIT_SECONDS} seconds`);
+		if (this.holdPollsForever) {
+			this.held.set(request.id, { after, until: Infinity });
+			return { pending: true };
+		}
 		const changes = this.changesAfter(after);
 		if (changes.length > 0 || wait === 0) return this.eventsAnswer(after, changes);
 		this.held.set(request.id, { after, until: request.at + wait });
@@ -191,7 +197,7 @@ export class FakeApi {
 		const held = this.held.get(id);
 		if (held) {
 			const changes = this.changesAfter(held.after);
-			if (changes.length === 0 && at < held.until) return { pending: true };
+			if ((changes.length === 0 || this.holdPollsForever) && at < held.until) return { pending: true };
 			this.held.delete(id);
 			return this.eventsAnswer(held.after, changes);
 		}
