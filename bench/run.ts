@@ -3,6 +3,7 @@
 
 import { BenchTargets, best, measure, row, type Measurement } from "./harness";
 import { formatJoinRequests, joinRequestsBench } from "./join-requests";
+import { liveRequestsSection } from "./live-requests";
 import { postgresScaleBench } from "./postgres-scale";
 import { scaleOutBench } from "./scale-out";
 
@@ -50,5 +51,6 @@ async function gatewayBench(): Promise<void> {
 await gatewayBench();
 // Needs the compiled module: `npm run build` first.
 console.log(`\n${formatJoinRequests(await joinRequestsBench())}`);
+console.log(`\n${await liveRequestsSection()}`);
 await scaleOutBench();
 await postgresScaleBench();
