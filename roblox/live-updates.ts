@@ -65,6 +65,7 @@ export class LiveUpdates {
 	private failures = 0;
 	private streamsWork = true;
 	private stream?: WebStreamClient;
+	private streamConnections = new Array<RBXScriptConnection>();
 
 	constructor(private readonly parts: LiveParts) {}
 
@@ -77,6 +78,8 @@ export class LiveUpdates {
 		this.running = false;
 		if (this.loop !== undefined && coroutine.status(this.loop) === "suspended") task.cancel(this.loop);
 		this.loop = undefined;
+		// Let go of the stream's events first: its Closed must not wake the cancelled loop.
+		this.disconnectStream();
 		const stream = this.stream;
 		this.stream = undefined;
 		if (stream !== undefined) pcall(() => stream.Close());
@@ -204,7 +207,7 @@ export class LiveUpdates {
 		this.stream = client;
 		const ended = new Deferred<StreamEnd>();
 		let opened = false;
-		const connections = [
+		this.streamConnections = [
 			client.Opened.Connect(() => {
 				opened = true;
 				this.failures = 0;
@@ -216,9 +219,14 @@ export class LiveUpdates {
 			client.Closed.Connect(() => ended.resolve("closed")),
 		];
 		const result = ended.await();
-		for (const connection of connections) connection.Disconnect();
+		this.disconnectStream();
 		if (this.stream === client) this.stream = undefined;
 		return result;
+	}
+
+	private disconnectStream() {
+		for (const connection of this.streamConnections) connection.Disconnect();
+		this.streamConnections = [];
 	}
 
 	/**
@@ -243,9 +251,9 @@ export class LiveUpdates {
 			if (text === "" && eventName === undefined) continue;
 			const [ok, decoded] = pcall(() => HttpService.JSONDecode(text === "" ? "{}" : text));
 			const body = (ok && typeIs(decoded, "table") ? decoded : {}) as Partial<LiveEvent>;
-			const event = { ...body, id: id ?? body.id ?? "", event: eventName ?? body.event ?? "reset" } as LiveEvent;
-			this.apply(event);
-			if (id !== undefined) this.after = id;
+			const sequence = id ?? body.id;
+			this.apply({ ...body, id: sequence ?? "", event: eventName ?? body.event ?? "reset" } as LiveEvent);
+			if (sequence !== undefined && sequence !== "") this.after = sequence;
 		}
 	}
 

@@ -9,7 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { startGatewayProcess, type GatewayProcess } from "../gateway/gateway-process";
-import { luauHost, type Transport } from "./harness/luau-host";
+import { luauHost } from "./harness/luau-host";
+import { overHttp as overHttpTransport } from "./harness/over-http";
 
 const GUILD_ID = "223456789012345678";
 const ADMIN_TOKEN = "e2e-admin-token-0123456789abcdef";
@@ -29,19 +30,8 @@ afterAll(async () => {
 	await rm(dataDir, { recursive: true, force: true });
 });
 
-/** The emulated server's HttpService, sent over real sockets. */
-const overHttp: Transport = async (request) => {
-	try {
-		const response = await fetch(request.url, {
-			method: request.method,
-			headers: request.headers,
-			body: request.method === "GET" ? undefined : request.body,
-		});
-		return { status: response.status, headers: Object.fromEntries(response.headers), body: await response.text() };
-	} catch {
-		return { error: "HttpError: ConnectFail" };
-	}
-};
+/** The emulated servers' HttpService, sent over real sockets. */
+const overHttp = overHttpTransport();
 
 async function moderate(key: string, action: "ban" | "unban" | "mute" | "unmute", robloxId: number, extra: Record<string, unknown> = {}) {
 	const response = await fetch(`${url}/api/v1/moderation/${GUILD_ID}/roblox/${action}`, {
