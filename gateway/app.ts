@@ -9,7 +9,7 @@ import { adminRouter } from "./admin/admin-router";
 import { AuthThrottle } from "./auth/auth-throttle";
 import { authenticateRequest, authorizeRequest } from "./auth/authenticate";
 import { BanStatusCache } from "./ban-cache/ban-status-cache";
-import { advertiseCacheLifetime, invalidateOnBanChange, serveCachedBanStatus } from "./ban-cache/middleware";
+import { advertiseCacheLifetime, onModerationChange, serveCachedBanStatus } from "./ban-cache/middleware";
 import { dashboardRouter } from "./dashboard/dashboard-router";
 import type { Config, QuotaCategory } from "./config";
 import { GatewayMetrics, healthRouter, type ReadinessCheck } from "./health/health";
@@ -17,19 +17,23 @@ import { errorHandler, notFoundHandler } from "./http/envelope";
 import { jsonBody } from "./http/json-body";
 import { requestLog } from "./logging/request-log";
 import type { KeyService } from "./keys/key-service";
+import type { EventHub } from "./events/event-hub";
+import { eventsRoute } from "./events/events-route";
+import type { ModerationChangeNotice } from "./invalidation/change-bus";
 import type { Forwarder } from "./proxy/forward";
 import { batchCost, showQuota, spendQuota, type QuotaLimiters } from "./rate-limits/quota";
 
 export interface GatewayParts {
-	config: Pick<Config, "trustProxy" | "banCacheTtlSeconds" | "maxJsonDepth" | "metricsToken">;
+	config: Pick<Config, "trustProxy" | "banCacheTtlSeconds" | "maxJsonDepth" | "metricsToken" | "maxStreamsPerKey">;
 	keys: KeyService;
 	adminToken: string;
 	authThrottle: AuthThrottle;
 	quotas: QuotaLimiters;
 	forwarder: Forwarder;
 	banCache: BanStatusCache;
-	/** Tells other gateway instances that a user's ban changed (a no-op for a single instance). */
-	announceBanChange: (guildId: string, userId: string) => void;
+	/** Tells other gateway instances and this one's event streams that a user's ban or mute changed. */
+	announceChange: (change: ModerationChangeNotice) => void;
+	events: EventHub;
 	readiness: readonly ReadinessCheck[];
 	metrics: GatewayMetrics;
 	logger: Logger;
@@ -100,7 +104,8 @@ function addModerationRoutes(app: Express, parts: GatewayParts): void {
 	const base = `${API_BASE}/moderation/:guildId`;
 	const read = guard(parts, { scope: "moderation:read", category: "moderation" });
 	const write = guard(parts, { scope: "moderation:write", category: "writes", body: true });
-	const banChange = invalidateOnBanChange(banCache, parts.announceBanChange);
+	const banChange = onModerationChange("ban", banCache, parts.announceChange);
+	const muteChange = onModerationChange("mute", banCache, parts.announceChange);
 
 	app.get(`${base}/ban-status/:identifier`, read, serveCachedBanStatus(banCache, parts.config.banCacheTtlSeconds), forward);
 	app.post(
@@ -112,8 +117,9 @@ function addModerationRoutes(app: Express, parts: GatewayParts): void {
 
 	app.post(`${base}/roblox/ban`, write, banChange, forward);
 	app.post(`${base}/roblox/unban`, write, banChange, forward);
-	app.post(`${base}/roblox/mute`, write, forward);
-	app.post(`${base}/roblox/unmute`, write, forward);
+	app.post(`${base}/roblox/mute`, write, muteChange, forward);
+	app.post(`${base}/roblox/unmute`, write, muteChange, forward);
+	app.get(`${base}/events`, read, eventsRoute({ hub: parts.events, maxStreamsPerKey: parts.config.maxStreamsPerKey }));
 
 	const list = guard(parts, { scope: "moderation:read", category: "lists" });
 	app.get(`${base}/roblox/bans/active`, list, forward);

@@ -44,6 +44,8 @@ export interface Config {
 	publicUrl: string | undefined;
 	/** LOG_LEVEL and LOG_FORMAT. */
 	log: LogSettings;
+	/** Open event streams and long polls one key may hold on an instance (EVENT_STREAMS_PER_KEY). */
+	maxStreamsPerKey: number;
 }
 
 /** Raised for an invalid variable; `main` prints its message as the one start-up line. */
@@ -208,6 +210,7 @@ export function readConfig(env: Env = process.env): Config {
 		metricsToken,
 		publicUrl: publicUrl(env),
 		log: logSettings(env),
+		maxStreamsPerKey: integer(env, "EVENT_STREAMS_PER_KEY", 2_000, 1, 1_000_000),
 	};
 }
 
@@ -227,7 +230,7 @@ export const KNOWN_VARIABLES: readonly string[] = [
 	"TRUST_PROXY", "RATE_LIMITS", "AUTH_FAILURES_PER_MINUTE", "BAN_CACHE_TTL_SECONDS", "PUBLIC_URL",
 	"DISCORD_CLIENT_ID", "DISCORD_CLIENT_SECRET", "DISCORD_API_URL", "OPEN_CLOUD_URL", "OUTBOUND_ALLOW_LOOPBACK",
 	"LOG_LEVEL", "LOG_FORMAT", "SECRETS_KEY", "METRICS_TOKEN", "HEADERS_TIMEOUT_SECONDS", "REQUEST_TIMEOUT_SECONDS",
-	"MAX_CONNECTIONS", "MAX_HEADER_COUNT", "MAX_JSON_DEPTH",
+	"MAX_CONNECTIONS", "MAX_HEADER_COUNT", "MAX_JSON_DEPTH", "EVENT_STREAMS_PER_KEY",
 ];
 
 /**

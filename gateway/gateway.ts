@@ -15,6 +15,8 @@ import { GatewayMetrics, dataStoreReadiness, type ReadinessCheck } from "./healt
 import { applyChangesFirst } from "./invalidation/apply-changes-first";
 import { KeyService } from "./keys/key-service";
 import { createEdgeServer } from "./http/edge";
+import { ChangeFeed } from "./events/change-feed";
+import { EventHub } from "./events/event-hub";
 import { createLogger } from "./logging/logger";
 import { createForwarder } from "./proxy/forward";
 
@@ -25,6 +27,8 @@ export interface StartOptions {
 	logger?: Logger;
 	/** Milliseconds to wait for the data store before a 504 (default 10 s). */
 	upstreamTimeoutMs?: number;
+	/** Milliseconds `close()` lets requests in flight finish before it drops their connections (default 5 s). */
+	shutdownGraceMs?: number;
 }
 
 export interface RunningGateway {
@@ -127,9 +131,11 @@ async function startParts(
 	const limits = parts.add(await openRateLimits(config, log), (opened) => opened.close());
 	const banCache = new BanStatusCache({ ttlSeconds: config.banCacheTtlSeconds, clock });
 	keys.onChange((change) => bus.publish({ kind: "key", keyId: change.keyId }));
+	const events = new EventHub(new ChangeFeed(dataStoreUrl, internalToken), { clock, logger });
 	bus.subscribe((change) => {
-		if (change.kind === "key") keys.invalidate(change.keyId);
-		else banCache.invalidate(change.guildId, change.userId);
+		if (change.kind === "key") return keys.invalidate(change.keyId);
+		if (change.kind === "ban") banCache.invalidate(change.guildId, change.userId);
+		events.wake(change.guildId);
 	});
 
 	const forwarder = parts.add(
@@ -148,7 +154,11 @@ async function startParts(
 		quotas: limits.quotas,
 		forwarder,
 		banCache,
-		announceBanChange: (guildId, userId) => bus.publish({ kind: "ban", guildId, userId }),
+		announceChange: (change) => {
+			bus.publish(change);
+			events.wake(change.guildId);
+		},
+		events,
 		readiness,
 		metrics: new GatewayMetrics(),
 		logger,
@@ -164,13 +174,22 @@ async function startParts(
 		server.once("error", reject);
 		server.listen(config.port, config.host, () => resolve());
 	});
-	// Closed first: no new requests while the stores behind it close.
+	// Closed first: no new requests while the stores behind it close. A connection still open after
+	// the grace (a request stuck in flight, or one a client opened and never used, which Node does not
+	// count as idle) is dropped, so stopping always ends.
 	parts.add(server, (listening) =>
 		new Promise<void>((resolve) => {
-			listening.close(() => resolve());
+			const drop = setTimeout(() => listening.closeAllConnections(), options.shutdownGraceMs ?? 5_000);
+			listening.close(() => {
+				clearTimeout(drop);
+				resolve();
+			});
 			listening.closeIdleConnections();
 		}),
 	);
+	// Before the listener: open streams and long polls end (told to reconnect elsewhere), so the
+	// listener's close does not wait on them.
+	parts.add(events, (hub) => hub.close());
 	const port = (server.address() as AddressInfo).port;
 	const shownHost = listensEverywhere(config.host) ? "127.0.0.1" : config.host;
 

@@ -42,6 +42,31 @@ export interface BanStatusBatchData {
 	results: { [identifier: string]: BanStatusBatchResult };
 }
 
+/** What the events route reports (contract section 3); `reset` means "re-check everyone". */
+export type ModerationEventName = "ban" | "unban" | "mute" | "unmute" | "reset";
+
+/**
+ * One event of the events route: the stream's `data` object plus its `id` (the guild's sequence) and
+ * `event`, as the long poll lists them. A `reset` carries only `id`, `event` and `at`.
+ */
+export interface ModerationEvent {
+	id: number;
+	event: ModerationEventName;
+	roblox_id?: string;
+	place_id?: number | null;
+	ban_info?: BanInfo;
+	mute_info?: MuteInfo;
+	job_id?: string | null;
+	/** Unix seconds. */
+	at: number;
+}
+
+/** `data` of the long poll: the events after the asked position and where to ask from next time. */
+export interface ModerationEventsData {
+	events: ModerationEvent[];
+	next: number;
+}
+
 export type KeyStatus = "active" | "disabled" | "expired" | "auto_expired" | "revoked";
 
 export type Scope = "moderation:read" | "moderation:write";

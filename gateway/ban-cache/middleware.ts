@@ -6,6 +6,8 @@ import type { SuccessEnvelope } from "../../shared/envelope";
 import type { BanStatusData } from "../../shared/records";
 import { onUpstreamResponse, type UpstreamAnswer } from "../proxy/forward";
 import { checkNoCacheQuery, parseRobloxIdText, pathParam, readPlaceIdQuery } from "../data-store/request-fields";
+import type { ModerationKind } from "../data-store/moderation-store";
+import type { Change, ModerationChangeNotice } from "../invalidation/change-bus";
 import type { BanStatusCache } from "./ban-status-cache";
 
 const cacheControl = (res: Response, maxAge: number) => res.setHeader("Cache-Control", `private, max-age=${maxAge}`);
@@ -77,22 +79,26 @@ function banEnd(body: string): number | undefined | null {
 }
 
 /**
- * Drops the user's cached answers before a ban or unban is forwarded and again the moment the data
- * store answers, before the caller sees that answer: a read racing the write cannot put the old answer
- * back, and other instances (`announce`) are told before the caller can ask them.
+ * For a ban, unban, mute or unmute. A ban's cached answers are dropped before it is forwarded and again
+ * the moment the data store answers, before the caller sees that answer: a read racing the write cannot
+ * put the old answer back. Every kind is then announced (other instances, event streams) before the
+ * caller can ask anyone.
  */
-export function invalidateOnBanChange(cache: BanStatusCache, announce: (guildId: string, userId: string) => void): RequestHandler {
+export function onModerationChange(
+	kind: Change["kind"] & ModerationKind,
+	cache: BanStatusCache,
+	announce: (change: ModerationChangeNotice) => void,
+): RequestHandler {
 	return (req, res, next) => {
 		const guildId = req.params.guildId as string;
 		const robloxId = (req.body as { roblox_id?: unknown } | undefined)?.roblox_id;
 		if (typeof robloxId !== "string" && typeof robloxId !== "number") return next();
 		const text = String(robloxId).trim();
 		const userId = /^\d+$/.test(text) ? String(Number(text)) : text;
-		cache.invalidate(guildId, userId);
+		if (kind === "ban") cache.invalidate(guildId, userId);
 		onUpstreamResponse(res, (upstream) => {
-			cache.invalidate(guildId, userId);
-			const status = upstream.status;
-			if (status >= 200 && status < 300) announce(guildId, userId);
+			if (kind === "ban") cache.invalidate(guildId, userId);
+			if (upstream.status >= 200 && upstream.status < 300) announce({ kind, guildId, userId });
 		});
 		next();
 	};

@@ -26,8 +26,9 @@ import {
 	readPlaceIdQuery,
 	readReason,
 	readRobloxId,
+	readSequenceQuery,
 } from "./request-fields";
-import { liftFields, toBanInfo, toMuteInfo } from "./wire";
+import { liftFields, toBanInfo, toModerationEvent, toMuteInfo } from "./wire";
 
 /** Everything that differs between the ban routes and the mute routes. */
 interface KindVocabulary<Status extends BanStatusData | MuteStatusData> {
@@ -113,6 +114,7 @@ function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
 			robloxId: readRobloxId("roblox_id", body.roblox_id),
 			reason: readOptionalReason(body.reason),
 			moderatorId: readOptionalRobloxId("moderator_roblox_id", body.moderator_roblox_id),
+			jobId: readJobId(body.job_id),
 		};
 		const lifted = await store.lift(guildOf(req), kind, request);
 		if (lifted.length === 0) throw notFound(messages.noneActive);
@@ -138,6 +140,15 @@ function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
 export function moderationRoutes(store: ModerationStore, clock: Clock): Router {
 	const router = Router({ mergeParams: true });
 	router.use(requireVerifiedGuild);
+
+	// The guild's change log, for the gateway's events route (not a public path: the gateway answers
+	// `/events` itself and reads this behind the internal token).
+	router.get("/changes", async (req, res) => {
+		const after = readSequenceQuery(req, "after") ?? 0;
+		const limit = readLimitQuery(req);
+		const page = await store.changesAfter(guildOf(req), after, limit);
+		sendSuccess(res, 200, "Changes", { changes: page.changes.map(toModerationEvent), head: page.head, oldest: page.oldest });
+	});
 
 	// Registered before `/ban-status/:identifier` only for reading order: the methods differ.
 	router.post("/ban-status/batch", async (req, res) => {

@@ -47,7 +47,48 @@ export interface LiftRequest {
 	/** Optional on unban and unmute, as in the hosted API. */
 	moderatorId: number | null;
 	reason: string | null;
+	/** The Roblox server the lift came from, kept in the change log. */
+	jobId?: string | null;
 }
+
+/** What a change did, as the event stream names it. */
+export type ChangeEvent = "ban" | "unban" | "mute" | "unmute";
+
+/**
+ * One entry of a guild's change log, written in the same transaction as the change: a ban or mute
+ * imposed (the new record), or lifted (the lifted record, one entry for each). `seq` counts per guild
+ * from 1, with no gaps, in commit order.
+ */
+export interface ModerationChange {
+	seq: number;
+	event: ChangeEvent;
+	record: ModerationRecord;
+	/** The Roblox server that made the change, when it said (`job_id`). */
+	jobId: string | null;
+	/** Milliseconds since the epoch. */
+	at: number;
+}
+
+export interface ChangePage {
+	changes: ModerationChange[];
+	/** The guild's latest sequence (0 before its first change). */
+	head: number;
+	/** The oldest sequence still kept; null when the log holds nothing for the guild. */
+	oldest: number | null;
+}
+
+/** How much of a guild's change log is kept: a change goes once it is older than `ms` and beyond the last `changes`. */
+export interface ChangeRetention {
+	changes: number;
+	ms: number;
+}
+
+/** The contract's floor: at least a day, and at least the last 10,000 changes. */
+export const CHANGE_LOG_RETENTION: ChangeRetention = { changes: 10_000, ms: 24 * 3_600_000 };
+
+/** The change an impose or lift of `kind` writes. */
+export const changeEvent = (kind: ModerationKind, lifted: boolean): ChangeEvent =>
+	lifted ? (kind === "ban" ? "unban" : "unmute") : kind;
 
 /**
  * Where a page of an active list ends, in values of the guild's own records: a cursor built from it
@@ -119,6 +160,9 @@ export interface ModerationStore {
 
 	/** Every record of the user in the guild, lifted and expired included, oldest first. */
 	history(guildId: string, kind: ModerationKind, robloxId: number): Promise<ModerationRecord[]>;
+
+	/** The guild's changes with a sequence above `after`, oldest first, `limit` at most. */
+	changesAfter(guildId: string, after: number, limit: number): Promise<ChangePage>;
 
 	/** Resolves when the backend answers a query; rejects otherwise (readiness probe). */
 	ping(): Promise<void>;

@@ -1,10 +1,15 @@
 // gateway/data-store/postgres-moderation-store.ts
 // The shared ModerationStore: bans and mutes in PostgreSQL, read and written by every gateway instance.
 
-import { PostgresDatabase, type PostgresOptions } from "../postgres/database";
+import { PostgresDatabase, type PostgresOptions, type Queryable } from "../postgres/database";
 import { listKey, toActivePage, toRecord, type RecordRow } from "./moderation-rows";
 import {
+	CHANGE_LOG_RETENTION,
 	REPLACED_LIFT_REASON,
+	changeEvent,
+	type ChangeEvent,
+	type ChangeRetention,
+	type ChangePage,
 	type ActivePage,
 	type Clock,
 	type LiftRequest,
@@ -18,6 +23,8 @@ import {
 export interface PostgresModerationStoreOptions extends PostgresOptions {
 	/** Milliseconds since the epoch; decides creation times and expiry. Default `Date.now`. */
 	clock?: Clock;
+	/** Default CHANGE_LOG_RETENTION; tests shrink it. */
+	changeRetention?: ChangeRetention;
 }
 
 const COLUMNS =
@@ -37,6 +44,39 @@ export const FIND_ACTIVE_SQL = `SELECT ${COLUMNS} FROM moderation_records
 	WHERE guild_id = $1 AND kind = $2 AND roblox_id = $3 AND ${active(5)} AND (place_id IS NULL OR place_id = $4)
 	ORDER BY ${STRONGEST_FIRST} LIMIT 1`;
 
+/** BIGINT columns arrive as numbers (see PostgresDatabase). */
+interface ChangeColumns {
+	change_seq: number | null;
+	change_event: ChangeEvent;
+	change_job_id: string | null;
+	change_at: number;
+}
+
+/** Appends to the guild's change log inside the change's own transaction, and prunes what retention allows. */
+async function recordChange(
+	tx: Queryable,
+	retention: ChangeRetention,
+	record: RecordRow,
+	event: ChangeEvent,
+	jobId: string | null,
+	at: number,
+): Promise<void> {
+	const [{ head }] = await tx.rows<{ head: number }>(
+		`INSERT INTO moderation_change_heads (guild_id, head) VALUES ($1, 1)
+		 ON CONFLICT (guild_id) DO UPDATE SET head = moderation_change_heads.head + 1 RETURNING head`,
+		[record.guild_id],
+	);
+	await tx.rows(
+		"INSERT INTO moderation_changes (guild_id, seq, event, record_id, job_id, at) VALUES ($1, $2, $3, $4, $5, $6)",
+		[record.guild_id, head, event, record.id, jobId, at],
+	);
+	await tx.rows("DELETE FROM moderation_changes WHERE guild_id = $1 AND seq <= $2 AND at < $3", [
+		record.guild_id,
+		head - retention.changes,
+		at - retention.ms,
+	]);
+}
+
 /**
  * Every statement filters on (guild, kind, user) or (guild, kind, id) over unlifted rows, which the
  * partial indexes of migration 0002 answer directly, so ban status stays one index lookup at any size.
@@ -49,11 +89,16 @@ export class PostgresModerationStore implements ModerationStore {
 	private constructor(
 		private readonly db: PostgresDatabase,
 		private readonly clock: Clock,
+		private readonly retention: ChangeRetention,
 	) {}
 
 	/** Connects and applies pending migrations. */
 	static async open(options: PostgresModerationStoreOptions): Promise<PostgresModerationStore> {
-		return new PostgresModerationStore(await PostgresDatabase.open(options), options.clock ?? Date.now);
+		return new PostgresModerationStore(
+			await PostgresDatabase.open(options),
+			options.clock ?? Date.now,
+			options.changeRetention ?? CHANGE_LOG_RETENTION,
+		);
 	}
 
 	async impose(guildId: string, kind: ModerationKind, input: NewModeration): Promise<ModerationRecord> {
@@ -89,18 +134,51 @@ export class PostgresModerationStore implements ModerationStore {
 					input.durationMs === null ? null : now + input.durationMs,
 				],
 			);
+			await recordChange(tx, this.retention, row, changeEvent(kind, false), input.jobId, now);
 			return toRecord(row);
 		});
 	}
 
 	async lift(guildId: string, kind: ModerationKind, request: LiftRequest): Promise<ModerationRecord[]> {
-		const rows = await this.db.rows<RecordRow>(
-			`UPDATE moderation_records SET lifted_at = $4, lifted_by = $5, lift_reason = $6
-			 WHERE guild_id = $1 AND kind = $2 AND roblox_id = $3 AND ${active(4)}
-			 RETURNING ${COLUMNS}`,
-			[guildId, kind, request.robloxId, this.clock(), request.moderatorId, request.reason],
+		return this.db.transaction(async (tx) => {
+			const now = this.clock();
+			const rows = await tx.rows<RecordRow>(
+				`UPDATE moderation_records SET lifted_at = $4, lifted_by = $5, lift_reason = $6
+				 WHERE guild_id = $1 AND kind = $2 AND roblox_id = $3 AND ${active(4)}
+				 RETURNING ${COLUMNS}`,
+				[guildId, kind, request.robloxId, now, request.moderatorId, request.reason],
+			);
+			rows.sort((a, b) => a.id - b.id);
+			for (const row of rows) await recordChange(tx, this.retention, row, changeEvent(kind, true), request.jobId ?? null, now);
+			return rows.map(toRecord);
+		});
+	}
+
+	async changesAfter(guildId: string, after: number, limit: number): Promise<ChangePage> {
+		// One statement, so the page and its bounds come from the same snapshot.
+		const rows = await this.db.rows<RecordRow & ChangeColumns & { head: number | null; oldest: number | null }>(
+			`WITH bounds AS (
+				SELECT (SELECT head FROM moderation_change_heads WHERE guild_id = $1) AS head,
+				       (SELECT min(seq) FROM moderation_changes WHERE guild_id = $1) AS oldest
+			 )
+			 SELECT bounds.head, bounds.oldest, page.* FROM bounds LEFT JOIN LATERAL (
+				SELECT ${COLUMNS.split(", ").map((column) => `r.${column}`).join(", ")},
+				       c.seq AS change_seq, c.event AS change_event, c.job_id AS change_job_id, c.at AS change_at
+				FROM moderation_changes c JOIN moderation_records r ON r.id = c.record_id
+				WHERE c.guild_id = $1 AND c.seq > $2 ORDER BY c.seq LIMIT $3
+			 ) page ON true`,
+			[guildId, after, limit],
 		);
-		return rows.map(toRecord).sort((a, b) => a.id - b.id);
+		const bounds = rows[0];
+		return {
+			changes: rows.flatMap((row) =>
+				row.change_seq === null
+					? []
+					: [{ seq: row.change_seq, event: row.change_event, record: toRecord(row), jobId: row.change_job_id, at: row.change_at }],
+			),
+			head: bounds?.head ?? 0,
+			oldest: bounds?.oldest ?? null,
+		};
 	}
 
 	async findActive(

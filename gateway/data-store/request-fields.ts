@@ -112,6 +112,21 @@ export function checkNoCacheQuery(req: Request): void {
 	if (text !== undefined && text !== "true" && text !== "false") throw badRequest("no_cache must be true or false");
 }
 
+/** A change-log position (`after`): 0 or a positive integer; undefined when absent. */
+export function readSequenceQuery(req: Request, field: string): number | undefined {
+	const text = queryValue(req, field);
+	return text === undefined ? undefined : parseSequence(field, text);
+}
+
+/** A sequence written in a query string or the `Last-Event-ID` header. */
+export function parseSequence(field: string, text: string): number {
+	const value = Number(text);
+	if (!/^(0|[1-9][0-9]*)$/.test(text) || !Number.isSafeInteger(value)) {
+		throw badRequest(`${field} must be an event sequence: 0 or a positive integer, without leading zeros`);
+	}
+	return value;
+}
+
 export function readLimitQuery(req: Request): number {
 	const text = queryValue(req, "limit");
 	if (text === undefined) return LIST_LIMIT_DEFAULT;

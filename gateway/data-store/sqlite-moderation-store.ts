@@ -5,7 +5,12 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import {
+	CHANGE_LOG_RETENTION,
 	REPLACED_LIFT_REASON,
+	changeEvent,
+	type ChangeEvent,
+	type ChangeRetention,
+	type ChangePage,
 	type ActivePage,
 	type Clock,
 	type LiftRequest,
@@ -24,6 +29,8 @@ export interface SqliteModerationStoreOptions {
 	fileName?: string;
 	/** Milliseconds since the epoch; decides creation times and expiry. Default `Date.now`. */
 	clock?: Clock;
+	/** Default CHANGE_LOG_RETENTION; tests shrink it. */
+	changeRetention?: ChangeRetention;
 }
 
 /** Bumped with every schema change; `open` migrates older files forward. */
@@ -55,6 +62,19 @@ CREATE INDEX IF NOT EXISTS moderation_records_unlifted_in_list_order
 	ON moderation_records (guild_id, kind, created_at, roblox_id, coalesce(place_id, 0)) WHERE lifted_at IS NULL;
 CREATE INDEX IF NOT EXISTS moderation_records_by_user
 	ON moderation_records (guild_id, kind, roblox_id, id);
+CREATE TABLE IF NOT EXISTS moderation_change_heads (
+	guild_id TEXT    PRIMARY KEY,
+	head     INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS moderation_changes (
+	guild_id  TEXT    NOT NULL,
+	seq       INTEGER NOT NULL,
+	event     TEXT    NOT NULL CHECK (event IN ('ban', 'unban', 'mute', 'unmute')),
+	record_id INTEGER NOT NULL REFERENCES moderation_records (id),
+	job_id    TEXT,
+	at        INTEGER NOT NULL,
+	PRIMARY KEY (guild_id, seq)
+) WITHOUT ROWID;
 `;
 
 const ACTIVE = "lifted_at IS NULL AND (expires_at IS NULL OR expires_at > @now)";
@@ -71,11 +91,15 @@ const ACTIVE = "lifted_at IS NULL AND (expires_at IS NULL OR expires_at > @now)"
 export class SqliteModerationStore implements ModerationStore {
 	private readonly statements;
 	private readonly imposeTransaction;
+	private readonly liftTransaction;
+	private readonly changesTransaction;
 	private readonly findManyTransaction;
+	private readonly recordChange: (record: RecordRow, event: ChangeEvent, jobId: string | null, at: number) => void;
 
 	private constructor(
 		private readonly db: Database.Database,
 		private readonly clock: Clock,
+		retention: ChangeRetention,
 	) {
 		this.statements = {
 			insert: db.prepare<NewRow, RecordRow>(
@@ -112,7 +136,36 @@ export class SqliteModerationStore implements ModerationStore {
 				`SELECT * FROM moderation_records
 				WHERE guild_id = @guildId AND kind = @kind AND roblox_id = @robloxId ORDER BY id`,
 			),
+			nextSeq: db.prepare<{ guildId: string }, { head: number }>(
+				`INSERT INTO moderation_change_heads (guild_id, head) VALUES (@guildId, 1)
+				ON CONFLICT (guild_id) DO UPDATE SET head = head + 1 RETURNING head`,
+			),
+			appendChange: db.prepare<ChangeRow>(
+				`INSERT INTO moderation_changes (guild_id, seq, event, record_id, job_id, at)
+				VALUES (@guildId, @seq, @event, @recordId, @jobId, @at)`,
+			),
+			pruneChanges: db.prepare<{ guildId: string; below: number; before: number }>(
+				"DELETE FROM moderation_changes WHERE guild_id = @guildId AND seq <= @below AND at < @before",
+			),
+			changesAfter: db.prepare<{ guildId: string; after: number; limit: number }, RecordRow & ChangeColumns>(
+				`SELECT r.*, c.seq AS change_seq, c.event AS change_event, c.job_id AS change_job_id, c.at AS change_at
+				FROM moderation_changes c JOIN moderation_records r ON r.id = c.record_id
+				WHERE c.guild_id = @guildId AND c.seq > @after ORDER BY c.seq LIMIT @limit`,
+			),
+			changeBounds: db.prepare<{ guildId: string }, { head: number | null; oldest: number | null }>(
+				`SELECT (SELECT head FROM moderation_change_heads WHERE guild_id = @guildId) AS head,
+					(SELECT min(seq) FROM moderation_changes WHERE guild_id = @guildId) AS oldest`,
+			),
 			ping: db.prepare("SELECT 1"),
+		};
+		this.recordChange = (record: RecordRow, event: ChangeEvent, jobId: string | null, at: number) => {
+			const { head } = this.statements.nextSeq.get({ guildId: record.guild_id }) as { head: number };
+			this.statements.appendChange.run({ guildId: record.guild_id, seq: head, event, recordId: record.id, jobId, at });
+			this.statements.pruneChanges.run({
+				guildId: record.guild_id,
+				below: head - retention.changes,
+				before: at - retention.ms,
+			});
 		};
 		this.imposeTransaction = db.transaction((row: NewRow) => {
 			this.statements.liftSameScope.run({
@@ -124,7 +177,29 @@ export class SqliteModerationStore implements ModerationStore {
 				liftReason: REPLACED_LIFT_REASON,
 				now: row.createdAt,
 			});
-			return this.statements.insert.get(row) as RecordRow;
+			const inserted = this.statements.insert.get(row) as RecordRow;
+			this.recordChange(inserted, changeEvent(row.kind, false), row.jobId, row.createdAt);
+			return inserted;
+		});
+		this.liftTransaction = db.transaction((params: LiftParams, jobId: string | null) => {
+			const lifted = this.statements.liftAll.all(params).sort((a, b) => a.id - b.id);
+			for (const row of lifted) this.recordChange(row, changeEvent(params.kind, true), jobId, params.now);
+			return lifted;
+		});
+		this.changesTransaction = db.transaction((guildId: string, after: number, limit: number): ChangePage => {
+			const rows = this.statements.changesAfter.all({ guildId, after, limit });
+			const bounds = this.statements.changeBounds.get({ guildId }) as { head: number | null; oldest: number | null };
+			return {
+				changes: rows.map((row) => ({
+					seq: row.change_seq,
+					event: row.change_event,
+					record: toRecord(row),
+					jobId: row.change_job_id,
+					at: row.change_at,
+				})),
+				head: bounds.head ?? 0,
+				oldest: bounds.oldest,
+			};
 		});
 		// One transaction gives every id of a batch the same snapshot of the table.
 		this.findManyTransaction = db.transaction((base: Omit<FindParams, "robloxId">, robloxIds: readonly number[]) => {
@@ -155,7 +230,7 @@ export class SqliteModerationStore implements ModerationStore {
 				db.exec(SCHEMA);
 				db.pragma(`user_version = ${SCHEMA_VERSION}`);
 			})();
-			return new SqliteModerationStore(db, options.clock ?? Date.now);
+			return new SqliteModerationStore(db, options.clock ?? Date.now, options.changeRetention ?? CHANGE_LOG_RETENTION);
 		} catch (error) {
 			db.close();
 			throw error;
@@ -179,15 +254,12 @@ export class SqliteModerationStore implements ModerationStore {
 	}
 
 	async lift(guildId: string, kind: ModerationKind, request: LiftRequest): Promise<ModerationRecord[]> {
-		const rows = this.statements.liftAll.all({
-			guildId,
-			kind,
-			robloxId: request.robloxId,
-			moderatorId: request.moderatorId,
-			liftReason: request.reason,
-			now: this.clock(),
-		});
-		return rows.map(toRecord).sort((a, b) => a.id - b.id);
+		const params = { guildId, kind, robloxId: request.robloxId, moderatorId: request.moderatorId, liftReason: request.reason, now: this.clock() };
+		return this.liftTransaction(params, request.jobId ?? null).map(toRecord);
+	}
+
+	async changesAfter(guildId: string, after: number, limit: number): Promise<ChangePage> {
+		return this.changesTransaction(guildId, after, limit);
 	}
 
 	async findActive(
@@ -249,6 +321,22 @@ interface ScopeParams {
 	moderatorId: number;
 	liftReason: string;
 	now: number;
+}
+
+interface ChangeRow {
+	guildId: string;
+	seq: number;
+	event: ChangeEvent;
+	recordId: number;
+	jobId: string | null;
+	at: number;
+}
+
+interface ChangeColumns {
+	change_seq: number;
+	change_event: ChangeEvent;
+	change_job_id: string | null;
+	change_at: number;
 }
 
 interface LiftParams {

@@ -1,8 +1,8 @@
 // gateway/data-store/wire.ts
 // Shapes store records into the contract's JSON: unix seconds, ids as the hosted API writes them.
 
-import type { BanInfo, MuteInfo } from "../../shared/records";
-import type { ModerationRecord } from "./moderation-store";
+import type { BanInfo, ModerationEvent, MuteInfo } from "../../shared/records";
+import type { ModerationChange, ModerationRecord } from "./moderation-store";
 
 /** Unix seconds, as every time on the wire; null stays null. */
 export function toUnixSeconds(ms: number): number;
@@ -37,5 +37,19 @@ export function liftFields(record: ModerationRecord) {
 		lifted_at: toUnixSeconds(record.liftedAt),
 		lifted_by: record.liftedBy === null ? null : String(record.liftedBy),
 		lift_reason: record.liftReason,
+	};
+}
+
+/** A change-log entry as the events route sends it: the record's info under `ban_info` or `mute_info`. */
+export function toModerationEvent(change: ModerationChange): ModerationEvent {
+	const { record } = change;
+	return {
+		id: change.seq,
+		event: change.event,
+		roblox_id: String(record.robloxId),
+		place_id: record.placeId,
+		...(record.kind === "ban" ? { ban_info: toBanInfo(record) } : { mute_info: toMuteInfo(record) }),
+		job_id: change.jobId,
+		at: toUnixSeconds(change.at),
 	};
 }

@@ -1,10 +1,11 @@
 // gateway/invalidation/change-bus.ts
 // Carries "this changed" news between gateway instances so every instance drops stale cache entries.
 
-/** A key changed (revoke, disable, roll, …) or a user's bans changed. */
-export type Change =
-	| { kind: "key"; keyId: string }
-	| { kind: "ban"; guildId: string; userId: string };
+/** A user's bans or mutes changed: caches drop the user (bans), event streams read the guild's log. */
+export type ModerationChangeNotice = { kind: "ban" | "mute"; guildId: string; userId: string };
+
+/** A key changed (revoke, disable, roll, …), or a user's bans or mutes. */
+export type Change = { kind: "key"; keyId: string } | ModerationChangeNotice;
 
 export interface ChangeBus {
 	/** Tells every other instance; the publishing instance has already applied the change itself. */

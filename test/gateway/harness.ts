@@ -47,7 +47,7 @@ export async function startTestGateway(
 ): Promise<TestGateway> {
 	const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), "gateway-test-")));
 	const config = readConfig({ PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, ADMIN_TOKEN, ...env });
-	const gateway = await startGateway(config, { logger: silentLogger, ...options });
+	const gateway = await startGateway(config, { logger: silentLogger, shutdownGraceMs: 500, ...options });
 
 	const admin: TestGateway["admin"] = async (method, pathname, body) =>
 		toTestResponse(

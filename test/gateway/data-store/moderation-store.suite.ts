@@ -5,6 +5,7 @@ import { randomInt } from "node:crypto";
 import { afterEach, beforeEach, expect, test } from "vitest";
 import {
 	REPLACED_LIFT_REASON,
+	type ChangeRetention,
 	type Clock,
 	type ListPosition,
 	type ModerationStore,
@@ -12,7 +13,7 @@ import {
 } from "../../../gateway/data-store/moderation-store";
 
 /** Opens a fresh store that reads time from `clock`; the suite closes it after each test. */
-export type OpenModerationStore = (clock: Clock) => Promise<ModerationStore>;
+export type OpenModerationStore = (clock: Clock, options?: { changeRetention?: ChangeRetention }) => Promise<ModerationStore>;
 
 const MINUTE = 60_000;
 const PLACE = 4_483_381_587;
@@ -190,6 +191,66 @@ export function moderationStoreSuite(open: OpenModerationStore): void {
 		const ids = [...first.records, ...second.records, ...rest.records].map((record) => record.robloxId);
 		expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 		expect(rest.next).toBeNull();
+	});
+
+	test("every ban, unban, mute and unmute joins the guild's change log, numbered from 1 without gaps", async () => {
+		const global = await store.impose(guild, "ban", ban(5, { jobId: "server-1" }));
+		now += 1;
+		const placeBan = await store.impose(guild, "ban", ban(5, { placeId: PLACE }));
+		const mute = await store.impose(guild, "mute", ban(5));
+		now += 1;
+		await store.lift(guild, "ban", { robloxId: 5, moderatorId: MODERATOR, reason: "Appeal", jobId: "server-2" });
+		await store.lift(guild, "mute", { robloxId: 5, moderatorId: null, reason: null });
+
+		const page = await store.changesAfter(guild, 0, 100);
+		expect(page.changes.map((change) => [change.seq, change.event, change.record.id])).toEqual([
+			[1, "ban", global.id],
+			[2, "ban", placeBan.id],
+			[3, "mute", mute.id],
+			[4, "unban", global.id],
+			[5, "unban", placeBan.id],
+			[6, "unmute", mute.id],
+		]);
+		expect(page.changes[0]).toMatchObject({ jobId: "server-1", at: now - 2 });
+		expect(page.changes[3]).toMatchObject({ jobId: "server-2", at: now, record: { liftedBy: MODERATOR, liftReason: "Appeal" } });
+		expect(page).toMatchObject({ head: 6, oldest: 1 });
+		expect(await store.changesAfter(otherGuild, 0, 100)).toEqual({ changes: [], head: 0, oldest: null });
+	});
+
+	test("the change log pages from a sequence, at most `limit` at a time", async () => {
+		for (let robloxId = 1; robloxId <= 5; robloxId++) await store.impose(guild, "ban", ban(robloxId));
+		const page = await store.changesAfter(guild, 2, 2);
+		expect(page.changes.map((change) => [change.seq, change.record.robloxId])).toEqual([
+			[3, 3],
+			[4, 4],
+		]);
+		expect(page.head).toBe(5);
+		expect((await store.changesAfter(guild, 5, 10)).changes).toEqual([]);
+	});
+
+	test("a replacing ban is one ban change; lifting nothing writes none", async () => {
+		await store.impose(guild, "ban", ban(9));
+		await store.impose(guild, "ban", ban(9, { reason: "Worse" }));
+		expect(await store.lift(guild, "mute", { robloxId: 9, moderatorId: MODERATOR, reason: null })).toEqual([]);
+		const page = await store.changesAfter(guild, 0, 10);
+		expect(page.changes.map((change) => [change.event, change.record.reason])).toEqual([
+			["ban", "Exploiting"],
+			["ban", "Worse"],
+		]);
+	});
+
+	test("the change log drops a change only once it is both old enough and beyond the last N", async () => {
+		await store.close();
+		store = await open(() => now, { changeRetention: { changes: 3, ms: MINUTE } });
+		for (let robloxId = 1; robloxId <= 5; robloxId++) await store.impose(guild, "ban", ban(robloxId));
+		// Five changes within the minute: every one is kept, however many.
+		expect((await store.changesAfter(guild, 0, 10)).oldest).toBe(1);
+		now += 2 * MINUTE;
+		await store.impose(guild, "ban", ban(6));
+		// Old enough now: all but the last 3 go.
+		const page = await store.changesAfter(guild, 0, 10);
+		expect(page).toMatchObject({ head: 6, oldest: 4 });
+		expect(page.changes.map((change) => change.seq)).toEqual([4, 5, 6]);
 	});
 
 	test("a guild never sees, lists or lifts another guild's records", async () => {

@@ -3,7 +3,7 @@
 
 import { readdir } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { ModerationStore, NewModeration } from "../../../gateway/data-store/moderation-store";
+import type { ChangeRetention, ModerationStore, NewModeration } from "../../../gateway/data-store/moderation-store";
 import { FIND_ACTIVE_SQL, PostgresModerationStore } from "../../../gateway/data-store/postgres-moderation-store";
 import { MIGRATIONS_DIR } from "../../../gateway/postgres/database";
 import { createTestSchema, type TestSchema } from "../postgres/test-schema";
@@ -23,7 +23,8 @@ afterAll(async () => {
 	await schema?.drop();
 });
 
-const open = (clock?: () => number) => PostgresModerationStore.open({ connectionString: schema.url, clock, log: quiet });
+const open = (clock?: () => number, options?: { changeRetention?: ChangeRetention }) =>
+	PostgresModerationStore.open({ connectionString: schema.url, clock, log: quiet, ...options });
 
 /** Opens `count` stores on the schema, as that many gateway instances would, and closes them after `use`. */
 async function withInstances(count: number, use: (stores: ModerationStore[]) => Promise<void>): Promise<void> {
@@ -36,7 +37,7 @@ async function withInstances(count: number, use: (stores: ModerationStore[]) => 
 }
 
 describe("PostgresModerationStore", () => {
-	moderationStoreSuite(async (clock) => open(clock));
+	moderationStoreSuite(async (clock, options) => open(clock, options));
 
 	test("a ban written through one instance is the answer on another", async () => {
 		await withInstances(2, async ([first, second]) => {

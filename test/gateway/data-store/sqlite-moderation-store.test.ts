@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 describe("SqliteModerationStore", () => {
-	moderationStoreSuite(async (clock) => SqliteModerationStore.open({ dataDir: freshDir(), clock }));
+	moderationStoreSuite(async (clock, options) => SqliteModerationStore.open({ dataDir: freshDir(), clock, ...options }));
 
 	test("records survive closing and reopening the file", async () => {
 		const dataDir = freshDir();

@@ -1,0 +1,145 @@
+// gateway/events/event-hub.ts
+// Holds the open event streams and long polls per guild, and hands each the changes it has not seen yet.
+
+import type { Logger } from "pino";
+import type { ModerationEvent } from "../../shared/records";
+import type { ChangeFeed } from "./change-feed";
+
+/** One open stream or long poll of a guild. */
+export interface Subscriber {
+	/** The last sequence it has; only events above it are delivered. */
+	next: number;
+	/** Called with new events, oldest first; `next` is already moved past them. */
+	deliver(events: ModerationEvent[]): void;
+	/** Every 15 s for streams (a comment line keeps proxies from closing them). */
+	heartbeat?(): void;
+	/** The gateway is stopping: answer or end now. */
+	end(): void;
+}
+
+/** Where a client starts reading: its backlog, and the sequence it then stands at. */
+export interface StartPosition {
+	events: ModerationEvent[];
+	next: number;
+}
+
+interface GuildWatch {
+	subscribers: Set<Subscriber>;
+	reading: boolean;
+	/** A wake arrived during a read: read once more when it ends. */
+	again: boolean;
+}
+
+export interface EventHubOptions {
+	/** Another read of every watched guild this often, for changes whose notice was lost (ms). */
+	safetyPollMs?: number;
+	heartbeatMs?: number;
+	clock?: () => number;
+	logger: Logger;
+}
+
+/**
+ * Reads of the change log are shared: a wake of a guild reads once from the lowest position any of its
+ * subscribers holds, whatever their number, and reads arriving meanwhile fold into one more read.
+ * So one change costs each watched guild one or two data store reads, not one per open stream.
+ */
+export class EventHub {
+	private readonly guilds = new Map<string, GuildWatch>();
+	private readonly timers: NodeJS.Timeout[];
+	private readonly clock: () => number;
+	private readonly logger: Logger;
+
+	constructor(
+		private readonly feed: ChangeFeed,
+		{ safetyPollMs = 5_000, heartbeatMs = 15_000, clock = Date.now, logger }: EventHubOptions,
+	) {
+		this.clock = clock;
+		this.logger = logger;
+		this.timers = [
+			setInterval(() => {
+				for (const guildId of this.guilds.keys()) this.wake(guildId);
+			}, safetyPollMs),
+			setInterval(() => {
+				for (const watch of this.guilds.values()) for (const subscriber of watch.subscribers) subscriber.heartbeat?.();
+			}, heartbeatMs),
+		];
+		for (const timer of this.timers) timer.unref();
+	}
+
+	/**
+	 * The backlog after `after` (undefined: none, start at the newest change). A position the log no
+	 * longer covers, or one beyond it (a data store that lost its log), starts with a `reset`.
+	 */
+	async start(guildId: string, after: number | undefined): Promise<StartPosition> {
+		const page = await this.feed.after(guildId, after ?? Number.MAX_SAFE_INTEGER);
+		if (after === undefined) return { events: [], next: page.head };
+		const lost = after > page.head || (after < page.head && (page.oldest === null || after < page.oldest - 1));
+		if (lost) {
+			return { events: [{ id: page.head, event: "reset", at: Math.floor(this.clock() / 1000) }], next: page.head };
+		}
+		return { events: page.events, next: page.events.at(-1)?.id ?? after };
+	}
+
+	/** Starts delivering to `subscriber`; returns the function that stops it. */
+	subscribe(guildId: string, subscriber: Subscriber): () => void {
+		let watch = this.guilds.get(guildId);
+		if (watch === undefined) {
+			watch = { subscribers: new Set(), reading: false, again: false };
+			this.guilds.set(guildId, watch);
+		}
+		watch.subscribers.add(subscriber);
+		// A change may have landed between the subscriber's start read and now.
+		this.wake(guildId);
+		return () => {
+			watch.subscribers.delete(subscriber);
+			if (watch.subscribers.size === 0 && this.guilds.get(guildId) === watch) this.guilds.delete(guildId);
+		};
+	}
+
+	/** Something changed in the guild (here or on another instance): deliver what is new. */
+	wake(guildId: string): void {
+		const watch = this.guilds.get(guildId);
+		if (watch === undefined) return;
+		if (watch.reading) {
+			watch.again = true;
+			return;
+		}
+		watch.reading = true;
+		void this.read(guildId, watch).finally(() => {
+			watch.reading = false;
+		});
+	}
+
+	/** Ends every stream and long poll (with a hint to reconnect elsewhere at once) and stops reading. */
+	async close(): Promise<void> {
+		for (const timer of this.timers) clearInterval(timer);
+		for (const watch of this.guilds.values()) for (const subscriber of watch.subscribers) subscriber.end();
+		this.guilds.clear();
+		await this.feed.close();
+	}
+
+	private async read(guildId: string, watch: GuildWatch): Promise<void> {
+		do {
+			watch.again = false;
+			if (watch.subscribers.size === 0) return;
+			let from = Number.MAX_SAFE_INTEGER;
+			for (const subscriber of watch.subscribers) from = Math.min(from, subscriber.next);
+			let page;
+			try {
+				page = await this.feed.after(guildId, from);
+			} catch (err) {
+				// The next wake or safety poll reads again; subscribers keep their positions.
+				this.logger.warn({ err, guild: guildId }, "events: the change log could not be read");
+				return;
+			}
+			for (const subscriber of [...watch.subscribers]) {
+				const fresh = page.events.filter((event) => event.id > subscriber.next);
+				if (fresh.length === 0) continue;
+				subscriber.next = fresh[fresh.length - 1].id;
+				subscriber.deliver(fresh);
+			}
+			// A full page may not be all: read on from where it ended.
+			if (page.events.length > 0 && page.events[page.events.length - 1].id < page.head) watch.again = true;
+		} while (watch.again);
+	}
+}

@@ -1,0 +1,111 @@
+// gateway/events/events-route.ts
+// `GET /moderation/:guildId/events`: a server-sent event stream, or a long poll without that Accept header.
+
+import type { Request, RequestHandler, Response } from "express";
+import type { ModerationEvent, ModerationEventsData } from "../../shared/records";
+import { verifiedKey } from "../auth/authenticate";
+import { parseSequence, readSequenceQuery } from "../data-store/request-fields";
+import { ApiError, badRequest, sendSuccess } from "../http/envelope";
+import type { EventHub, StartPosition, Subscriber } from "./event-hub";
+
+/** The longest a long poll is held (contract section 3); Roblox's RequestAsync waits longer than this. */
+export const MAX_WAIT_SECONDS = 25;
+/** Tells a stream's client to reconnect at once when the gateway stops, e.g. to another instance. */
+const RECONNECT_NOW = "retry: 250\n\n";
+
+export interface EventsRouteOptions {
+	hub: EventHub;
+	/** Open streams and long polls one key may hold on this instance. */
+	maxStreamsPerKey: number;
+}
+
+function readWait(req: Request): number {
+	const value: unknown = req.query.wait;
+	if (value === undefined) return MAX_WAIT_SECONDS;
+	const seconds = typeof value === "string" && /^(0|[1-9][0-9]?)$/.test(value) ? Number(value) : NaN;
+	if (!(seconds <= MAX_WAIT_SECONDS)) throw badRequest(`wait must be a whole number of seconds from 0 to ${MAX_WAIT_SECONDS}`);
+	return seconds;
+}
+
+const wantsStream = (req: Request) => /(^|,)\s*text\/event-stream\s*(;|,|$)/i.test(req.headers.accept ?? "");
+
+/** One event in the stream's framing: `id`, `event`, and the rest as `data`. */
+function streamFrame({ id, event, ...data }: ModerationEvent): string {
+	return `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+export function eventsRoute({ hub, maxStreamsPerKey }: EventsRouteOptions): RequestHandler {
+	const openByKey = new Map<string, number>();
+
+	/** Counts the request against its key until its connection closes; throws at the cap. */
+	function hold(keyId: string, res: Response): void {
+		const open = openByKey.get(keyId) ?? 0;
+		if (open >= maxStreamsPerKey) {
+			throw new ApiError(429, "rate_limited", `Too many open event streams for this key (at most ${maxStreamsPerKey})`, {
+				retry_after: 5,
+			});
+		}
+		openByKey.set(keyId, open + 1);
+		res.once("close", () => {
+			const left = (openByKey.get(keyId) ?? 1) - 1;
+			if (left === 0) openByKey.delete(keyId);
+			else openByKey.set(keyId, left);
+		});
+	}
+
+	return async (req, res) => {
+		const key = verifiedKey(res);
+		const stream = wantsStream(req);
+		const lastEventId = req.headers["last-event-id"];
+		const after =
+			stream && typeof lastEventId === "string" ? parseSequence("Last-Event-ID", lastEventId.trim()) : readSequenceQuery(req, "after");
+		const wait = readWait(req);
+		hold(key.id, res);
+		let start: StartPosition;
+		try {
+			start = await hub.start(key.guildId, after);
+		} catch {
+			throw new ApiError(502, "upstream_unavailable", "Data store unavailable");
+		}
+		if (stream) openStream(hub, key.guildId, res, start);
+		else longPoll(hub, key.guildId, res, start, wait);
+	};
+}
+
+function openStream(hub: EventHub, guildId: string, res: Response, start: StartPosition): void {
+	res.writeHead(200, {
+		"content-type": "text/event-stream; charset=utf-8",
+		"cache-control": "no-store",
+		// Reverse proxies (nginx) would otherwise hold events back in their buffers.
+		"x-accel-buffering": "no",
+	});
+	res.write(start.events.map(streamFrame).join("") || ": connected\n\n");
+	const subscriber: Subscriber = {
+		next: start.next,
+		deliver: (events) => res.write(events.map(streamFrame).join("")),
+		heartbeat: () => res.write(": keep-alive\n\n"),
+		end: () => res.end(RECONNECT_NOW),
+	};
+	const unsubscribe = hub.subscribe(guildId, subscriber);
+	res.once("close", unsubscribe);
+}
+
+function longPoll(hub: EventHub, guildId: string, res: Response, start: StartPosition, wait: number): void {
+	const answer = (events: ModerationEvent[], next: number) =>
+		sendSuccess<ModerationEventsData>(res, 200, events.length === 0 ? "No new events" : "Moderation events", { events, next });
+	if (start.events.length > 0 || wait === 0) return answer(start.events, start.next);
+
+	let finished = false;
+	const finish = (events: ModerationEvent[]) => {
+		if (finished) return;
+		finished = true;
+		clearTimeout(timer);
+		unsubscribe();
+		if (!res.writableEnded && !res.destroyed) answer(events, subscriber.next);
+	};
+	const subscriber: Subscriber = { next: start.next, deliver: finish, end: () => finish([]) };
+	const timer = setTimeout(() => finish([]), wait * 1000);
+	const unsubscribe = hub.subscribe(guildId, subscriber);
+	// A caller that gives up stops waiting here too (a request's own "close" only means its body was read).
+	res.once("close", () => finish([]));
+}
