@@ -7,7 +7,7 @@ import { HttpService } from "@rbxts/services";
 import { t } from "@rbxts/t";
 import { ErrorMessage } from "../shared/errors";
 import { moderationPath } from "../shared/routes";
-import type { BanStatusBatchResult, MuteStatusData } from "../shared/records";
+import type { BanStatusBatchResult, ModerationEventsData, MuteStatusData } from "../shared/records";
 import type { ApiKey } from "./options";
 
 /** What one HTTP exchange produced, before any interpretation. */
@@ -112,29 +112,11 @@ const errorEnvelopeCheck = t.interface({
 
 const batchDataCheck = t.interface({ results: t.map(t.string, statusCheck) });
 
-/** A sequence of the events route: a number, or the same as a string (SSE ids are text). */
-const sequenceCheck = t.union(t.number, t.string);
-
-const eventsPageCheck = t.interface({
-	events: t.array(t.interface({ id: sequenceCheck, event: t.string })),
-	next: t.optional(sequenceCheck),
+/** The long poll's `data`; each event's own fields are checked where it is applied. */
+const eventsDataCheck = t.interface({
+	events: t.array(t.interface({ id: t.number, event: t.string })),
+	next: t.number,
 });
-
-/** One change of the events route (contract section 3): the stream's data object plus `id` and `event`. */
-export interface LiveEvent {
-	id: number | string;
-	event: string;
-	roblox_id?: string | number;
-	place_id?: number | string;
-	ban_info?: unknown;
-	mute_info?: unknown;
-}
-
-export interface EventsPage {
-	events: LiveEvent[];
-	/** The sequence to ask after next time; absent when the answer names none (keep the last). */
-	next?: number | string;
-}
 
 /** Roblox's error texts, matched literally (they arrive with a script position in front). */
 const HTTP_DISABLED_TEXT = "Http requests are not enabled";
@@ -342,7 +324,7 @@ export class BanApi {
 	 * One long poll of the events route: answered as soon as there is a change after `after`, or after
 	 * `wait` seconds with none. Without `after` it starts from the guild's latest change.
 	 */
-	events(after: number | string | undefined, wait: number): ApiOutcome<EventsPage> {
+	events(after: number | undefined, wait: number): ApiOutcome<ModerationEventsData> {
 		let query = `?wait=${wait}`;
 		if (after !== undefined) query += `&after=${after}`;
 		const outcome = this.interpret(
@@ -351,8 +333,8 @@ export class BanApi {
 			true,
 		);
 		if (outcome.kind !== "ok") return outcome;
-		if (!eventsPageCheck(outcome.data)) return this.malformed("an events answer without the expected fields");
-		return { kind: "ok", data: outcome.data as EventsPage };
+		if (!eventsDataCheck(outcome.data)) return this.malformed("an events answer without the expected fields");
+		return { kind: "ok", data: outcome.data as ModerationEventsData };
 	}
 
 	/** The events route; the stream form asks it with `Accept: text/event-stream`. */
@@ -361,7 +343,7 @@ export class BanApi {
 	}
 
 	/** The headers of a stream: the key (a Secret only through AddPrefix) and the stream's Accept. */
-	streamHeaders(after: number | string | undefined) {
+	streamHeaders(after: number | undefined) {
 		const headers = this.headers();
 		headers.set("Accept", "text/event-stream");
 		if (after !== undefined) headers.set("Last-Event-ID", tostring(after));

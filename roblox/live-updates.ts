@@ -5,8 +5,8 @@
 // after the last sequence, spends the module's request budget, and backs off with jitter on failure.
 
 import { HttpService } from "@rbxts/services";
-import type { BanInfo, MuteInfo } from "../shared/records";
-import { BanApi, banInfoCheck, LiveEvent, muteInfoCheck } from "./api-client";
+import type { BanInfo, ModerationEvent, MuteInfo } from "../shared/records";
+import { BanApi, banInfoCheck, muteInfoCheck } from "./api-client";
 import { Backoff } from "./backoff";
 import { REFUSAL_PROBE_SECONDS, warnRefusal } from "./ban-lookup";
 import { BanStatus, MuteStatus, toBanStatus, toMuteStatus } from "./ban-status";
@@ -53,14 +53,13 @@ export interface LiveParts {
 	placeId?: number;
 }
 
-type Sequence = number | string;
-
 type StreamEnd = "unavailable" | "closed" | "dropped" | "refused_open";
 
 export class LiveUpdates {
 	private running = false;
 	private loop?: thread;
-	private after?: Sequence;
+	/** The last sequence seen: polls and streams resume after it. */
+	private after?: number;
 	private healthy = false;
 	private failures = 0;
 	private streamsWork = true;
@@ -128,7 +127,7 @@ export class LiveUpdates {
 				this.setHealthy(true);
 				diagnostics.clear("live_updates_failing", "live updates work again");
 				for (const event of outcome.data.events) this.apply(event);
-				if (outcome.data.next !== undefined) this.after = outcome.data.next;
+				this.after = outcome.data.next;
 				if (outcome.data.events.size() === 0 && clock.now() - sentAt < POLL_WAIT_SECONDS / 2) {
 					task.wait(QUICK_EMPTY_ANSWER_GAP);
 				}
@@ -250,10 +249,10 @@ export class LiveUpdates {
 			const text = fields > 0 ? data.join("\n") : (frame as string);
 			if (text === "" && eventName === undefined) continue;
 			const [ok, decoded] = pcall(() => HttpService.JSONDecode(text === "" ? "{}" : text));
-			const body = (ok && typeIs(decoded, "table") ? decoded : {}) as Partial<LiveEvent>;
-			const sequence = id ?? body.id;
-			this.apply({ ...body, id: sequence ?? "", event: eventName ?? body.event ?? "reset" } as LiveEvent);
-			if (sequence !== undefined && sequence !== "") this.after = sequence;
+			const body = (ok && typeIs(decoded, "table") ? decoded : {}) as Partial<ModerationEvent>;
+			const sequence = (id !== undefined ? tonumber(id) : undefined) ?? body.id;
+			this.apply({ ...body, id: sequence ?? 0, event: eventName ?? body.event ?? "reset" } as ModerationEvent);
+			if (sequence !== undefined) this.after = sequence;
 		}
 	}
 
@@ -262,10 +261,11 @@ export class LiveUpdates {
 		return tonumber(placeId) === this.parts.placeId;
 	}
 
-	private apply(event: LiveEvent) {
+	private apply(event: ModerationEvent) {
 		const { effects } = this.parts;
-		const kind = event.event;
+		const kind = event.event as string;
 		if (kind === "reset") return effects.reset();
+		// A kind this version does not know (a later gateway's) is not about bans or mutes here.
 		if (kind !== "ban" && kind !== "unban" && kind !== "mute" && kind !== "unmute") return;
 		const userId = tonumber(event.roblox_id);
 		// A change this module cannot read may be about anyone here: everyone is asked again.
