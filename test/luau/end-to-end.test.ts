@@ -161,3 +161,26 @@ test("a ban made through the gateway kicks the player from 3 live servers within
 	}
 	for (const server of servers) await server.stop();
 }, 60_000);
+
+test("where CreateWebStreamClient works, a ban and a mute reach the server through the gateway's event stream", async () => {
+	const key = await newKey("e2e stream", LIVE_GUILD_ID);
+	const host = await luauHost();
+	const streamed = overHttpTransport();
+	const server = await host.newWorld(streamed, { placeId: PLACE_A, jobId: "job-stream", webStreams: true });
+	expect(await server.start({ apiKey: key, baseUrl: `${url}/api/v1` }, { recordActions: true })).toEqual({ ok: true });
+	await server.join(9401, 9402);
+	await followRealTime([server], 1500);
+
+	await moderate(key, "ban", 9401, { reason: "Streamed ban" }, LIVE_GUILD_ID);
+	await moderate(key, "mute", 9402, { reason: "Streamed mute" }, LIVE_GUILD_ID);
+	await followRealTime([server], 5000, async () => (await server.report()).actions.length >= 2);
+	const report = await server.report();
+	expect(report.actions).toEqual([
+		{ kind: "kick", userId: 9401, reason: "Streamed ban", source: "live" },
+		{ kind: "mute", userId: 9402, reason: "Streamed mute", source: "live" },
+	]);
+	expect(await server.canSend(9402)).toEqual({ RBXGeneral: false });
+	expect(streamed.events).toEqual([{ url: `${url}/api/v1/moderation/${LIVE_GUILD_ID}/events`, stream: true }]);
+	expect(report.output).toEqual([]);
+	await server.stop();
+}, 60_000);

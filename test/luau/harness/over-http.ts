@@ -29,8 +29,10 @@ interface HeldExchange {
 	error?: string;
 }
 
-export function overHttp(): Transport {
+/** The transport, and the events-route exchanges it held (streams and long polls), in order. */
+export function overHttp(): Transport & { events: Array<{ url: string; stream: boolean }> } {
 	const held = new Map<number, HeldExchange>();
+	const events: Array<{ url: string; stream: boolean }> = [];
 
 	const whole = async (request: ApiRequest, signal?: AbortSignal): Promise<ApiAnswer> => {
 		try {
@@ -63,6 +65,7 @@ export function overHttp(): Transport {
 		if (!isEvents(request)) return whole(request);
 		const exchange: HeldExchange = { abort: new AbortController(), text: "" };
 		held.set(request.id, exchange);
+		events.push({ url: request.url, stream: request.stream === true });
 		if (request.stream) void stream(request, exchange);
 		else void whole(request, exchange.abort.signal).then((answer) => (exchange.answer = answer));
 		return { pending: true };
@@ -98,7 +101,7 @@ export function overHttp(): Transport {
 		held.delete(id);
 	};
 
-	return Object.assign(transport, { poll, close });
+	return Object.assign(transport, { poll, close, events });
 }
 
 /**
