@@ -155,6 +155,12 @@ export class LiveUpdates {
 						`live updates failed (${outcome.reason}); players are re-checked every recheckInterval until they work again.`,
 					);
 				}
+				if (outcome.kind === "rejected" && this.after !== undefined) {
+					// The API refused this poll (400), perhaps its position: start again from the newest
+					// change, and re-check everyone for what may have been missed in between.
+					this.after = undefined;
+					this.parts.effects.reset();
+				}
 				return this.failed(outcome.kind === "retry" ? outcome.retryAfter : undefined);
 			}
 		}

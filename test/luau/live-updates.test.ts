@@ -246,6 +246,25 @@ describe("when the events route cannot be followed", () => {
 		expect(warnings(await server.report()).at(-1)).toContain("live updates work again");
 	});
 
+	test("a poll refused as malformed (400) starts again from the newest change and re-checks everyone", async () => {
+		const api = new FakeApi();
+		const server = await serverFor(api);
+		await server.start(options());
+		await server.join(540, 541);
+		await server.advance(5);
+		api.ban(999, "Someone elsewhere");
+		await server.advance(1);
+		const lookupsBefore = statusLookups(api).length;
+		api.disruption = (request) =>
+			isEvents(request) && new URL(request.url).searchParams.has("after") ? errorAnswer(400, "bad_request", "after is not a sequence this guild knows") : undefined;
+		// The poll held now ends empty after its 25 s; the next one, with its position, is refused.
+		await server.advance(30);
+		const refusedAt = polls(api).findIndex((request) => new URL(request.url).searchParams.has("after") && request.at > 25);
+		expect(refusedAt).toBeGreaterThan(0);
+		expect(new URL(polls(api)[refusedAt + 1].url).searchParams.has("after")).toBe(false);
+		expect(JSON.parse(statusLookups(api)[lookupsBefore].body).identifiers.sort()).toEqual(["540", "541"]);
+	});
+
 	test("a poll held past RequestAsync's 30 s time-out is retried, not waited on forever", async () => {
 		const api = new FakeApi();
 		api.holdPollsForever = true;
