@@ -3,6 +3,7 @@
 
 import { BenchTargets, best, measure, row, type Measurement } from "./harness";
 import { formatJoinRequests, joinRequestsBench } from "./join-requests";
+import { eventsBench } from "./events";
 import { liveRequestsSection } from "./live-requests";
 import { postgresScaleBench } from "./postgres-scale";
 import { scaleOutBench } from "./scale-out";
@@ -53,4 +54,5 @@ await gatewayBench();
 console.log(`\n${formatJoinRequests(await joinRequestsBench())}`);
 console.log(`\n${await liveRequestsSection()}`);
 await scaleOutBench();
+await eventsBench();
 await postgresScaleBench();

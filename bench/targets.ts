@@ -70,6 +70,9 @@ if (mode === "data-store") {
 		REDIS_URL: redisUrl,
 		// Raised as for "gateway": every request still spends its quota in Redis, none is refused.
 		RATE_LIMITS: "moderation=1000000,lists=1000000,writes=1000000",
+		// The events bench holds 10,000 streams on one key, beside its load.
+		EVENT_STREAMS_PER_KEY: "1000000",
+		MAX_CONNECTIONS: "15000",
 	});
 	const gateway = await startGateway(config, { logger: createLogger({ ...config.log, level: "warn" }, pino.destination(2)) });
 	const created = await gateway.keys.create(guild, { name: "bench" }, "bench");

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { Scope } from "../shared/records";
 import { API_BASE } from "../shared/routes";
 import { adminRouter } from "./admin/admin-router";
+import { docsRouter } from "./api-schema/docs-router";
 import { AuthThrottle } from "./auth/auth-throttle";
 import { authenticateRequest, authorizeRequest } from "./auth/authenticate";
 import { BanStatusCache } from "./ban-cache/ban-status-cache";
@@ -56,6 +57,7 @@ export function createGatewayApp(parts: GatewayParts): Express {
 	addModerationRoutes(app, parts);
 	app.use("/admin/v1", adminRouter(parts.keys, parts.adminToken, parts.authThrottle, parts.config.maxJsonDepth));
 	app.use("/dashboard", dashboardRouter());
+	app.use(docsRouter());
 	app.use(healthRouter(parts.readiness, parts.metrics, { token: parts.config.metricsToken, throttle: parts.authThrottle }));
 
 	app.use(notFoundHandler);

@@ -2,10 +2,11 @@
 // The key management API (contract section 4) behind the operator's ADMIN_TOKEN.
 
 import express, { type RequestHandler, type Router } from "express";
-import { ApiError, badRequest, sendSuccess } from "../http/envelope";
+import { auditQuery, guildParams, rollKeyBody, usageQuery } from "../api-schema/admin-schemas";
+import { readPart } from "../api-schema/fields";
+import { badRequest, sendSuccess } from "../http/envelope";
 import { jsonBody } from "../http/json-body";
-import { isGuildId } from "../keys/api-key";
-import type { KeyService, UsageQuery } from "../keys/key-service";
+import type { KeyService } from "../keys/key-service";
 import type { AuthThrottle } from "../auth/auth-throttle";
 import { requireBearerToken } from "../auth/bearer-token";
 import { routeOf } from "../logging/request-log";
@@ -28,9 +29,7 @@ const logAdminAction: RequestHandler = (req, res, next) => {
 };
 
 function guildParam(params: Record<string, string>): string {
-	const guildId = params.guildId;
-	if (!isGuildId(guildId)) throw badRequest("guildId must be a Discord guild id (17-20 digits)");
-	return guildId;
+	return readPart(guildParams, params).guildId;
 }
 
 function bodyObject(body: unknown): Record<string, unknown> {
@@ -79,24 +78,22 @@ export function adminRouter(keys: KeyService, adminToken: string, throttle: Auth
 	});
 
 	router.post("/guilds/:guildId/keys/:keyId/roll", async (req, res) => {
-		// The service checks the range; only the type is HTTP's concern.
-		const overlap = bodyObject(req.body).expire_previous_in_seconds ?? 0;
-		if (typeof overlap !== "number") throw badRequest("expire_previous_in_seconds must be a number of seconds");
+		const { expire_previous_in_seconds: overlap } = readPart(rollKeyBody, bodyObject(req.body));
 		const { key, record } = await keys.roll(guildParam(req.params), req.params.keyId, overlap, ACTOR);
 		sendSuccess(res, 200, "API key rolled; store the new key now, it will not be shown again", { key, api_key: record });
 	});
 
-	// Query values go to the service as given: it checks ranges (a non-number becomes NaN and fails there).
 	router.get("/guilds/:guildId/audit", async (req, res) => {
-		const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);
+		const { limit } = readPart(auditQuery, req.query);
 		const events = await keys.audit(guildParam(req.params), { limit });
 		sendSuccess(res, 200, "Audit events retrieved", { events });
 	});
 
 	router.get("/guilds/:guildId/keys/:keyId/usage", async (req, res) => {
-		const granularity = (req.query.granularity ?? "hour") as UsageQuery["granularity"];
+		const { granularity, window: windowText } = readPart(usageQuery, req.query);
 		const defaultWindow = granularity === "minute" ? 3600 : 86_400;
-		const window = req.query.window === undefined ? defaultWindow : Number(req.query.window);
+		// The service checks the range, which depends on the granularity (a non-number becomes NaN and fails there).
+		const window = windowText === undefined ? defaultWindow : Number(windowText);
 		const usage = await keys.usage(guildParam(req.params), req.params.keyId, { granularity, window });
 		sendSuccess(res, 200, "Usage retrieved", usage);
 	});

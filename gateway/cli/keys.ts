@@ -125,32 +125,23 @@ function keysProgram(): Command {
 			print(options, data, keyListTable(data.keys));
 		});
 
-	program
-		.command("show")
-		.description("every field of one key")
-		.argument("<key>", "id, short id or prefix")
-		.addOption(guildOption())
-		.action(async (named: string, _options, command: Command) => {
-			const options = command.optsWithGlobals<KeyOptions>();
-			const key = await resolveKey(await client(options), guildOf(options, named), named);
-			print(options, { api_key: key }, keyDetailTable(key));
-		});
+	/** A command that acts on one key, named by id, short id, prefix or full key. */
+	const keyCommand = (name: string, description: string) =>
+		program.command(name).description(description).argument("<key>", "id, short id or prefix").addOption(guildOption());
 
-	program
-		.command("usage")
-		.description("requests per minute or hour")
-		.argument("<key>", "id, short id or prefix")
-		.addOption(guildOption())
+	keyCommand("show", "every field of one key").action(async (named: string, _options, command: Command) => {
+		const { options, key } = await namedKey(named, command);
+		print(options, { api_key: key }, keyDetailTable(key));
+	});
+
+	keyCommand("usage", "requests per minute or hour")
 		.addOption(new Option("--granularity <unit>", "minute or hour").choices(["minute", "hour"]).default("hour"))
 		.option("--window <duration>", "how far back: seconds, or 15m, 24h, 7d (default 1h by minute, 24h by hour)", duration)
 		.action(async (named: string, _options, command: Command) => {
-			const options = command.optsWithGlobals<KeyOptions & { granularity: "minute" | "hour"; window?: number }>();
-			const admin = await client(options);
-			const guild = guildOf(options, named);
-			const key = await resolveKey(admin, guild, named);
+			const { options, admin, key, path } = await namedKey<{ granularity: "minute" | "hour"; window?: number }>(named, command);
 			const query = new URLSearchParams({ granularity: options.granularity });
 			if (options.window !== undefined) query.set("window", String(options.window));
-			const usage = await admin.call<UsageReport>("GET", `/guilds/${encodeURIComponent(guild)}/keys/${key.id}/usage?${query}`);
+			const usage = await admin.call<UsageReport>("GET", `${path}/usage?${query}`);
 			print(options, usage, `Key ${shortId(key.id)} ${key.prefix}\n${usageTable(usage)}`);
 		});
 
@@ -160,53 +151,39 @@ function keysProgram(): Command {
 		enable: "make a disabled or auto-expired key work again",
 	} as const;
 	for (const [action, description] of Object.entries(transitions)) {
-		program
-			.command(action)
-			.description(description)
-			.argument("<key>", "id, short id or prefix")
-			.addOption(guildOption())
-			.action(async (named: string, _options, command: Command) => {
-				const options = command.optsWithGlobals<KeyOptions>();
-				const admin = await client(options);
-				const guild = guildOf(options, named);
-				const key = await resolveKey(admin, guild, named);
-				const data = await admin.call<{ api_key: ApiKeyRecord }>("POST", `/guilds/${encodeURIComponent(guild)}/keys/${key.id}/${action}`);
-				print(options, data, `Key ${shortId(key.id)} ${key.prefix} is now ${data.api_key.status}.`);
-			});
+		keyCommand(action, description).action(async (named: string, _options, command: Command) => {
+			const { options, admin, key, path } = await namedKey(named, command);
+			const data = await admin.call<{ api_key: ApiKeyRecord }>("POST", `${path}/${action}`);
+			print(options, data, `Key ${shortId(key.id)} ${key.prefix} is now ${data.api_key.status}.`);
+		});
 	}
 
-	program
-		.command("delete")
-		.description("delete a revoked key and its history")
-		.argument("<key>", "id, short id or prefix")
-		.addOption(guildOption())
-		.action(async (named: string, _options, command: Command) => {
-			const options = command.optsWithGlobals<KeyOptions>();
-			const admin = await client(options);
-			const guild = guildOf(options, named);
-			const key = await resolveKey(admin, guild, named);
-			await admin.call("DELETE", `/guilds/${encodeURIComponent(guild)}/keys/${key.id}`);
-			print(options, { deleted: key.id }, `Key ${shortId(key.id)} ${key.prefix} deleted.`);
-		});
+	keyCommand("delete", "delete a revoked key and its history").action(async (named: string, _options, command: Command) => {
+		const { options, admin, key, path } = await namedKey(named, command);
+		await admin.call("DELETE", path);
+		print(options, { deleted: key.id }, `Key ${shortId(key.id)} ${key.prefix} deleted.`);
+	});
 
-	program
-		.command("roll")
-		.description("give the key a new secret; the full new key is shown this once")
-		.argument("<key>", "id, short id or prefix")
-		.addOption(guildOption())
+	keyCommand("roll", "give the key a new secret; the full new key is shown this once")
 		.option("--expire-previous-in <duration>", "keep the old secret working this long: seconds, or 15m, 24h, 7d (default 0)", duration)
 		.action(async (named: string, _options, command: Command) => {
-			const options = command.optsWithGlobals<KeyOptions & { expirePreviousIn?: number }>();
-			const admin = await client(options);
-			const guild = guildOf(options, named);
-			const key = await resolveKey(admin, guild, named);
-			const data = await admin.call<{ key: string; api_key: ApiKeyRecord }>("POST", `/guilds/${encodeURIComponent(guild)}/keys/${key.id}/roll`, {
+			const { options, admin, key, path } = await namedKey<{ expirePreviousIn?: number }>(named, command);
+			const data = await admin.call<{ key: string; api_key: ApiKeyRecord }>("POST", `${path}/roll`, {
 				expire_previous_in_seconds: options.expirePreviousIn ?? 0,
 			});
 			print(options, data, `Key ${shortId(key.id)} rolled: its prefix is now ${data.api_key.prefix}.\n${shownOnce(data.key)}`);
 		});
 
 	return program;
+}
+
+/** The key a command names, the admin client, and the key's path under the admin API. */
+async function namedKey<Extra = object>(named: string, command: Command) {
+	const options = command.optsWithGlobals<KeyOptions & Extra>();
+	const admin = await client(options);
+	const guild = guildOf(options, named);
+	const key = await resolveKey(admin, guild, named);
+	return { options, admin, key, path: `/guilds/${encodeURIComponent(guild)}/keys/${key.id}` };
 }
 
 keysProgram()

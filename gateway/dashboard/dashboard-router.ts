@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import express, { type Router } from "express";
+import express, { type RequestHandler, type Router } from "express";
 import { ApiError } from "../http/envelope";
 
 /** Where `npm run build:dashboard` writes the page: `dist/dashboard` at the repository root. */
@@ -25,6 +25,16 @@ export const DASHBOARD_CSP = [
 	"form-action 'self'",
 ].join("; ");
 
+/** The dashboard's CSP and framing rules, for every page the gateway serves to a browser (the API reference too). */
+export const dashboardHeaders: RequestHandler = (_req, res, next) => {
+	res.setHeader("Content-Security-Policy", DASHBOARD_CSP);
+	res.setHeader("X-Frame-Options", "DENY");
+	res.setHeader("X-Content-Type-Options", "nosniff");
+	// The page's URL never holds a secret, but the admin host is nobody else's business either.
+	res.setHeader("Referrer-Policy", "no-referrer");
+	next();
+};
+
 export interface DashboardOptions {
 	/** The built page's folder. Default {@link DASHBOARD_BUILD_DIR}; tests point it elsewhere. */
 	root?: string;
@@ -37,14 +47,7 @@ export interface DashboardOptions {
 export function dashboardRouter(options: DashboardOptions = {}): Router {
 	const root = options.root ?? DASHBOARD_BUILD_DIR;
 	const router = express.Router();
-	router.use((_req, res, next) => {
-		res.setHeader("Content-Security-Policy", DASHBOARD_CSP);
-		res.setHeader("X-Frame-Options", "DENY");
-		res.setHeader("X-Content-Type-Options", "nosniff");
-		// The page's URL never holds a secret, but the admin host is nobody else's business either.
-		res.setHeader("Referrer-Policy", "no-referrer");
-		next();
-	});
+	router.use(dashboardHeaders);
 	router.use(
 		express.static(root, {
 			index: "index.html",

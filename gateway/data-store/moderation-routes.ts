@@ -4,30 +4,21 @@
 import { Router, type Request } from "express";
 import { ErrorMessage } from "../../shared/errors";
 import type { BanStatusBatchData, BanStatusData, MuteStatusData } from "../../shared/records";
-import { BATCH_MAX_IDENTIFIERS } from "../../shared/routes";
 import { badRequest, notFound, sendSuccess } from "../http/envelope";
 import { requireVerifiedGuild } from "./internal-auth";
 import { decodeCursor, encodeCursor } from "./list-cursor";
 import type { Clock, ModerationKind, ModerationRecord, ModerationStore } from "./moderation-store";
+import { readPart } from "../api-schema/fields";
 import {
-	checkNoCacheQuery,
-	parseRobloxIdText,
-	pathParam,
-	readBatchPlaceId,
-	readBody,
-	readCursorQuery,
-	readDuration,
-	readIncludeMutes,
-	readJobId,
-	readLimitQuery,
-	readOptionalReason,
-	readOptionalRobloxId,
-	readPlaceId,
-	readPlaceIdQuery,
-	readReason,
-	readRobloxId,
-	readSequenceQuery,
-} from "./request-fields";
+	batchBody,
+	changesQuery,
+	imposeBody,
+	liftBody,
+	listQuery,
+	statusParams,
+	statusQuery,
+} from "../api-schema/moderation-schemas";
+import { pathParam } from "./request-fields";
 import { liftFields, toBanInfo, toModerationEvent, toMuteInfo } from "./wire";
 
 /** Everything that differs between the ban routes and the mute routes. */
@@ -65,15 +56,6 @@ const MUTES: KindVocabulary<MuteStatusData> = {
 /** The guild `requireVerifiedGuild` already checked. */
 const guildOf = (req: Request) => pathParam(req, "guildId");
 
-/** Reads `identifiers`: 1 to 100 Roblox ids, each kept once, in the order first given. */
-function readIdentifiers(value: unknown): number[] {
-	if (!Array.isArray(value)) throw badRequest("identifiers must be an array of Roblox user ids");
-	if (value.length === 0 || value.length > BATCH_MAX_IDENTIFIERS) {
-		throw badRequest(`identifiers must hold 1 to ${BATCH_MAX_IDENTIFIERS} ids (got ${value.length})`);
-	}
-	return [...new Set(value.map((id, index) => readRobloxId(`identifiers[${index}]`, id)))];
-}
-
 function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
 	router: Router,
 	store: ModerationStore,
@@ -83,9 +65,8 @@ function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
 	const { kind, paths, messages } = words;
 
 	router.get(`/${paths.status}/:identifier`, async (req, res) => {
-		const robloxId = parseRobloxIdText("identifier", pathParam(req, "identifier"));
-		const placeId = readPlaceIdQuery(req);
-		checkNoCacheQuery(req);
+		const { identifier: robloxId } = readPart(statusParams, req.params);
+		const { place_id: placeId } = readPart(statusQuery, req.query);
 		const record = await store.findActive(guildOf(req), kind, robloxId, placeId);
 		// An expiring record may be cached only until it ends; the gateway caps its own lifetime by this.
 		if (record?.expiresAt != null) {
@@ -95,27 +76,22 @@ function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
 	});
 
 	router.post(`/roblox/${paths.impose}`, async (req, res) => {
-		const body = readBody(req);
+		const body = readPart(imposeBody, req.body);
 		const input = {
-			robloxId: readRobloxId("roblox_id", body.roblox_id),
-			reason: readReason(body.reason),
-			moderatorId: readRobloxId("moderator_roblox_id", body.moderator_roblox_id),
-			durationMs: readDuration(body.duration),
-			placeId: readPlaceId(body.place_id),
-			jobId: readJobId(body.job_id),
+			robloxId: body.roblox_id,
+			reason: body.reason,
+			moderatorId: body.moderator_roblox_id,
+			durationMs: body.duration,
+			placeId: body.place_id,
+			jobId: body.job_id,
 		};
 		const record = await store.impose(guildOf(req), kind, input);
 		sendSuccess(res, 201, messages.imposed, { [kind]: words.entry(record) });
 	});
 
 	router.post(`/roblox/${paths.lift}`, async (req, res) => {
-		const body = readBody(req);
-		const request = {
-			robloxId: readRobloxId("roblox_id", body.roblox_id),
-			reason: readOptionalReason(body.reason),
-			moderatorId: readOptionalRobloxId("moderator_roblox_id", body.moderator_roblox_id),
-			jobId: readJobId(body.job_id),
-		};
+		const body = readPart(liftBody, req.body);
+		const request = { robloxId: body.roblox_id, reason: body.reason, moderatorId: body.moderator_roblox_id, jobId: body.job_id };
 		const lifted = await store.lift(guildOf(req), kind, request);
 		if (lifted.length === 0) throw notFound(messages.noneActive);
 		sendSuccess(res, 200, messages.lifted, {
@@ -125,8 +101,7 @@ function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
 	});
 
 	router.get(`/roblox/${paths.list}/active`, async (req, res) => {
-		const limit = readLimitQuery(req);
-		const cursor = readCursorQuery(req);
+		const { limit, cursor } = readPart(listQuery, req.query);
 		const after = cursor === undefined ? null : decodeCursor(kind, cursor);
 		const page = await store.listActive(guildOf(req), kind, { limit, after });
 		sendSuccess(res, 200, messages.list, {
@@ -144,23 +119,25 @@ export function moderationRoutes(store: ModerationStore, clock: Clock): Router {
 	// The guild's change log, for the gateway's events route (not a public path: the gateway answers
 	// `/events` itself and reads this behind the internal token).
 	router.get("/changes", async (req, res) => {
-		const after = readSequenceQuery(req, "after") ?? 0;
-		const limit = readLimitQuery(req);
+		const { after, limit } = readPart(changesQuery, req.query);
 		const page = await store.changesAfter(guildOf(req), after, limit);
 		sendSuccess(res, 200, "Changes", { changes: page.changes.map(toModerationEvent), head: page.head, oldest: page.oldest });
 	});
 
 	// Registered before `/ban-status/:identifier` only for reading order: the methods differ.
 	router.post("/ban-status/batch", async (req, res) => {
-		const body = readBody(req);
-		const robloxIds = readIdentifiers(body.identifiers);
-		const placeId = readBatchPlaceId(req, body.place_id);
-		const includeMutes = readIncludeMutes(body.include_mutes);
-		checkNoCacheQuery(req);
+		const body = readPart(batchBody, req.body);
+		const robloxIds = body.identifiers;
+		const query = readPart(statusQuery, req.query);
+		// In the body (as the contract says) or the query string (as ban-status takes it); never two places.
+		if (body.place_id !== null && query.place_id !== null && body.place_id !== query.place_id) {
+			throw badRequest("place_id was given in the body and the query string with different values");
+		}
+		const placeId = body.place_id ?? query.place_id;
 		const guildId = guildOf(req);
 		const [bans, mutes] = await Promise.all([
 			store.findActiveMany(guildId, "ban", robloxIds, placeId),
-			includeMutes ? store.findActiveMany(guildId, "mute", robloxIds, placeId) : undefined,
+			body.include_mutes ? store.findActiveMany(guildId, "mute", robloxIds, placeId) : undefined,
 		]);
 		const results: BanStatusBatchData["results"] = {};
 		for (const robloxId of robloxIds) {

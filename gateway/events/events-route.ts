@@ -4,12 +4,11 @@
 import type { Request, RequestHandler, Response } from "express";
 import type { ModerationEvent, ModerationEventsData } from "../../shared/records";
 import { verifiedKey } from "../auth/authenticate";
-import { parseSequence, readSequenceQuery } from "../data-store/request-fields";
-import { ApiError, badRequest, sendSuccess } from "../http/envelope";
+import { readField, readPart, sequence } from "../api-schema/fields";
+import { eventsQuery } from "../api-schema/moderation-schemas";
+import { ApiError, sendSuccess } from "../http/envelope";
 import type { EventHub, StartPosition, Subscriber } from "./event-hub";
 
-/** The longest a long poll is held (contract section 3); Roblox's RequestAsync waits longer than this. */
-export const MAX_WAIT_SECONDS = 25;
 /** Tells a stream's client to reconnect at once when the gateway stops, e.g. to another instance. */
 const RECONNECT_NOW = "retry: 250\n\n";
 
@@ -19,19 +18,20 @@ export interface EventsRouteOptions {
 	maxStreamsPerKey: number;
 }
 
-function readWait(req: Request): number {
-	const value: unknown = req.query.wait;
-	if (value === undefined) return MAX_WAIT_SECONDS;
-	const seconds = typeof value === "string" && /^(0|[1-9][0-9]?)$/.test(value) ? Number(value) : NaN;
-	if (!(seconds <= MAX_WAIT_SECONDS)) throw badRequest(`wait must be a whole number of seconds from 0 to ${MAX_WAIT_SECONDS}`);
-	return seconds;
-}
-
 const wantsStream = (req: Request) => /(^|,)\s*text\/event-stream\s*(;|,|$)/i.test(req.headers.accept ?? "");
 
+/** Frames already written: every stream of a guild is handed the same event objects, framed once. */
+const frames = new WeakMap<ModerationEvent, string>();
+
 /** One event in the stream's framing: `id`, `event`, and the rest as `data`. */
-function streamFrame({ id, event, ...data }: ModerationEvent): string {
-	return `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+function streamFrame(moderationEvent: ModerationEvent): string {
+	let frame = frames.get(moderationEvent);
+	if (frame === undefined) {
+		const { id, event, ...data } = moderationEvent;
+		frame = `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+		frames.set(moderationEvent, frame);
+	}
+	return frame;
 }
 
 export function eventsRoute({ hub, maxStreamsPerKey }: EventsRouteOptions): RequestHandler {
@@ -56,10 +56,11 @@ export function eventsRoute({ hub, maxStreamsPerKey }: EventsRouteOptions): Requ
 	return async (req, res) => {
 		const key = verifiedKey(res);
 		const stream = wantsStream(req);
+		const query = readPart(eventsQuery, req.query);
+		// A reconnecting EventSource sends where it stopped; that wins over the URL it was opened with.
 		const lastEventId = req.headers["last-event-id"];
-		const after =
-			stream && typeof lastEventId === "string" ? parseSequence("Last-Event-ID", lastEventId.trim()) : readSequenceQuery(req, "after");
-		const wait = readWait(req);
+		const after = stream && typeof lastEventId === "string" ? readField(sequence, "Last-Event-ID", lastEventId.trim()) : query.after;
+		const { wait } = query;
 		hold(key.id, res);
 		let start: StartPosition;
 		try {

@@ -15,7 +15,7 @@ export const PREFIX_SECRET_LENGTH = 6;
 
 /** Discord ids (snowflakes) never start with 0; the data store refuses such paths too. */
 const GUILD_ID_DIGITS = "[1-9]\\d{16,19}";
-const GUILD_ID = new RegExp(`^${GUILD_ID_DIGITS}$`);
+export const GUILD_ID = new RegExp(`^${GUILD_ID_DIGITS}$`);
 const KEY_PATTERN = new RegExp(
 	`^${API_KEY_PREFIX}(${GUILD_ID_DIGITS})_([0-9A-Za-z]{${SECRET_RANDOM_LENGTH + SECRET_CHECKSUM_LENGTH}})$`,
 );

@@ -6,7 +6,9 @@ import { LRUCache } from "lru-cache";
 import { ErrorMessage } from "../../shared/errors";
 import { ALL_SCOPES, type ApiKeyRecord, type KeyStatus, type Scope } from "../../shared/records";
 import { MAX_KEYS_PER_GUILD } from "../../shared/routes";
-import { compileAddressMatcher, invalidCidrs, type AddressMatcher } from "../auth/address-matcher";
+import { auditLimit, createKeyBody, expiresAtWords, rollOverlap, updateKeyBody, usageGranularity } from "../api-schema/admin-schemas";
+import { readField, readPart } from "../api-schema/fields";
+import { compileAddressMatcher, type AddressMatcher } from "../auth/address-matcher";
 import { ApiError, badRequest, notFound } from "../http/envelope";
 import { generateApiKey, hashApiKey, isGuildId, keyPrefix, parseApiKey } from "./api-key";
 import type {
@@ -22,16 +24,9 @@ import type {
 
 /** A key unused and unchanged this long is `auto_expired` (contract section 1). */
 export const AUTO_EXPIRY_SECONDS = 60 * 86_400;
-/** Longest overlap a roll may give the previous secret: 7 days. */
-export const MAX_ROLL_OVERLAP_SECONDS = 604_800;
-export const MAX_NAME_LENGTH = 64;
-export const MAX_ALLOWED_CIDRS = 32;
 /** Per-minute usage older than this is pruned. */
 export const USAGE_RETENTION_SECONDS = 30 * 86_400;
-/** Latest `expires_at` accepted (9999-12-31): a larger value is almost surely milliseconds. */
-const MAX_EXPIRES_AT = 253_402_300_799;
 const PRUNE_EVERY_SECONDS = 3_600;
-const MAX_AUDIT_LIMIT = 500;
 
 export type VerifyFailure = "malformed" | "unknown" | "revoked" | "disabled" | "expired" | "auto_expired";
 
@@ -172,10 +167,11 @@ export class KeyService {
 	async create(guildId: string, input: KeyInput, actor: string): Promise<{ key: string; record: ApiKeyRecord }> {
 		requireGuildId(guildId);
 		const now = this.now();
-		const name = input.name === undefined ? null : parseName(input.name);
-		const scopes = input.scopes === undefined ? [...ALL_SCOPES] : parseScopes(input.scopes);
-		const allowedCidrs = input.allowed_cidrs === undefined ? [] : parseCidrs(input.allowed_cidrs);
-		const expiresAt = input.expires_at === undefined ? null : parseExpiresAt(input.expires_at, now);
+		const fields = readPart(createKeyBody, input);
+		const name = fields.name ?? null;
+		const scopes = fields.scopes ?? [...ALL_SCOPES];
+		const allowedCidrs = fields.allowed_cidrs ?? [];
+		const expiresAt = fields.expires_at === undefined ? null : requireFuture(fields.expires_at, now);
 		const text = generateApiKey(guildId, this.checksumSecret);
 		const key: StoredKey = {
 			id: randomUUID(),
@@ -244,11 +240,12 @@ export class KeyService {
 	async update(guildId: string, keyId: string, input: KeyInput, actor: string): Promise<ApiKeyRecord> {
 		const now = this.now();
 		if (input.scopes !== undefined) throw badRequest("scopes cannot be changed; create a key with the scopes it needs");
+		const fields = readPart(updateKeyBody, input);
 		const change: KeyChange = { updatedAt: now };
 		const details: AuditDetails = {};
-		if (input.name !== undefined) details.name = change.name = parseName(input.name);
-		if (input.allowed_cidrs !== undefined) details.allowed_cidrs = change.allowedCidrs = parseCidrs(input.allowed_cidrs);
-		if (input.expires_at !== undefined) details.expires_at = change.expiresAt = parseExpiresAt(input.expires_at, now);
+		if (fields.name !== undefined) details.name = change.name = fields.name;
+		if (fields.allowed_cidrs !== undefined) details.allowed_cidrs = change.allowedCidrs = fields.allowed_cidrs;
+		if (fields.expires_at !== undefined) details.expires_at = change.expiresAt = requireFuture(fields.expires_at, now);
 		if (Object.keys(details).length === 0) throw badRequest("Nothing to update: set name, allowed_cidrs or expires_at");
 		return this.changed(await this.change(guildId, keyId, "updated", actor, change, details), "updated");
 	}
@@ -274,13 +271,7 @@ export class KeyService {
 		actor: string,
 	): Promise<{ key: string; record: ApiKeyRecord }> {
 		requireGuildId(guildId);
-		if (
-			!Number.isInteger(expirePreviousInSeconds) ||
-			expirePreviousInSeconds < 0 ||
-			expirePreviousInSeconds > MAX_ROLL_OVERLAP_SECONDS
-		) {
-			throw badRequest(`expire_previous_in_seconds must be an integer from 0 to ${MAX_ROLL_OVERLAP_SECONDS}`);
-		}
+		readField(rollOverlap, "expire_previous_in_seconds", expirePreviousInSeconds);
 		const now = this.now();
 		const text = generateApiKey(guildId, this.checksumSecret);
 		const prefix = keyPrefix(text);
@@ -296,17 +287,13 @@ export class KeyService {
 	/** The guild's key events, newest first (limit 1-500, default 100). */
 	async audit(guildId: string, options: { limit?: number } = {}): Promise<AuditEvent[]> {
 		requireGuildId(guildId);
-		const limit = options.limit ?? 100;
-		if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AUDIT_LIMIT) {
-			throw badRequest(`limit must be an integer from 1 to ${MAX_AUDIT_LIMIT}`);
-		}
-		return this.store.listAudit(guildId, limit);
+		return this.store.listAudit(guildId, readField(auditLimit, "limit", options.limit ?? 100));
 	}
 
 	/** Requests per minute or hour over the window, including uses not yet flushed. */
 	async usage(guildId: string, keyId: string, query: UsageQuery): Promise<UsageReport> {
 		const { granularity, window } = query;
-		if (granularity !== "minute" && granularity !== "hour") throw badRequest("granularity must be minute or hour");
+		readField(usageGranularity, "granularity", granularity);
 		const maxWindow = granularity === "minute" ? 86_400 : USAGE_RETENTION_SECONDS;
 		if (!Number.isInteger(window) || window < 60 || window > maxWindow) {
 			throw badRequest(`window must be an integer number of seconds from 60 to ${maxWindow} for ${granularity}s`);
@@ -515,42 +502,8 @@ function requireGuildId(guildId: string): void {
 	if (!isGuildId(guildId)) throw badRequest("guildId must be a Discord guild id (17-20 digits)");
 }
 
-function parseName(value: unknown): string | null {
-	if (value === null) return null;
-	const message = `name must be 1 to ${MAX_NAME_LENGTH} characters without control characters, or null`;
-	if (typeof value !== "string") throw badRequest(message);
-	const name = value.trim();
-	// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-	if (name.length === 0 || name.length > MAX_NAME_LENGTH || /[\u0000-\u001f\u007f]/.test(name)) throw badRequest(message);
-	return name;
-}
-
-function parseScopes(value: unknown): Scope[] {
-	const allowed = `one or more of ${ALL_SCOPES.join(", ")}`;
-	if (!Array.isArray(value) || value.length === 0) throw badRequest(`scopes must be a list of ${allowed}`);
-	const unknown = value.filter((scope) => !ALL_SCOPES.includes(scope as Scope));
-	if (unknown.length > 0) throw badRequest(`Unknown scope ${JSON.stringify(unknown[0])}: scopes must be ${allowed}`);
-	return ALL_SCOPES.filter((scope) => value.includes(scope));
-}
-
-function parseCidrs(value: unknown): string[] {
-	if (!Array.isArray(value) || value.some((entry) => typeof entry !== "string") || value.length > MAX_ALLOWED_CIDRS) {
-		throw badRequest(`allowed_cidrs must be a list of at most ${MAX_ALLOWED_CIDRS} IPv4/IPv6 CIDRs`);
-	}
-	const list = [...new Set((value as string[]).map((entry) => entry.trim()))];
-	const invalid = invalidCidrs(list);
-	if (invalid.length > 0) {
-		throw badRequest(`allowed_cidrs has invalid CIDRs: ${invalid.map((entry) => JSON.stringify(entry)).join(", ")}`, {
-			invalid_cidrs: invalid,
-		});
-	}
-	return list;
-}
-
-function parseExpiresAt(value: unknown, now: number): number | null {
-	if (value === null) return null;
-	if (typeof value !== "number" || !Number.isInteger(value) || value <= now || value > MAX_EXPIRES_AT) {
-		throw badRequest("expires_at must be a future unix time in whole seconds, or null");
-	}
-	return value;
+/** The schema checks the shape; only the service's clock can say whether the time is still ahead. */
+function requireFuture(expiresAt: number | null, now: number): number | null {
+	if (expiresAt !== null && expiresAt <= now) throw badRequest(expiresAtWords);
+	return expiresAt;
 }

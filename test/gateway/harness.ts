@@ -7,6 +7,7 @@ import path from "node:path";
 import { readConfig } from "../../gateway/config";
 import { startGateway, type RunningGateway, type StartOptions } from "../../gateway/gateway";
 import { silentLogger } from "../../gateway/logging/logger";
+import { checkDocumentedAnswer } from "./documented-answers";
 
 export const GUILD_A = "123456789012345678";
 export const GUILD_B = "876543210987654321";
@@ -49,21 +50,34 @@ export async function startTestGateway(
 	const config = readConfig({ PORT: "0", HOST: "127.0.0.1", DATA_DIR: dataDir, ADMIN_TOKEN, ...env });
 	const gateway = await startGateway(config, { logger: silentLogger, shutdownGraceMs: 500, ...options });
 
+	// Every answer is checked against the OpenAPI document: a suite fails on an answer it does not describe.
+	const documented = (method: string, url: string, response: TestResponse) => {
+		checkDocumentedAnswer(method, url, response);
+		return response;
+	};
 	const admin: TestGateway["admin"] = async (method, pathname, body) =>
-		toTestResponse(
-			await fetch(`${gateway.url}/admin/v1${pathname}`, {
-				method,
-				headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-				body: body === undefined ? undefined : JSON.stringify(body),
-			}),
+		documented(
+			method,
+			`/admin/v1${pathname}`,
+			await toTestResponse(
+				await fetch(`${gateway.url}/admin/v1${pathname}`, {
+					method,
+					headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+					body: body === undefined ? undefined : JSON.stringify(body),
+				}),
+			),
 		);
 	const api: TestGateway["api"] = async (pathname, init = {}) =>
-		toTestResponse(
-			await fetch(`${gateway.url}/api/v1${pathname}`, {
-				method: init.method ?? "GET",
-				headers: { ...(init.body === undefined ? {} : { "content-type": "application/json" }), ...init.headers },
-				body: init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body),
-			}),
+		documented(
+			init.method ?? "GET",
+			`/api/v1${pathname}`,
+			await toTestResponse(
+				await fetch(`${gateway.url}/api/v1${pathname}`, {
+					method: init.method ?? "GET",
+					headers: { ...(init.body === undefined ? {} : { "content-type": "application/json" }), ...init.headers },
+					body: init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body),
+				}),
+			),
 		);
 	return {
 		...gateway,

@@ -166,7 +166,7 @@ describe("forwarding builds the upstream request", () => {
 	});
 });
 
-describe("one request normaliser before routing", () => {
+describe("on one gateway", () => {
 	let gateway: TestGateway;
 	let key: string;
 
@@ -176,92 +176,86 @@ describe("one request normaliser before routing", () => {
 	});
 	afterAll(() => gateway.stop());
 
-	it("a malformed percent-escape in the path is a 400 before authentication", async () => {
-		const answer = await rawRequest(gateway.port, request([`GET /api/v1/moderation/%/ban-status/1 HTTP/1.1`, "Host: x", "Connection: close"]));
-		expectEnvelope(answer, 400, "bad_request");
-		expect(JSON.parse(answer.body).message).toMatch(/percent-escape/);
-	});
+	describe("one request normaliser before routing", () => {
+		it("a malformed percent-escape in the path is a 400 before authentication", async () => {
+			const answer = await rawRequest(gateway.port, request([`GET /api/v1/moderation/%/ban-status/1 HTTP/1.1`, "Host: x", "Connection: close"]));
+			expectEnvelope(answer, 400, "bad_request");
+			expect(JSON.parse(answer.body).message).toMatch(/percent-escape/);
+		});
 
-	it("an absolute-form target is routed by its path", async () => {
-		const answer = await rawRequest(
-			gateway.port,
-			request([`GET http://elsewhere.test/api/v1/moderation/${GUILD_A}/ban-status/1 HTTP/1.1`, "Host: x", `X-API-Key: ${key}`, "Connection: close"]),
-		);
-		expect(answer.status).toBe(200);
-		expect(JSON.parse(answer.body).data).toEqual({ banned: false });
-	});
-
-	it("cached and uncached ban-status answers validate the query alike", async () => {
-		const headers = { "x-api-key": key };
-		const path = `/moderation/${GUILD_A}/ban-status/5`;
-		for (const round of ["before caching", "after caching"]) {
-			expect((await gateway.api(`${path}?no_cache=garbage`, { headers })).status, round).toBe(400);
-			const twice = await gateway.api(`${path}?place_id=3&place_id=4`, { headers });
-			expect(twice.status, round).toBe(400);
-			expect(twice.body.message).toMatch(/place_id must be given once/);
-			expect((await gateway.api(`${path}?place_id=03`, { headers })).status, round).toBe(400);
-			expect((await gateway.api(path, { headers })).status).toBe(200);
-		}
-	});
-
-	it("Authorization: Bearer <key> with anything after it is an invalid key, not a missing one", async () => {
-		const answer = await gateway.api(`/moderation/${GUILD_A}/ban-status/1`, { headers: { authorization: `Bearer ${key} extra` } });
-		expect(answer.status).toBe(401);
-		expect(answer.body.error).toBe("invalid_api_key");
-		const basic = await gateway.api(`/moderation/${GUILD_A}/ban-status/1`, { headers: { authorization: "Basic dXNlcjpwYXNz" } });
-		expect(basic.body.error).toBe("missing_api_key");
-	});
-});
-
-describe("every answer is the contract's JSON envelope", () => {
-	let gateway: TestGateway;
-	let key: string;
-
-	beforeAll(async () => {
-		gateway = await startTestGateway();
-		key = (await gateway.createKey()).key;
-	});
-	afterAll(() => gateway.stop());
-
-	it("OPTIONS on any path answers JSON, not Express's plain-text Allow list", async () => {
-		for (const path of ["/healthz", "/readyz", "/metrics", `/api/v1/moderation/${GUILD_A}/ban-status/1`, "/admin/v1/guilds"]) {
-			const answer = await fetch(`${gateway.url}${path}`, { method: "OPTIONS" });
-			expect(answer.status, path).toBe(404);
-			expect(answer.headers.get("content-type"), path).toMatch(/^application\/json/);
-			expect(await answer.json()).toMatchObject({ status: "error", error: "not_found" });
-		}
-	});
-
-	it("If-None-Match: * still gets the whole ban-status answer, cached or not", async () => {
-		for (let round = 0; round < 2; round++) {
-			const answer = await gateway.api(`/moderation/${GUILD_A}/ban-status/9`, { headers: { "x-api-key": key, "if-none-match": "*" } });
+		it("an absolute-form target is routed by its path", async () => {
+			const answer = await rawRequest(
+				gateway.port,
+				request([`GET http://elsewhere.test/api/v1/moderation/${GUILD_A}/ban-status/1 HTTP/1.1`, "Host: x", `X-API-Key: ${key}`, "Connection: close"]),
+			);
 			expect(answer.status).toBe(200);
-			expect(answer.body.data).toEqual({ banned: false });
-		}
+			expect(JSON.parse(answer.body).data).toEqual({ banned: false });
+		});
+
+		it("cached and uncached ban-status answers validate the query alike", async () => {
+			const headers = { "x-api-key": key };
+			const path = `/moderation/${GUILD_A}/ban-status/5`;
+			for (const round of ["before caching", "after caching"]) {
+				expect((await gateway.api(`${path}?no_cache=garbage`, { headers })).status, round).toBe(400);
+				const twice = await gateway.api(`${path}?place_id=3&place_id=4`, { headers });
+				expect(twice.status, round).toBe(400);
+				expect(twice.body.message).toMatch(/place_id must be given once/);
+				expect((await gateway.api(`${path}?place_id=03`, { headers })).status, round).toBe(400);
+				expect((await gateway.api(path, { headers })).status).toBe(200);
+			}
+		});
+
+		it("Authorization: Bearer <key> with anything after it is an invalid key, not a missing one", async () => {
+			const answer = await gateway.api(`/moderation/${GUILD_A}/ban-status/1`, { headers: { authorization: `Bearer ${key} extra` } });
+			expect(answer.status).toBe(401);
+			expect(answer.body.error).toBe("invalid_api_key");
+			const basic = await gateway.api(`/moderation/${GUILD_A}/ban-status/1`, { headers: { authorization: "Basic dXNlcjpwYXNz" } });
+			expect(basic.body.error).toBe("missing_api_key");
+		});
 	});
 
-	it("malformed HTTP, oversized headers and a bad Expect get JSON 400, 431 and 417", async () => {
-		expectEnvelope(await rawRequest(gateway.port, request(["GET /healthz HTTP/1.1", "Host: x", "Bad Header Line"])), 400, "bad_request");
-		expectEnvelope(
-			await rawRequest(gateway.port, request(["GET /healthz HTTP/1.1", "Host: x", `X-Big: ${"a".repeat(20_000)}`])),
-			431,
-			"headers_too_large",
-		);
-		expectEnvelope(
-			await rawRequest(gateway.port, request(["GET /healthz HTTP/1.1", "Host: x", "Expect: something-else", "Connection: close"])),
-			417,
-			"expectation_failed",
-		);
+	describe("every answer is the contract's JSON envelope", () => {
+		it("OPTIONS on any path answers JSON, not Express's plain-text Allow list", async () => {
+			for (const path of ["/healthz", "/readyz", "/metrics", `/api/v1/moderation/${GUILD_A}/ban-status/1`, "/admin/v1/guilds"]) {
+				const answer = await fetch(`${gateway.url}${path}`, { method: "OPTIONS" });
+				expect(answer.status, path).toBe(404);
+				expect(answer.headers.get("content-type"), path).toMatch(/^application\/json/);
+				expect(await answer.json()).toMatchObject({ status: "error", error: "not_found" });
+			}
+		});
+
+		it("If-None-Match: * still gets the whole ban-status answer, cached or not", async () => {
+			for (let round = 0; round < 2; round++) {
+				const answer = await gateway.api(`/moderation/${GUILD_A}/ban-status/9`, { headers: { "x-api-key": key, "if-none-match": "*" } });
+				expect(answer.status).toBe(200);
+				expect(answer.body.data).toEqual({ banned: false });
+			}
+		});
+
+		it("malformed HTTP, oversized headers and a bad Expect get JSON 400, 431 and 417", async () => {
+			expectEnvelope(await rawRequest(gateway.port, request(["GET /healthz HTTP/1.1", "Host: x", "Bad Header Line"])), 400, "bad_request");
+			expectEnvelope(
+				await rawRequest(gateway.port, request(["GET /healthz HTTP/1.1", "Host: x", `X-Big: ${"a".repeat(20_000)}`])),
+				431,
+				"headers_too_large",
+			);
+			expectEnvelope(
+				await rawRequest(gateway.port, request(["GET /healthz HTTP/1.1", "Host: x", "Expect: something-else", "Connection: close"])),
+				417,
+				"expectation_failed",
+			);
+		});
+
+		it("more request headers than MAX_HEADER_COUNT is a 431; a valid key under it is still answered", async () => {
+			const filler = (count: number) => Array.from({ length: count }, (_, i) => `X-Filler-${i}: ${i}`);
+			const base = [`GET /api/v1/moderation/${GUILD_A}/ban-status/1 HTTP/1.1`, "Host: x", `X-API-Key: ${key}`, "Connection: close"];
+			expectEnvelope(await rawRequest(gateway.port, request([...base, ...filler(1_000)])), 431, "headers_too_large");
+			const under = await rawRequest(gateway.port, request([...base, ...filler(90)]));
+			expect(under.status).toBe(200);
+			expect(JSON.parse(under.body).data).toEqual({ banned: false });
+		});
 	});
 
-	it("more request headers than MAX_HEADER_COUNT is a 431; a valid key under it is still answered", async () => {
-		const filler = (count: number) => Array.from({ length: count }, (_, i) => `X-Filler-${i}: ${i}`);
-		const base = [`GET /api/v1/moderation/${GUILD_A}/ban-status/1 HTTP/1.1`, "Host: x", `X-API-Key: ${key}`, "Connection: close"];
-		expectEnvelope(await rawRequest(gateway.port, request([...base, ...filler(1_000)])), 431, "headers_too_large");
-		const under = await rawRequest(gateway.port, request([...base, ...filler(90)]));
-		expect(under.status).toBe(200);
-		expect(JSON.parse(under.body).data).toEqual({ banned: false });
-	});
 });
 
 describe("resource limits", () => {

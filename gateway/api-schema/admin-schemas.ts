@@ -1,0 +1,160 @@
+// gateway/api-schema/admin-schemas.ts
+// Requests and answers of the key management API (contract section 4): what the admin router and the key service parse with, and what the document shows.
+
+import { z } from "zod";
+import { ALL_SCOPES, type ApiKeyRecord, type Scope } from "../../shared/records";
+import { invalidCidrs } from "../auth/address-matcher";
+import type { AuditEventKind } from "../keys/key-store";
+import { guildIdParam } from "./fields";
+
+const MAX_NAME_LENGTH = 64;
+const MAX_ALLOWED_CIDRS = 32;
+/** Longest overlap a roll may give the previous secret: 7 days. */
+const MAX_ROLL_OVERLAP_SECONDS = 604_800;
+/** Latest `expires_at` accepted (9999-12-31): a larger value is almost surely milliseconds. */
+const MAX_EXPIRES_AT = 253_402_300_799;
+const MAX_AUDIT_LIMIT = 500;
+
+const SCOPES = ALL_SCOPES as readonly [Scope, ...Scope[]];
+const KEY_STATUSES = ["active", "disabled", "expired", "auto_expired", "revoked"] as const satisfies readonly ApiKeyRecord["status"][];
+const AUDIT_EVENTS = ["created", "revoked", "disabled", "enabled", "updated", "deleted", "rolled"] as const satisfies readonly AuditEventKind[];
+
+export const adminGuildId = guildIdParam("guildId must be a Discord guild id (17-20 digits)");
+export const guildParams = z.object({ guildId: adminGuildId });
+export const keyParams = z.object({ guildId: adminGuildId, keyId: z.string().meta({ description: "The key's `id`" }) });
+
+/** The admin API's bodies may be left out (read as `{}`); when sent they must be objects. */
+function adminBody<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
+	return z.object(shape, { error: "body must be a JSON object" });
+}
+
+const nameWords = { error: `name must be 1 to ${MAX_NAME_LENGTH} characters without control characters, or null` };
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]*$/;
+const keyName = z
+	.string(nameWords)
+	.trim()
+	.min(1, nameWords)
+	.max(MAX_NAME_LENGTH, nameWords)
+	.regex(NO_CONTROL_CHARACTERS, nameWords)
+	.nullable()
+	.meta({ description: `A label for people, 1 to ${MAX_NAME_LENGTH} characters (trimmed); null clears it` });
+
+const allowedScopes = `one or more of ${ALL_SCOPES.join(", ")}`;
+const scopeListWords = { error: `scopes must be a list of ${allowedScopes}` };
+const keyScopes = z
+	.array(z.enum(SCOPES, { error: (issue) => `Unknown scope ${JSON.stringify(issue.input)}: scopes must be ${allowedScopes}` }), scopeListWords)
+	.min(1, scopeListWords)
+	.transform((scopes) => ALL_SCOPES.filter((scope) => scopes.includes(scope)))
+	.meta({ description: "What the key may do; default both" });
+
+const cidrListWords = { error: `allowed_cidrs must be a list of at most ${MAX_ALLOWED_CIDRS} IPv4/IPv6 CIDRs` };
+const allowedCidrs = z
+	.array(z.string(cidrListWords), cidrListWords)
+	.max(MAX_ALLOWED_CIDRS, cidrListWords)
+	.transform((list) => [...new Set(list.map((entry) => entry.trim()))])
+	.superRefine((list, ctx) => {
+		const invalid = invalidCidrs(list);
+		if (invalid.length === 0) return;
+		ctx.addIssue({
+			code: "custom",
+			message: `allowed_cidrs has invalid CIDRs: ${invalid.map((entry) => JSON.stringify(entry)).join(", ")}`,
+			params: { invalid_cidrs: invalid },
+		});
+	})
+	.meta({ description: "IPv4/IPv6 CIDRs the key may be used from; empty means any address" });
+
+/** The service also refuses a time that is not in the future: that needs its clock. */
+export const expiresAtWords = "expires_at must be a future unix time in whole seconds, or null";
+const keyExpiresAt = z
+	.int({ error: expiresAtWords })
+	.max(MAX_EXPIRES_AT, { error: expiresAtWords })
+	.nullable()
+	.meta({ description: "Unix seconds after which the key is `expired`; null for never" });
+
+export const createKeyBody = adminBody({
+	name: keyName.optional(),
+	scopes: keyScopes.optional(),
+	allowed_cidrs: allowedCidrs.optional(),
+	expires_at: keyExpiresAt.optional(),
+});
+
+/** Scopes are fixed at creation; the service refuses them here with its own words. */
+export const updateKeyBody = adminBody({
+	name: keyName.optional(),
+	allowed_cidrs: allowedCidrs.optional(),
+	expires_at: keyExpiresAt.optional(),
+});
+
+const overlapWords = { error: `expire_previous_in_seconds must be an integer from 0 to ${MAX_ROLL_OVERLAP_SECONDS}` };
+export const rollOverlap = z
+	.number({ error: "expire_previous_in_seconds must be a number of seconds" })
+	.int(overlapWords)
+	.min(0, overlapWords)
+	.max(MAX_ROLL_OVERLAP_SECONDS, overlapWords);
+
+export const rollKeyBody = adminBody({
+	expire_previous_in_seconds: rollOverlap
+		.default(0)
+		.meta({ description: "How long the previous secret keeps working (0, the default: refused at once)" }),
+});
+
+// Query values are read as `Number()` reads them, so `1e2` is 100 as it always was.
+const auditLimitWords = { error: `limit must be an integer from 1 to ${MAX_AUDIT_LIMIT}` };
+export const auditLimit = z.coerce
+	.number(auditLimitWords)
+	.int(auditLimitWords)
+	.min(1, auditLimitWords)
+	.max(MAX_AUDIT_LIMIT, auditLimitWords);
+export const auditQuery = z.object({
+	limit: auditLimit.optional().meta({ description: `Events to return, newest first: 1 to ${MAX_AUDIT_LIMIT} (default 100)` }),
+});
+
+export const usageGranularity = z.enum(["minute", "hour"], { error: "granularity must be minute or hour" });
+export const usageQuery = z.object({
+	granularity: usageGranularity.default("hour"),
+	// Its range depends on the granularity: the service checks it, in words naming both.
+	window: z
+		.string()
+		.optional()
+		.meta({ description: "Seconds back from now: 60 to 86400 per minute (default 3600), 60 to 2592000 per hour (default 86400)" }),
+});
+
+// Answers.
+const unixSeconds = z.int().nonnegative();
+
+export const apiKeyRecord = z.object({
+	id: z.string(),
+	guild_id: z.string(),
+	prefix: z.string().meta({ description: "The first characters of the key, to tell keys apart; never the secret" }),
+	name: z.string().nullable(),
+	status: z.enum(KEY_STATUSES),
+	scopes: z.array(z.enum(SCOPES)),
+	allowed_cidrs: z.array(z.string()),
+	created_at: unixSeconds,
+	last_used_at: unixSeconds.nullable(),
+	expires_at: unixSeconds.nullable(),
+	revoked_at: unixSeconds.nullable(),
+}) satisfies z.ZodType<ApiKeyRecord>;
+
+const fullKey = z.string().meta({ description: "The full API key, shown this once: store it now" });
+export const keyListData = z.object({ keys: z.array(apiKeyRecord) });
+export const keyIssuedData = z.object({ key: fullKey, api_key: apiKeyRecord });
+export const keyRecordData = z.object({ api_key: apiKeyRecord });
+export const auditData = z.object({
+	events: z.array(
+		z.object({
+			id: z.int(),
+			key_id: z.string(),
+			event: z.enum(AUDIT_EVENTS),
+			actor: z.string(),
+			at: unixSeconds,
+			details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())])),
+		}),
+	),
+});
+export const usageData = z.object({
+	granularity: usageGranularity,
+	window: z.int(),
+	points: z.array(z.object({ at: unixSeconds, count: z.int().nonnegative() })).meta({ description: "One point per minute or hour, oldest first" }),
+});

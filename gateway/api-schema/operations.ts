@@ -1,0 +1,330 @@
+// gateway/api-schema/operations.ts
+// Every documented route: its method and path, who may call it, the schemas its request is parsed with, and its answers.
+
+import { z } from "zod";
+import type { ErrorCode } from "../../shared/errors";
+import { API_BASE, BATCH_MAX_IDENTIFIERS } from "../../shared/routes";
+import {
+	auditData,
+	auditQuery,
+	createKeyBody,
+	guildParams as adminGuildParams,
+	keyIssuedData,
+	keyListData,
+	keyParams,
+	keyRecordData,
+	rollKeyBody,
+	updateKeyBody,
+	usageData,
+	usageQuery,
+} from "./admin-schemas";
+import {
+	activeBansData,
+	activeMutesData,
+	banStatusBatchData,
+	banStatusData,
+	banWriteData,
+	batchBody,
+	guildParams,
+	imposeBody,
+	liftBody,
+	eventsQuery,
+	listQuery,
+	moderationEventsData,
+	muteStatusData,
+	muteWriteData,
+	statusParams,
+	statusQuery,
+	unbanData,
+	unmuteData,
+} from "./moderation-schemas";
+
+/** Who may call a route: a guild's API key (section 2), the operator's ADMIN_TOKEN (section 4), or anyone. */
+export type Caller = "api_key" | "admin_token" | "anyone";
+
+export interface Operation {
+	method: "get" | "post" | "patch" | "delete";
+	/** OpenAPI's template form (`{guildId}`). */
+	path: string;
+	tag: "Moderation" | "API keys" | "Health";
+	summary: string;
+	description?: string;
+	caller: Caller;
+	params?: z.ZodObject;
+	query?: z.ZodObject;
+	body?: { schema: z.ZodType; required: boolean };
+	/** The one success answer; `data: null` for one without a body (204). */
+	success: { status: number; description: string; data: z.ZodType | null };
+	/** Error statuses the route answers besides the edge's own (408, 417, 431, …: the `default` answer). */
+	errors: readonly number[];
+	/** The `error` codes of its 409, when it has one: each key route conflicts in its own way. */
+	conflicts?: readonly [ErrorCode, ...ErrorCode[]];
+}
+
+/** The `error` codes each error status carries, by caller: what a client may switch on. */
+export function errorCodes(status: number, caller: Caller): readonly ErrorCode[] {
+	switch (status) {
+		case 400:
+			return ["bad_request"];
+		case 401:
+			return caller === "api_key"
+				? ["missing_api_key", "invalid_api_key", "key_revoked", "key_disabled", "key_expired", "key_auto_expired"]
+				: ["unauthorized"];
+		case 403:
+			return ["guild_mismatch", "ip_not_allowed", "insufficient_scope"];
+		case 404:
+			return ["not_found"];
+		case 413:
+			return ["payload_too_large"];
+		case 415:
+			return ["unsupported_media_type"];
+		case 429:
+			return caller === "api_key" ? ["rate_limited", "auth_throttled"] : ["auth_throttled"];
+		case 502:
+			return ["upstream_unavailable"];
+		case 503:
+			return ["service_unavailable"];
+		case 504:
+			return ["upstream_timeout"];
+		default:
+			throw new Error(`no error codes listed for status ${status}`);
+	}
+}
+
+export const ERROR_DESCRIPTIONS: Record<number, string> = {
+	400: "A path parameter, query value or body field is wrong; `message` says which and why",
+	401: "The credential is missing or does not verify (for an API key: also one that is not active)",
+	403: "The key belongs to another guild, the caller's address is outside `allowed_cidrs`, or the key lacks the scope",
+	404: "Nothing to act on (no active record, no such key)",
+	409: "The change conflicts with the key's state or the guild's key limit",
+	413: "The body is over 16 KB",
+	415: "The body's charset or Content-Encoding is not one the gateway reads",
+	429: "Quota spent, or too many failed authentications from this address: retry after `retry_after` seconds",
+	502: "The data store is unreachable, or answered something that is not JSON",
+	503: "A database the gateway needs is unavailable; try again shortly",
+	504: "The data store did not answer in time",
+};
+
+const keyedRead = [400, 401, 403, 429, 502, 503, 504] as const;
+const keyedWrite = [400, 401, 403, 413, 415, 429, 502, 503, 504] as const;
+const adminRead = [400, 401, 429, 503] as const;
+const adminKey = [400, 401, 404, 429, 503] as const;
+const adminWrite = [400, 401, 404, 413, 415, 429, 503] as const;
+
+const moderation = `${API_BASE}/moderation/{guildId}`;
+const keys = "/admin/v1/guilds/{guildId}/keys";
+
+function kindOperations(kind: "ban" | "mute"): Operation[] {
+	const [Kind, lift, status, list, statusNoun, liftedNoun] =
+		kind === "ban"
+			? ["Ban", "unban", "ban-status", "bans", "banned", "unbanned"]
+			: ["Mute", "unmute", "mute-status", "mutes", "muted", "unmuted"];
+	return [
+		{
+			method: "get",
+			path: `${moderation}/${status}/{identifier}`,
+			tag: "Moderation",
+			summary: `${Kind} status of a Roblox user`,
+			description:
+				`Whether the user is ${statusNoun} in the guild (a record past its \`expires_at\` is not). With \`place_id\`, ` +
+				"records for that place apply too. The answer carries `Cache-Control: private, max-age=<seconds>`: how long a client may reuse it.",
+			caller: "api_key",
+			params: statusParams,
+			query: statusQuery,
+			success: { status: 200, description: `User is ${statusNoun} / User is not ${statusNoun}`, data: kind === "ban" ? banStatusData : muteStatusData },
+			errors: keyedRead,
+		},
+		{
+			method: "post",
+			path: `${moderation}/roblox/${kind}`,
+			tag: "Moderation",
+			summary: `${Kind} a Roblox user`,
+			description: `Needs the \`moderation:write\` scope. ${Kind}ning a user who already has one replaces it.`,
+			caller: "api_key",
+			params: guildParams,
+			body: { schema: imposeBody, required: true },
+			success: { status: 201, description: `User ${statusNoun}`, data: kind === "ban" ? banWriteData : muteWriteData },
+			errors: keyedWrite,
+		},
+		{
+			method: "post",
+			path: `${moderation}/roblox/${lift}`,
+			tag: "Moderation",
+			summary: `Lift a Roblox user's ${kind}`,
+			description: `Needs the \`moderation:write\` scope. 404 \`No active ${kind} for this user\` when there is none.`,
+			caller: "api_key",
+			params: guildParams,
+			body: { schema: liftBody, required: true },
+			success: { status: 200, description: `User ${liftedNoun}`, data: kind === "ban" ? unbanData : unmuteData },
+			errors: [...keyedWrite, 404],
+		},
+		{
+			method: "get",
+			path: `${moderation}/roblox/${list}/active`,
+			tag: "Moderation",
+			summary: `Active ${list} of the guild`,
+			description: "In the order they were made, a page at a time: pass `next_cursor` back as `cursor` until it is null.",
+			caller: "api_key",
+			params: guildParams,
+			query: listQuery,
+			success: { status: 200, description: `Active ${list}`, data: kind === "ban" ? activeBansData : activeMutesData },
+			errors: keyedRead,
+		},
+	];
+}
+
+export const OPERATIONS: readonly Operation[] = [
+	kindOperations("ban")[0],
+	{
+		method: "post",
+		path: `${moderation}/ban-status/batch`,
+		tag: "Moderation",
+		summary: "Ban status of many Roblox users at once",
+		description: `1 to ${BATCH_MAX_IDENTIFIERS} ids per request; costs one quota point per 10 ids (at least 1).`,
+		caller: "api_key",
+		params: guildParams,
+		query: statusQuery,
+		body: { schema: batchBody, required: true },
+		success: { status: 200, description: "Ban statuses", data: banStatusBatchData },
+		errors: keyedWrite,
+	},
+	...kindOperations("ban").slice(1),
+	...kindOperations("mute"),
+	{
+		method: "get",
+		path: `${moderation}/events`,
+		tag: "Moderation",
+		summary: "The guild's bans and mutes as they happen",
+		description:
+			"A long poll: answers as soon as there is a change after `after` (or when `wait` ends), with the events and `next`, " +
+			"the `after` of the next poll. With `Accept: text/event-stream` it is a server-sent event stream instead: each change " +
+			"as `id: <sequence>`, `event: ban|unban|mute|unmute`, `data:` the event's other fields; a comment every 15 s; resume " +
+			"with `Last-Event-ID`. A position older than the gateway keeps (at least 24 hours or 10,000 changes) starts with " +
+			"`reset`: re-check everyone. Each poll or stream costs one `moderation` point; a key holds at most 2,000 open at once " +
+			"(EVENT_STREAMS_PER_KEY; more is a 429).",
+		caller: "api_key",
+		params: guildParams,
+		query: eventsQuery,
+		success: { status: 200, description: "Moderation events", data: moderationEventsData },
+		errors: keyedRead,
+	},
+	{
+		method: "get",
+		path: keys,
+		tag: "API keys",
+		summary: "List the guild's keys",
+		caller: "admin_token",
+		params: adminGuildParams,
+		success: { status: 200, description: "API keys retrieved", data: keyListData },
+		errors: adminRead,
+	},
+	{
+		method: "post",
+		path: keys,
+		tag: "API keys",
+		summary: "Create a key",
+		description: "At most 3 keys per guild that are not revoked (409 `key_limit_reached`). The full key is in `data.key`, this once.",
+		caller: "admin_token",
+		params: adminGuildParams,
+		body: { schema: createKeyBody, required: false },
+		success: { status: 201, description: "API key created; store it now, it will not be shown again", data: keyIssuedData },
+		errors: [400, 401, 409, 413, 415, 429, 503],
+		conflicts: ["key_limit_reached"],
+	},
+	...(["revoke", "disable", "enable"] as const).map(
+		(action): Operation => ({
+			method: "post",
+			path: `${keys}/{keyId}/${action}`,
+			tag: "API keys",
+			summary: `${action[0].toUpperCase()}${action.slice(1)} a key`,
+			description:
+				action === "revoke"
+					? "Final: a revoked key never works again, and frees its slot. Takes effect on the next request on every instance."
+					: "409 `key_revoked` for a revoked key.",
+			caller: "admin_token",
+			params: keyParams,
+			success: { status: 200, description: `API key ${action === "revoke" ? "revoked" : `${action}d`}`, data: keyRecordData },
+			// Revoking a revoked key answers its record: only the other two conflict.
+			...(action === "revoke" ? { errors: adminKey } : { errors: [...adminKey, 409], conflicts: ["key_revoked"] as const }),
+		}),
+	),
+	{
+		method: "patch",
+		path: `${keys}/{keyId}`,
+		tag: "API keys",
+		summary: "Change a key's name, addresses or expiry",
+		description: "Scopes are fixed at creation. Any update reactivates an `auto_expired` key.",
+		caller: "admin_token",
+		params: keyParams,
+		body: { schema: updateKeyBody, required: true },
+		success: { status: 200, description: "API key updated", data: keyRecordData },
+		errors: [...adminWrite, 409],
+		conflicts: ["key_revoked"],
+	},
+	{
+		method: "delete",
+		path: `${keys}/{keyId}`,
+		tag: "API keys",
+		summary: "Delete a revoked key",
+		description: "409 `key_not_revoked` unless the key is revoked; its audit events stay.",
+		caller: "admin_token",
+		params: keyParams,
+		success: { status: 204, description: "Deleted", data: null },
+		errors: [...adminKey, 409],
+		conflicts: ["key_not_revoked"],
+	},
+	{
+		method: "post",
+		path: `${keys}/{keyId}/roll`,
+		tag: "API keys",
+		summary: "Give a key a new secret",
+		description: "The new full key is in `data.key`, this once; the previous secret keeps working for `expire_previous_in_seconds`.",
+		caller: "admin_token",
+		params: keyParams,
+		body: { schema: rollKeyBody, required: false },
+		success: { status: 200, description: "API key rolled; store the new key now, it will not be shown again", data: keyIssuedData },
+		errors: [...adminWrite, 409],
+		conflicts: ["key_revoked"],
+	},
+	{
+		method: "get",
+		path: "/admin/v1/guilds/{guildId}/audit",
+		tag: "API keys",
+		summary: "The guild's key events",
+		caller: "admin_token",
+		params: adminGuildParams,
+		query: auditQuery,
+		success: { status: 200, description: "Audit events retrieved", data: auditData },
+		errors: adminRead,
+	},
+	{
+		method: "get",
+		path: `${keys}/{keyId}/usage`,
+		tag: "API keys",
+		summary: "Requests per minute or hour",
+		caller: "admin_token",
+		params: keyParams,
+		query: usageQuery,
+		success: { status: 200, description: "Usage retrieved", data: usageData },
+		errors: adminKey,
+	},
+	{
+		method: "get",
+		path: "/healthz",
+		tag: "Health",
+		summary: "The process is up",
+		caller: "anyone",
+		success: { status: 200, description: "OK", data: z.object({ status: z.literal("up") }) },
+		errors: [],
+	},
+	{
+		method: "get",
+		path: "/readyz",
+		tag: "Health",
+		summary: "Every store and the data store are reachable",
+		description: "503 names the failing parts in `message` and `details.failing`.",
+		caller: "anyone",
+		success: { status: 200, description: "Ready", data: z.object({ ready: z.literal(true) }) },
+		errors: [503],
+	},
+];
