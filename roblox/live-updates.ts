@@ -245,14 +245,18 @@ export class LiveUpdates {
 			let eventName: string | undefined;
 			const data = new Array<string>();
 			let fields = 0;
+			const other = new Array<string>();
 			for (const [line] of (frame as string).gmatch("[^\r\n]+")) {
+				// A comment (the gateway's keep-alive), should Roblox pass one on: not an event.
+				if ((line as string).sub(1, 1) === ":") continue;
 				const [name, value] = (line as string).match("^([%a%-]+):%s?(.*)$");
 				if (name === "id") id = value as string;
 				else if (name === "event") eventName = value as string;
 				else if (name === "data") data.push(value as string);
 				if (name !== undefined) fields += 1;
+				else other.push(line as string);
 			}
-			const text = fields > 0 ? data.join("\n") : (frame as string);
+			const text = fields > 0 ? data.join("\n") : other.join("\n");
 			if (text === "" && eventName === undefined) continue;
 			const [ok, decoded] = pcall(() => HttpService.JSONDecode(text === "" ? "{}" : text));
 			const body = (ok && typeIs(decoded, "table") ? decoded : {}) as Partial<ModerationEvent>;
