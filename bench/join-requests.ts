@@ -53,7 +53,7 @@ interface StreamEvent {
 }
 
 /** A small seeded generator (mulberry32), so both guards see the very same stream. */
-function random(seed: number) {
+export function random(seed: number) {
 	let state = seed >>> 0;
 	return () => {
 		state = (state + 0x6d2b79f5) >>> 0;
@@ -105,10 +105,15 @@ export function joinStream(shape: JoinStreamShape): { events: StreamEvent[]; ban
 	return { events: events.filter((event) => event.at <= lastJoin), banned };
 }
 
-async function runGuard(modulePath: string, options: Record<string, unknown>, stream: ReturnType<typeof joinStream>) {
-	const host = await luauHost([
+/** The benches' Luau VM (one per process, built once with the naive guard beside the module). */
+export function benchHost() {
+	return luauHost([
 		{ parentPath: "ServerScriptService", name: "NaiveGuard", source: readFileSync(join(REPO_ROOT, "test/luau/naive-guard.luau"), "utf8") },
 	]);
+}
+
+async function runGuard(modulePath: string, options: Record<string, unknown>, stream: ReturnType<typeof joinStream>) {
+	const host = await benchHost();
 	const api = new FakeApi();
 	for (const userId of stream.banned) api.ban(userId, "Exploiting");
 	const server = await host.newWorld(api.transport, { seed: 1 });
@@ -129,7 +134,8 @@ async function runGuard(modulePath: string, options: Record<string, unknown>, st
 
 export async function joinRequestsBench(shape: JoinStreamShape = REALISTIC_STREAM): Promise<JoinRequestsResult> {
 	const stream = joinStream(shape);
-	const module = await runGuard("ServerScriptService.Technified", { apiKey: TEST_KEY, baseUrl: BASE_URL, enforceMutes: true }, stream);
+	// Live updates off: this section counts the join lookups; bench/live-requests.ts counts live updates.
+	const module = await runGuard("ServerScriptService.Technified", { apiKey: TEST_KEY, baseUrl: BASE_URL, enforceMutes: true, liveUpdates: false }, stream);
 	const naive = await runGuard("ServerScriptService.NaiveGuard", { apiKey: TEST_KEY, baseUrl: BASE_URL, guildId: GUILD_ID }, stream);
 	return {
 		stream: shape,

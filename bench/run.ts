@@ -4,6 +4,7 @@
 import { BenchTargets, best, measure, row, type Measurement } from "./harness";
 import { formatJoinRequests, joinRequestsBench } from "./join-requests";
 import { eventsBench } from "./events";
+import { liveRequestsSection } from "./live-requests";
 import { postgresScaleBench } from "./postgres-scale";
 import { scaleOutBench } from "./scale-out";
 
@@ -51,6 +52,7 @@ async function gatewayBench(): Promise<void> {
 await gatewayBench();
 // Needs the compiled module: `npm run build` first.
 console.log(`\n${formatJoinRequests(await joinRequestsBench())}`);
+console.log(`\n${await liveRequestsSection()}`);
 await scaleOutBench();
 await eventsBench();
 await postgresScaleBench();

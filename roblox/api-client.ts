@@ -7,7 +7,7 @@ import { HttpService } from "@rbxts/services";
 import { t } from "@rbxts/t";
 import { ErrorMessage } from "../shared/errors";
 import { moderationPath } from "../shared/routes";
-import type { BanStatusBatchResult, MuteStatusData } from "../shared/records";
+import type { BanStatusBatchResult, ModerationEventsData, MuteStatusData } from "../shared/records";
 import type { ApiKey } from "./options";
 
 /** What one HTTP exchange produced, before any interpretation. */
@@ -53,14 +53,15 @@ export type ApiOutcome<T> =
 	| { kind: "quota"; retryAfter: number; reason: string }
 	/** Roblox's own per-server HTTP limit: the request never left the server. */
 	| { kind: "roblox_limit" }
-	/** The batch route does not exist (the hosted API has none): ask one user at a time. */
-	| { kind: "batch_unsupported" }
+	/** The route does not exist (the hosted API has no batch route, older gateways no events route). */
+	| { kind: "unsupported" }
 	/** 400: the API refused this request; it says nothing about other requests (other ids). */
 	| { kind: "rejected"; reason: string }
 	/** The key, the address or the setup was refused: no request can succeed until someone fixes it. */
 	| { kind: "refused"; reason: string; httpDisabled?: boolean };
 
-const banInfoCheck = t.interface({
+/** `ban_info` as the status routes and the events route send it. */
+export const banInfoCheck = t.interface({
 	reason: t.string,
 	banned_by: t.optional(t.string),
 	created_at: t.optional(t.number),
@@ -69,7 +70,7 @@ const banInfoCheck = t.interface({
 	place_id: t.optional(t.number),
 });
 
-const muteInfoCheck = t.interface({
+export const muteInfoCheck = t.interface({
 	reason: t.string,
 	muted_by: t.optional(t.string),
 	created_at: t.optional(t.number),
@@ -110,6 +111,12 @@ const errorEnvelopeCheck = t.interface({
 });
 
 const batchDataCheck = t.interface({ results: t.map(t.string, statusCheck) });
+
+/** The long poll's `data`; each event's own fields are checked where it is applied. */
+const eventsDataCheck = t.interface({
+	events: t.array(t.interface({ id: t.number, event: t.string })),
+	next: t.number,
+});
 
 /** Roblox's error texts, matched literally (they arrive with a script position in front). */
 const HTTP_DISABLED_TEXT = "Http requests are not enabled";
@@ -281,7 +288,7 @@ export class BanApi {
 		const body: { identifiers: string[]; place_id?: string; include_mutes?: boolean } = { identifiers };
 		if (placeId !== undefined) body.place_id = tostring(placeId);
 		if (includeMutes) body.include_mutes = true;
-		const outcome = this.interpret(this.post(moderationPath.banStatusBatch(this.guildId), body), true, "moderation:read");
+		const outcome = this.interpret(this.post(moderationPath.banStatusBatch(this.guildId), body), "moderation:read", true);
 		if (outcome.kind !== "ok") return outcome;
 		if (!batchDataCheck(outcome.data)) return this.malformed("a batch answer without the expected fields");
 		const results = (outcome.data as { results: Map<string, BanStatusBatchResult> }).results;
@@ -305,12 +312,42 @@ export class BanApi {
 			if (errorEnvelopeCheck(decoded)) {
 				const envelope = decoded as ApiError;
 				if (result.statusCode === 429 || keyRefusalCode(envelope) !== undefined) {
-					return this.interpret(result, false, "moderation:write");
+					return this.interpret(result, "moderation:write");
 				}
 				return { kind: "api_error", statusCode: result.statusCode, error: envelope };
 			}
 		}
-		return this.interpret(result, false, "moderation:write");
+		return this.interpret(result, "moderation:write");
+	}
+
+	/**
+	 * One long poll of the events route: answered as soon as there is a change after `after`, or after
+	 * `wait` seconds with none. Without `after` it starts from the guild's latest change.
+	 */
+	events(after: number | undefined, wait: number): ApiOutcome<ModerationEventsData> {
+		let query = `?wait=${wait}`;
+		if (after !== undefined) query += `&after=${after}`;
+		const outcome = this.interpret(
+			this.transport.send({ url: this.eventsUrl() + query, method: "GET", headers: this.headers() }),
+			"moderation:read",
+			true,
+		);
+		if (outcome.kind !== "ok") return outcome;
+		if (!eventsDataCheck(outcome.data)) return this.malformed("an events answer without the expected fields");
+		return { kind: "ok", data: outcome.data as ModerationEventsData };
+	}
+
+	/** The events route; the stream form asks it with `Accept: text/event-stream`. */
+	eventsUrl() {
+		return `${this.baseUrl}/moderation/${this.guildId}/events`;
+	}
+
+	/** The headers of a stream: the key (a Secret only through AddPrefix) and the stream's Accept. */
+	streamHeaders(after: number | undefined) {
+		const headers = this.headers();
+		headers.set("Accept", "text/event-stream");
+		if (after !== undefined) headers.set("Last-Event-ID", tostring(after));
+		return headers;
 	}
 
 	moderationPath(action: "ban" | "unban" | "mute" | "unmute") {
@@ -322,7 +359,6 @@ export class BanApi {
 		const query = placeId !== undefined ? `?place_id=${placeId}` : "";
 		return this.interpret(
 			this.transport.send({ url: this.baseUrl + path + query, method: "GET", headers: this.headers() }),
-			false,
 			"moderation:read",
 		);
 	}
@@ -345,7 +381,8 @@ export class BanApi {
 		return { kind: "retry", reason: `the API sent ${what}`, malformed: true };
 	}
 
-	private interpret(result: TransportResult, batch: boolean, scope: Scope): ApiOutcome<unknown> {
+	/** @param optionalRoute a 404 means the route is missing (an older or other API), not a wrong baseUrl. */
+	private interpret(result: TransportResult, scope: Scope, optionalRoute = false): ApiOutcome<unknown> {
 		if (!result.sent) {
 			if (result.error.find(HTTP_DISABLED_TEXT, 1, true)[0] !== undefined) {
 				return {
@@ -369,7 +406,7 @@ export class BanApi {
 			const retryAfter = retryAfterOf(headers, envelope?.retry_after) ?? DEFAULT_QUOTA_WAIT_SECONDS;
 			return { kind: "quota", retryAfter, reason: message };
 		}
-		if (statusCode === 404 && batch) return { kind: "batch_unsupported" };
+		if (statusCode === 404 && optionalRoute) return { kind: "unsupported" };
 		if (statusCode === 404) {
 			return { kind: "refused", reason: `nothing answers moderation requests at ${this.baseUrl} (${message}): check baseUrl` };
 		}

@@ -60,6 +60,22 @@ export class BanCache {
 		return entry === undefined ? undefined : currentStatus(entry.status, unixNow);
 	}
 
+	/**
+	 * Changes a user's answer by what this server learnt (its own write, a live change). Only a known ban
+	 * (or mute) is kept: an entry must not claim "not banned" for a user the API was never asked about.
+	 */
+	amend(userId: number, update: (previous: PlayerStatus | undefined) => PlayerStatus, now: number, unixNow: number) {
+		const previous = this.lastKnown(userId, unixNow);
+		const status = update(previous);
+		if (previous === undefined && !status.ban.banned) return;
+		this.store(userId, status, now, unixNow);
+	}
+
+	/** Forgets a user's answer (an unban): the next lookup asks the API. */
+	forget(userId: number) {
+		if (this.entries.delete(userId)) this.count -= 1;
+	}
+
 	/** Drops stale answers first, then the oldest, down to 90% so eviction is not paid on every store. */
 	private evict(now: number) {
 		const target = math.floor(this.maxEntries * 0.9);

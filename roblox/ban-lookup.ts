@@ -40,6 +40,14 @@ export const REFUSAL_PROBE_SECONDS = 300;
  */
 const SYSTEMATIC_REJECTIONS = 6;
 
+/** The one warning of a refusal (the key, HTTP disabled), whichever part of the module met it first. */
+export function warnRefusal(diagnostics: Diagnostics, reason: string, httpDisabled: boolean) {
+	diagnostics.warnOnce(
+		httpDisabled ? "http_disabled" : "key_refused",
+		`${reason}. Technified asks nothing more and checks every ${REFUSAL_PROBE_SECONDS / 60} minutes whether it works again; until then players are judged by their last answer or failMode.`,
+	);
+}
+
 export interface LookupParts {
 	api: BanApi;
 	cache: BanCache;
@@ -176,11 +184,7 @@ export class BanLookup {
 	 * REFUSAL_PROBE_SECONDS find out whether someone fixed it.
 	 */
 	private refuse(reason: string, httpDisabled: boolean) {
-		const { diagnostics } = this.parts;
-		diagnostics.warnOnce(
-			httpDisabled ? "http_disabled" : "key_refused",
-			`${reason}. Technified asks nothing more and checks every ${REFUSAL_PROBE_SECONDS / 60} minutes whether it works again; until then players are judged by their last answer or failMode.`,
-		);
+		warnRefusal(this.parts.diagnostics, reason, httpDisabled);
 		this.lastFailure = reason;
 		if (this.refusal === undefined) {
 			this.refusal = { reason };
@@ -368,7 +372,7 @@ export class BanLookup {
 				if (probing) this.resume();
 				return this.rejectedRequest(userIds, outcome.reason);
 			}
-			if (outcome.kind === "batch_unsupported") {
+			if (outcome.kind === "unsupported") {
 				// The API answered, so it is up; it just has no batch route (the hosted API has none).
 				circuit.recordSuccess();
 				this.batchSupported = false;

@@ -12,10 +12,11 @@ export type DiagnosticKind =
 	| "mutes_unanswered"
 	| "legacy_chat"
 	| "roblox_http_limit"
-	| "quota_exhausted";
+	| "quota_exhausted"
+	| "live_updates_failing";
 
 /** Things worth saying once that need no fixing. */
-export type NoticeKind = "studio_players";
+export type NoticeKind = "studio_players" | "live_updates_off";
 
 const PREFIX = "[Technified] ";
 

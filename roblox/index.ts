@@ -14,6 +14,7 @@ import { CircuitBreaker } from "./circuit-breaker";
 import { robloxClock } from "./clock";
 import { Diagnostics } from "./diagnostics";
 import { JoinGuard } from "./join-guard";
+import { LiveUpdates } from "./live-updates";
 import { BanOptions, checkUserId, LiftOptions, Moderation, MuteOptions } from "./moderation";
 import { MuteEnforcer } from "./mute-enforcer";
 import { resolveOptions, StartOptions } from "./options";
@@ -43,6 +44,7 @@ export class TechnifiedClient {
 		private readonly guard: JoinGuard,
 		private readonly moderation: Moderation,
 		private readonly mutes: MuteEnforcer | undefined,
+		private readonly live: LiveUpdates | undefined,
 	) {}
 
 	/** Yields until the status is known. Errors when no answer can be had: never a silent "not banned". */
@@ -85,6 +87,7 @@ export class TechnifiedClient {
 	stop() {
 		if (this.stopped) return;
 		this.stopped = true;
+		this.live?.stop();
 		this.guard.stop();
 		this.lookup.stop("the client was stopped");
 		if (running === this) running = undefined;
@@ -131,7 +134,7 @@ export function start(options: StartOptions): TechnifiedClient {
 		cache,
 		clock,
 		{
-			banned: (userId, status) => guard.banned(userId, status),
+			banned: (userId, status) => guard.banned(userId, status, "api"),
 			muted: (userId, status) => {
 				if (Players.GetPlayerByUserId(userId) !== undefined) mutes?.mute(userId, status, "api");
 			},
@@ -139,8 +142,38 @@ export function start(options: StartOptions): TechnifiedClient {
 		},
 		{ placeId, jobId },
 	);
-	const client = new TechnifiedClient(lookup, guard, moderation, mutes);
+	const backoff = new Backoff(RETRY_BASE_DELAY, RETRY_MAX_DELAY);
+	const inServer = (userId: number) => Players.GetPlayerByUserId(userId) !== undefined;
+	const live = resolved.liveUpdates
+		? new LiveUpdates({
+				api,
+				budget,
+				backoff,
+				clock,
+				diagnostics,
+				placeId,
+				effects: {
+					banned: (userId, status) => {
+						cache.amend(userId, (previous) => ({ ban: status, mute: previous?.mute }), clock.now(), clock.unixNow());
+						guard.banned(userId, status, "live");
+					},
+					unbanned: (userId) => cache.forget(userId),
+					muted: (userId, status) => {
+						cache.amend(userId, (previous) => ({ ban: previous?.ban ?? { banned: false }, mute: status }), clock.now(), clock.unixNow());
+						if (inServer(userId)) mutes?.mute(userId, status, "live");
+					},
+					unmuted: (userId) => {
+						cache.amend(userId, (previous) => ({ ban: previous?.ban ?? { banned: false }, mute: { muted: false } }), clock.now(), clock.unixNow());
+						mutes?.unmute(userId, "live");
+					},
+					reset: () => guard.recheckEveryone(),
+					health: (healthy) => guard.useRecheckInterval(healthy ? resolved.liveRecheckInterval : resolved.recheckInterval),
+				},
+			})
+		: undefined;
+	const client = new TechnifiedClient(lookup, guard, moderation, mutes, live);
 	running = client;
 	guard.start();
+	live?.start();
 	return client;
 }

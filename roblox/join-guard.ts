@@ -42,6 +42,8 @@ export class JoinGuard {
 	/** When each player in the server last got a fresh answer (monotonic seconds). */
 	private readonly checkedAt = new Map<number, number>();
 	private readonly kicked = new Set<Player>();
+	/** The re-check interval in force: the policy's, or the slower safety net while live updates work. */
+	private interval: number;
 
 	constructor(
 		private readonly players: Players,
@@ -52,7 +54,9 @@ export class JoinGuard {
 		private readonly actions: ActionReporter,
 		/** Absent when the game turned enforceMutes off. */
 		private readonly mutes?: MuteEnforcer,
-	) {}
+	) {
+		this.interval = policy.recheckInterval;
+	}
 
 	start() {
 		this.running = true;
@@ -69,29 +73,54 @@ export class JoinGuard {
 		);
 		// Players who joined before the guard started (a slow require, a late start call) are checked too.
 		for (const player of this.players.GetPlayers()) this.admit(player);
-		this.recheckLoop = task.spawn(() => {
-			while (this.running) {
-				task.wait(this.policy.recheckInterval / TICKS_PER_INTERVAL);
-				this.lookup.refresh(this.dueForRecheck(math.huge, TICK_AGE));
-			}
-		});
+		this.startRecheckLoop();
 	}
 
 	stop() {
 		this.running = false;
 		for (const connection of this.connections) connection.Disconnect();
 		this.connections = [];
+		this.stopRecheckLoop();
+		this.mutes?.stop();
+	}
+
+	/**
+	 * Sets how often players are re-checked (live updates healthy: a slow safety net; failing: the normal
+	 * interval). A sleeping loop is restarted so a shorter interval applies at once.
+	 */
+	useRecheckInterval(seconds: number) {
+		if (seconds === this.interval) return;
+		this.interval = seconds;
+		if (!this.running) return;
+		this.stopRecheckLoop();
+		this.startRecheckLoop();
+	}
+
+	/** Everyone in the server is asked again (the live position was lost: anything may have changed). */
+	recheckEveryone() {
+		if (this.running) this.lookup.refresh(this.dueForRecheck(math.huge, 0));
+	}
+
+	/** A ban this server learnt of (its own client:ban, or a live change): the player goes at once. */
+	banned(userId: number, status: BanStatus, source: ActionSource) {
+		const player = this.players.GetPlayerByUserId(userId);
+		if (player !== undefined) this.kickIfBanned(player, status, source);
+	}
+
+	private startRecheckLoop() {
+		this.recheckLoop = task.spawn(() => {
+			while (this.running) {
+				task.wait(this.interval / TICKS_PER_INTERVAL);
+				this.lookup.refresh(this.dueForRecheck(math.huge, TICK_AGE));
+			}
+		});
+	}
+
+	private stopRecheckLoop() {
 		if (this.recheckLoop !== undefined && coroutine.status(this.recheckLoop) === "suspended") {
 			task.cancel(this.recheckLoop);
 		}
 		this.recheckLoop = undefined;
-		this.mutes?.stop();
-	}
-
-	/** A ban made from this server (client:ban): the player goes at once, whatever the lookups say. */
-	banned(userId: number, status: BanStatus) {
-		const player = this.players.GetPlayerByUserId(userId);
-		if (player !== undefined) this.kickIfBanned(player, status, "api");
 	}
 
 	private inServer(player: Player) {
@@ -154,7 +183,7 @@ export class JoinGuard {
 	/** Players whose answer is older than `age` intervals (never-answered first), oldest first. */
 	private dueForRecheck(room: number, age: number): number[] {
 		const now = this.clock.now();
-		const threshold = this.policy.recheckInterval * age;
+		const threshold = this.interval * age;
 		const due = new Array<[number, number]>();
 		for (const player of this.players.GetPlayers()) {
 			if (!this.inServer(player) || player.UserId <= 0) continue;

@@ -108,12 +108,8 @@ export class Moderation {
 		return toMuteStatus(outcome.data.muted, outcome.data.mute_info);
 	}
 
-	/** Only a known ban (or mute) is kept: a cache entry must not claim "not banned" for a user it never asked about. */
 	private remember(userId: number, update: (previous: PlayerStatus | undefined) => PlayerStatus) {
-		const previous = this.cache.lastKnown(userId, this.clock.unixNow());
-		const status = update(previous);
-		if (previous === undefined && !status.ban.banned) return;
-		this.cache.store(userId, status, this.clock.now(), this.clock.unixNow());
+		this.cache.amend(userId, update, this.clock.now(), this.clock.unixNow());
 	}
 
 	private imposeBody(action: Action, userId: number, options: BanOptions) {

@@ -44,6 +44,13 @@ export interface StartOptions {
 	batchWindow?: number;
 	/** Muted players cannot send chat (TextChatService). Default on: join lookups ask mutes in the same request. */
 	enforceMutes?: boolean;
+	/**
+	 * Follow the events route: a ban or mute made anywhere bites here within seconds. Default on; against an
+	 * API without the route (the hosted one) it turns itself off with one notice.
+	 */
+	liveUpdates?: boolean;
+	/** While live updates work, the periodic re-check is only a safety net this slow. Default 600. */
+	liveRecheckInterval?: number;
 	/** Called for every kick, mute and unmute the module performs, for the game's own logs or UI. */
 	onAction?: ActionCallback;
 }
@@ -63,6 +70,9 @@ export interface ResolvedOptions {
 	requestsPerMinute: number;
 	batchWindow: number;
 	enforceMutes: boolean;
+	liveUpdates: boolean;
+	/** Never shorter than recheckInterval. */
+	liveRecheckInterval: number;
 	onAction?: ActionCallback;
 }
 
@@ -88,6 +98,8 @@ const OPTION_CHECKS: Record<keyof StartOptions, [t.check<unknown>, string]> = {
 	],
 	batchWindow: [t.optional(t.numberConstrained(0, 5)), "seconds, 0 to 5"],
 	enforceMutes: [t.optional(t.boolean), "true or false"],
+	liveUpdates: [t.optional(t.boolean), "true or false"],
+	liveRecheckInterval: [t.optional(t.numberConstrained(60, 3600)), "seconds, 60 to 3600"],
 	onAction: [t.optional(t.callback), "a function(action)"],
 };
 
@@ -183,6 +195,8 @@ export function resolveOptions(input: unknown): ResolvedOptions {
 		requestsPerMinute: options.requestsPerMinute ?? 120,
 		batchWindow: options.batchWindow ?? 2,
 		enforceMutes: options.enforceMutes ?? true,
+		liveUpdates: options.liveUpdates ?? true,
+		liveRecheckInterval: math.max(options.liveRecheckInterval ?? 600, options.recheckInterval ?? 60),
 		onAction: options.onAction,
 	};
 }

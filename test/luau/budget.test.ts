@@ -36,4 +36,5 @@ test("a worst-case hour never exceeds the request budget", async () => {
 	expect(times.length).toBeGreaterThan(100 * 60);
 	expect(report.output.filter((line) => line.kind === "error")).toEqual([]);
 	console.log(`Luau heap after the hour: ${Math.round(await server.gcKilobytes())} KiB of 16 MiB`);
-}, 120_000);
+	// About 40 s alone; within the full `npm test` (every suite sharing two cores) it has taken 145 s.
+}, 300_000);

@@ -1,7 +1,8 @@
 // test/luau/harness/fake-api.ts
 // A scripted stand-in for the moderation API (contract sections 2-3) that answers the emulated
-// server's HttpService: bans (global or for one place), mutes, key checks, moderation writes, and
-// outages or odd answers on cue, on the virtual clock.
+// server's HttpService: bans (global or for one place), mutes, key checks, moderation writes, the
+// events route (long poll held on the virtual clock, server-sent events), and outages or odd answers on
+// cue, on the virtual clock.
 
 import type { ApiAnswer, ApiRequest, Transport } from "./luau-host";
 
@@ -32,6 +33,37 @@ export function errorAnswer(status: number, error: string, message: string, head
 
 const DURATION_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
+/** The contract's longest long-poll wait, and the stream's keep-alive comment interval. */
+const MAX_WAIT_SECONDS = 25;
+const COMMENT_SECONDS = 15;
+
+export type ChangeKind = "ban" | "unban" | "mute" | "unmute";
+
+/** One row of the guild's change log: what the events route sends (contract section 3). */
+export interface Change {
+	id: number;
+	event: ChangeKind | "reset";
+	data: Record<string, unknown>;
+}
+
+/** A long poll the fake holds until a change comes or its wait ends. */
+interface HeldPoll {
+	after: number;
+	until: number;
+}
+
+/** An open stream: how far it has been sent, and when it last had a comment. */
+interface OpenStream {
+	sentUpTo: number;
+	commentAt: number;
+	/** The gateway is ending it (a restart): the next poll says so. */
+	ending: boolean;
+}
+
+function frame(change: Change) {
+	return `id: ${change.id}\nevent: ${change.event}\ndata: ${JSON.stringify(change.data)}\n\n`;
+}
+
 export class FakeApi {
 	readonly bans = new Map<number, FakeRecord>();
 	readonly mutes = new Map<number, FakeRecord>();
@@ -45,30 +77,145 @@ export class FakeApi {
 	maxAge = 30;
 	/** Unix seconds at virtual time 0, as in the engine. */
 	unixBase = 1700000000;
+	/** The guild's change log, oldest first; `trimLog` drops old rows as the gateway's retention does. */
+	changes: Change[] = [];
+	private sequence = 0;
+	/** false: an older gateway (or the hosted API) with no events route, answered 404. */
+	eventsRoute = true;
+	/** Long polls are never answered (a proxy that swallows them): only RequestAsync's time-out ends them. */
+	holdPollsForever = false;
+	private readonly held = new Map<number, HeldPoll>();
+	private readonly streams = new Map<number, OpenStream>();
 
 	constructor(private readonly key = TEST_KEY) {}
 
 	ban(userId: number, reason: string, expiresAt?: number, placeId?: number) {
-		this.bans.set(userId, { reason, expiresAt, placeId });
+		this.impose("ban", userId, { reason, expiresAt, placeId });
 	}
 
 	unban(userId: number) {
-		this.bans.delete(userId);
+		this.lift("unban", userId);
 	}
 
-	mute(userId: number, reason: string, expiresAt?: number) {
-		this.mutes.set(userId, { reason, expiresAt });
+	mute(userId: number, reason: string, expiresAt?: number, placeId?: number) {
+		this.impose("mute", userId, { reason, expiresAt, placeId });
 	}
 
 	unmute(userId: number) {
-		this.mutes.delete(userId);
+		this.lift("unmute", userId);
 	}
 
-	readonly transport: Transport = (request) => {
-		this.received.push(request);
-		const disrupted = this.disruption?.(request);
-		return disrupted ?? this.answer(request);
-	};
+	/** Keeps only the newest `keep` changes: a position before them is answered with a reset. */
+	trimLog(keep: number) {
+		this.changes = this.changes.slice(-keep);
+	}
+
+	/** Long polls held open right now. */
+	heldPolls() {
+		return this.held.size;
+	}
+
+	/** Ends every open stream, as a gateway restarting does. */
+	endStreams() {
+		for (const stream of this.streams.values()) stream.ending = true;
+	}
+
+	private impose(kind: "ban" | "mute", userId: number, record: FakeRecord, jobId?: string) {
+		(kind === "ban" ? this.bans : this.mutes).set(userId, record);
+		const info = this.info(record, kind === "ban" ? "banned_by" : "muted_by");
+		this.record(kind, { roblox_id: String(userId), place_id: record.placeId ?? null, [`${kind}_info`]: info, job_id: jobId ?? null });
+		return info;
+	}
+
+	private lift(kind: "unban" | "unmute", userId: number, jobId?: string) {
+		const records = kind === "unban" ? this.bans : this.mutes;
+		const record = records.get(userId);
+		if (!records.delete(userId)) return false;
+		this.record(kind, { roblox_id: String(userId), place_id: record?.placeId ?? null, job_id: jobId ?? null });
+		return true;
+	}
+
+	private record(event: ChangeKind, data: Record<string, unknown>) {
+		this.sequence += 1;
+		this.changes.push({ id: this.sequence, event, data: { ...data, at: this.unixBase } });
+	}
+
+	readonly transport: Transport = Object.assign(
+		(request: ApiRequest) => {
+			this.received.push(request);
+			const disrupted = this.disruption?.(request);
+			return disrupted ?? this.answer(request);
+		},
+		{
+			poll: (id: number, at: number) => this.poll(id, at),
+			close: (id: number) => {
+				this.held.delete(id);
+				this.streams.delete(id);
+			},
+		},
+	);
+
+	/** The changes after `after`, or a reset when that position is older than the log keeps. */
+	private changesAfter(after: number): Change[] {
+		const oldest = this.changes[0]?.id ?? this.sequence + 1;
+		if (after < oldest - 1) return [{ id: this.sequence, event: "reset", data: {} }];
+		return this.changes.filter((change) => change.id > after);
+	}
+
+	private eventsAnswer(after: number, changes: Change[]): ApiAnswer {
+		const events = changes.map((change) => ({ id: change.id, event: change.event, ...change.data }));
+		const next = changes.length > 0 ? changes[changes.length - 1].id : after;
+		return envelope(200, "Moderation events", { events, next });
+	}
+
+	/** GET /moderation/:guildId/events: a stream with `Accept: text/event-stream`, else a long poll. */
+	private events(request: ApiRequest, url: URL): ApiAnswer {
+		if (!this.eventsRoute) return errorAnswer(404, "not_found", "Not found");
+		const afterText = url.searchParams.get("after") ?? request.headers["Last-Event-ID"];
+		if (afterText !== undefined && afterText !== null && !/^\d+$/.test(afterText)) return errorAnswer(400, "bad_request", "after must be a sequence");
+		const after = afterText === undefined || afterText === null ? this.sequence : Number(afterText);
+		if (request.headers["Accept"] === "text/event-stream") {
+			const changes = this.changesAfter(after);
+			this.streams.set(request.id, { sentUpTo: this.sequence, commentAt: request.at, ending: false });
+			return { status: 200, headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" }, pending: true, chunk: changes.map(frame).join("") };
+		}
+		const waitText = url.searchParams.get("wait") ?? "0";
+		const wait = Number(waitText);
+		if (!/^\d+$/.test(waitText) || wait > MAX_WAIT_SECONDS) return errorAnswer(400, "bad_request", `wait must be 0 to ${MAX_WAIT_SECONDS} seconds`);
+		if (this.holdPollsForever) {
+			this.held.set(request.id, { after, until: Infinity });
+			return { pending: true };
+		}
+		const changes = this.changesAfter(after);
+		if (changes.length > 0 || wait === 0) return this.eventsAnswer(after, changes);
+		this.held.set(request.id, { after, until: request.at + wait });
+		return { pending: true, wakeAt: request.at + wait };
+	}
+
+	/** A held exchange asked about again as the emulated server's clock moves. */
+	private poll(id: number, at: number): ApiAnswer {
+		const held = this.held.get(id);
+		if (held) {
+			const changes = this.changesAfter(held.after);
+			if ((changes.length === 0 || this.holdPollsForever) && at < held.until) return { pending: true };
+			this.held.delete(id);
+			return this.eventsAnswer(held.after, changes);
+		}
+		const stream = this.streams.get(id);
+		if (!stream) return { error: "HttpError: ConnectionClosed" };
+		if (stream.ending) {
+			this.streams.delete(id);
+			return { ended: true };
+		}
+		let chunk = "";
+		for (const change of this.changes) if (change.id > stream.sentUpTo) chunk += frame(change);
+		stream.sentUpTo = this.sequence;
+		if (at - stream.commentAt >= COMMENT_SECONDS) {
+			chunk += ": keep-alive\n\n";
+			stream.commentAt = at;
+		}
+		return { pending: true, chunk };
+	}
 
 	private active(records: Map<number, FakeRecord>, userId: number, at: number, placeId: number | undefined) {
 		const record = records.get(userId);
@@ -137,6 +284,7 @@ export class FakeApi {
 			}
 			return envelope(200, "Ban statuses", { results }, cache);
 		}
+		if (request.method === "GET" && rest === "events") return this.events(request, url);
 		const write = rest.match(/^roblox\/(ban|unban|mute|unmute)$/);
 		if (request.method === "POST" && write) return this.write(write[1], request);
 		return errorAnswer(404, "not_found", "Not found");
@@ -146,17 +294,15 @@ export class FakeApi {
 		if (!this.scopes.has("moderation:write")) return errorAnswer(403, "insufficient_scope", "API key lacks the required scope");
 		const body = JSON.parse(request.body) as Record<string, string>;
 		const userId = Number(body.roblox_id);
-		const records = action === "ban" || action === "unban" ? this.bans : this.mutes;
 		if (action === "unban" || action === "unmute") {
-			if (!records.delete(userId)) return errorAnswer(404, "not_found", action === "unban" ? "No active ban for this user" : "No active mute for this user");
+			if (!this.lift(action, userId, body.job_id)) return errorAnswer(404, "not_found", action === "unban" ? "No active ban for this user" : "No active mute for this user");
 			return envelope(200, action === "unban" ? "User unbanned" : "User unmuted", { roblox_id: body.roblox_id });
 		}
 		if (typeof body.reason !== "string" || body.reason.length > 500) return errorAnswer(400, "bad_request", "reason must be at most 500 characters");
 		const duration = body.duration === undefined || body.duration === "permanent" ? undefined : body.duration.match(/^(\d+)([smhd])$/);
 		const expiresAt = duration ? Math.floor(this.unixBase + request.at) + Number(duration[1]) * DURATION_SECONDS[duration[2]] : undefined;
 		const record = { reason: body.reason, expiresAt, placeId: body.place_id === undefined ? undefined : Number(body.place_id) };
-		records.set(userId, record);
-		const info = this.info(record, action === "ban" ? "banned_by" : "muted_by");
+		const info = this.impose(action as "ban" | "mute", userId, record, body.job_id);
 		return envelope(201, action === "ban" ? "User banned" : "User muted", { [action]: { roblox_id: body.roblox_id, ...info } });
 	}
 

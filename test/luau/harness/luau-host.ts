@@ -41,11 +41,15 @@ export interface StatusResult {
 
 /** What the transport (the test's API) receives and answers. */
 export interface ApiRequest {
+	/** Numbers the exchanges of one emulated server: a held exchange is asked about again by it. */
+	id: number;
 	at: number;
 	method: string;
 	url: string;
 	headers: Record<string, string>;
 	body: string;
+	/** Opened by HttpService:CreateWebStreamClient (SSE) rather than RequestAsync. */
+	stream?: boolean;
 }
 
 export interface ApiAnswer {
@@ -54,11 +58,28 @@ export interface ApiAnswer {
 	body?: string;
 	/** Virtual seconds the exchange takes. */
 	latency?: number;
-	/** Raised by RequestAsync instead of answering, e.g. "HttpError: Timedout". */
+	/** Raised by RequestAsync instead of answering, e.g. "HttpError: Timedout" (a stream: its Error). */
 	error?: string;
+	/**
+	 * Not answered yet (a long poll held, a stream still open): the engine asks `poll` again whenever its
+	 * clock moves, until RequestAsync's time-out. `wakeAt` is a virtual time worth asking again at.
+	 */
+	pending?: boolean;
+	wakeAt?: number;
+	/** A stream's text since the last answer, in the event stream format. */
+	chunk?: string;
+	/** The server ended the stream. */
+	ended?: boolean;
 }
 
-export type Transport = (request: ApiRequest) => ApiAnswer | Promise<ApiAnswer>;
+/**
+ * Answers the emulated server's requests. Answers that are `pending` are asked about again through
+ * `poll` (on the virtual clock); `close` hears that the module (or RequestAsync's time-out) let go of one.
+ */
+export type Transport = ((request: ApiRequest) => ApiAnswer | Promise<ApiAnswer>) & {
+	poll?: (id: number, at: number) => ApiAnswer;
+	close?: (id: number) => void;
+};
 
 export interface WorldSettings {
 	httpEnabled?: boolean;
@@ -75,6 +96,8 @@ export interface WorldSettings {
 	chatVersion?: "TextChatService" | "LegacyChatService";
 	/** Workspace.SignalBehavior = Deferred: signal handlers run at the next resumption point. */
 	deferredSignals?: boolean;
+	/** HttpService:CreateWebStreamClient works (Studio, at the time of writing); otherwise it raises. */
+	webStreams?: boolean;
 }
 
 export interface StartResult {
@@ -275,6 +298,9 @@ export interface Host {
 }
 
 let hostPromise: Promise<Host> | undefined;
+/** Exchange ids are per emulated server; the transport sees them offset by the server's number. */
+const IDS_PER_WORLD = 1_000_000;
+let worldCount = 0;
 let hostExtras: string | undefined;
 
 /**
@@ -306,8 +332,18 @@ export function luauHost(extraModules: ExtraModule[] = []): Promise<Host> {
 				// The whole suite runs once more with deferred signals (the default of new places).
 				const settings = { deferredSignals: process.env.TECHNIFIED_DEFERRED_SIGNALS === "1", ...given };
 				// Answer synchronously when the transport can: every async call from Luau costs the VM memory.
+				const idBase = ++worldCount * IDS_PER_WORLD;
 				const [handle] = await driver.newWorld(JSON.stringify(settings), (request: string) => {
-					const answer = transport(JSON.parse(request) as ApiRequest);
+					const parsed = JSON.parse(request) as ApiRequest | { poll: number; at: number } | { close: number };
+					if ("poll" in parsed) {
+						if (!transport.poll) throw new Error("a pending answer needs a transport with poll()");
+						return JSON.stringify(transport.poll(idBase + parsed.poll, parsed.at));
+					}
+					if ("close" in parsed) {
+						transport.close?.(idBase + parsed.close);
+						return "{}";
+					}
+					const answer = transport({ ...parsed, id: idBase + parsed.id });
 					return answer instanceof Promise ? answer.then((value) => JSON.stringify(value)) : JSON.stringify(answer);
 				});
 				return new World(handle as Record<string, (...args: unknown[]) => Promise<unknown[]>>);

@@ -9,9 +9,13 @@ export async function serverFor(api: FakeApi, settings: WorldSettings = {}): Pro
 	return host.newWorld(api.transport, { seed: 7, ...settings });
 }
 
-/** Options a game owner would pass to Technified.start, pointed at the fake API. */
+/**
+ * Options a game owner would pass to Technified.start, pointed at the fake API, with live updates off:
+ * the suites that count the lookups' requests see only theirs. live-updates.test.ts turns them on (the
+ * default) and counts both.
+ */
 export function guardOptions(extra: Record<string, unknown> = {}) {
-	return { apiKey: TEST_KEY, baseUrl: BASE_URL, ...extra };
+	return { apiKey: TEST_KEY, baseUrl: BASE_URL, liveUpdates: false, ...extra };
 }
 
 /** The most requests sent within any `window` seconds. */
