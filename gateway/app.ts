@@ -16,7 +16,7 @@ import type { Config, QuotaCategory } from "./config";
 import { GatewayMetrics, healthRouter, type ReadinessCheck } from "./health/health";
 import { errorHandler, notFoundHandler } from "./http/envelope";
 import { jsonBody } from "./http/json-body";
-import { requestLog } from "./logging/request-log";
+import { requestLog, requestLogger } from "./logging/request-log";
 import type { KeyService } from "./keys/key-service";
 import type { EventHub } from "./events/event-hub";
 import { eventsRoute } from "./events/events-route";
@@ -61,7 +61,7 @@ export function createGatewayApp(parts: GatewayParts): Express {
 	app.use(healthRouter(parts.readiness, parts.metrics, { token: parts.config.metricsToken, throttle: parts.authThrottle }));
 
 	app.use(notFoundHandler);
-	app.use(errorHandler((message, err, req) => req.log.error({ err }, message)));
+	app.use(errorHandler((message, err, req) => requestLogger(req).error({ err }, message)));
 	return app;
 }
 

@@ -9,7 +9,7 @@ import { jsonBody } from "../http/json-body";
 import type { KeyService } from "../keys/key-service";
 import type { AuthThrottle } from "../auth/auth-throttle";
 import { requireBearerToken } from "../auth/bearer-token";
-import { routeOf } from "../logging/request-log";
+import { requestLogger, routeOf } from "../logging/request-log";
 
 const ACTOR = "admin-api";
 
@@ -23,7 +23,7 @@ const logAdminAction: RequestHandler = (req, res, next) => {
 		if (res.statusCode >= 400) return;
 		const { guildId, keyId } = req.params as { guildId?: string; keyId?: string };
 		const action = `${req.method} ${routeOf(req)}`;
-		req.log.info({ actor: { type: "admin_token" }, action, guild: guildId, key_id: keyId, status: res.statusCode }, "admin action");
+		requestLogger(req).info({ actor: { type: "admin_token" }, action, guild: guildId, key_id: keyId, status: res.statusCode }, "admin action");
 	});
 	next();
 };

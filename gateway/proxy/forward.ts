@@ -7,7 +7,7 @@ import { Pool, errors as undiciErrors } from "undici";
 import { ApiError, sendError } from "../http/envelope";
 import { GUILD_HEADER, INTERNAL_TOKEN_HEADER } from "../data-store/internal-headers";
 import { verifiedKey } from "../auth/authenticate";
-import { REQUEST_ID_HEADER } from "../logging/request-log";
+import { REQUEST_ID_HEADER, requestId, requestLogger } from "../logging/request-log";
 
 /** The data store's answer, read whole before the caller sees any of it. */
 export interface UpstreamAnswer {
@@ -63,7 +63,7 @@ export function createForwarder({ target, internalToken, timeoutMs = 10_000 }: F
 			[GUILD_HEADER]: verifiedKey(res).guildId,
 			accept: "application/json",
 			// The data store's own logs can then name the request the caller knows.
-			[REQUEST_ID_HEADER]: String(req.id),
+			[REQUEST_ID_HEADER]: requestId(req),
 		};
 		if (body !== undefined) headers["content-type"] = "application/json";
 		let answer: UpstreamAnswer;
@@ -71,7 +71,7 @@ export function createForwarder({ target, internalToken, timeoutMs = 10_000 }: F
 			answer = await callDataStore(pool, req, headers, body, timeoutMs);
 		} catch (err) {
 			const refusal = upstreamRefusal(err);
-			req.log.error({ cause: describeCause(err), error: refusal.code }, "data store request failed");
+			requestLogger(req).error({ cause: describeCause(err), error: refusal.code }, "data store request failed");
 			return sendError(res, refusal);
 		}
 		(res.locals.upstreamResponseHook as UpstreamResponseHook | undefined)?.(answer);
