@@ -1,10 +1,9 @@
 // bench/run.ts
 // `npm run bench`: every section measured in one run on this machine, printed as ratios.
 
-import { BenchTargets, best, measure, row, type Measurement } from "./harness";
-import { formatJoinRequests, joinRequestsBench } from "./join-requests";
+import { spawnSync } from "node:child_process";
 import { eventsBench } from "./events";
-import { liveRequestsSection } from "./live-requests";
+import { BenchTargets, best, measure, row, type Measurement } from "./harness";
 import { postgresScaleBench } from "./postgres-scale";
 import { scaleOutBench } from "./scale-out";
 
@@ -49,10 +48,20 @@ async function gatewayBench(): Promise<void> {
 	}
 }
 
+/**
+ * A Luau section in a process of its own: luau-web's heap is fixed at 16 MiB and a destroyed state
+ * breaks the next one (DESIGN.md), so two module benches cannot share a process.
+ */
+function luauSection(file: string): void {
+	console.log();
+	const run = spawnSync(process.execPath, ["--import", "tsx", file], { stdio: "inherit" });
+	if (run.status !== 0) throw new Error(`${file} failed (exit ${run.status})`);
+}
+
 await gatewayBench();
-// Needs the compiled module: `npm run build` first.
-console.log(`\n${formatJoinRequests(await joinRequestsBench())}`);
-console.log(`\n${await liveRequestsSection()}`);
+// Both need the compiled module: `npm run bench` builds it first.
+luauSection("bench/join-requests.ts");
+luauSection("bench/live-requests.ts");
 await scaleOutBench();
 await eventsBench();
 await postgresScaleBench();
