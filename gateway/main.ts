@@ -16,10 +16,11 @@ function addresses(config: Config, gateway: RunningGateway): { message: string; 
 	const fields = {
 		api: `${reached}/api/v1`,
 		dashboard: `${reached}/dashboard/`,
+		docs: `${reached}/docs`,
 		metrics: `${gateway.url}/metrics${config.metricsToken === undefined ? "" : " (Authorization: Bearer METRICS_TOKEN)"}`,
 	};
 	const listening = `Technified gateway listening on ${gateway.url} (${where})${config.publicUrl === undefined ? "" : `, reached at ${config.publicUrl}`}`;
-	return { message: `${listening}; API ${fields.api}, dashboard ${fields.dashboard}, metrics ${fields.metrics}`, fields };
+	return { message: `${listening}; API ${fields.api}, dashboard ${fields.dashboard}, docs ${fields.docs}, metrics ${fields.metrics}`, fields };
 }
 
 async function main(): Promise<void> {

@@ -95,6 +95,7 @@ describe("gateway process", () => {
 			expect(startupLine(output)).toMatchObject({
 				api: `http://127.0.0.1:${port}/api/v1`,
 				dashboard: `http://127.0.0.1:${port}/dashboard/`,
+				docs: `http://127.0.0.1:${port}/docs`,
 				metrics: `http://127.0.0.1:${port}/metrics`,
 			});
 			expect((await fetch(`${gateway.url}/metrics`)).status).toBe(200);
@@ -112,6 +113,7 @@ describe("gateway process", () => {
 			expect(startupLine(output)).toMatchObject({
 				api: "https://bans.example.com/api/v1",
 				dashboard: "https://bans.example.com/dashboard/",
+				docs: "https://bans.example.com/docs",
 				metrics: `${gateway.url}/metrics (Authorization: Bearer METRICS_TOKEN)`,
 			});
 			expect(output).not.toContain(metricsToken);
