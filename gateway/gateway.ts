@@ -17,6 +17,7 @@ import { KeyService } from "./keys/key-service";
 import { createEdgeServer } from "./http/edge";
 import { ChangeFeed } from "./events/change-feed";
 import { EventHub } from "./events/event-hub";
+import { PostgresWakeups } from "./events/postgres-wakeups";
 import { createLogger } from "./logging/logger";
 import { createForwarder } from "./proxy/forward";
 
@@ -132,6 +133,10 @@ async function startParts(
 	const banCache = new BanStatusCache({ ttlSeconds: config.banCacheTtlSeconds, clock });
 	keys.onChange((change) => bus.publish({ kind: "key", keyId: change.keyId }));
 	const events = new EventHub(new ChangeFeed(dataStoreUrl, internalToken), { clock, logger });
+	// Without Redis, instances sharing the embedded store's PostgreSQL hear each other's changes from it.
+	if (config.databaseUrl !== undefined && config.redisUrl === undefined && config.dataStoreUrl === undefined) {
+		parts.add(PostgresWakeups.start(config.databaseUrl, (guildId) => events.wake(guildId), log), (wakeups) => wakeups.close());
+	}
 	bus.subscribe((change) => {
 		if (change.kind === "key") return keys.invalidate(change.keyId);
 		if (change.kind === "ban") banCache.invalidate(change.guildId, change.userId);

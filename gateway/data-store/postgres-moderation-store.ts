@@ -52,6 +52,9 @@ interface ChangeColumns {
 	change_at: number;
 }
 
+/** Each change notifies this channel (payload: the guild) on commit, so other instances' event streams wake. */
+export const CHANGE_NOTIFY_CHANNEL = "technified_changes";
+
 /** Appends to the guild's change log inside the change's own transaction, and prunes what retention allows. */
 async function recordChange(
 	tx: Queryable,
@@ -70,6 +73,7 @@ async function recordChange(
 		"INSERT INTO moderation_changes (guild_id, seq, event, record_id, job_id, at) VALUES ($1, $2, $3, $4, $5, $6)",
 		[record.guild_id, head, event, record.id, jobId, at],
 	);
+	await tx.rows("SELECT pg_notify($1, $2)", [CHANGE_NOTIFY_CHANNEL, record.guild_id]);
 	await tx.rows("DELETE FROM moderation_changes WHERE guild_id = $1 AND seq <= $2 AND at < $3", [
 		record.guild_id,
 		head - retention.changes,

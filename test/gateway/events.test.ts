@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GUILD_A, GUILD_B, banBody, startTestGateway, type TestGateway } from "./harness";
+import { createTestSchema, type TestSchema } from "./postgres/test-schema";
 import { deletePrefix, redisUrl, requireRedis, uniquePrefix } from "./scale-out/redis-fixtures";
 
 const eventsPath = (query = "") => `/moderation/${GUILD_A}/events${query}`;
@@ -175,5 +176,35 @@ describe("events across instances", () => {
 		expect((await waiting).body.data.events[0]).toMatchObject({ event: "ban", roblox_id: "77" });
 		expect(Date.now() - answeredAt).toBeLessThan(1_000);
 		stream.close();
+	});
+});
+
+describe("events across instances on PostgreSQL alone", () => {
+	let schema: TestSchema;
+	let first: TestGateway;
+	let second: TestGateway;
+
+	beforeAll(async () => {
+		schema = await createTestSchema("events");
+		first = await startTestGateway({ DATABASE_URL: schema.url });
+		second = await startTestGateway({ DATABASE_URL: schema.url });
+	});
+	afterAll(async () => {
+		await second?.stop();
+		await first?.stop();
+		await schema.drop();
+	});
+
+	it("a ban through one instance reaches a long poll on another within a second, through LISTEN/NOTIFY", async () => {
+		const { key } = await first.createKey();
+		const head = (await second.api(eventsPath("?wait=0"), { headers: { "x-api-key": key } })).body.data.next as number;
+		const waiting = second.api(eventsPath(`?after=${head}&wait=20`), { headers: { "x-api-key": key } });
+		await new Promise((resolve) => setTimeout(resolve, 300));
+
+		await first.api(`/moderation/${GUILD_A}/roblox/ban`, { method: "POST", headers: { "x-api-key": key }, body: banBody(88) });
+		const answeredAt = Date.now();
+		// Well inside the hub's 5 s safety read: only the notification can have woken it this soon.
+		expect((await waiting).body.data.events[0]).toMatchObject({ event: "ban", roblox_id: "88" });
+		expect(Date.now() - answeredAt).toBeLessThan(1_000);
 	});
 });
