@@ -12,13 +12,17 @@ const CONNECTIONS = 32;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-/** (a) data store, (b) bare proxy, (c) gateway without its cache, (d) gateway cached, side by side. */
+/**
+ * (a) data store, (b) bare http-proxy-middleware, (c) gateway without its cache, (d) gateway cached,
+ * (e) a minimal Node keep-alive proxy (Node's own ceiling for a proxy hop), side by side.
+ */
 async function gatewayBench(): Promise<void> {
 	const targets = new BenchTargets();
 	try {
 		const store = await targets.start("data-store");
 		const proxy = await targets.start("bare-proxy", store.url, store.token, GUILD);
 		const gateway = await targets.start("gateway", store.url, store.token, GUILD);
+		const nodeProxy = await targets.start("node-proxy", store.url, store.token, GUILD);
 		const path = `/api/v1/moderation/${GUILD}/ban-status/261`;
 		const internal = { "x-technified-internal-token": store.token, "x-technified-guild": GUILD };
 		const keyed = { "x-api-key": gateway.key };
@@ -28,6 +32,7 @@ async function gatewayBench(): Promise<void> {
 			"(b) bare http-proxy-middleware, no auth": (s) => measure(proxy.url + path, {}, CONNECTIONS, s),
 			"(c) gateway, no_cache=true": (s) => measure(`${gateway.url}${path}?no_cache=true`, keyed, CONNECTIONS, s),
 			"(d) gateway, cached ban-status": (s) => measure(gateway.url + path, keyed, CONNECTIONS, s),
+			"(e) minimal Node keep-alive proxy": (s) => measure(nodeProxy.url + path, {}, CONNECTIONS, s),
 		};
 		// A short unmeasured pass first: the JIT and connection pools warm up on it, not on case (a).
 		for (const run of Object.values(cases)) await run(2);
@@ -36,12 +41,13 @@ async function gatewayBench(): Promise<void> {
 		for (let round = 0; round < ROUNDS; round++) {
 			for (const [name, run] of Object.entries(cases)) (runs[name] ??= []).push(await run(SECONDS));
 		}
-		const [a, b, c, d] = Object.values(runs).map(best);
+		const [a, b, c, d, e] = Object.values(runs).map(best);
 		console.log(`\nGateway (${CONNECTIONS} connections, ${SECONDS} s per run, best of ${ROUNDS} interleaved rounds)`);
 		for (const [name, m] of Object.entries(runs)) console.log(row(name, best(m)));
 		console.log(`\n  b/a = ${(b.rps / a.rps).toFixed(2)}   (what a bare proxy costs)`);
 		console.log(`  c/b = ${(c.rps / b.rps).toFixed(2)}   (goal >= 0.90)`);
 		console.log(`  d/c = ${(d.rps / c.rps).toFixed(2)}`);
+		console.log(`  d/e = ${(d.rps / e.rps).toFixed(2)}   c/e = ${(c.rps / e.rps).toFixed(2)}   (against Node's own proxy; issue 12's goals 1.0 and 0.6)`);
 		console.log(`  p99(c) - p99(b) = ${c.p99 - b.p99} ms   (goal <= 1 ms)`);
 	} finally {
 		await targets.stop();

@@ -42,6 +42,23 @@ if (mode === "data-store") {
 		}),
 	);
 	const server = app.listen(0, "127.0.0.1", () => report({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+} else if (mode === "node-proxy") {
+	// What Node itself does: http.createServer piping to http.request over a keep-alive agent, no checks.
+	const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+	const target = new URL(upstream);
+	const server = http.createServer((req, res) => {
+		const headers = { ...req.headers, host: target.host, [INTERNAL_TOKEN_HEADER]: token, [GUILD_HEADER]: guild };
+		const upstreamRequest = http.request(
+			{ host: target.hostname, port: target.port, path: req.url, method: req.method, headers, agent },
+			(answer) => {
+				res.writeHead(answer.statusCode ?? 502, answer.headers);
+				answer.pipe(res);
+			},
+		);
+		upstreamRequest.on("error", () => res.writeHead(502).end());
+		req.pipe(upstreamRequest);
+	});
+	server.listen(0, "127.0.0.1", () => report({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
 } else if (mode === "gateway") {
 	const dataDir = await mkdtemp(path.join(os.tmpdir(), "bench-gateway-"));
 	const config = readConfig({
