@@ -6,8 +6,7 @@ import type { SuccessEnvelope } from "../../shared/envelope";
 import type { BanStatusData } from "../../shared/records";
 import { onUpstreamResponse, type UpstreamAnswer } from "../proxy/forward";
 import { checkNoCacheQuery, parseRobloxIdText, pathParam, readPlaceIdQuery } from "../data-store/request-fields";
-import type { ModerationKind } from "../data-store/moderation-store";
-import type { Change, ModerationChangeNotice } from "../invalidation/change-bus";
+import type { ModerationChangeNotice } from "../invalidation/change-bus";
 import type { BanStatusCache } from "./ban-status-cache";
 
 const cacheControl = (res: Response, maxAge: number) => res.setHeader("Cache-Control", `private, max-age=${maxAge}`);
@@ -85,7 +84,7 @@ function banEnd(body: string): number | undefined | null {
  * caller can ask anyone.
  */
 export function onModerationChange(
-	kind: Change["kind"] & ModerationKind,
+	kind: ModerationChangeNotice["kind"],
 	cache: BanStatusCache,
 	announce: (change: ModerationChangeNotice) => void,
 ): RequestHandler {

@@ -50,6 +50,6 @@ export function createDataStoreApp({ store, internalToken, clock = Date.now, log
 	app.use(jsonBody());
 	app.use(`${API_BASE}/moderation/:guildId`, moderationRoutes(store, clock));
 	app.use(notFoundHandler);
-	app.use(errorHandler((message, err) => log(message, err)));
+	app.use(errorHandler(log));
 	return app;
 }

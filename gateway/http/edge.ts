@@ -31,7 +31,7 @@ const CONDITIONAL_HEADERS = ["if-none-match", "if-modified-since", "if-match", "
 const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
 
 /** Writes the contract's error envelope on a response that Express has not seen (yet). */
-export function answerError(res: ServerResponse, error: ApiError): void {
+function answerError(res: ServerResponse, error: ApiError): void {
 	const body = JSON.stringify(errorBody(error));
 	res.writeHead(error.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
 	res.end(body);
@@ -41,7 +41,7 @@ export function answerError(res: ServerResponse, error: ApiError): void {
  * Brings the request into the one shape the routes and checks expect, or says why it cannot be.
  * Runs before everything that looks at `req.url` (the cross-instance catch-up included).
  */
-export function normaliseRequest(req: IncomingMessage, limits: EdgeLimits): ApiError | undefined {
+function normaliseRequest(req: IncomingMessage, limits: EdgeLimits): ApiError | undefined {
 	// maxHeadersCount (one above the limit) stops the parser; the count tells that it stopped.
 	if (req.rawHeaders.length > limits.maxHeaderCount * 2) {
 		return new ApiError(431, "headers_too_large", `Too many request headers (at most ${limits.maxHeaderCount})`);
@@ -86,6 +86,11 @@ function repeatedQueryParameter(query: string): ApiError | undefined {
  * Node gives by itself (malformed HTTP, headers too large, a bad `Expect`, a timed-out request) in JSON.
  */
 export function createEdgeServer(listener: RequestListener, limits: EdgeLimits, logger: Logger): http.Server {
+	/** A request answered before routing: its log line (the request log never sees it) and the envelope. */
+	const refuse = (req: IncomingMessage, res: ServerResponse, error: ApiError) => {
+		logger.info({ req: { method: req.method, path: req.url?.split("?")[0] }, res: { status: error.status } }, `refused before routing: ${error.message}`);
+		answerError(res, error);
+	};
 	const server = http.createServer(
 		{
 			headersTimeout: limits.headersTimeoutMs,
@@ -95,16 +100,14 @@ export function createEdgeServer(listener: RequestListener, limits: EdgeLimits, 
 		},
 		(req, res) => {
 			const refusal = normaliseRequest(req, limits);
-			if (refusal === undefined) return listener(req, res);
-			logger.info({ req: { method: req.method, path: req.url?.split("?")[0] }, res: { status: refusal.status } }, `refused before routing: ${refusal.message}`);
-			answerError(res, refusal);
+			if (refusal === undefined) listener(req, res);
+			else refuse(req, res, refusal);
 		},
 	);
 	server.maxHeadersCount = limits.maxHeaderCount + 1;
 	server.maxConnections = limits.maxConnections;
 	server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => {
-		logger.info({ req: { method: req.method, path: req.url?.split("?")[0] }, res: { status: 417 } }, "refused before routing: a bad Expect");
-		answerError(res, new ApiError(417, "expectation_failed", "Only Expect: 100-continue is supported"));
+		refuse(req, res, new ApiError(417, "expectation_failed", "Only Expect: 100-continue is supported"));
 	});
 	server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
 		logger.info({ code: err.code }, "malformed or timed-out request");
