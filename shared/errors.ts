@@ -26,6 +26,7 @@ export type ErrorCode =
 	| "unauthorized"
 	| "key_limit_reached"
 	| "key_not_revoked"
+	| "permission_denied"
 	| "internal_error";
 
 /** Messages the hosted API uses word for word; clients may match on them. */

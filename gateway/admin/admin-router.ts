@@ -1,7 +1,7 @@
 // gateway/admin/admin-router.ts
 // The key management API (contract section 4) behind the operator's ADMIN_TOKEN.
 
-import express, { type RequestHandler, type Router } from "express";
+import express, { type Request, type RequestHandler, type Router } from "express";
 import { auditQuery, guildParams, rollKeyBody, usageQuery } from "../api-schema/admin-schemas";
 import { readPart } from "../api-schema/fields";
 import { badRequest, sendSuccess } from "../http/envelope";
@@ -10,6 +10,7 @@ import type { KeyService } from "../keys/key-service";
 import type { AuthThrottle } from "../auth/auth-throttle";
 import { requireBearerToken } from "../auth/bearer-token";
 import { requestLogger, routeOf } from "../logging/request-log";
+import { grantAccess, PLATFORM_OPERATOR, requirePermission } from "./access";
 
 const ACTOR = "admin-api";
 
@@ -28,9 +29,12 @@ const logAdminAction: RequestHandler = (req, res, next) => {
 	next();
 };
 
-function guildParam(params: Record<string, string>): string {
+function guildParam(params: Request["params"]): string {
 	return readPart(guildParams, params).guildId;
 }
+
+/** Express types a param as possibly repeated once a route has more than one handler; ours never are. */
+const keyParam = (params: Request["params"]) => String(params.keyId);
 
 function bodyObject(body: unknown): Record<string, unknown> {
 	if (body === undefined) return {};
@@ -45,56 +49,59 @@ export function adminRouter(keys: KeyService, adminToken: string, throttle: Auth
 		res.setHeader("Cache-Control", "no-store");
 		next();
 	});
-	router.use(requireBearerToken(adminToken, throttle, "admin"));
+	router.use(requireBearerToken(adminToken, throttle, "admin"), (_req, res, next) => {
+		grantAccess(res, PLATFORM_OPERATOR);
+		next();
+	});
 	router.use(logAdminAction);
 	router.use(jsonBody(maxJsonDepth));
 
-	router.get("/guilds/:guildId/keys", async (req, res) => {
+	router.get("/guilds/:guildId/keys", requirePermission("view"), async (req, res) => {
 		const list = await keys.list(guildParam(req.params));
 		sendSuccess(res, 200, "API keys retrieved", { keys: list });
 	});
 
-	router.post("/guilds/:guildId/keys", async (req, res) => {
+	router.post("/guilds/:guildId/keys", requirePermission("create_keys"), async (req, res) => {
 		const { key, record } = await keys.create(guildParam(req.params), bodyObject(req.body), ACTOR);
 		sendSuccess(res, 201, "API key created; store it now, it will not be shown again", { key, api_key: record });
 	});
 
 	const transitions = { revoke: "revoked", disable: "disabled", enable: "enabled" } as const;
 	for (const [action, done] of Object.entries(transitions) as [keyof typeof transitions, string][]) {
-		router.post(`/guilds/:guildId/keys/:keyId/${action}`, async (req, res) => {
-			const record = await keys[action](guildParam(req.params), req.params.keyId, ACTOR);
+		router.post(`/guilds/:guildId/keys/:keyId/${action}`, requirePermission("administer_keys"), async (req, res) => {
+			const record = await keys[action](guildParam(req.params), keyParam(req.params), ACTOR);
 			sendSuccess(res, 200, `API key ${done}`, { api_key: record });
 		});
 	}
 
-	router.patch("/guilds/:guildId/keys/:keyId", async (req, res) => {
-		const record = await keys.update(guildParam(req.params), req.params.keyId, bodyObject(req.body), ACTOR);
+	router.patch("/guilds/:guildId/keys/:keyId", requirePermission("administer_keys"), async (req, res) => {
+		const record = await keys.update(guildParam(req.params), keyParam(req.params), bodyObject(req.body), ACTOR);
 		sendSuccess(res, 200, "API key updated", { api_key: record });
 	});
 
-	router.delete("/guilds/:guildId/keys/:keyId", async (req, res) => {
-		await keys.delete(guildParam(req.params), req.params.keyId, ACTOR);
+	router.delete("/guilds/:guildId/keys/:keyId", requirePermission("administer_keys"), async (req, res) => {
+		await keys.delete(guildParam(req.params), keyParam(req.params), ACTOR);
 		res.status(204).end();
 	});
 
-	router.post("/guilds/:guildId/keys/:keyId/roll", async (req, res) => {
+	router.post("/guilds/:guildId/keys/:keyId/roll", requirePermission("administer_keys"), async (req, res) => {
 		const { expire_previous_in_seconds: overlap } = readPart(rollKeyBody, bodyObject(req.body));
-		const { key, record } = await keys.roll(guildParam(req.params), req.params.keyId, overlap, ACTOR);
+		const { key, record } = await keys.roll(guildParam(req.params), keyParam(req.params), overlap, ACTOR);
 		sendSuccess(res, 200, "API key rolled; store the new key now, it will not be shown again", { key, api_key: record });
 	});
 
-	router.get("/guilds/:guildId/audit", async (req, res) => {
+	router.get("/guilds/:guildId/audit", requirePermission("administer_keys"), async (req, res) => {
 		const { limit } = readPart(auditQuery, req.query);
 		const events = await keys.audit(guildParam(req.params), { limit });
 		sendSuccess(res, 200, "Audit events retrieved", { events });
 	});
 
-	router.get("/guilds/:guildId/keys/:keyId/usage", async (req, res) => {
+	router.get("/guilds/:guildId/keys/:keyId/usage", requirePermission("view"), async (req, res) => {
 		const { granularity, window: windowText } = readPart(usageQuery, req.query);
 		const defaultWindow = granularity === "minute" ? 3600 : 86_400;
 		// The service checks the range, which depends on the granularity (a non-number becomes NaN and fails there).
 		const window = windowText === undefined ? defaultWindow : Number(windowText);
-		const usage = await keys.usage(guildParam(req.params), req.params.keyId, { granularity, window });
+		const usage = await keys.usage(guildParam(req.params), keyParam(req.params), { granularity, window });
 		sendSuccess(res, 200, "Usage retrieved", usage);
 	});
 
