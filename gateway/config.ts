@@ -46,6 +46,8 @@ export interface Config {
 	log: LogSettings;
 	/** Open event streams and long polls one key may hold on an instance (EVENT_STREAMS_PER_KEY). */
 	maxStreamsPerKey: number;
+	/** Encrypts stored third-party secrets; undefined means "generate one and keep it in dataDir". */
+	secretsKey: string | undefined;
 }
 
 /** Raised for an invalid variable; `main` prints its message as the one start-up line. */
@@ -191,6 +193,10 @@ export function readConfig(env: Env = process.env): Config {
 	if (metricsToken !== undefined && metricsToken.length < 16) {
 		throw new ConfigError("METRICS_TOKEN", "must be at least 16 characters");
 	}
+	const secretsKey = env.SECRETS_KEY?.trim() || undefined;
+	if (secretsKey !== undefined && secretsKey.length < MIN_SECRET_CHARS) {
+		throw new ConfigError("SECRETS_KEY", `must be at least ${MIN_SECRET_CHARS} characters`);
+	}
 	const host = env.HOST?.trim() || "0.0.0.0";
 	return {
 		port: integer(env, "PORT", 8080, 0, 65535),
@@ -211,6 +217,7 @@ export function readConfig(env: Env = process.env): Config {
 		publicUrl: publicUrl(env),
 		log: logSettings(env),
 		maxStreamsPerKey: integer(env, "EVENT_STREAMS_PER_KEY", 2_000, 1, 1_000_000),
+		secretsKey,
 	};
 }
 

@@ -20,6 +20,7 @@ import { EventHub } from "./events/event-hub";
 import { PostgresWakeups } from "./events/postgres-wakeups";
 import { createLogger } from "./logging/logger";
 import { createForwarder } from "./proxy/forward";
+import { SecretBox } from "./secrets/secret-box";
 
 export interface StartOptions {
 	/** Unix ms; tests move it to reach expiry. */
@@ -92,7 +93,14 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
 		return await startParts(
 			config,
 			options,
-			{ logger, log, clock, adminToken: admin.token, adminTokenGenerated: admin.generated },
+			{
+				logger,
+				log,
+				clock,
+				adminToken: admin.token,
+				adminTokenGenerated: admin.generated,
+				secrets: await SecretBox.open(config.secretsKey, config.dataDir),
+			},
 			parts,
 		);
 	} catch (err) {
@@ -105,7 +113,15 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
 async function startParts(
 	config: Config,
 	options: StartOptions,
-	context: { logger: Logger; log: (message: string) => void; clock: () => number; adminToken: string; adminTokenGenerated: boolean },
+	context: {
+		logger: Logger;
+		log: (message: string) => void;
+		clock: () => number;
+		adminToken: string;
+		adminTokenGenerated: boolean;
+		/** Seals the third-party secrets the stores keep (Discord tokens, webhook secrets, Open Cloud keys). */
+		secrets: SecretBox;
+	},
 	parts: OpenParts,
 ): Promise<RunningGateway> {
 	const { logger, log, clock } = context;
