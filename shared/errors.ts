@@ -8,6 +8,9 @@ export type ErrorCode =
 	| "key_disabled"
 	| "key_expired"
 	| "key_auto_expired"
+	| "key_moderated"
+	| "key_user_moderated"
+	| "key_creator_removed"
 	| "guild_mismatch"
 	| "ip_not_allowed"
 	| "insufficient_scope"
@@ -27,6 +30,9 @@ export type ErrorCode =
 	| "key_limit_reached"
 	| "key_not_revoked"
 	| "permission_denied"
+	| "csrf_rejected"
+	| "key_roll_required"
+	| "signin_failed"
 	| "internal_error";
 
 /** Messages the hosted API uses word for word; clients may match on them. */

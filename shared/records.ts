@@ -67,7 +67,25 @@ export interface ModerationEventsData {
 	next: number;
 }
 
-export type KeyStatus = "active" | "disabled" | "expired" | "auto_expired" | "revoked";
+export type KeyStatus =
+	| "active"
+	| "disabled"
+	| "expired"
+	| "auto_expired"
+	| "revoked"
+	| "moderated"
+	| "user_moderated"
+	| "creator_removed";
+
+/** Who a change is recorded against (audit, logs): the holder of ADMIN_TOKEN, or a signed-in Discord user. */
+export type Actor = { type: "admin_token" } | { type: "operator"; id: string; name: string };
+
+/** `created_by` of a key: who generated its current secret (id and name are null for the admin token). */
+export interface KeyCreator {
+	type: "admin_token" | "operator";
+	id: string | null;
+	name: string | null;
+}
 
 export type Scope = "moderation:read" | "moderation:write";
 
@@ -85,4 +103,5 @@ export interface ApiKeyRecord {
 	last_used_at: number | null;
 	expires_at: number | null;
 	revoked_at: number | null;
+	created_by: KeyCreator;
 }

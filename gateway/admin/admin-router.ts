@@ -10,9 +10,17 @@ import type { KeyService } from "../keys/key-service";
 import type { AuthThrottle } from "../auth/auth-throttle";
 import { requireBearerToken } from "../auth/bearer-token";
 import { requestLogger, routeOf } from "../logging/request-log";
-import { grantAccess, PLATFORM_OPERATOR, requirePermission } from "./access";
-
-const ACTOR = "admin-api";
+import {
+	accessOf,
+	changedBy,
+	grantAccess,
+	PLATFORM_OPERATOR,
+	requireKeyListing,
+	requireKeyPermission,
+	requirePermission,
+	requirePlatformOperator,
+	visibleKeys,
+} from "./access";
 
 /**
  * Every change made through the admin API gets a line of its own with its actor, beside the request
@@ -24,7 +32,8 @@ const logAdminAction: RequestHandler = (req, res, next) => {
 		if (res.statusCode >= 400) return;
 		const { guildId, keyId } = req.params as { guildId?: string; keyId?: string };
 		const action = `${req.method} ${routeOf(req)}`;
-		requestLogger(req).info({ actor: { type: "admin_token" }, action, guild: guildId, key_id: keyId, status: res.statusCode }, "admin action");
+		const { actor, address } = changedBy(req, res);
+		requestLogger(req).info({ actor, address, action, guild: guildId, key_id: keyId, status: res.statusCode }, "admin action");
 	});
 	next();
 };
@@ -56,38 +65,47 @@ export function adminRouter(keys: KeyService, adminToken: string, throttle: Auth
 	router.use(logAdminAction);
 	router.use(jsonBody(maxJsonDepth));
 
-	router.get("/guilds/:guildId/keys", requirePermission("view"), async (req, res) => {
-		const list = await keys.list(guildParam(req.params));
+	const mayView = requireKeyPermission("view", (guildId, keyId) => keys.creatorId(guildId, keyId));
+	const mayChange = requireKeyPermission("change", (guildId, keyId) => keys.creatorId(guildId, keyId));
+
+	router.get("/guilds/:guildId/keys", requireKeyListing, async (req, res) => {
+		const guildId = guildParam(req.params);
+		const list = visibleKeys(accessOf(res), guildId, await keys.list(guildId));
 		sendSuccess(res, 200, "API keys retrieved", { keys: list });
 	});
 
 	router.post("/guilds/:guildId/keys", requirePermission("create_keys"), async (req, res) => {
-		const { key, record } = await keys.create(guildParam(req.params), bodyObject(req.body), ACTOR);
+		const { key, record } = await keys.create(guildParam(req.params), bodyObject(req.body), changedBy(req, res));
 		sendSuccess(res, 201, "API key created; store it now, it will not be shown again", { key, api_key: record });
 	});
 
 	const transitions = { revoke: "revoked", disable: "disabled", enable: "enabled" } as const;
 	for (const [action, done] of Object.entries(transitions) as [keyof typeof transitions, string][]) {
-		router.post(`/guilds/:guildId/keys/:keyId/${action}`, requirePermission("administer_keys"), async (req, res) => {
-			const record = await keys[action](guildParam(req.params), keyParam(req.params), ACTOR);
+		router.post(`/guilds/:guildId/keys/:keyId/${action}`, mayChange, async (req, res) => {
+			const record = await keys[action](guildParam(req.params), keyParam(req.params), changedBy(req, res));
 			sendSuccess(res, 200, `API key ${done}`, { api_key: record });
 		});
 	}
 
-	router.patch("/guilds/:guildId/keys/:keyId", requirePermission("administer_keys"), async (req, res) => {
-		const record = await keys.update(guildParam(req.params), keyParam(req.params), bodyObject(req.body), ACTOR);
+	router.patch("/guilds/:guildId/keys/:keyId", mayChange, async (req, res) => {
+		const record = await keys.update(guildParam(req.params), keyParam(req.params), bodyObject(req.body), changedBy(req, res));
 		sendSuccess(res, 200, "API key updated", { api_key: record });
 	});
 
-	router.delete("/guilds/:guildId/keys/:keyId", requirePermission("administer_keys"), async (req, res) => {
-		await keys.delete(guildParam(req.params), keyParam(req.params), ACTOR);
+	router.delete("/guilds/:guildId/keys/:keyId", mayChange, async (req, res) => {
+		await keys.delete(guildParam(req.params), keyParam(req.params), changedBy(req, res));
 		res.status(204).end();
 	});
 
-	router.post("/guilds/:guildId/keys/:keyId/roll", requirePermission("administer_keys"), async (req, res) => {
+	router.post("/guilds/:guildId/keys/:keyId/roll", mayChange, async (req, res) => {
 		const { expire_previous_in_seconds: overlap } = readPart(rollKeyBody, bodyObject(req.body));
-		const { key, record } = await keys.roll(guildParam(req.params), keyParam(req.params), overlap, ACTOR);
+		const { key, record } = await keys.roll(guildParam(req.params), keyParam(req.params), overlap, changedBy(req, res));
 		sendSuccess(res, 200, "API key rolled; store the new key now, it will not be shown again", { key, api_key: record });
+	});
+
+	router.post("/guilds/:guildId/keys/:keyId/moderate", requirePlatformOperator, async (req, res) => {
+		const record = await keys.moderate(guildParam(req.params), keyParam(req.params), changedBy(req, res));
+		sendSuccess(res, 200, "API key moderated; roll it to give it a new secret", { api_key: record });
 	});
 
 	router.get("/guilds/:guildId/audit", requirePermission("administer_keys"), async (req, res) => {
@@ -96,7 +114,7 @@ export function adminRouter(keys: KeyService, adminToken: string, throttle: Auth
 		sendSuccess(res, 200, "Audit events retrieved", { events });
 	});
 
-	router.get("/guilds/:guildId/keys/:keyId/usage", requirePermission("view"), async (req, res) => {
+	router.get("/guilds/:guildId/keys/:keyId/usage", mayView, async (req, res) => {
 		const { granularity, window: windowText } = readPart(usageQuery, req.query);
 		const defaultWindow = granularity === "minute" ? 3600 : 86_400;
 		// The service checks the range, which depends on the granularity (a non-number becomes NaN and fails there).

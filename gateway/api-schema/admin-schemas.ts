@@ -2,7 +2,7 @@
 // Requests and answers of the key management API (contract section 4): what the admin router and the key service parse with, and what the document shows.
 
 import { z } from "zod";
-import { ALL_SCOPES, type ApiKeyRecord, type Scope } from "../../shared/records";
+import { ALL_SCOPES, type Actor, type ApiKeyRecord, type Scope } from "../../shared/records";
 import { invalidCidrs } from "../auth/address-matcher";
 import type { AuditEventKind } from "../keys/key-store";
 import { guildIdParam } from "./fields";
@@ -16,8 +16,29 @@ const MAX_EXPIRES_AT = 253_402_300_799;
 const MAX_AUDIT_LIMIT = 500;
 
 const SCOPES = ALL_SCOPES as readonly [Scope, ...Scope[]];
-const KEY_STATUSES = ["active", "disabled", "expired", "auto_expired", "revoked"] as const satisfies readonly ApiKeyRecord["status"][];
-const AUDIT_EVENTS = ["created", "revoked", "disabled", "enabled", "updated", "deleted", "rolled"] as const satisfies readonly AuditEventKind[];
+const KEY_STATUSES = [
+	"active",
+	"disabled",
+	"expired",
+	"auto_expired",
+	"revoked",
+	"moderated",
+	"user_moderated",
+	"creator_removed",
+] as const satisfies readonly ApiKeyRecord["status"][];
+const AUDIT_EVENTS = [
+	"created",
+	"revoked",
+	"disabled",
+	"enabled",
+	"updated",
+	"deleted",
+	"rolled",
+	"moderated",
+	"user_moderated",
+	"creator_removed",
+	"released",
+] as const satisfies readonly AuditEventKind[];
 
 export const adminGuildId = guildIdParam("guildId must be a Discord guild id (17-20 digits)");
 export const guildParams = z.object({ guildId: adminGuildId });
@@ -135,7 +156,18 @@ export const apiKeyRecord = z.object({
 	last_used_at: unixSeconds.nullable(),
 	expires_at: unixSeconds.nullable(),
 	revoked_at: unixSeconds.nullable(),
+	created_by: z
+		.object({ type: z.enum(["admin_token", "operator"]), id: z.string().nullable(), name: z.string().nullable() })
+		.meta({ description: "Who generated the current secret; `id` (Discord user id) and `name` are null for the admin token" }),
 }) satisfies z.ZodType<ApiKeyRecord>;
+
+/** Who made a change: the admin token, or a signed-in operator by Discord user id and name. */
+export const actorSchema = z
+	.union([
+		z.object({ type: z.literal("admin_token") }),
+		z.object({ type: z.literal("operator"), id: z.string().meta({ description: "Discord user id" }), name: z.string() }),
+	])
+	.meta({ description: "Who did it: `admin_token`, or an operator by Discord user id and name" }) satisfies z.ZodType<Actor>;
 
 const fullKey = z.string().meta({ description: "The full API key, shown this once: store it now" });
 export const keyListData = z.object({ keys: z.array(apiKeyRecord) });
@@ -147,7 +179,8 @@ export const auditData = z.object({
 			id: z.int(),
 			key_id: z.string(),
 			event: z.enum(AUDIT_EVENTS),
-			actor: z.string(),
+			actor: actorSchema,
+			address: z.string().nullable().meta({ description: "The caller's address; null for changes the gateway made itself" }),
 			at: unixSeconds,
 			details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())])),
 		}),

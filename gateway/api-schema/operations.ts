@@ -68,10 +68,20 @@ export function errorCodes(status: number, caller: Caller): readonly ErrorCode[]
 			return ["bad_request"];
 		case 401:
 			return caller === "api_key"
-				? ["missing_api_key", "invalid_api_key", "key_revoked", "key_disabled", "key_expired", "key_auto_expired"]
+				? [
+						"missing_api_key",
+						"invalid_api_key",
+						"key_revoked",
+						"key_disabled",
+						"key_expired",
+						"key_auto_expired",
+						"key_moderated",
+						"key_user_moderated",
+						"key_creator_removed",
+					]
 				: ["unauthorized"];
 		case 403:
-			return ["guild_mismatch", "ip_not_allowed", "insufficient_scope"];
+			return caller === "api_key" ? ["guild_mismatch", "ip_not_allowed", "insufficient_scope"] : ["permission_denied", "csrf_rejected"];
 		case 404:
 			return ["not_found"];
 		case 413:
@@ -94,7 +104,10 @@ export function errorCodes(status: number, caller: Caller): readonly ErrorCode[]
 export const ERROR_DESCRIPTIONS: Record<number, string> = {
 	400: "A path parameter, query value or body field is wrong; `message` says which and why",
 	401: "The credential is missing or does not verify (for an API key: also one that is not active)",
-	403: "The key belongs to another guild, the caller's address is outside `allowed_cidrs`, or the key lacks the scope",
+	403:
+		"For an API key: it belongs to another guild, the caller's address is outside `allowed_cidrs`, or the key lacks the scope. " +
+		"For the admin API: the caller lacks the permission in the guild (`permission_denied`), or a request with a session cookie " +
+		"came from another origin or without the CSRF token (`csrf_rejected`)",
 	404: "Nothing to act on (no active record, no such key)",
 	409: "The change conflicts with the key's state or the guild's key limit",
 	413: "The body is over 16 KB",
@@ -107,9 +120,9 @@ export const ERROR_DESCRIPTIONS: Record<number, string> = {
 
 const keyedRead = [400, 401, 403, 429, 502, 503, 504] as const;
 const keyedWrite = [400, 401, 403, 413, 415, 429, 502, 503, 504] as const;
-const adminRead = [400, 401, 429, 503] as const;
-const adminKey = [400, 401, 404, 429, 503] as const;
-const adminWrite = [400, 401, 404, 413, 415, 429, 503] as const;
+const adminRead = [400, 401, 403, 429, 503] as const;
+const adminKey = [400, 401, 403, 404, 429, 503] as const;
+const adminWrite = [400, 401, 403, 404, 413, 415, 429, 503] as const;
 
 const moderation = `${API_BASE}/moderation/{guildId}`;
 const keys = "/admin/v1/guilds/{guildId}/keys";
@@ -228,7 +241,7 @@ export const OPERATIONS: readonly Operation[] = [
 		params: adminGuildParams,
 		body: { schema: createKeyBody, required: false },
 		success: { status: 201, description: "API key created; store it now, it will not be shown again", data: keyIssuedData },
-		errors: [400, 401, 409, 413, 415, 429, 503],
+		errors: [400, 401, 403, 409, 413, 415, 429, 503],
 		conflicts: ["key_limit_reached"],
 	},
 	...(["revoke", "disable", "enable"] as const).map(
@@ -240,12 +253,16 @@ export const OPERATIONS: readonly Operation[] = [
 			description:
 				action === "revoke"
 					? "Final: a revoked key never works again, and frees its slot. Takes effect on the next request on every instance."
-					: "409 `key_revoked` for a revoked key.",
+					: action === "enable"
+						? "409 `key_revoked` for a revoked key; 409 `key_roll_required` for a `moderated`, `user_moderated` or `creator_removed` key: only a roll makes it active."
+						: "409 `key_revoked` for a revoked key.",
 			caller: "admin_token",
 			params: keyParams,
 			success: { status: 200, description: `API key ${action === "revoke" ? "revoked" : `${action}d`}`, data: keyRecordData },
 			// Revoking a revoked key answers its record: only the other two conflict.
-			...(action === "revoke" ? { errors: adminKey } : { errors: [...adminKey, 409], conflicts: ["key_revoked"] as const }),
+			...(action === "revoke"
+				? { errors: adminKey }
+				: { errors: [...adminKey, 409], conflicts: action === "enable" ? (["key_revoked", "key_roll_required"] as const) : (["key_revoked"] as const) }),
 		}),
 	),
 	{
@@ -284,6 +301,20 @@ export const OPERATIONS: readonly Operation[] = [
 		body: { schema: rollKeyBody, required: false },
 		success: { status: 200, description: "API key rolled; store the new key now, it will not be shown again", data: keyIssuedData },
 		errors: [...adminWrite, 409],
+		conflicts: ["key_revoked"],
+	},
+	{
+		method: "post",
+		path: `${keys}/{keyId}/moderate`,
+		tag: "API keys",
+		summary: "Moderate a key (platform operator only)",
+		description:
+			"Resets the key for security reasons: it turns `moderated` and stops working on the next request, on every instance, until " +
+			"someone allowed rolls it. Only `Authorization: Bearer <ADMIN_TOKEN>` may; an operator's session gets 403 `permission_denied`.",
+		caller: "admin_token",
+		params: keyParams,
+		success: { status: 200, description: "API key moderated; roll it to give it a new secret", data: keyRecordData },
+		errors: [...adminKey, 409],
 		conflicts: ["key_revoked"],
 	},
 	{

@@ -32,6 +32,9 @@ const FAILURE_CODE: Record<VerifyFailure, ErrorCode> = {
 	disabled: "key_disabled",
 	expired: "key_expired",
 	auto_expired: "key_auto_expired",
+	moderated: "key_moderated",
+	user_moderated: "key_user_moderated",
+	creator_removed: "key_creator_removed",
 };
 
 /** The key verified for this request (set by the route's guard). */

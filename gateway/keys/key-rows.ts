@@ -1,8 +1,8 @@
 // gateway/keys/key-rows.ts
 // The row shapes both SQL key stores use, and the pure logic of a change or roll applied to a key.
 
-import type { Scope } from "../../shared/records";
-import type { AuditDetails, AuditEvent, AuditEventKind, KeyChange, KeyState, StoredKey } from "./key-store";
+import type { Actor, Scope } from "../../shared/records";
+import type { AuditDetails, AuditEvent, AuditEventKind, KeyChange, KeyCreatorRef, KeyHold, KeyState, StoredKey } from "./key-store";
 
 /** A `keys` row: lists are JSON text, times unix seconds (SQLite and PostgreSQL alike). */
 export interface KeyRow {
@@ -18,15 +18,33 @@ export interface KeyRow {
 	last_used_at: number | null;
 	expires_at: number | null;
 	revoked_at: number | null;
+	hold: KeyHold | null;
+	/** Null: the admin token (every key from before v2 too). */
+	created_by_id: string | null;
+	created_by_name: string | null;
 }
 
 export interface AuditRow {
 	id: number;
 	key_id: string;
 	event: AuditEventKind;
+	/** JSON of an Actor; rows from before v2 hold a plain label ("admin-api", "cli"): the admin token's. */
 	actor: string;
+	address: string | null;
 	at: number;
 	details: string;
+}
+
+const ADMIN_TOKEN_ACTOR: Actor = { type: "admin_token" };
+
+function toActor(text: string): Actor {
+	if (!text.startsWith("{")) return ADMIN_TOKEN_ACTOR;
+	return JSON.parse(text) as Actor;
+}
+
+/** The creator of a change by `actor`: the operator, or null for the admin token. */
+export function creatorOf(actor: Actor): KeyCreatorRef {
+	return actor.type === "operator" ? { id: actor.id, name: actor.name } : null;
 }
 
 export function toStoredKey(row: KeyRow): StoredKey {
@@ -43,6 +61,8 @@ export function toStoredKey(row: KeyRow): StoredKey {
 		lastUsedAt: row.last_used_at,
 		expiresAt: row.expires_at,
 		revokedAt: row.revoked_at,
+		hold: row.hold,
+		createdBy: row.created_by_id === null ? null : { id: row.created_by_id, name: row.created_by_name ?? "" },
 	};
 }
 
@@ -60,11 +80,14 @@ export function toKeyRow(key: StoredKey): KeyRow {
 		last_used_at: key.lastUsedAt,
 		expires_at: key.expiresAt,
 		revoked_at: key.revokedAt,
+		hold: key.hold,
+		created_by_id: key.createdBy?.id ?? null,
+		created_by_name: key.createdBy?.name ?? null,
 	};
 }
 
 export function toAuditEvent(row: AuditRow): AuditEvent {
-	return { ...row, details: JSON.parse(row.details) as AuditDetails };
+	return { ...row, actor: toActor(row.actor), details: JSON.parse(row.details) as AuditDetails };
 }
 
 /** The key after `change`: fields the change leaves undefined keep their value; null clears. */
@@ -76,11 +99,14 @@ export function changedKey(current: StoredKey, change: KeyChange): StoredKey {
 		expiresAt: change.expiresAt === undefined ? current.expiresAt : change.expiresAt,
 		state: change.state ?? current.state,
 		revokedAt: change.revokedAt ?? current.revokedAt,
+		hold: change.hold === undefined ? current.hold : change.hold,
 		updatedAt: change.updatedAt,
 	};
 }
 
-/** The key after a roll at `at`: a new shown prefix, counted as a change for auto-expiry. */
-export function rolledKey(current: StoredKey, prefix: string, at: number): StoredKey {
-	return { ...current, prefix, updatedAt: at };
+/** The key after a roll at `at`: a new shown prefix and creator, no hold, counted as a change for auto-expiry. */
+export function rolledKey(current: StoredKey, next: { prefix: string; createdBy: KeyCreatorRef }, at: number): StoredKey {
+	// A held key comes back active (contract section 1), whatever its state was under the hold.
+	const state = current.hold === null ? current.state : "active";
+	return { ...current, prefix: next.prefix, createdBy: next.createdBy, hold: null, state, updatedAt: at };
 }

@@ -11,8 +11,11 @@ import { readField, readPart } from "../api-schema/fields";
 import { compileAddressMatcher, type AddressMatcher } from "../auth/address-matcher";
 import { ApiError, badRequest, notFound } from "../http/envelope";
 import { generateApiKey, hashApiKey, isGuildId, keyPrefix, parseApiKey } from "./api-key";
+import { creatorOf } from "./key-rows";
 import type {
 	AuditDetails,
+	ChangedBy,
+	KeyHold,
 	AuditEvent,
 	AuditEventKind,
 	KeyChange,
@@ -28,7 +31,16 @@ export const AUTO_EXPIRY_SECONDS = 60 * 86_400;
 export const USAGE_RETENTION_SECONDS = 30 * 86_400;
 const PRUNE_EVERY_SECONDS = 3_600;
 
-export type VerifyFailure = "malformed" | "unknown" | "revoked" | "disabled" | "expired" | "auto_expired";
+export type VerifyFailure =
+	| "malformed"
+	| "unknown"
+	| "revoked"
+	| "disabled"
+	| "expired"
+	| "auto_expired"
+	| "moderated"
+	| "user_moderated"
+	| "creator_removed";
 
 /** What a request handler needs of a verified key; the matcher is compiled once, at key load. */
 export interface VerifiedKey {
@@ -110,6 +122,8 @@ interface PendingUse {
 }
 
 const revokedIsFinal = () => new ApiError(409, "key_revoked", "The key is revoked; revocation is final");
+const rollRequired = (hold: KeyHold) =>
+	new ApiError(409, "key_roll_required", `The key is ${hold}: roll it to give it a new secret and make it active`);
 const keyNotFound = () => notFound("API key not found");
 
 /**
@@ -117,7 +131,7 @@ const keyNotFound = () => notFound("API key not found");
  *
  * @example
  * const keys = await KeyService.create({ store: SqliteKeyStore.open(dataDir) });
- * const { key, record } = await keys.create(guildId, { name: "game servers" }, "cli");
+ * const { key, record } = await keys.create(guildId, { name: "game servers" }, { actor: { type: "admin_token" }, address: null });
  * const result = await keys.verify(key); // { ok: true, key: { id, guildId, scopes, allowsAddress, … } }
  * if (result.ok) keys.recordUse(result.key.id);
  * await keys.close(); // on SIGTERM: writes pending usage
@@ -164,7 +178,7 @@ export class KeyService {
 		return Math.floor(this.clock() / 1000);
 	}
 
-	async create(guildId: string, input: KeyInput, actor: string): Promise<{ key: string; record: ApiKeyRecord }> {
+	async create(guildId: string, input: KeyInput, by: ChangedBy): Promise<{ key: string; record: ApiKeyRecord }> {
 		requireGuildId(guildId);
 		const now = this.now();
 		const fields = readPart(createKeyBody, input);
@@ -186,11 +200,13 @@ export class KeyService {
 			lastUsedAt: null,
 			expiresAt,
 			revokedAt: null,
+			hold: null,
+			createdBy: creatorOf(by.actor),
 		};
 		const details = { prefix: key.prefix, name, scopes, allowed_cidrs: allowedCidrs, expires_at: expiresAt };
 		const result = await this.store.createKey(key, hashApiKey(text), MAX_KEYS_PER_GUILD, {
 			event: "created",
-			actor,
+			...by,
 			at: now,
 			details,
 		});
@@ -211,25 +227,28 @@ export class KeyService {
 	}
 
 	/** Revokes for good; revoking a revoked key answers its record and changes nothing. */
-	async revoke(guildId: string, keyId: string, actor: string): Promise<ApiKeyRecord> {
+	async revoke(guildId: string, keyId: string, by: ChangedBy): Promise<ApiKeyRecord> {
 		const now = this.now();
-		const result = await this.change(guildId, keyId, "revoked", actor, { state: "revoked", revokedAt: now, updatedAt: now }, {});
+		const result = await this.change(guildId, keyId, "revoked", by, { state: "revoked", revokedAt: now, updatedAt: now }, {});
 		if (result.outcome === "revoked") return this.toRecord(result.key);
 		return this.changed(result, "revoked");
 	}
 
 	/** 409 `key_revoked` for a revoked key. */
-	async disable(guildId: string, keyId: string, actor: string): Promise<ApiKeyRecord> {
-		const result = await this.change(guildId, keyId, "disabled", actor, { state: "disabled", updatedAt: this.now() }, {});
+	async disable(guildId: string, keyId: string, by: ChangedBy): Promise<ApiKeyRecord> {
+		const result = await this.change(guildId, keyId, "disabled", by, { state: "disabled", updatedAt: this.now() }, {});
 		return this.changed(result, "disabled");
 	}
 
 	/**
 	 * Makes the key active again; as a change, it also lifts auto-expiry. A key past `expires_at`
-	 * stays `expired` until its expiry is moved (update). 409 `key_revoked` for a revoked key.
+	 * stays `expired` until its expiry is moved (update). 409 `key_revoked` for a revoked key, and
+	 * `key_roll_required` for a held one (moderated, user_moderated, creator_removed): only a roll lifts those.
 	 */
-	async enable(guildId: string, keyId: string, actor: string): Promise<ApiKeyRecord> {
-		const result = await this.change(guildId, keyId, "enabled", actor, { state: "active", updatedAt: this.now() }, {});
+	async enable(guildId: string, keyId: string, by: ChangedBy): Promise<ApiKeyRecord> {
+		const current = await this.requireKey(guildId, keyId);
+		if (current.state !== "revoked" && current.hold !== null) throw rollRequired(current.hold);
+		const result = await this.change(guildId, keyId, "enabled", by, { state: "active", updatedAt: this.now() }, {});
 		return this.changed(result, "enabled");
 	}
 
@@ -237,7 +256,7 @@ export class KeyService {
 	 * Sets `name`, `allowed_cidrs` or `expires_at` (null clears name and expiry); any update lifts
 	 * auto-expiry. Scopes are fixed at creation. 409 `key_revoked` for a revoked key.
 	 */
-	async update(guildId: string, keyId: string, input: KeyInput, actor: string): Promise<ApiKeyRecord> {
+	async update(guildId: string, keyId: string, input: KeyInput, by: ChangedBy): Promise<ApiKeyRecord> {
 		const now = this.now();
 		if (input.scopes !== undefined) throw badRequest("scopes cannot be changed; create a key with the scopes it needs");
 		const fields = readPart(updateKeyBody, input);
@@ -247,13 +266,13 @@ export class KeyService {
 		if (fields.allowed_cidrs !== undefined) details.allowed_cidrs = change.allowedCidrs = fields.allowed_cidrs;
 		if (fields.expires_at !== undefined) details.expires_at = change.expiresAt = requireFuture(fields.expires_at, now);
 		if (Object.keys(details).length === 0) throw badRequest("Nothing to update: set name, allowed_cidrs or expires_at");
-		return this.changed(await this.change(guildId, keyId, "updated", actor, change, details), "updated");
+		return this.changed(await this.change(guildId, keyId, "updated", by, change, details), "updated");
 	}
 
 	/** Deletes a revoked key (409 `key_not_revoked` otherwise); its audit events stay. */
-	async delete(guildId: string, keyId: string, actor: string): Promise<void> {
+	async delete(guildId: string, keyId: string, by: ChangedBy): Promise<void> {
 		requireGuildId(guildId);
-		const result = await this.store.deleteKey(guildId, keyId, { event: "deleted", actor, at: this.now(), details: {} });
+		const result = await this.store.deleteKey(guildId, keyId, { event: "deleted", ...by, at: this.now(), details: {} });
 		if (result === "not_found") throw keyNotFound();
 		if (result === "not_revoked") throw new ApiError(409, "key_not_revoked", ErrorMessage.keyNotRevoked);
 		this.pending.delete(keyId);
@@ -262,26 +281,58 @@ export class KeyService {
 
 	/**
 	 * Gives the key a new secret (and prefix). The previous secret keeps verifying for
-	 * `expirePreviousInSeconds` (0: refused at once); a secret from an earlier roll stops now.
+	 * `expirePreviousInSeconds` (0: refused at once); a secret from an earlier roll stops now. The roller
+	 * becomes the key's creator, and a held key comes back active.
 	 */
 	async roll(
 		guildId: string,
 		keyId: string,
 		expirePreviousInSeconds: number,
-		actor: string,
+		by: ChangedBy,
 	): Promise<{ key: string; record: ApiKeyRecord }> {
 		requireGuildId(guildId);
 		readField(rollOverlap, "expire_previous_in_seconds", expirePreviousInSeconds);
 		const now = this.now();
 		const text = generateApiKey(guildId, this.checksumSecret);
 		const prefix = keyPrefix(text);
-		const result = await this.store.rollKey(guildId, keyId, { hash: hashApiKey(text), prefix }, now + expirePreviousInSeconds, {
+		const next = { hash: hashApiKey(text), prefix, createdBy: creatorOf(by.actor) };
+		const result = await this.store.rollKey(guildId, keyId, next, now + expirePreviousInSeconds, {
 			event: "rolled",
-			actor,
+			...by,
 			at: now,
 			details: { prefix, expire_previous_in_seconds: expirePreviousInSeconds },
 		});
 		return { key: text, record: this.changed(result, "rolled") };
+	}
+
+	/** (v2) The platform operator's reset: the key is `moderated` until someone allowed rolls it. 409 for a revoked key. */
+	async moderate(guildId: string, keyId: string, by: ChangedBy): Promise<ApiKeyRecord> {
+		const result = await this.change(guildId, keyId, "moderated", by, { hold: "moderated", updatedAt: this.now() }, {});
+		return this.changed(result, "moderated");
+	}
+
+	/**
+	 * (v2) Holds the live keys `creatorId` generated (in `guildId` only, when given): `user_moderated`
+	 * over unheld keys, `creator_removed` over unheld and user_moderated ones (it outlasts a suspension).
+	 * Takes effect on the next request, like a revoke; answers how many keys changed.
+	 */
+	async holdKeysOf(creatorId: string, guildId: string | undefined, hold: "user_moderated" | "creator_removed", by: ChangedBy): Promise<number> {
+		const over: (KeyHold | null)[] = hold === "user_moderated" ? [null] : [null, "user_moderated"];
+		const held = await this.store.holdKeysOf(creatorId, guildId, hold, over, { event: hold, ...by, at: this.now(), details: {} });
+		for (const key of held) this.announce(key, hold);
+		return held.length;
+	}
+
+	/** (v2) A lifted suspension: the creator's `user_moderated` keys are back to what they were. */
+	async releaseKeysOf(creatorId: string, by: ChangedBy): Promise<number> {
+		const released = await this.store.releaseKeysOf(creatorId, { event: "released", ...by, at: this.now(), details: { hold: "user_moderated" } });
+		for (const key of released) this.announce(key, "released");
+		return released.length;
+	}
+
+	/** Who generated the key's current secret (null: the admin token), for access checks; 404 when the guild has no such key. */
+	async creatorId(guildId: string, keyId: string): Promise<string | null> {
+		return (await this.requireKey(guildId, keyId)).createdBy?.id ?? null;
 	}
 
 	/** The guild's key events, newest first (limit 1-500, default 100). */
@@ -411,6 +462,8 @@ export class KeyService {
 	}
 
 	private statusOf(key: StoredKey, lastUsedAt: number | null, now: number): KeyStatus {
+		if (key.state === "revoked") return "revoked";
+		if (key.hold !== null) return key.hold;
 		if (key.state !== "active") return key.state;
 		if (key.expiresAt !== null && now >= key.expiresAt) return "expired";
 		const pendingUse = this.pending.get(key.id)?.lastUsedAt ?? 0;
@@ -433,6 +486,10 @@ export class KeyService {
 			last_used_at: lastUsedAt,
 			expires_at: key.expiresAt,
 			revoked_at: key.revokedAt,
+			created_by:
+				key.createdBy === null
+					? { type: "admin_token", id: null, name: null }
+					: { type: "operator", id: key.createdBy.id, name: key.createdBy.name },
 		};
 	}
 
@@ -447,12 +504,12 @@ export class KeyService {
 		guildId: string,
 		keyId: string,
 		event: AuditEventKind,
-		actor: string,
+		by: ChangedBy,
 		change: KeyChange,
 		details: AuditDetails,
 	): Promise<KeyChangeResult> {
 		requireGuildId(guildId);
-		return this.store.changeKey(guildId, keyId, change, { event, actor, at: change.updatedAt, details });
+		return this.store.changeKey(guildId, keyId, change, { event, ...by, at: change.updatedAt, details });
 	}
 
 	/** Turns a store outcome into the answer: the record, 404, or 409 for a revoked key. */

@@ -10,6 +10,8 @@ import type {
 	KeyChange,
 	KeyChangeResult,
 	KeyCreateResult,
+	KeyCreatorRef,
+	KeyHold,
 	KeyDeleteResult,
 	KeyStore,
 	StoredKey,
@@ -18,7 +20,8 @@ import type {
 } from "./key-store";
 
 const KEY_COLUMNS =
-	"id, guild_id, prefix, name, state, scopes, allowed_cidrs, created_at, updated_at, last_used_at, expires_at, revoked_at";
+	"id, guild_id, prefix, name, state, scopes, allowed_cidrs, created_at, updated_at, last_used_at, expires_at, revoked_at, " +
+	"hold, created_by_id, created_by_name";
 
 /**
  * Writes run in READ COMMITTED transactions that lock what they decide on: the guild (an advisory
@@ -52,22 +55,30 @@ export class PostgresKeyStore implements KeyStore {
 	}
 
 	private async audit(tx: Queryable, guildId: string, keyId: string, draft: AuditDraft): Promise<void> {
-		await tx.rows("INSERT INTO key_audit (guild_id, key_id, event, actor, at, details) VALUES ($1, $2, $3, $4, $5, $6)", [
-			guildId,
-			keyId,
-			draft.event,
-			draft.actor,
-			draft.at,
-			JSON.stringify(draft.details),
-		]);
+		await tx.rows(
+			"INSERT INTO key_audit (guild_id, key_id, event, actor, address, at, details) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+			[guildId, keyId, draft.event, JSON.stringify(draft.actor), draft.address, draft.at, JSON.stringify(draft.details)],
+		);
 	}
 
 	private async writeKey(tx: Queryable, key: StoredKey): Promise<void> {
 		const row = toKeyRow(key);
 		await tx.rows(
 			`UPDATE keys SET prefix = $2, name = $3, state = $4, allowed_cidrs = $5, updated_at = $6, expires_at = $7,
-			 revoked_at = $8 WHERE id = $1`,
-			[row.id, row.prefix, row.name, row.state, row.allowed_cidrs, row.updated_at, row.expires_at, row.revoked_at],
+			 revoked_at = $8, hold = $9, created_by_id = $10, created_by_name = $11 WHERE id = $1`,
+			[
+				row.id,
+				row.prefix,
+				row.name,
+				row.state,
+				row.allowed_cidrs,
+				row.updated_at,
+				row.expires_at,
+				row.revoked_at,
+				row.hold,
+				row.created_by_id,
+				row.created_by_name,
+			],
 		);
 	}
 
@@ -113,7 +124,7 @@ export class PostgresKeyStore implements KeyStore {
 			if (live >= limit) return { outcome: "limit_reached" };
 			const row = toKeyRow(key);
 			await tx.rows(
-				`INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+				`INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 				[
 					row.id,
 					row.guild_id,
@@ -127,6 +138,9 @@ export class PostgresKeyStore implements KeyStore {
 					row.last_used_at,
 					row.expires_at,
 					row.revoked_at,
+					row.hold,
+					row.created_by_id,
+					row.created_by_name,
 				],
 			);
 			await tx.rows("INSERT INTO key_secrets (key_id, hash, expires_at) VALUES ($1, $2, NULL)", [key.id, secretHash]);
@@ -169,7 +183,7 @@ export class PostgresKeyStore implements KeyStore {
 	async rollKey(
 		guildId: string,
 		keyId: string,
-		next: { hash: string; prefix: string },
+		next: { hash: string; prefix: string; createdBy: KeyCreatorRef },
 		previousExpiresAt: number,
 		audit: AuditDraft,
 	): Promise<KeyChangeResult> {
@@ -182,10 +196,53 @@ export class PostgresKeyStore implements KeyStore {
 				await tx.rows("DELETE FROM key_secrets WHERE key_id = $1", [keyId]);
 			}
 			await tx.rows("INSERT INTO key_secrets (key_id, hash, expires_at) VALUES ($1, $2, NULL)", [keyId, next.hash]);
-			const rolled = rolledKey(current, next.prefix, audit.at);
+			const rolled = rolledKey(current, next, audit.at);
 			await this.writeKey(tx, rolled);
 			await this.audit(tx, guildId, keyId, audit);
 			return rolled;
+		});
+	}
+
+	/** The creator's live keys, locked in id order (so concurrent holds and releases queue instead of deadlocking). */
+	private async lockKeysOf(tx: Queryable, creatorId: string): Promise<StoredKey[]> {
+		const rows = await tx.rows<KeyRow>(
+			`SELECT ${KEY_COLUMNS} FROM keys WHERE created_by_id = $1 AND state <> 'revoked' ORDER BY id FOR UPDATE`,
+			[creatorId],
+		);
+		return rows.map(toStoredKey);
+	}
+
+	async holdKeysOf(
+		creatorId: string,
+		guildId: string | undefined,
+		hold: KeyHold,
+		over: readonly (KeyHold | null)[],
+		audit: AuditDraft,
+	): Promise<StoredKey[]> {
+		return this.db.transaction(async (tx) => {
+			const held: StoredKey[] = [];
+			for (const key of await this.lockKeysOf(tx, creatorId)) {
+				if ((guildId !== undefined && key.guildId !== guildId) || !over.includes(key.hold)) continue;
+				const next = changedKey(key, { hold, updatedAt: key.updatedAt });
+				await this.writeKey(tx, next);
+				await this.audit(tx, key.guildId, key.id, audit);
+				held.push(next);
+			}
+			return held;
+		});
+	}
+
+	async releaseKeysOf(creatorId: string, audit: AuditDraft): Promise<StoredKey[]> {
+		return this.db.transaction(async (tx) => {
+			const released: StoredKey[] = [];
+			for (const key of await this.lockKeysOf(tx, creatorId)) {
+				if (key.hold !== "user_moderated") continue;
+				const next = changedKey(key, { hold: null, updatedAt: audit.at });
+				await this.writeKey(tx, next);
+				await this.audit(tx, key.guildId, key.id, audit);
+				released.push(next);
+			}
+			return released;
 		});
 	}
 
@@ -203,7 +260,7 @@ export class PostgresKeyStore implements KeyStore {
 
 	async listAudit(guildId: string, limit: number): Promise<AuditEvent[]> {
 		const rows = await this.db.rows<AuditRow>(
-			"SELECT id, key_id, event, actor, at, details FROM key_audit WHERE guild_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+			"SELECT id, key_id, event, actor, address, at, details FROM key_audit WHERE guild_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
 			[guildId, limit],
 		);
 		return rows.map(toAuditEvent);

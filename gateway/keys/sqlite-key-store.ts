@@ -12,6 +12,8 @@ import type {
 	KeyChange,
 	KeyChangeResult,
 	KeyCreateResult,
+	KeyCreatorRef,
+	KeyHold,
 	KeyDeleteResult,
 	KeyStore,
 	StoredKey,
@@ -66,6 +68,27 @@ CREATE TABLE IF NOT EXISTS settings (
 );
 `;
 
+/**
+ * (v2) Columns a v1 file lacks, added in place: the key's hold and creator, the audit event's address.
+ * The audit actor column stays text (JSON of the actor from v2 on).
+ */
+const V2_COLUMNS: readonly { table: string; column: string; type: string }[] = [
+	{ table: "keys", column: "hold", type: "TEXT" },
+	{ table: "keys", column: "created_by_id", type: "TEXT" },
+	{ table: "keys", column: "created_by_name", type: "TEXT" },
+	{ table: "key_audit", column: "address", type: "TEXT" },
+];
+
+function addV2Columns(db: Database.Database): void {
+	db.transaction(() => {
+		for (const { table, column, type } of V2_COLUMNS) {
+			const columns = db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all();
+			if (!columns.some((existing) => existing.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+		}
+		db.exec("CREATE INDEX IF NOT EXISTS keys_by_creator ON keys (created_by_id)");
+	}).immediate();
+}
+
 function prepareStatements(db: Database.Database) {
 	return {
 		getKey: db.prepare<[string, string], KeyRow>("SELECT * FROM keys WHERE guild_id = ? AND id = ?"),
@@ -75,13 +98,14 @@ function prepareStatements(db: Database.Database) {
 		),
 		insertKey: db.prepare<[KeyRow]>(
 			`INSERT INTO keys (id, guild_id, prefix, name, state, scopes, allowed_cidrs, created_at, updated_at,
-			 last_used_at, expires_at, revoked_at)
+			 last_used_at, expires_at, revoked_at, hold, created_by_id, created_by_name)
 			 VALUES (@id, @guild_id, @prefix, @name, @state, @scopes, @allowed_cidrs, @created_at, @updated_at,
-			 @last_used_at, @expires_at, @revoked_at)`,
+			 @last_used_at, @expires_at, @revoked_at, @hold, @created_by_id, @created_by_name)`,
 		),
 		updateKey: db.prepare<[KeyRow]>(
 			`UPDATE keys SET prefix = @prefix, name = @name, state = @state, allowed_cidrs = @allowed_cidrs,
-			 updated_at = @updated_at, expires_at = @expires_at, revoked_at = @revoked_at WHERE id = @id`,
+			 updated_at = @updated_at, expires_at = @expires_at, revoked_at = @revoked_at, hold = @hold,
+			 created_by_id = @created_by_id, created_by_name = @created_by_name WHERE id = @id`,
 		),
 		deleteKey: db.prepare<[string]>("DELETE FROM keys WHERE id = ?"),
 		insertSecret: db.prepare<[string, string, number | null]>(
@@ -98,12 +122,13 @@ function prepareStatements(db: Database.Database) {
 		expireCurrentSecret: db.prepare<[number, string]>(
 			"UPDATE key_secrets SET expires_at = ? WHERE key_id = ? AND expires_at IS NULL",
 		),
-		insertAudit: db.prepare<[string, string, string, string, number, string]>(
-			"INSERT INTO key_audit (guild_id, key_id, event, actor, at, details) VALUES (?, ?, ?, ?, ?, ?)",
+		insertAudit: db.prepare<[string, string, string, string, string | null, number, string]>(
+			"INSERT INTO key_audit (guild_id, key_id, event, actor, address, at, details) VALUES (?, ?, ?, ?, ?, ?, ?)",
 		),
 		listAudit: db.prepare<[string, number], AuditRow>(
-			"SELECT id, key_id, event, actor, at, details FROM key_audit WHERE guild_id = ? ORDER BY at DESC, id DESC LIMIT ?",
+			"SELECT id, key_id, event, actor, address, at, details FROM key_audit WHERE guild_id = ? ORDER BY at DESC, id DESC LIMIT ?",
 		),
+		liveKeysOf: db.prepare<[string], KeyRow>("SELECT * FROM keys WHERE created_by_id = ? AND state <> 'revoked' ORDER BY rowid"),
 		raiseLastUsed: db.prepare<[number, string]>(
 			"UPDATE keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?",
 		),
@@ -135,6 +160,7 @@ export class SqliteKeyStore implements KeyStore {
 		db.pragma("journal_mode = WAL");
 		db.pragma("foreign_keys = ON");
 		db.exec(SCHEMA);
+		addV2Columns(db);
 		// INSERT OR IGNORE: when two instances open a new file at once, both end up with the first secret.
 		db.prepare("INSERT OR IGNORE INTO settings (name, value) VALUES ('checksum_secret', ?)").run(
 			randomBytes(32).toString("hex"),
@@ -148,7 +174,15 @@ export class SqliteKeyStore implements KeyStore {
 	// second process on the same file waits instead of deciding on a count that is about to change.
 
 	private audit(guildId: string, keyId: string, draft: AuditDraft): void {
-		this.statements.insertAudit.run(guildId, keyId, draft.event, draft.actor, draft.at, JSON.stringify(draft.details));
+		this.statements.insertAudit.run(
+			guildId,
+			keyId,
+			draft.event,
+			JSON.stringify(draft.actor),
+			draft.address,
+			draft.at,
+			JSON.stringify(draft.details),
+		);
 	}
 
 	/** Runs `apply` on a live (not revoked) key of the guild inside a write transaction. */
@@ -206,7 +240,7 @@ export class SqliteKeyStore implements KeyStore {
 	async rollKey(
 		guildId: string,
 		keyId: string,
-		next: { hash: string; prefix: string },
+		next: { hash: string; prefix: string; createdBy: KeyCreatorRef },
 		previousExpiresAt: number,
 		audit: AuditDraft,
 	): Promise<KeyChangeResult> {
@@ -215,11 +249,51 @@ export class SqliteKeyStore implements KeyStore {
 			if (previousExpiresAt > audit.at) this.statements.expireCurrentSecret.run(previousExpiresAt, keyId);
 			else this.statements.dropAllSecrets.run(keyId);
 			this.statements.insertSecret.run(keyId, next.hash, null);
-			const rolled = rolledKey(current, next.prefix, audit.at);
+			const rolled = rolledKey(current, next, audit.at);
 			this.statements.updateKey.run(toKeyRow(rolled));
 			this.audit(guildId, keyId, audit);
 			return rolled;
 		});
+	}
+
+	async holdKeysOf(
+		creatorId: string,
+		guildId: string | undefined,
+		hold: KeyHold,
+		over: readonly (KeyHold | null)[],
+		audit: AuditDraft,
+	): Promise<StoredKey[]> {
+		return this.db
+			.transaction((): StoredKey[] =>
+				this.statements.liveKeysOf
+					.all(creatorId)
+					.map(toStoredKey)
+					.filter((key) => (guildId === undefined || key.guildId === guildId) && over.includes(key.hold))
+					.map((key) => {
+						const held = changedKey(key, { hold, updatedAt: key.updatedAt });
+						this.statements.updateKey.run(toKeyRow(held));
+						this.audit(key.guildId, key.id, audit);
+						return held;
+					}),
+			)
+			.immediate();
+	}
+
+	async releaseKeysOf(creatorId: string, audit: AuditDraft): Promise<StoredKey[]> {
+		return this.db
+			.transaction((): StoredKey[] =>
+				this.statements.liveKeysOf
+					.all(creatorId)
+					.map(toStoredKey)
+					.filter((key) => key.hold === "user_moderated")
+					.map((key) => {
+						const released = changedKey(key, { hold: null, updatedAt: audit.at });
+						this.statements.updateKey.run(toKeyRow(released));
+						this.audit(key.guildId, key.id, audit);
+						return released;
+					}),
+			)
+			.immediate();
 	}
 
 	async deleteKey(guildId: string, keyId: string, audit: AuditDraft): Promise<KeyDeleteResult> {

@@ -148,7 +148,7 @@ describe("API Keys dashboard in Chromium", { timeout: 60_000 }, () => {
 		const activity = page.getByRole("region", { name: /^Activity of Main Game/ });
 		await activity.getByText("1 request in the last 24 hours").waitFor();
 		expect(await activity.locator(".usage-bar").count()).toBe(24);
-		expect(await activity.locator(".audit-item").allTextContents()).toEqual([expect.stringMatching(/^Created.*Main Game.*by admin-api/)]);
+		expect(await activity.locator(".audit-item").allTextContents()).toEqual([expect.stringMatching(/^Created.*Main Game.*by the admin token/)]);
 		await page.screenshot({ path: path.join(ARTIFACTS, "dashboard-key-list.png"), fullPage: true });
 
 		await row.getByRole("button", { name: "Revoke" }).click();

@@ -97,7 +97,7 @@ describe("admin API", () => {
 		const audit = await gateway.admin("GET", `/guilds/${guild}/audit`);
 		expect(audit.status).toBe(200);
 		expect(audit.body.data.events.map((e: { event: string }) => e.event)).toEqual(["revoked", "updated", "disabled", "created"]);
-		expect(audit.body.data.events[0]).toMatchObject({ key_id: id, actor: "admin-api" });
+		expect(audit.body.data.events[0]).toMatchObject({ key_id: id, actor: { type: "admin_token" }, address: "127.0.0.1" });
 	});
 
 	it("reports a key's requests per minute", async () => {

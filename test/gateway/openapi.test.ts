@@ -65,7 +65,7 @@ describe("the OpenAPI document", () => {
 				`GET ${moderation}/events`,
 				`GET ${keys}`,
 				`POST ${keys}`,
-				...["revoke", "disable", "enable", "roll"].map((action) => `POST ${keys}/{keyId}/${action}`),
+				...["revoke", "disable", "enable", "roll", "moderate"].map((action) => `POST ${keys}/{keyId}/${action}`),
 				`PATCH ${keys}/{keyId}`,
 				`DELETE ${keys}/{keyId}`,
 				`GET ${keys}/{keyId}/usage`,

@@ -13,7 +13,7 @@ await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(startAt) -
 let created = 0;
 for (let i = 0; i < Number(attempts); i++) {
 	try {
-		await keys.create(guildId, {}, "worker");
+		await keys.create(guildId, {}, { actor: { type: "admin_token" }, address: null });
 		created++;
 	} catch (err) {
 		if (!(err instanceof ApiError && err.code === "key_limit_reached")) throw err;

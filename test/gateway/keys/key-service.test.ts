@@ -7,11 +7,12 @@ import type { ApiKeyRecord } from "../../../shared/records";
 import { ApiError } from "../../../gateway/http/envelope";
 import { hashApiKey } from "../../../gateway/keys/api-key";
 import { KeyService, type KeyChangeNotice, type KeyServiceOptions } from "../../../gateway/keys/key-service";
-import type { KeyStore } from "../../../gateway/keys/key-store";
+import type { ChangedBy, KeyStore } from "../../../gateway/keys/key-store";
 import { SqliteKeyStore } from "../../../gateway/keys/sqlite-key-store";
 import { DAY, GUILD_A, GUILD_B, countingStore, fakeClock, tempDir } from "./fixtures";
 
-const ACTOR = "admin-api";
+const ACTOR: ChangedBy = { actor: { type: "admin_token" }, address: "127.0.0.1" };
+const OPERATOR: ChangedBy = { actor: { type: "operator", id: "111111111111111111", name: "Ada" }, address: "198.51.100.7" };
 
 let dir: ReturnType<typeof tempDir>;
 let clock: ReturnType<typeof fakeClock>;
@@ -72,6 +73,7 @@ describe("create", () => {
 			last_used_at: null,
 			expires_at: null,
 			revoked_at: null,
+			created_by: { type: "admin_token", id: null, name: null },
 		});
 		expect(await keys.verify(key)).toMatchObject({ ok: true, key: { id: record.id, guildId: GUILD_A } });
 	});
@@ -424,7 +426,7 @@ describe("guild isolation", () => {
 
 describe("audit", () => {
 	it("records every change with actor and time, newest first, without secrets", async () => {
-		const { key, record } = await keys.create(GUILD_A, { name: "bot" }, "cli");
+		const { key, record } = await keys.create(GUILD_A, { name: "bot" }, OPERATOR);
 		clock.advance(1);
 		await keys.update(GUILD_A, record.id, { name: "renamed" }, ACTOR);
 		clock.advance(1);
@@ -434,13 +436,13 @@ describe("audit", () => {
 		await keys.enable(GUILD_A, record.id, ACTOR);
 		await keys.revoke(GUILD_A, record.id, ACTOR);
 		const events = await keys.audit(GUILD_A);
-		expect(events.map((event) => [event.event, event.actor])).toEqual([
-			["revoked", ACTOR],
-			["enabled", ACTOR],
-			["disabled", ACTOR],
-			["rolled", ACTOR],
-			["updated", ACTOR],
-			["created", "cli"],
+		expect(events.map((event) => [event.event, event.actor, event.address])).toEqual([
+			["revoked", ACTOR.actor, ACTOR.address],
+			["enabled", ACTOR.actor, ACTOR.address],
+			["disabled", ACTOR.actor, ACTOR.address],
+			["rolled", ACTOR.actor, ACTOR.address],
+			["updated", ACTOR.actor, ACTOR.address],
+			["created", OPERATOR.actor, OPERATOR.address],
 		]);
 		expect(events.at(-1)).toMatchObject({ key_id: record.id, at: clock.seconds() - 3, details: { name: "bot" } });
 		expect(events.find((event) => event.event === "rolled")?.details).toMatchObject({ expire_previous_in_seconds: 60 });

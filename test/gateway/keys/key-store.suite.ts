@@ -33,13 +33,16 @@ function newKey(guildId: string, fields: Partial<StoredKey> = {}): StoredKey {
 		lastUsedAt: null,
 		expiresAt: null,
 		revokedAt: null,
+		hold: null,
+		createdBy: null,
 		...fields,
 	};
 }
 
 const audit = (event: AuditDraft["event"], at = T0, details: AuditDraft["details"] = {}): AuditDraft => ({
 	event,
-	actor: "test",
+	actor: { type: "admin_token" },
+	address: "203.0.113.5",
 	at,
 	details,
 });
@@ -94,7 +97,7 @@ export function describeKeyStore(name: string, createHarness: () => Promise<KeyS
 			expect(await store.changeKey(GUILD_B, key.id, { name: "x", updatedAt: T0 + 1 }, audit("updated"))).toEqual({
 				outcome: "not_found",
 			});
-			expect(await store.rollKey(GUILD_B, key.id, { hash: secretHash(), prefix: "p" }, T0, audit("rolled"))).toEqual({
+			expect(await store.rollKey(GUILD_B, key.id, { hash: secretHash(), prefix: "p", createdBy: null }, T0, audit("rolled"))).toEqual({
 				outcome: "not_found",
 			});
 			expect(await store.deleteKey(GUILD_B, key.id, audit("deleted"))).toBe("not_found");
@@ -155,7 +158,7 @@ export function describeKeyStore(name: string, createHarness: () => Promise<KeyS
 			const eventsBefore = await store.listAudit(GUILD_A, 10);
 			const enable = await store.changeKey(GUILD_A, key.id, { state: "active", updatedAt: T0 + 2 }, audit("enabled"));
 			expect(enable).toMatchObject({ outcome: "revoked", key: { state: "revoked" } });
-			const roll = await store.rollKey(GUILD_A, key.id, { hash: secretHash(), prefix: "p" }, T0 + 9, audit("rolled"));
+			const roll = await store.rollKey(GUILD_A, key.id, { hash: secretHash(), prefix: "p", createdBy: null }, T0 + 9, audit("rolled"));
 			expect(roll.outcome).toBe("revoked");
 			expect((await store.getKey(GUILD_A, key.id))?.state).toBe("revoked");
 			expect(await store.listAudit(GUILD_A, 10)).toEqual(eventsBefore);
@@ -165,14 +168,14 @@ export function describeKeyStore(name: string, createHarness: () => Promise<KeyS
 			const first = secretHash();
 			const key = await created(newKey(GUILD_A), first);
 			const second = secretHash();
-			const result = await store.rollKey(GUILD_A, key.id, { hash: second, prefix: "new-prefix" }, T0 + 600, audit("rolled", T0));
+			const result = await store.rollKey(GUILD_A, key.id, { hash: second, prefix: "new-prefix", createdBy: null }, T0 + 600, audit("rolled", T0));
 			expect(result).toMatchObject({ outcome: "changed", key: { prefix: "new-prefix", updatedAt: T0 } });
 			expect(await store.findBySecretHash(second)).toMatchObject({ secretExpiresAt: null, key: { prefix: "new-prefix" } });
 			expect(await store.findBySecretHash(first)).toMatchObject({ secretExpiresAt: T0 + 600 });
 
 			// A second roll ends the first overlap: only one previous secret is ever kept.
 			const third = secretHash();
-			await store.rollKey(GUILD_A, key.id, { hash: third, prefix: "third" }, T0 + 900, audit("rolled", T0 + 1));
+			await store.rollKey(GUILD_A, key.id, { hash: third, prefix: "third", createdBy: null }, T0 + 900, audit("rolled", T0 + 1));
 			expect(await store.findBySecretHash(first)).toBeUndefined();
 			expect(await store.findBySecretHash(second)).toMatchObject({ secretExpiresAt: T0 + 900 });
 			expect(await store.findBySecretHash(third)).toMatchObject({ secretExpiresAt: null });
@@ -181,7 +184,7 @@ export function describeKeyStore(name: string, createHarness: () => Promise<KeyS
 		it("rolls without overlap: the previous secret is gone at once", async () => {
 			const first = secretHash();
 			const key = await created(newKey(GUILD_A), first);
-			await store.rollKey(GUILD_A, key.id, { hash: secretHash(), prefix: "p" }, T0, audit("rolled", T0));
+			await store.rollKey(GUILD_A, key.id, { hash: secretHash(), prefix: "p", createdBy: null }, T0, audit("rolled", T0));
 			expect(await store.findBySecretHash(first)).toBeUndefined();
 		});
 
@@ -210,9 +213,36 @@ export function describeKeyStore(name: string, createHarness: () => Promise<KeyS
 				["disabled", T0 + 10],
 				["created", T0],
 			]);
-			expect(events[0]).toMatchObject({ key_id: key.id, actor: "test", details: { reason: "test" } });
+			expect(events[0]).toMatchObject({ key_id: key.id, actor: { type: "admin_token" }, address: "203.0.113.5", details: { reason: "test" } });
 			expect(typeof events[0].id).toBe("number");
 			expect(await store.listAudit(GUILD_A, 2)).toEqual(events.slice(0, 2));
+		});
+
+		it("holds a creator's live keys (in one guild or all), lifts user_moderated, and a roll clears any hold with a new creator", async () => {
+			const ada = { id: "111111111111111111", name: "Ada" };
+			const inA = await created(newKey(GUILD_A, { createdBy: ada }));
+			const inB = await created(newKey(GUILD_B, { createdBy: ada }));
+			const other = await created(newKey(GUILD_A, { createdBy: { id: "222222222222222222", name: "Bo" } }));
+			const revoked = await created(newKey(GUILD_B, { createdBy: ada, state: "revoked", revokedAt: T0 }));
+			expect(await store.getKey(GUILD_A, inA.id)).toMatchObject({ createdBy: ada, hold: null });
+
+			const suspended = await store.holdKeysOf(ada.id, undefined, "user_moderated", [null], audit("user_moderated", T0 + 1));
+			expect(suspended.map((key) => key.id).sort()).toEqual([inA.id, inB.id].sort());
+			expect(await store.getKey(GUILD_B, revoked.id)).toMatchObject({ state: "revoked", hold: null });
+			expect(await store.getKey(GUILD_A, other.id)).toMatchObject({ hold: null });
+			// creator_removed in one guild outlasts the suspension there.
+			const removed = await store.holdKeysOf(ada.id, GUILD_A, "creator_removed", [null, "user_moderated"], audit("creator_removed", T0 + 2));
+			expect(removed).toEqual([expect.objectContaining({ id: inA.id, hold: "creator_removed" })]);
+
+			const released = await store.releaseKeysOf(ada.id, audit("released", T0 + 3));
+			expect(released).toEqual([expect.objectContaining({ id: inB.id, hold: null, state: "active" })]);
+			expect(await store.getKey(GUILD_A, inA.id)).toMatchObject({ hold: "creator_removed" });
+			expect((await store.listAudit(GUILD_A, 10)).map((event) => event.event).slice(0, 2)).toEqual(["creator_removed", "user_moderated"]);
+
+			const bo = { id: "222222222222222222", name: "Bo" };
+			const rolled = await store.rollKey(GUILD_A, inA.id, { hash: secretHash(), prefix: "p2", createdBy: bo }, T0 + 4, audit("rolled", T0 + 4));
+			expect(rolled).toMatchObject({ outcome: "changed", key: { hold: null, state: "active", createdBy: bo } });
+			expect(await store.getKey(GUILD_A, inA.id)).toMatchObject({ hold: null, createdBy: bo, prefix: "p2" });
 		});
 
 		it("adds usage counts and raises last use, never lowering it", async () => {

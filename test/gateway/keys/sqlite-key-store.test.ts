@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
 import { expect, it } from "vitest";
 import { KEY_STORE_FILE, SqliteKeyStore } from "../../../gateway/keys/sqlite-key-store";
 import type { KeyStore } from "../../../gateway/keys/key-store";
@@ -65,6 +66,36 @@ it("never exceeds 3 keys per guild when separate processes create at once", asyn
 		const store = SqliteKeyStore.open(dir.path);
 		expect(await store.listKeys(GUILD_A)).toHaveLength(3);
 		await store.close();
+	} finally {
+		dir.remove();
+	}
+});
+
+it("opens a v1 file: its keys gain a creator (the admin token) and no hold, its audit actors read as the admin token", async () => {
+	const dir = tempDir();
+	try {
+		// The v1 layout of the two tables v2 extends, with one key and its event as v1 wrote them.
+		const v1 = new Database(join(dir.path, KEY_STORE_FILE));
+		v1.exec(`
+			CREATE TABLE keys (id TEXT PRIMARY KEY, guild_id TEXT NOT NULL, prefix TEXT NOT NULL, name TEXT,
+				state TEXT NOT NULL CHECK (state IN ('active', 'disabled', 'revoked')), scopes TEXT NOT NULL,
+				allowed_cidrs TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, last_used_at INTEGER,
+				expires_at INTEGER, revoked_at INTEGER);
+			CREATE TABLE key_audit (id INTEGER PRIMARY KEY AUTOINCREMENT, guild_id TEXT NOT NULL, key_id TEXT NOT NULL,
+				event TEXT NOT NULL, actor TEXT NOT NULL, at INTEGER NOT NULL, details TEXT NOT NULL);
+			INSERT INTO keys VALUES ('k1', '${GUILD_A}', 'technified_${GUILD_A}_abcdef', 'old', 'active',
+				'["moderation:read"]', '[]', 1700000000, 1700000000, NULL, NULL, NULL);
+			INSERT INTO key_audit (guild_id, key_id, event, actor, at, details) VALUES ('${GUILD_A}', 'k1', 'created', 'admin-api', 1700000000, '{}');
+		`);
+		v1.close();
+		const store = SqliteKeyStore.open(dir.path);
+		expect(await store.getKey(GUILD_A, "k1")).toMatchObject({ name: "old", state: "active", hold: null, createdBy: null });
+		expect(await store.listAudit(GUILD_A, 10)).toEqual([
+			{ id: 1, key_id: "k1", event: "created", actor: { type: "admin_token" }, address: null, at: 1700000000, details: {} },
+		]);
+		await store.close();
+		// Opening again finds the columns there and adds nothing.
+		await SqliteKeyStore.open(dir.path).close();
 	} finally {
 		dir.remove();
 	}

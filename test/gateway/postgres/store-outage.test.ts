@@ -28,8 +28,9 @@ afterAll(async () => {
 const newKey = (): StoredKey => ({
 	id: randomUUID(), guildId: GUILD, prefix: "technified_123456789012345678_abc", name: null, state: "active",
 	scopes: ["moderation:read"], allowedCidrs: [], createdAt: 1, updatedAt: 1, lastUsedAt: null, expiresAt: null, revokedAt: null,
+	hold: null, createdBy: null,
 });
-const created = { event: "created" as const, actor: "test", at: 1, details: {} };
+const created = { event: "created" as const, actor: { type: "admin_token" as const }, address: null, at: 1, details: {} };
 
 it("a connection cut in the middle of a transaction rejects with a 503 and the process carries on", async () => {
 	const store = await PostgresKeyStore.open({ connectionString: schema.urlVia(relay.port), log: quiet });

@@ -14,7 +14,16 @@ const EVENT_LABEL: Record<AuditEvent["event"], string> = {
 	updated: "Updated",
 	deleted: "Deleted",
 	rolled: "Rolled",
+	moderated: "Moderated",
+	user_moderated: "Creator suspended",
+	creator_removed: "Creator lost access",
+	released: "Suspension lifted",
 };
+
+/** The actor as people know them: the Discord name of an operator, or the admin token. */
+function actorName(event: AuditEvent): string {
+	return event.actor.type === "operator" ? event.actor.name : "the admin token";
+}
 
 export function hideKeyActivity(): void {
 	byId("key-activity", HTMLElement).hidden = true;
@@ -56,7 +65,7 @@ function auditItem(event: AuditEvent, now: number): HTMLLIElement {
 		{ class: `audit-item audit-${event.event}` },
 		el("span", { class: "audit-event" }, EVENT_LABEL[event.event]),
 		detail === undefined ? null : el("span", { class: "audit-detail" }, detail),
-		el("span", { class: "audit-meta" }, `by ${event.actor}, `, timeElement(event.at, now)),
+		el("span", { class: "audit-meta" }, `by ${actorName(event)}, `, timeElement(event.at, now)),
 	);
 }
 

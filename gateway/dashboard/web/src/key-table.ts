@@ -34,6 +34,9 @@ const STATUS_LABEL: Record<KeyStatus, string> = {
 	expired: "Expired",
 	auto_expired: "Auto-expired",
 	revoked: "Revoked",
+	moderated: "Moderated",
+	user_moderated: "User moderated",
+	creator_removed: "Creator removed",
 };
 
 const STATUS_HINT: Record<KeyStatus, string> = {
@@ -42,6 +45,9 @@ const STATUS_HINT: Record<KeyStatus, string> = {
 	expired: "Past its expiry date; refused",
 	auto_expired: "Unused and unchanged for 60 days; enable it to use it again",
 	revoked: "Refused for good; it can be deleted",
+	moderated: "Reset by the platform operator for security reasons; roll it to use it again",
+	user_moderated: "Its creator's account is suspended; roll it, or wait for the suspension to be lifted",
+	creator_removed: "Its creator lost access to this server's keys; roll it to become its creator",
 };
 
 const COLUMNS = 6;
