@@ -48,6 +48,15 @@ export interface Config {
 	maxStreamsPerKey: number;
 	/** Encrypts stored third-party secrets; undefined means "generate one and keep it in dataDir". */
 	secretsKey: string | undefined;
+	/** Discord sign-in for operators (DISCORD_CLIENT_ID and DISCORD_CLIENT_SECRET); undefined: only the admin token signs in. */
+	discord: DiscordSettings | undefined;
+}
+
+export interface DiscordSettings {
+	clientId: string;
+	clientSecret: string;
+	/** DISCORD_API_URL without a trailing slash; the authorize page is this without `/api`. */
+	apiUrl: string;
 }
 
 /** Raised for an invalid variable; `main` prints its message as the one start-up line. */
@@ -218,7 +227,21 @@ export function readConfig(env: Env = process.env): Config {
 		log: logSettings(env),
 		maxStreamsPerKey: integer(env, "EVENT_STREAMS_PER_KEY", 2_000, 1, 1_000_000),
 		secretsKey,
+		discord: discordSettings(env),
 	};
+}
+
+const DEFAULT_DISCORD_API_URL = "https://discord.com/api";
+
+function discordSettings(env: Env): DiscordSettings | undefined {
+	const clientId = env.DISCORD_CLIENT_ID?.trim() || undefined;
+	const clientSecret = env.DISCORD_CLIENT_SECRET?.trim() || undefined;
+	if (clientId === undefined && clientSecret === undefined) return undefined;
+	if (clientId === undefined) throw new ConfigError("DISCORD_CLIENT_ID", "must be set when DISCORD_CLIENT_SECRET is set (both or neither)");
+	if (clientSecret === undefined) throw new ConfigError("DISCORD_CLIENT_SECRET", "must be set when DISCORD_CLIENT_ID is set (both or neither)");
+	if (!/^\d{17,20}$/.test(clientId)) throw new ConfigError("DISCORD_CLIENT_ID", "must be the application's id (17 to 20 digits)");
+	const apiUrl = url(env, "DISCORD_API_URL", ["http:", "https:"]) ?? DEFAULT_DISCORD_API_URL;
+	return { clientId, clientSecret, apiUrl: apiUrl.replace(/\/+$/, "") };
 }
 
 function logSettings(env: Env): LogSettings {

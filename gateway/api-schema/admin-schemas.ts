@@ -38,6 +38,9 @@ const AUDIT_EVENTS = [
 	"user_moderated",
 	"creator_removed",
 	"released",
+	"member_added",
+	"member_updated",
+	"member_removed",
 ] as const satisfies readonly AuditEventKind[];
 
 export const adminGuildId = guildIdParam("guildId must be a Discord guild id (17-20 digits)");
@@ -177,7 +180,7 @@ export const auditData = z.object({
 	events: z.array(
 		z.object({
 			id: z.int(),
-			key_id: z.string(),
+			key_id: z.string().nullable().meta({ description: "The key the event is about; null for member events" }),
 			event: z.enum(AUDIT_EVENTS),
 			actor: actorSchema,
 			address: z.string().nullable().meta({ description: "The caller's address; null for changes the gateway made itself" }),

@@ -26,7 +26,7 @@ export interface KeyRow {
 
 export interface AuditRow {
 	id: number;
-	key_id: string;
+	key_id: string | null;
 	event: AuditEventKind;
 	/** JSON of an Actor; rows from before v2 hold a plain label ("admin-api", "cli"): the admin token's. */
 	actor: string;

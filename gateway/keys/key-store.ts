@@ -46,7 +46,10 @@ export type AuditEventKind =
 	| "deleted"
 	| "rolled"
 	| KeyHold
-	| "released";
+	| "released"
+	| "member_added"
+	| "member_updated"
+	| "member_removed";
 
 /** Who made a change and from where (the caller's address; null for changes the gateway makes itself). */
 export interface ChangedBy {
@@ -66,7 +69,8 @@ export interface AuditDraft extends ChangedBy {
 
 export interface AuditEvent {
 	id: number;
-	key_id: string;
+	/** Null for events about no key (members). */
+	key_id: string | null;
 	event: AuditEventKind;
 	actor: Actor;
 	address: string | null;
@@ -160,6 +164,9 @@ export interface KeyStore {
 
 	/** Deletes a revoked key with its secrets and usage; the audit trail stays. */
 	deleteKey(guildId: string, keyId: string, audit: AuditDraft): Promise<KeyDeleteResult>;
+
+	/** (v2) Records an event about no key (a member added, changed or removed). */
+	appendAudit(guildId: string, draft: AuditDraft): Promise<void>;
 
 	/** A guild's events, newest first. */
 	listAudit(guildId: string, limit: number): Promise<AuditEvent[]>;

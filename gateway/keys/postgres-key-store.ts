@@ -54,7 +54,7 @@ export class PostgresKeyStore implements KeyStore {
 		}
 	}
 
-	private async audit(tx: Queryable, guildId: string, keyId: string, draft: AuditDraft): Promise<void> {
+	private async audit(tx: Queryable, guildId: string, keyId: string | null, draft: AuditDraft): Promise<void> {
 		await tx.rows(
 			"INSERT INTO key_audit (guild_id, key_id, event, actor, address, at, details) VALUES ($1, $2, $3, $4, $5, $6, $7)",
 			[guildId, keyId, draft.event, JSON.stringify(draft.actor), draft.address, draft.at, JSON.stringify(draft.details)],
@@ -256,6 +256,10 @@ export class PostgresKeyStore implements KeyStore {
 			await this.audit(tx, guildId, keyId, audit);
 			return "deleted";
 		});
+	}
+
+	async appendAudit(guildId: string, draft: AuditDraft): Promise<void> {
+		await this.audit(this.db, guildId, null, draft);
 	}
 
 	async listAudit(guildId: string, limit: number): Promise<AuditEvent[]> {

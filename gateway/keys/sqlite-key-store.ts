@@ -86,6 +86,27 @@ function addV2Columns(db: Database.Database): void {
 			if (!columns.some((existing) => existing.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
 		}
 		db.exec("CREATE INDEX IF NOT EXISTS keys_by_creator ON keys (created_by_id)");
+		// Member events concern no key: key_id becomes nullable, which SQLite allows only by rebuilding the table.
+		const keyId = db.prepare<[], { notnull: number }>("SELECT \"notnull\" FROM pragma_table_info('key_audit') WHERE name = 'key_id'").get();
+		if (keyId?.notnull === 1) {
+			db.exec(`
+				CREATE TABLE key_audit_v2 (
+					id       INTEGER PRIMARY KEY AUTOINCREMENT,
+					guild_id TEXT NOT NULL,
+					key_id   TEXT,
+					event    TEXT NOT NULL,
+					actor    TEXT NOT NULL,
+					address  TEXT,
+					at       INTEGER NOT NULL,
+					details  TEXT NOT NULL
+				);
+				INSERT INTO key_audit_v2 (id, guild_id, key_id, event, actor, address, at, details)
+					SELECT id, guild_id, key_id, event, actor, address, at, details FROM key_audit;
+				DROP TABLE key_audit;
+				ALTER TABLE key_audit_v2 RENAME TO key_audit;
+				CREATE INDEX key_audit_by_guild ON key_audit (guild_id, at, id);
+			`);
+		}
 	}).immediate();
 }
 
@@ -122,7 +143,7 @@ function prepareStatements(db: Database.Database) {
 		expireCurrentSecret: db.prepare<[number, string]>(
 			"UPDATE key_secrets SET expires_at = ? WHERE key_id = ? AND expires_at IS NULL",
 		),
-		insertAudit: db.prepare<[string, string, string, string, string | null, number, string]>(
+		insertAudit: db.prepare<[string, string | null, string, string, string | null, number, string]>(
 			"INSERT INTO key_audit (guild_id, key_id, event, actor, address, at, details) VALUES (?, ?, ?, ?, ?, ?, ?)",
 		),
 		listAudit: db.prepare<[string, number], AuditRow>(
@@ -173,7 +194,7 @@ export class SqliteKeyStore implements KeyStore {
 	// Every write below runs as an IMMEDIATE transaction: it takes the write lock before reading, so a
 	// second process on the same file waits instead of deciding on a count that is about to change.
 
-	private audit(guildId: string, keyId: string, draft: AuditDraft): void {
+	private audit(guildId: string, keyId: string | null, draft: AuditDraft): void {
 		this.statements.insertAudit.run(
 			guildId,
 			keyId,
@@ -308,6 +329,10 @@ export class SqliteKeyStore implements KeyStore {
 				return "deleted";
 			})
 			.immediate();
+	}
+
+	async appendAudit(guildId: string, draft: AuditDraft): Promise<void> {
+		this.audit(guildId, null, draft);
 	}
 
 	async listAudit(guildId: string, limit: number): Promise<AuditEvent[]> {

@@ -85,3 +85,27 @@ describe("PUBLIC_URL", () => {
 		},
 	);
 });
+
+describe("DISCORD_*", () => {
+	const id = "1234567890123456789";
+	it("turns Discord sign-in on with both client variables, against discord.com unless DISCORD_API_URL says otherwise", () => {
+		expect(readConfig({}).discord).toBeUndefined();
+		expect(readConfig({ DISCORD_CLIENT_ID: id, DISCORD_CLIENT_SECRET: "s3cret" }).discord).toEqual({
+			clientId: id,
+			clientSecret: "s3cret",
+			apiUrl: "https://discord.com/api",
+		});
+		expect(readConfig({ DISCORD_CLIENT_ID: id, DISCORD_CLIENT_SECRET: "s", DISCORD_API_URL: "http://127.0.0.1:9999/api/" }).discord?.apiUrl).toBe(
+			"http://127.0.0.1:9999/api",
+		);
+	});
+
+	it("refuses one client variable without the other, naming the missing one, and a client id that is not an id", () => {
+		expect(failure({ DISCORD_CLIENT_ID: id })).toBe("Invalid configuration: DISCORD_CLIENT_SECRET must be set when DISCORD_CLIENT_ID is set (both or neither)");
+		expect(failure({ DISCORD_CLIENT_SECRET: "s" })).toMatch(/^Invalid configuration: DISCORD_CLIENT_ID must be set/);
+		expect(failure({ DISCORD_CLIENT_ID: "my-app", DISCORD_CLIENT_SECRET: "s" })).toMatch(/^Invalid configuration: DISCORD_CLIENT_ID must be/);
+		expect(failure({ DISCORD_CLIENT_ID: id, DISCORD_CLIENT_SECRET: "s", DISCORD_API_URL: "discord.com/api" })).toMatch(
+			/^Invalid configuration: DISCORD_API_URL /,
+		);
+	});
+});

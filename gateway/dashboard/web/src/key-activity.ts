@@ -18,6 +18,9 @@ const EVENT_LABEL: Record<AuditEvent["event"], string> = {
 	user_moderated: "Creator suspended",
 	creator_removed: "Creator lost access",
 	released: "Suspension lifted",
+	member_added: "Member added",
+	member_updated: "Member changed",
+	member_removed: "Member removed",
 };
 
 /** The actor as people know them: the Discord name of an operator, or the admin token. */
