@@ -22,6 +22,7 @@ import type { EventHub } from "./events/event-hub";
 import { eventsRoute } from "./events/events-route";
 import type { ModerationChangeNotice } from "./invalidation/change-bus";
 import type { Forwarder } from "./proxy/forward";
+import type { OperatorRouteParts } from "./operators/operator-routes";
 import { batchCost, showQuota, spendQuota, type QuotaLimiters } from "./rate-limits/quota";
 
 export interface GatewayParts {
@@ -38,6 +39,8 @@ export interface GatewayParts {
 	readiness: readonly ReadinessCheck[];
 	metrics: GatewayMetrics;
 	logger: Logger;
+	/** Sign-in, sessions, members and suspensions of the admin API. */
+	operators: OperatorRouteParts;
 }
 
 export function createGatewayApp(parts: GatewayParts): Express {
@@ -55,7 +58,7 @@ export function createGatewayApp(parts: GatewayParts): Express {
 	// The hot API first, as routes of the app itself: every layer and router before it is a check
 	// each game-server request pays for.
 	addModerationRoutes(app, parts);
-	app.use("/admin/v1", adminRouter(parts.keys, parts.adminToken, parts.authThrottle, parts.config.maxJsonDepth));
+	app.use("/admin/v1", adminRouter(parts.keys, parts.adminToken, parts.authThrottle, parts.config.maxJsonDepth, parts.operators));
 	app.use("/dashboard", dashboardRouter());
 	app.use(docsRouter());
 	app.use(healthRouter(parts.readiness, parts.metrics, { token: parts.config.metricsToken, throttle: parts.authThrottle }));

@@ -10,6 +10,9 @@ import { LocalChangeBus, type ChangeBus } from "./invalidation/change-bus";
 import type { KeyStore } from "./keys/key-store";
 import { PostgresKeyStore } from "./keys/postgres-key-store";
 import { SqliteKeyStore } from "./keys/sqlite-key-store";
+import type { OperatorStore } from "./operators/operator-store";
+import { PostgresOperatorStore } from "./operators/postgres-operator-store";
+import { SqliteOperatorStore } from "./operators/sqlite-operator-store";
 import { memoryQuotaLimiters, type QuotaLimiters } from "./rate-limits/quota";
 import { RedisChangeBus } from "./invalidation/redis-change-bus";
 import { redisAuthFailureLimiter, redisQuotaLimiters } from "./rate-limits/redis-limits";
@@ -37,6 +40,15 @@ async function opened<T>(config: Config, opening: () => T | Promise<T>): Promise
 export async function openKeyStore(config: Config): Promise<KeyStore> {
 	return opened<KeyStore>(config, () =>
 		config.databaseUrl !== undefined ? PostgresKeyStore.open({ connectionString: config.databaseUrl }) : SqliteKeyStore.open(config.dataDir),
+	);
+}
+
+/** Operators beside the keys: the same PostgreSQL database, or the same SQLite file. */
+export async function openOperatorStore(config: Config): Promise<OperatorStore> {
+	return opened<OperatorStore>(config, () =>
+		config.databaseUrl !== undefined
+			? PostgresOperatorStore.open({ connectionString: config.databaseUrl })
+			: SqliteOperatorStore.open(config.dataDir),
 	);
 }
 

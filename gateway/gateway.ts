@@ -6,7 +6,7 @@ import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { resolveAdminToken } from "./admin/admin-token";
-import { openChangeBus, openKeyStore, openModerationStore, openRateLimits } from "./backends";
+import { openChangeBus, openKeyStore, openModerationStore, openOperatorStore, openRateLimits } from "./backends";
 import { createGatewayApp } from "./app";
 import { BanStatusCache } from "./ban-cache/ban-status-cache";
 import type { Config } from "./config";
@@ -21,6 +21,9 @@ import { PostgresWakeups } from "./events/postgres-wakeups";
 import { createLogger } from "./logging/logger";
 import { createForwarder } from "./proxy/forward";
 import { SecretBox } from "./secrets/secret-box";
+import { dataStoreBanCounter } from "./operators/ban-counts";
+import { DiscordClient } from "./operators/discord-client";
+import { OperatorService } from "./operators/operator-service";
 
 export interface StartOptions {
 	/** Unix ms; tests move it to reach expiry. */
@@ -40,6 +43,8 @@ export interface RunningGateway {
 	/** True when this start generated the admin token (it is printed once). */
 	adminTokenGenerated: boolean;
 	keys: KeyService;
+	/** Operators' sessions, guild re-reads, members and suspensions. */
+	operators: OperatorService;
 	logger: Logger;
 	/** Stops accepting requests, then flushes pending key usage and closes every store. */
 	close(): Promise<void>;
@@ -163,6 +168,11 @@ async function startParts(
 		createForwarder({ target: dataStoreUrl, internalToken, timeoutMs: options.upstreamTimeoutMs }),
 		(opened) => opened.close(),
 	);
+	const operatorStore = parts.add(await openOperatorStore(config), (store) => store.close());
+	const discord = config.discord === undefined ? undefined : new DiscordClient(config.discord, clock);
+	const operators = new OperatorService({ store: operatorStore, keys, discord, secrets: context.secrets, clock, log: logFailure });
+	parts.add(operators, (service) => service.stop());
+	operators.start();
 	const readiness: ReadinessCheck[] = [
 		{ name: "key_store", check: () => keyStore.ping() },
 		dataStoreReadiness(dataStoreUrl),
@@ -183,6 +193,13 @@ async function startParts(
 		readiness,
 		metrics: new GatewayMetrics(),
 		logger,
+		operators: {
+			operators,
+			keys,
+			throttle: limits.authThrottle,
+			address: { publicUrl: config.publicUrl },
+			banCount: dataStoreBanCounter(dataStoreUrl, internalToken),
+		},
 	});
 
 	// With a shared bus, each API request first applies changes other instances made (contract: a
@@ -220,6 +237,7 @@ async function startParts(
 		adminToken: context.adminToken,
 		adminTokenGenerated: context.adminTokenGenerated,
 		keys,
+		operators,
 		logger,
 		close: () => parts.closeAll(),
 	};

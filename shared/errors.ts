@@ -33,6 +33,7 @@ export type ErrorCode =
 	| "csrf_rejected"
 	| "key_roll_required"
 	| "signin_failed"
+	| "member_exists"
 	| "internal_error";
 
 /** Messages the hosted API uses word for word; clients may match on them. */

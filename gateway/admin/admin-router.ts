@@ -1,5 +1,5 @@
 // gateway/admin/admin-router.ts
-// The key management API (contract section 4) behind the operator's ADMIN_TOKEN.
+// The key management API (contract section 4) behind the platform operator's ADMIN_TOKEN or an operator's session.
 
 import express, { type Request, type RequestHandler, type Router } from "express";
 import { auditQuery, guildParams, rollKeyBody, usageQuery } from "../api-schema/admin-schemas";
@@ -8,13 +8,12 @@ import { badRequest, sendSuccess } from "../http/envelope";
 import { jsonBody } from "../http/json-body";
 import type { KeyService } from "../keys/key-service";
 import type { AuthThrottle } from "../auth/auth-throttle";
-import { requireBearerToken } from "../auth/bearer-token";
 import { requestLogger, routeOf } from "../logging/request-log";
+import { operatorRoutes, signInRoutes, type OperatorRouteParts } from "../operators/operator-routes";
+import { authenticateAdmin, requireSameOrigin } from "../operators/session-auth";
 import {
 	accessOf,
 	changedBy,
-	grantAccess,
-	PLATFORM_OPERATOR,
 	requireKeyListing,
 	requireKeyPermission,
 	requirePermission,
@@ -51,19 +50,25 @@ function bodyObject(body: unknown): Record<string, unknown> {
 	return body as Record<string, unknown>;
 }
 
-export function adminRouter(keys: KeyService, adminToken: string, throttle: AuthThrottle, maxJsonDepth?: number): Router {
+export function adminRouter(
+	keys: KeyService,
+	adminToken: string,
+	throttle: AuthThrottle,
+	maxJsonDepth: number | undefined,
+	operators: OperatorRouteParts,
+): Router {
 	const router = express.Router();
 	// Answers carry keys and audit trails: no browser or proxy may keep them.
 	router.use((_req, res, next) => {
 		res.setHeader("Cache-Control", "no-store");
 		next();
 	});
-	router.use(requireBearerToken(adminToken, throttle, "admin"), (_req, res, next) => {
-		grantAccess(res, PLATFORM_OPERATOR);
-		next();
-	});
+	// Signing in needs no credential yet; everything after it needs the admin token or a session.
+	router.use(signInRoutes(operators));
+	router.use(authenticateAdmin(adminToken, throttle, operators.operators, operators.address), requireSameOrigin(operators.address));
 	router.use(logAdminAction);
 	router.use(jsonBody(maxJsonDepth));
+	router.use(operatorRoutes(operators));
 
 	const mayView = requireKeyPermission("view", (guildId, keyId) => keys.creatorId(guildId, keyId));
 	const mayChange = requireKeyPermission("change", (guildId, keyId) => keys.creatorId(guildId, keyId));

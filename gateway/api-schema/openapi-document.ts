@@ -46,16 +46,20 @@ function conflictCodes(operation: Operation): readonly [string, ...string[]] {
 	return operation.conflicts;
 }
 
-/** Errors whose codes depend on the caller (401, 429) get one schema per caller; the others one for all. */
+const CALLER_SUFFIX: Record<Caller, string> = { api_key: "ApiKey", admin_token: "AdminToken", anyone: "Anyone", sign_in: "SignIn" };
+
+/** Errors whose codes depend on the caller (401, 403, 429) get one schema per caller; the others one for all. */
 function errorSchemaName(status: number, caller: Caller): string {
-	const byCaller = errorCodes(status, "api_key").join() !== errorCodes(status, "admin_token").join();
-	return byCaller ? `Error${status}${caller === "api_key" ? "ApiKey" : "AdminToken"}` : `Error${status}`;
+	const callers = Object.keys(CALLER_SUFFIX) as Caller[];
+	const byCaller = new Set(callers.map((each) => errorCodes(status, each).join())).size > 1;
+	return byCaller ? `Error${status}${CALLER_SUFFIX[caller]}` : `Error${status}`;
 }
 
 const SECURITY: Record<Caller, { [scheme: string]: string[] }[]> = {
 	api_key: [{ ApiKeyHeader: [] }, { ApiKeyAuthorization: [] }, { ApiKeyBearer: [] }],
-	admin_token: [{ AdminToken: [] }],
+	admin_token: [{ AdminToken: [] }, { OperatorSession: [] }],
 	anyone: [],
+	sign_in: [],
 };
 
 const QUOTA_HEADERS = {
@@ -160,7 +164,19 @@ export function buildOpenApiDocument(): JsonSchema {
 		},
 		tags: [
 			{ name: "Moderation", description: "Key-authenticated: game servers and bots. Reads need `moderation:read`, writes `moderation:write`." },
-			{ name: "API keys", description: "The operator's key management, with `Authorization: Bearer <ADMIN_TOKEN>`." },
+			{
+				name: "API keys",
+				description:
+					"Key management, with `Authorization: Bearer <ADMIN_TOKEN>` (the platform operator: every guild) or an operator's " +
+					"session cookie (what their permissions allow in each guild).",
+			},
+			{
+				name: "Operators",
+				description:
+					"Discord sign-in, sessions, members and suspensions. With the session cookie, every state-changing request needs the " +
+					"gateway's own `Origin` (or `Sec-Fetch-Site: same-origin`) and `X-CSRF-Token: <data.csrf_token of GET /admin/v1/me>`, " +
+					"else 403 `csrf_rejected`.",
+			},
 			{ name: "Health", description: "Unauthenticated probes." },
 		],
 		paths,
@@ -175,7 +191,13 @@ export function buildOpenApiDocument(): JsonSchema {
 					description: "`Authorization: ApiKey <key>`",
 				},
 				ApiKeyBearer: { type: "http", scheme: "bearer", description: "`Authorization: Bearer <key>`: the API key as a bearer token" },
-				AdminToken: { type: "http", scheme: "bearer", description: "`Authorization: Bearer <ADMIN_TOKEN>`: the operator's token" },
+				AdminToken: { type: "http", scheme: "bearer", description: "`Authorization: Bearer <ADMIN_TOKEN>`: the platform operator's token" },
+				OperatorSession: {
+					type: "apiKey",
+					in: "cookie",
+					name: "technified_session",
+					description: "The session cookie set by the Discord sign-in (HttpOnly, SameSite=Lax, Secure behind HTTPS)",
+				},
 			},
 		},
 	};

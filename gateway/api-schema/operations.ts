@@ -38,15 +38,31 @@ import {
 	unbanData,
 	unmuteData,
 } from "./moderation-schemas";
+import {
+	addMemberBody,
+	discordCallbackQuery,
+	guildsData,
+	meData,
+	memberData,
+	memberParams,
+	membersData,
+	operatorParams,
+	signedOutData,
+	suspensionData,
+	updateMemberBody,
+} from "./operator-schemas";
 
-/** Who may call a route: a guild's API key (section 2), the operator's ADMIN_TOKEN (section 4), or anyone. */
-export type Caller = "api_key" | "admin_token" | "anyone";
+/**
+ * Who may call a route: a guild's API key (section 2), the admin API's callers (the ADMIN_TOKEN or an
+ * operator's session, section 4), anyone, or a browser coming back from Discord's sign-in.
+ */
+export type Caller = "api_key" | "admin_token" | "anyone" | "sign_in";
 
 export interface Operation {
 	method: "get" | "post" | "patch" | "delete";
 	/** OpenAPI's template form (`{guildId}`). */
 	path: string;
-	tag: "Moderation" | "API keys" | "Health";
+	tag: "Moderation" | "API keys" | "Operators" | "Health";
 	summary: string;
 	description?: string;
 	caller: Caller;
@@ -65,7 +81,7 @@ export interface Operation {
 export function errorCodes(status: number, caller: Caller): readonly ErrorCode[] {
 	switch (status) {
 		case 400:
-			return ["bad_request"];
+			return caller === "sign_in" ? ["bad_request", "signin_failed"] : ["bad_request"];
 		case 401:
 			return caller === "api_key"
 				? [
@@ -81,7 +97,8 @@ export function errorCodes(status: number, caller: Caller): readonly ErrorCode[]
 					]
 				: ["unauthorized"];
 		case 403:
-			return caller === "api_key" ? ["guild_mismatch", "ip_not_allowed", "insufficient_scope"] : ["permission_denied", "csrf_rejected"];
+			if (caller === "api_key") return ["guild_mismatch", "ip_not_allowed", "insufficient_scope"];
+			return caller === "sign_in" ? ["permission_denied"] : ["permission_denied", "csrf_rejected"];
 		case 404:
 			return ["not_found"];
 		case 413:
@@ -102,18 +119,18 @@ export function errorCodes(status: number, caller: Caller): readonly ErrorCode[]
 }
 
 export const ERROR_DESCRIPTIONS: Record<number, string> = {
-	400: "A path parameter, query value or body field is wrong; `message` says which and why",
+	400: "A path parameter, query value or body field is wrong; `message` says which and why (a failed Discord sign-in: `signin_failed`)",
 	401: "The credential is missing or does not verify (for an API key: also one that is not active)",
 	403:
 		"For an API key: it belongs to another guild, the caller's address is outside `allowed_cidrs`, or the key lacks the scope. " +
 		"For the admin API: the caller lacks the permission in the guild (`permission_denied`), or a request with a session cookie " +
 		"came from another origin or without the CSRF token (`csrf_rejected`)",
 	404: "Nothing to act on (no active record, no such key)",
-	409: "The change conflicts with the key's state or the guild's key limit",
+	409: "The change conflicts with the key's state, the guild's key limit, or an existing member",
 	413: "The body is over 16 KB",
 	415: "The body's charset or Content-Encoding is not one the gateway reads",
 	429: "Quota spent, or too many failed authentications from this address: retry after `retry_after` seconds",
-	502: "The data store is unreachable, or answered something that is not JSON",
+	502: "The data store (or, for the sign-in, Discord) is unreachable, or answered something that is not JSON",
 	503: "A database the gateway needs is unavailable; try again shortly",
 	504: "The data store did not answer in time",
 };
@@ -339,6 +356,130 @@ export const OPERATIONS: readonly Operation[] = [
 		success: { status: 200, description: "Usage retrieved", data: usageData },
 		errors: adminKey,
 	},
+	{
+		method: "get",
+		path: "/admin/v1/auth/discord",
+		tag: "Operators",
+		summary: "Start the Discord sign-in",
+		description:
+			"Redirects (302) to Discord's authorize page with `state`, an S256 PKCE challenge and the scopes `identify guilds`; a " +
+			"short-lived HttpOnly cookie keeps the state and verifier for the callback. 404 when DISCORD_CLIENT_ID/SECRET are unset.",
+		caller: "anyone",
+		success: { status: 302, description: "To Discord's authorize page", data: null },
+		errors: [404],
+	},
+	{
+		method: "get",
+		path: "/admin/v1/auth/discord/callback",
+		tag: "Operators",
+		summary: "Discord's way back: open a session",
+		description:
+			"Checks `state`, trades the code (with the PKCE verifier) for Discord tokens (kept encrypted with SECRETS_KEY), reads the " +
+			"user and their guilds, then sets a new session cookie (any previous one ends) and redirects (302) to the dashboard. A " +
+			"failed sign-in is 400 `signin_failed` and counts against the address (429 `auth_throttled` past the limit); a suspended " +
+			"operator gets 403.",
+		caller: "sign_in",
+		query: discordCallbackQuery,
+		success: { status: 302, description: "To the dashboard, signed in", data: null },
+		errors: [400, 403, 404, 429, 502, 503],
+	},
+	{
+		method: "post",
+		path: "/admin/v1/auth/logout",
+		tag: "Operators",
+		summary: "End the session",
+		description: "Ends the session of the cookie and clears it (CSRF rules apply). With the admin token there is nothing to end.",
+		caller: "admin_token",
+		success: { status: 200, description: "Signed out", data: signedOutData },
+		errors: [401, 403, 429, 503],
+	},
+	{
+		method: "get",
+		path: "/admin/v1/me",
+		tag: "Operators",
+		summary: "Who is signed in",
+		description: "The actor, their guilds with the permissions they hold there, and the CSRF token of the session.",
+		caller: "admin_token",
+		success: { status: 200, description: "Signed in as …", data: meData },
+		errors: [401, 429, 503],
+	},
+	{
+		method: "get",
+		path: "/admin/v1/guilds",
+		tag: "Operators",
+		summary: "The guilds the caller may see",
+		description:
+			"An operator's guilds where they hold any permission (through Discord or granted); for the admin token, every guild " +
+			"with keys. Names and icons come from Discord where an operator's sign-in saw them.",
+		caller: "admin_token",
+		success: { status: 200, description: "Guilds retrieved", data: guildsData },
+		errors: [401, 429, 503],
+	},
+	{
+		method: "get",
+		path: "/admin/v1/guilds/{guildId}/members",
+		tag: "Operators",
+		summary: "The guild's operators by grant",
+		description: "Needs `manage_members`. Discord owners and holders of Administrator or Manage Server need no grant.",
+		caller: "admin_token",
+		params: adminGuildParams,
+		success: { status: 200, description: "Members retrieved", data: membersData },
+		errors: adminRead,
+	},
+	{
+		method: "post",
+		path: "/admin/v1/guilds/{guildId}/members",
+		tag: "Operators",
+		summary: "Grant a Discord user permissions in the guild",
+		description: "Needs `manage_members`. 409 `member_exists` when they are a member already (PATCH them instead).",
+		caller: "admin_token",
+		params: adminGuildParams,
+		body: { schema: addMemberBody, required: true },
+		success: { status: 201, description: "Member added", data: memberData },
+		errors: [400, 401, 403, 409, 413, 415, 429, 503],
+		conflicts: ["member_exists"],
+	},
+	{
+		method: "patch",
+		path: "/admin/v1/guilds/{guildId}/members/{discordUserId}",
+		tag: "Operators",
+		summary: "Set a member's permissions",
+		description:
+			"Needs `manage_members`. A member left without `create_keys` or `administer_keys` has the keys they generated turn " +
+			"`creator_removed`, on the next request on every instance.",
+		caller: "admin_token",
+		params: memberParams,
+		body: { schema: updateMemberBody, required: true },
+		success: { status: 200, description: "Member updated", data: memberData },
+		errors: adminWrite,
+	},
+	{
+		method: "delete",
+		path: "/admin/v1/guilds/{guildId}/members/{discordUserId}",
+		tag: "Operators",
+		summary: "Remove a member",
+		description: "Needs `manage_members`. Their keys turn `creator_removed` unless Discord still gives them the right.",
+		caller: "admin_token",
+		params: memberParams,
+		success: { status: 204, description: "Removed", data: null },
+		errors: adminKey,
+	},
+	...(["suspend", "unsuspend"] as const).map(
+		(action): Operation => ({
+			method: "post",
+			path: `/admin/v1/operators/{discordUserId}/${action}`,
+			tag: "Operators",
+			summary: action === "suspend" ? "Suspend an operator (platform operator only)" : "Lift a suspension (platform operator only)",
+			description:
+				action === "suspend"
+					? "Their sessions end and every key they generated turns `user_moderated`, on the next request on every instance."
+					: "Their `user_moderated` keys are back to what they were.",
+			caller: "admin_token",
+			params: operatorParams,
+			success: { status: 200, description: action === "suspend" ? "Operator suspended" : "Suspension lifted", data: suspensionData },
+			errors: adminKey,
+		}),
+	),
 	{
 		method: "get",
 		path: "/healthz",

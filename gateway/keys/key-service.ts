@@ -312,13 +312,19 @@ export class KeyService {
 	}
 
 	/**
-	 * (v2) Holds the live keys `creatorId` generated (in `guildId` only, when given): `user_moderated`
-	 * over unheld keys, `creator_removed` over unheld and user_moderated ones (it outlasts a suspension).
-	 * Takes effect on the next request, like a revoke; answers how many keys changed.
+	 * (v2) Holds the live keys `creatorId` generated in the guilds `inGuild` picks: `user_moderated` over
+	 * unheld keys, `creator_removed` over unheld and user_moderated ones (it outlasts a suspension).
+	 * Takes effect on the next request on every instance, like a revoke; answers how many keys changed.
 	 */
-	async holdKeysOf(creatorId: string, guildId: string | undefined, hold: "user_moderated" | "creator_removed", by: ChangedBy): Promise<number> {
+	async holdKeysOf(
+		creatorId: string,
+		hold: "user_moderated" | "creator_removed",
+		inGuild: (guildId: string) => boolean,
+		by: ChangedBy,
+	): Promise<number> {
 		const over: (KeyHold | null)[] = hold === "user_moderated" ? [null] : [null, "user_moderated"];
-		const held = await this.store.holdKeysOf(creatorId, guildId, hold, over, { event: hold, ...by, at: this.now(), details: {} });
+		const which = (key: StoredKey) => inGuild(key.guildId) && over.includes(key.hold);
+		const held = await this.store.holdKeysOf(creatorId, hold, which, { event: hold, ...by, at: this.now(), details: {} });
 		for (const key of held) this.announce(key, hold);
 		return held.length;
 	}
@@ -333,6 +339,17 @@ export class KeyService {
 	/** Who generated the key's current secret (null: the admin token), for access checks; 404 when the guild has no such key. */
 	async creatorId(guildId: string, keyId: string): Promise<string | null> {
 		return (await this.requireKey(guildId, keyId)).createdBy?.id ?? null;
+	}
+
+	/** (v2) Records an event about no key (a member added, changed or removed) in the guild's audit. */
+	async recordEvent(guildId: string, event: AuditEventKind, details: AuditDetails, by: ChangedBy): Promise<void> {
+		requireGuildId(guildId);
+		await this.store.appendAudit(guildId, { event, ...by, at: this.now(), details });
+	}
+
+	/** (v2) Keys holding a slot (every status but revoked) per guild: of `guildIds`, or of every guild that has keys. */
+	liveKeyCounts(guildIds?: readonly string[]): Promise<Map<string, number>> {
+		return this.store.countLiveKeys(guildIds);
 	}
 
 	/** The guild's key events, newest first (limit 1-500, default 100). */

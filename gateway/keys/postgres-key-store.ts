@@ -212,17 +212,11 @@ export class PostgresKeyStore implements KeyStore {
 		return rows.map(toStoredKey);
 	}
 
-	async holdKeysOf(
-		creatorId: string,
-		guildId: string | undefined,
-		hold: KeyHold,
-		over: readonly (KeyHold | null)[],
-		audit: AuditDraft,
-	): Promise<StoredKey[]> {
+	async holdKeysOf(creatorId: string, hold: KeyHold, which: (key: StoredKey) => boolean, audit: AuditDraft): Promise<StoredKey[]> {
 		return this.db.transaction(async (tx) => {
 			const held: StoredKey[] = [];
 			for (const key of await this.lockKeysOf(tx, creatorId)) {
-				if ((guildId !== undefined && key.guildId !== guildId) || !over.includes(key.hold)) continue;
+				if (!which(key)) continue;
 				const next = changedKey(key, { hold, updatedAt: key.updatedAt });
 				await this.writeKey(tx, next);
 				await this.audit(tx, key.guildId, key.id, audit);
@@ -256,6 +250,15 @@ export class PostgresKeyStore implements KeyStore {
 			await this.audit(tx, guildId, keyId, audit);
 			return "deleted";
 		});
+	}
+
+	async countLiveKeys(guildIds: readonly string[] | undefined): Promise<Map<string, number>> {
+		const rows = await this.db.rows<{ guild_id: string; live: number }>(
+			`SELECT guild_id, count(*) AS live FROM keys WHERE state <> 'revoked' AND ($1::text[] IS NULL OR guild_id = ANY($1::text[]))
+			 GROUP BY guild_id`,
+			[guildIds ?? null],
+		);
+		return new Map(rows.map((row) => [row.guild_id, row.live]));
 	}
 
 	async appendAudit(guildId: string, draft: AuditDraft): Promise<void> {

@@ -277,19 +277,13 @@ export class SqliteKeyStore implements KeyStore {
 		});
 	}
 
-	async holdKeysOf(
-		creatorId: string,
-		guildId: string | undefined,
-		hold: KeyHold,
-		over: readonly (KeyHold | null)[],
-		audit: AuditDraft,
-	): Promise<StoredKey[]> {
+	async holdKeysOf(creatorId: string, hold: KeyHold, which: (key: StoredKey) => boolean, audit: AuditDraft): Promise<StoredKey[]> {
 		return this.db
 			.transaction((): StoredKey[] =>
 				this.statements.liveKeysOf
 					.all(creatorId)
 					.map(toStoredKey)
-					.filter((key) => (guildId === undefined || key.guildId === guildId) && over.includes(key.hold))
+					.filter(which)
 					.map((key) => {
 						const held = changedKey(key, { hold, updatedAt: key.updatedAt });
 						this.statements.updateKey.run(toKeyRow(held));
@@ -329,6 +323,14 @@ export class SqliteKeyStore implements KeyStore {
 				return "deleted";
 			})
 			.immediate();
+	}
+
+	async countLiveKeys(guildIds: readonly string[] | undefined): Promise<Map<string, number>> {
+		const rows = this.db
+			.prepare<[], { guild_id: string; live: number }>("SELECT guild_id, count(*) AS live FROM keys WHERE state <> 'revoked' GROUP BY guild_id")
+			.all();
+		const wanted = guildIds === undefined ? undefined : new Set(guildIds);
+		return new Map(rows.filter((row) => wanted === undefined || wanted.has(row.guild_id)).map((row) => [row.guild_id, row.live]));
 	}
 
 	async appendAudit(guildId: string, draft: AuditDraft): Promise<void> {

@@ -70,6 +70,17 @@ describe("the OpenAPI document", () => {
 				`DELETE ${keys}/{keyId}`,
 				`GET ${keys}/{keyId}/usage`,
 				"GET /admin/v1/guilds/{guildId}/audit",
+				"GET /admin/v1/auth/discord",
+				"GET /admin/v1/auth/discord/callback",
+				"POST /admin/v1/auth/logout",
+				"GET /admin/v1/me",
+				"GET /admin/v1/guilds",
+				"GET /admin/v1/guilds/{guildId}/members",
+				"POST /admin/v1/guilds/{guildId}/members",
+				"PATCH /admin/v1/guilds/{guildId}/members/{discordUserId}",
+				"DELETE /admin/v1/guilds/{guildId}/members/{discordUserId}",
+				"POST /admin/v1/operators/{discordUserId}/suspend",
+				"POST /admin/v1/operators/{discordUserId}/unsuspend",
 				"GET /healthz",
 				"GET /readyz",
 			].sort(),
@@ -81,7 +92,9 @@ describe("the OpenAPI document", () => {
 			for (const operation of Object.values(methods)) {
 				const schemes = (operation.security ?? []).map((requirement) => Object.keys(requirement)[0]);
 				if (path.startsWith("/api/v1/")) expect(schemes).toEqual(["ApiKeyHeader", "ApiKeyAuthorization", "ApiKeyBearer"]);
-				else if (path.startsWith("/admin/v1/")) expect(schemes).toEqual(["AdminToken"]);
+				// The sign-in itself is where a session comes from: nothing to show yet.
+				else if (path.startsWith("/admin/v1/auth/discord")) expect(schemes).toEqual([]);
+				else if (path.startsWith("/admin/v1/")) expect(schemes).toEqual(["AdminToken", "OperatorSession"]);
 				else expect(schemes).toEqual([]);
 			}
 		}
@@ -90,6 +103,7 @@ describe("the OpenAPI document", () => {
 			ApiKeyAuthorization: { type: "apiKey", in: "header", name: "Authorization" },
 			ApiKeyBearer: { type: "http", scheme: "bearer" },
 			AdminToken: { type: "http", scheme: "bearer" },
+			OperatorSession: { type: "apiKey", in: "cookie", name: "technified_session" },
 		});
 	});
 
