@@ -18,7 +18,8 @@ export const DASHBOARD_CSP = [
 	"default-src 'self'",
 	"script-src 'self'",
 	"style-src 'self'",
-	"img-src 'self' data:",
+	// Guild icons come from Discord's CDN (the guild picker).
+	"img-src 'self' data: https://cdn.discordapp.com",
 	"connect-src 'self'",
 	"frame-ancestors 'none'",
 	"base-uri 'none'",

@@ -2,10 +2,42 @@
 // The admin API (contract section 4) as the page calls it: one method per endpoint, errors in words.
 
 import type { Envelope } from "../../../../shared/envelope";
-import type { ApiKeyRecord, Scope } from "../../../../shared/records";
+import type { Actor, ApiKeyRecord, Scope } from "../../../../shared/records";
+import type { Permission } from "../../../admin/access";
 import type { AuditEvent } from "../../../keys/key-store";
 
-export type { ApiKeyRecord, AuditEvent, Scope };
+export type { Actor, ApiKeyRecord, AuditEvent, Permission, Scope };
+
+/** A guild as `GET /admin/v1/me` and `GET /admin/v1/guilds` list it. */
+export interface GuildSummary {
+	id: string;
+	name: string | null;
+	/** Discord's icon hash. */
+	icon: string | null;
+	permissions: Permission[];
+	key_count?: number;
+	active_ban_count?: number | null;
+}
+
+export interface SignedIn {
+	actor: Actor;
+	guilds: GuildSummary[];
+	csrf_token: string | null;
+	session_expires_at: number | null;
+}
+
+export interface Member {
+	discord_user_id: string;
+	name: string | null;
+	permissions: Permission[];
+	added_by: Actor;
+	added_at: number;
+}
+
+/** An operator's session: the browser sends the cookie; the page sends the CSRF token of `GET /admin/v1/me`. */
+export interface SessionCredential {
+	csrfToken: string;
+}
 
 /** One hour (or minute) of a key's requests, as the usage endpoint answers it. */
 export interface UsagePoint {
@@ -40,13 +72,66 @@ export class AdminApiError extends Error {
 	}
 }
 
+/** Asks the gateway who the session cookie belongs to; null when there is no live session. */
+export async function currentSession(): Promise<SignedIn | null> {
+	let response: Response;
+	try {
+		response = await fetch("/admin/v1/me", { cache: "no-store", credentials: "same-origin" });
+	} catch {
+		return null;
+	}
+	if (!response.ok) return null;
+	return ((await response.json()) as Envelope<SignedIn> & { data: SignedIn }).data;
+}
+
+/** True when the gateway offers the Discord sign-in (it answers its start with a redirect, not a 404). */
+export async function discordSignInOffered(): Promise<boolean> {
+	try {
+		const response = await fetch("/admin/v1/auth/discord", { redirect: "manual", cache: "no-store", credentials: "same-origin" });
+		return response.type === "opaqueredirect";
+	} catch {
+		return false;
+	}
+}
+
 /**
  * @example
- * const api = new AdminApi(token);
+ * const api = new AdminApi(token); // the admin token, or { csrfToken } for an operator's session
  * const keys = await api.listKeys("123456789012345678");
  */
 export class AdminApi {
-	constructor(private readonly token: string) {}
+	constructor(private readonly credential: string | SessionCredential) {}
+
+	/** True for an operator's session (the cookie), false for the admin token. */
+	get isSession(): boolean {
+		return typeof this.credential !== "string";
+	}
+
+	async guilds(): Promise<GuildSummary[]> {
+		return (await this.data<{ guilds: GuildSummary[] }>("GET", "/guilds")).guilds;
+	}
+
+	async members(guildId: string): Promise<Member[]> {
+		return (await this.data<{ members: Member[] }>("GET", membersPath(guildId))).members;
+	}
+
+	async addMember(guildId: string, discordUserId: string, permissions: Permission[]): Promise<Member> {
+		return (await this.data<{ member: Member }>("POST", membersPath(guildId), { discord_user_id: discordUserId, permissions })).member;
+	}
+
+	async updateMember(guildId: string, discordUserId: string, permissions: Permission[]): Promise<Member> {
+		const path = `${membersPath(guildId)}/${encodeURIComponent(discordUserId)}`;
+		return (await this.data<{ member: Member }>("PATCH", path, { permissions })).member;
+	}
+
+	async removeMember(guildId: string, discordUserId: string): Promise<void> {
+		await this.send("DELETE", `${membersPath(guildId)}/${encodeURIComponent(discordUserId)}`);
+	}
+
+	/** Ends the operator's session (the gateway clears the cookie). */
+	async signOut(): Promise<void> {
+		await this.send("POST", "/auth/logout");
+	}
 
 	async listKeys(guildId: string): Promise<ApiKeyRecord[]> {
 		return (await this.data<{ keys: ApiKeyRecord[] }>("GET", keysPath(guildId))).keys;
@@ -90,16 +175,20 @@ export class AdminApi {
 	private async send(method: string, path: string, body?: unknown): Promise<Response> {
 		let response: Response;
 		try {
+			const credential: Record<string, string> =
+				typeof this.credential === "string"
+					? { authorization: `Bearer ${this.credential}` }
+					: method === "GET"
+						? {}
+						: { "x-csrf-token": this.credential.csrfToken };
 			response = await fetch(`/admin/v1${path}`, {
 				method,
-				headers: {
-					authorization: `Bearer ${this.token}`,
-					...(body === undefined ? {} : { "content-type": "application/json" }),
-				},
+				headers: { ...credential, ...(body === undefined ? {} : { "content-type": "application/json" }) },
 				body: body === undefined ? undefined : JSON.stringify(body),
 				// Answers hold key records and audit trails: never from or into the HTTP cache.
 				cache: "no-store",
-				credentials: "omit",
+				// The admin token goes in a header: no cookie then. A session is the cookie.
+				credentials: typeof this.credential === "string" ? "omit" : "same-origin",
 			});
 		} catch {
 			throw new AdminApiError(0, "network_error", "The gateway did not answer. Check that it is running, then try again.");
@@ -114,4 +203,5 @@ export class AdminApi {
 }
 
 const keysPath = (guildId: string) => `/guilds/${encodeURIComponent(guildId)}/keys`;
+const membersPath = (guildId: string) => `/guilds/${encodeURIComponent(guildId)}/members`;
 const keyPath = (guildId: string, keyId: string) => `${keysPath(guildId)}/${encodeURIComponent(keyId)}`;

@@ -50,7 +50,7 @@ const STATUS_HINT: Record<KeyStatus, string> = {
 	creator_removed: "Its creator lost access to this server's keys; roll it to become its creator",
 };
 
-const COLUMNS = 6;
+const COLUMNS = 7;
 
 /** How a key is named in dialogs and announcements: its name if it has one, and its prefix. */
 export const keyLabel = (record: ApiKeyRecord) => (record.name === null ? `${record.prefix}…` : `“${record.name}” (${record.prefix}…)`);
@@ -79,9 +79,16 @@ function keyRow(record: ApiKeyRecord, state: KeyRowsState, actions: KeyRowAction
 		el("td", {}, record.name ?? el("span", { class: "muted" }, "Unnamed")),
 		el("td", { class: "time-cell" }, timeElement(record.created_at, now)),
 		el("td", { class: "time-cell" }, record.last_used_at === null ? el("span", { class: "muted" }, "Never") : timeElement(record.last_used_at, now)),
+		el("td", { class: "creator-cell" }, creatorName(record)),
 		el("td", { class: "status-cell" }, statusBadge(record), statusDetail(record, now)),
 		el("td", { class: "actions" }, ...actionButtons(record, state, actions)),
 	);
+}
+
+/** Who generated the current secret: an operator by their Discord name, or the admin token. */
+function creatorName(record: ApiKeyRecord): HTMLElement | string {
+	const creator = record.created_by;
+	return creator.type === "operator" ? el("span", { title: `Discord user ${creator.id}` }, creator.name ?? creator.id ?? "") : el("span", { class: "muted" }, "Admin token");
 }
 
 function statusBadge(record: ApiKeyRecord): HTMLElement {

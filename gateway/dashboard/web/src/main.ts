@@ -1,10 +1,11 @@
 // gateway/dashboard/web/src/main.ts
-// Starts the page: sign-in with the admin token, the guild picker, and the API Keys page of the picked guild.
+// Starts the page: sign-in with Discord or the admin token, the guild picker, and the API Keys (and Members) page of the picked guild.
 
 import "./styles.css";
-import { AdminApi, AdminApiError } from "./admin-api";
+import { AdminApi, AdminApiError, currentSession, discordSignInOffered, type GuildSummary, type SignedIn } from "./admin-api";
 import { byId, el, setFieldError, withProgress } from "./dom";
 import { KeysPage, messageOf } from "./keys-page";
+import { MembersPage } from "./members-page";
 import { setUpRollDialog } from "./roll-dialog";
 import { setUpSecretDialog } from "./secret-dialog";
 import { forgetAdminToken, recentGuilds, rememberGuild, saveAdminToken, savedAdminToken } from "./session";
@@ -27,14 +28,26 @@ const guildInput = byId("guild-id", HTMLInputElement);
 const guildError = byId("guild-id-error", HTMLElement);
 
 const page = new KeysPage(signOut);
+const members = new MembersPage();
+const pickerView = byId("guild-picker", HTMLElement);
+const sessionGuild = byId("session-guild", HTMLElement);
+const guildForm = byId("guild-form", HTMLFormElement);
+/** The operator's session (Discord sign-in), when the page works with one rather than the admin token. */
+let session: { api: AdminApi; signedIn: SignedIn } | undefined;
 setUpSecretDialog();
 setUpRollDialog();
 
 function showSignIn(notice: string): void {
 	page.close();
+	members.close();
+	session = undefined;
 	keysView.hidden = true;
+	pickerView.hidden = true;
 	signOutButton.hidden = true;
 	signInView.hidden = false;
+	void discordSignInOffered().then((offered) => {
+		byId("discord-area", HTMLElement).hidden = !offered;
+	});
 	byId("sign-in-notice", HTMLElement).textContent = notice;
 	signInGuild.value = recentGuilds()[0] ?? "";
 	tokenInput.focus();
@@ -42,14 +55,88 @@ function showSignIn(notice: string): void {
 
 function showKeys(guildId: string): void {
 	signInView.hidden = true;
+	pickerView.hidden = true;
 	keysView.hidden = false;
 	signOutButton.hidden = false;
+	sessionGuild.hidden = true;
+	guildForm.hidden = false;
 	guildInput.value = guildId;
 	const list = byId("recent-guilds", HTMLDataListElement);
 	list.replaceChildren(...recentGuilds().map((id) => el("option", { value: id })));
 }
 
+/** Discord's picture of the guild, or its initials when it has none. */
+function guildIcon(guild: GuildSummary): HTMLElement {
+	const name = guild.name ?? guild.id;
+	if (guild.icon === null) return el("span", { class: "guild-icon", "aria-hidden": "true" }, name.slice(0, 2).toUpperCase());
+	const image = el("img", { class: "guild-icon", alt: "", width: 40, height: 40 });
+	image.src = `https://cdn.discordapp.com/icons/${encodeURIComponent(guild.id)}/${encodeURIComponent(guild.icon)}.png?size=64`;
+	return image;
+}
+
+/** An operator signed in with Discord: their servers to pick from. */
+async function showPicker(signedIn: SignedIn): Promise<void> {
+	const api = new AdminApi({ csrfToken: signedIn.csrf_token ?? "" });
+	session = { api, signedIn };
+	page.close();
+	members.close();
+	signInView.hidden = true;
+	keysView.hidden = true;
+	pickerView.hidden = false;
+	signOutButton.hidden = false;
+	const name = signedIn.actor.type === "operator" ? signedIn.actor.name : "the admin token";
+	byId("picker-who", HTMLElement).textContent = `Signed in with Discord as ${name}. Pick a server to manage.`;
+	const list = byId("guild-list", HTMLUListElement);
+	const error = byId("picker-error", HTMLElement);
+	let guilds: GuildSummary[];
+	try {
+		guilds = await api.guilds();
+		error.textContent = "";
+	} catch (err) {
+		if (err instanceof AdminApiError && err.status === 401) return signOut("Your session ended. Sign in again.");
+		error.textContent = messageOf(err);
+		return;
+	}
+	byId("no-guilds", HTMLElement).hidden = guilds.length > 0;
+	list.replaceChildren(
+		...guilds.map((guild) => {
+			const button = el(
+				"button",
+				{ type: "button", class: "guild-choice", "data-guild-id": guild.id },
+				guildIcon(guild),
+				el("span", { class: "guild-name" }, guild.name ?? `Server ${guild.id}`),
+				el("span", { class: "muted" }, `${guild.key_count ?? 0} of 3 keys · ${guild.active_ban_count ?? "?"} active bans`),
+			);
+			button.addEventListener("click", () => void openSessionGuild(guild));
+			return el("li", {}, button);
+		}),
+	);
+	byId("picker-title", HTMLElement).focus();
+}
+
+async function openSessionGuild(guild: GuildSummary): Promise<void> {
+	if (session === undefined) return;
+	const { api } = session;
+	try {
+		await page.open(api, guild.id);
+	} catch (err) {
+		if (err instanceof AdminApiError && err.status === 401) return signOut("Your session ended. Sign in again.");
+		byId("picker-error", HTMLElement).textContent = messageOf(err);
+		return;
+	}
+	showKeys(guild.id);
+	guildForm.hidden = true;
+	sessionGuild.hidden = false;
+	byId("session-guild-icon", HTMLElement).replaceChildren(guildIcon(guild));
+	byId("session-guild-name", HTMLElement).textContent = guild.name ?? `Server ${guild.id}`;
+	if (guild.permissions.includes("manage_members")) await members.open(api, guild.id);
+	else members.close();
+	byId("keys-title", HTMLElement).focus();
+}
+
 function signOut(notice: string): void {
+	// A session ends at the gateway too (the cookie is cleared there); a refused one is already gone.
+	if (session !== undefined) void session.api.signOut().catch(() => undefined);
 	forgetAdminToken();
 	// A dialog left open would keep a key or an action on screen after sign-out.
 	for (const dialog of document.querySelectorAll("dialog")) if (dialog.open) dialog.close();
@@ -104,10 +191,14 @@ async function openGuild(event: SubmitEvent): Promise<void> {
 	showKeys(guildId);
 }
 
-/** A reload of the tab keeps the session: the token and the last guild come back from sessionStorage. */
+/** A reload of the tab keeps the session: the Discord session's cookie, or the token and the last guild from sessionStorage. */
 async function resume(): Promise<void> {
 	const token = savedAdminToken();
 	const guildId = recentGuilds()[0];
+	if (token === null) {
+		const signedIn = await currentSession();
+		if (signedIn !== null && signedIn.actor.type === "operator") return showPicker(signedIn);
+	}
 	if (token === null || guildId === undefined) return showSignIn("");
 	showKeys(guildId);
 	try {
@@ -121,6 +212,11 @@ async function resume(): Promise<void> {
 byId("sign-in-form", HTMLFormElement).addEventListener("submit", (event) => void signIn(event));
 byId("guild-form", HTMLFormElement).addEventListener("submit", (event) => void openGuild(event));
 byId("create-key", HTMLButtonElement).addEventListener("click", () => page.openCreate());
-signOutButton.addEventListener("click", () => signOut("Signed out. The token was removed from this tab."));
+signOutButton.addEventListener("click", () =>
+	signOut(session === undefined ? "Signed out. The token was removed from this tab." : "Signed out of your Discord session."),
+);
+byId("switch-guild", HTMLButtonElement).addEventListener("click", () => {
+	if (session !== undefined) void showPicker(session.signedIn);
+});
 setInterval(() => refreshRelativeTimes(nowInSeconds()), REDRAW_TIMES_MS);
 void resume();

@@ -1,0 +1,116 @@
+// test/browser/operators-journey.test.ts
+// Two operators in real Chromium against a real gateway and a fake Discord: the owner signs in with Discord, grants a member create_keys, the member creates a key, the owner sees it with its creator.
+
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DASHBOARD_BUILD_DIR } from "../../gateway/dashboard/dashboard-router";
+import { startFakeDiscord, type FakeDiscord } from "../fakes/discord";
+import { startTestGateway, type TestGateway } from "../gateway/harness";
+
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-sync"];
+const ARTIFACTS = path.resolve("test-artifacts");
+const GUILD = "246813579024681357";
+const OWNER = "910000000000000001";
+const CREATOR = "910000000000000002";
+
+describe("operators in the dashboard, in Chromium", { timeout: 90_000 }, () => {
+	let discord: FakeDiscord;
+	let gateway: TestGateway;
+	let browser: Browser;
+	const contexts: BrowserContext[] = [];
+
+	beforeAll(async () => {
+		if (!existsSync(path.join(DASHBOARD_BUILD_DIR, "index.html"))) {
+			throw new Error("The dashboard is not built: run `npm run build` (npm test does) before this suite.");
+		}
+		if (!existsSync(CHROMIUM)) throw new Error("Chromium is missing: apt-get install -y chromium (npm test does so when run as root).");
+		await mkdir(ARTIFACTS, { recursive: true });
+		discord = await startFakeDiscord();
+		// No icon: the page draws initials, so nothing is fetched from Discord's CDN (no network here).
+		discord.addUser({ id: OWNER, username: "owner", global_name: "Olive Owner", guilds: [{ id: GUILD, name: "Journey Server", icon: null, owner: true, permissions: "0" }] });
+		discord.addUser({ id: CREATOR, username: "cora", global_name: "Cora Creator", guilds: [{ id: GUILD, name: "Journey Server", icon: null, owner: false, permissions: "0" }] });
+		gateway = await startTestGateway({ DISCORD_CLIENT_ID: discord.clientId, DISCORD_CLIENT_SECRET: discord.clientSecret, DISCORD_API_URL: discord.apiUrl });
+		browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+	});
+	afterAll(async () => {
+		for (const context of contexts) await context.close();
+		await browser?.close();
+		await gateway?.stop();
+		await discord?.close();
+	});
+
+	/** A browser of its own (its own cookies), signed in to Discord as `userId`, through the dashboard's button. */
+	async function signInWithDiscord(userId: string): Promise<{ page: Page; errors: string[] }> {
+		const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: "en-US" });
+		contexts.push(context);
+		const page = await context.newPage();
+		const errors: string[] = [];
+		page.on("pageerror", (error) => errors.push(error.message));
+		await page.goto(`${gateway.url}/dashboard/`);
+		const button = page.getByRole("link", { name: "Sign in with Discord" });
+		await button.waitFor();
+		discord.signInAs(userId);
+		await button.click();
+		await page.getByRole("heading", { name: "Choose a server" }).waitFor();
+		expect(page.url()).toBe(`${gateway.url}/dashboard/`);
+		return { page, errors };
+	}
+
+	async function pickGuild(page: Page): Promise<void> {
+		await page.getByRole("button", { name: /Journey Server/ }).click();
+		await page.getByRole("heading", { name: "API Keys" }).waitFor();
+	}
+
+	it("sign in with Discord → pick the guild → a create_keys member creates a key → the owner sees it with its creator", async () => {
+		const owner = await signInWithDiscord(OWNER);
+		expect(await owner.page.locator("#picker-who").textContent()).toBe("Signed in with Discord as Olive Owner. Pick a server to manage.");
+		await owner.page.screenshot({ path: path.join(ARTIFACTS, "operators-guild-picker.png") });
+		await pickGuild(owner.page);
+		expect(await owner.page.locator("#session-guild-name").textContent()).toBe("Journey Server");
+
+		// The owner grants Cora create_keys only, on the Members page.
+		const membersSection = owner.page.getByRole("region", { name: "Members" });
+		await membersSection.getByLabel("Discord user ID").fill(CREATOR);
+		await membersSection.getByLabel("View keys and moderation").uncheck();
+		await membersSection.getByLabel("Create keys (and manage their own)").check();
+		await membersSection.getByRole("button", { name: "Add member" }).click();
+		const memberRow = owner.page.locator(`tr[data-member-id="${CREATOR}"]`);
+		await memberRow.waitFor();
+		expect(await memberRow.locator("td").nth(2).textContent()).toBe("Olive Owner");
+
+		const cora = await signInWithDiscord(CREATOR);
+		await pickGuild(cora.page);
+		// Without manage_members there is no Members page.
+		expect(await cora.page.getByRole("region", { name: "Members" }).isVisible()).toBe(false);
+		await cora.page.getByRole("button", { name: "Create API Key" }).click();
+		const createDialog = cora.page.getByRole("dialog", { name: "Create API Key" });
+		await createDialog.getByLabel("Name").fill("Cora's Game");
+		await createDialog.getByRole("button", { name: "Create key" }).click();
+		const secretDialog = cora.page.getByRole("dialog", { name: "Copy your new API key" });
+		const key = await secretDialog.getByLabel("API key").inputValue();
+		expect(key).toMatch(new RegExp(`^technified_${GUILD}_`));
+		await secretDialog.getByRole("button", { name: "Done, close" }).click();
+		const coraRow = cora.page.locator("#key-rows tr", { hasText: "Cora's Game" });
+		expect(await coraRow.locator(".creator-cell").textContent()).toBe("Cora Creator");
+		expect((await gateway.api(`/moderation/${GUILD}/ban-status/261`, { headers: { "x-api-key": key } })).status).toBe(200);
+
+		// The owner comes back to the server and sees Cora's key with its creator.
+		await owner.page.getByRole("button", { name: "Switch server" }).click();
+		await pickGuild(owner.page);
+		const ownersRow = owner.page.locator("#key-rows tr", { hasText: "Cora's Game" });
+		await ownersRow.waitFor();
+		expect(await ownersRow.locator(".creator-cell").textContent()).toBe("Cora Creator");
+		await owner.page.screenshot({ path: path.join(ARTIFACTS, "operators-owner-sees-creator.png"), fullPage: true });
+
+		// Signing out ends the session at the gateway: the cookie no longer opens the API.
+		await owner.page.getByRole("button", { name: "Sign out" }).click();
+		await owner.page.getByRole("region", { name: "Sign in" }).waitFor();
+		const cookies = await owner.page.context().cookies(gateway.url);
+		expect(cookies.find((cookie) => cookie.name === "technified_session")).toBeUndefined();
+		expect([...owner.errors, ...cora.errors]).toEqual([]);
+	});
+});
