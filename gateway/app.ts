@@ -59,7 +59,7 @@ export function createGatewayApp(parts: GatewayParts): Express {
 	// each game-server request pays for.
 	addModerationRoutes(app, parts);
 	app.use("/admin/v1", adminRouter(parts.keys, parts.adminToken, parts.authThrottle, parts.config.maxJsonDepth, parts.operators));
-	app.use("/dashboard", dashboardRouter());
+	app.use("/dashboard", dashboardRouter({ discordSignIn: parts.operators.operators.discordEnabled }));
 	app.use(docsRouter());
 	app.use(healthRouter(parts.readiness, parts.metrics, { token: parts.config.metricsToken, throttle: parts.authThrottle }));
 

@@ -39,7 +39,12 @@ export const dashboardHeaders: RequestHandler = (_req, res, next) => {
 export interface DashboardOptions {
 	/** The built page's folder. Default {@link DASHBOARD_BUILD_DIR}; tests point it elsewhere. */
 	root?: string;
+	/** Whether the page offers "Sign in with Discord" (DISCORD_CLIENT_ID/SECRET are set). Default false. */
+	discordSignIn?: boolean;
 }
+
+/** What the sign-in page offers, read by the page at start (a 404 probe would log an error in the browser). */
+export const SIGN_IN_OPTIONS_FILE = "sign-in-options.json";
 
 /**
  * @example
@@ -49,6 +54,10 @@ export function dashboardRouter(options: DashboardOptions = {}): Router {
 	const root = options.root ?? DASHBOARD_BUILD_DIR;
 	const router = express.Router();
 	router.use(dashboardHeaders);
+	router.get(`/${SIGN_IN_OPTIONS_FILE}`, (_req, res) => {
+		res.setHeader("Cache-Control", "no-store");
+		res.json({ discord: options.discordSignIn ?? false });
+	});
 	router.use(
 		express.static(root, {
 			index: "index.html",

@@ -28,6 +28,8 @@ import {
 /** Holds `state.codeVerifier` between the redirect to Discord and its callback. */
 const SIGN_IN_COOKIE = "technified_sign_in";
 const SIGN_IN_PATH = "/admin/v1/auth";
+/** Where the callback sends the browser: the dashboard, told that a session came with it. */
+export const SIGNED_IN_FRAGMENT = "#signed-in";
 /** Long enough to read Discord's page and click Authorize. */
 const SIGN_IN_SECONDS = 600;
 
@@ -72,7 +74,8 @@ export function signInRoutes({ operators, throttle, address }: OperatorRoutePart
 			throw err;
 		}
 		setSessionCookie(res, req, address, token);
-		res.status(302).setHeader("Location", `${publicBase(address, req)}/dashboard/`).end();
+		// The fragment tells the page a session cookie came with it (the page cannot see an HttpOnly cookie).
+		res.status(302).setHeader("Location", `${publicBase(address, req)}/dashboard/${SIGNED_IN_FRAGMENT}`).end();
 	});
 
 	return router;

@@ -50,12 +50,16 @@ describe("operators in the dashboard, in Chromium", { timeout: 90_000 }, () => {
 		const page = await context.newPage();
 		const errors: string[] = [];
 		page.on("pageerror", (error) => errors.push(error.message));
+		page.on("console", (message) => {
+			if (message.type() === "error") errors.push(message.text());
+		});
 		await page.goto(`${gateway.url}/dashboard/`);
 		const button = page.getByRole("link", { name: "Sign in with Discord" });
 		await button.waitFor();
 		discord.signInAs(userId);
 		await button.click();
 		await page.getByRole("heading", { name: "Choose a server" }).waitFor();
+		// The fragment that said "signed in" is gone from the address bar.
 		expect(page.url()).toBe(`${gateway.url}/dashboard/`);
 		return { page, errors };
 	}

@@ -56,7 +56,7 @@ describe("Discord sign-in", () => {
 		expect(new URL(callbackUrl).searchParams.get("state")).toBe(authorize.searchParams.get("state"));
 
 		expect(callback.status).toBe(302);
-		expect(callback.headers.get("location")).toBe(`${gateway.url}/dashboard/`);
+		expect(callback.headers.get("location")).toBe(`${gateway.url}/dashboard/#signed-in`);
 		const session = callback.headers.get("set-cookie")!;
 		expect(session).toMatch(/technified_session=[\w-]{43}; Max-Age=604800; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Lax/);
 		// Plain http: no Secure (a browser would drop the cookie).

@@ -84,11 +84,11 @@ export async function currentSession(): Promise<SignedIn | null> {
 	return ((await response.json()) as Envelope<SignedIn> & { data: SignedIn }).data;
 }
 
-/** True when the gateway offers the Discord sign-in (it answers its start with a redirect, not a 404). */
+/** True when the gateway offers the Discord sign-in (DISCORD_CLIENT_ID/SECRET set), as the dashboard's own options say. */
 export async function discordSignInOffered(): Promise<boolean> {
 	try {
-		const response = await fetch("/admin/v1/auth/discord", { redirect: "manual", cache: "no-store", credentials: "same-origin" });
-		return response.type === "opaqueredirect";
+		const response = await fetch("./sign-in-options.json", { cache: "no-store", credentials: "omit" });
+		return response.ok && ((await response.json()) as { discord?: unknown }).discord === true;
 	} catch {
 		return false;
 	}

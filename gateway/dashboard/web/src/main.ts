@@ -8,7 +8,15 @@ import { KeysPage, messageOf } from "./keys-page";
 import { MembersPage } from "./members-page";
 import { setUpRollDialog } from "./roll-dialog";
 import { setUpSecretDialog } from "./secret-dialog";
-import { forgetAdminToken, recentGuilds, rememberGuild, saveAdminToken, savedAdminToken } from "./session";
+import {
+	forgetAdminToken,
+	recentGuilds,
+	rememberDiscordSession,
+	rememberGuild,
+	saveAdminToken,
+	savedAdminToken,
+	usesDiscordSession,
+} from "./session";
 import { nowInSeconds, refreshRelativeTimes } from "./time-format";
 
 /** Discord ids as the admin API accepts them (17-20 digits); checked here to answer before a round trip. */
@@ -137,6 +145,7 @@ async function openSessionGuild(guild: GuildSummary): Promise<void> {
 function signOut(notice: string): void {
 	// A session ends at the gateway too (the cookie is cleared there); a refused one is already gone.
 	if (session !== undefined) void session.api.signOut().catch(() => undefined);
+	rememberDiscordSession(false);
 	forgetAdminToken();
 	// A dialog left open would keep a key or an action on screen after sign-out.
 	for (const dialog of document.querySelectorAll("dialog")) if (dialog.open) dialog.close();
@@ -195,8 +204,12 @@ async function openGuild(event: SubmitEvent): Promise<void> {
 async function resume(): Promise<void> {
 	const token = savedAdminToken();
 	const guildId = recentGuilds()[0];
-	if (token === null) {
+	// Back from Discord (the callback's fragment), or a reload of a tab signed in with Discord.
+	const fromDiscord = location.hash === "#signed-in";
+	if (fromDiscord) history.replaceState(null, "", location.pathname);
+	if (token === null && (fromDiscord || usesDiscordSession())) {
 		const signedIn = await currentSession();
+		rememberDiscordSession(signedIn?.actor.type === "operator");
 		if (signedIn !== null && signedIn.actor.type === "operator") return showPicker(signedIn);
 	}
 	if (token === null || guildId === undefined) return showSignIn("");

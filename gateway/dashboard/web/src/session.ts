@@ -2,6 +2,8 @@
 // What the page remembers, in sessionStorage only: gone when the tab closes, never in a URL or localStorage.
 
 const TOKEN_ITEM = "technified.adminToken";
+/** Set while this tab works with a Discord session (the cookie itself is HttpOnly: the page cannot see it). */
+const DISCORD_SESSION_ITEM = "technified.discordSession";
 const RECENT_GUILDS_ITEM = "technified.recentGuilds";
 const MAX_RECENT_GUILDS = 8;
 
@@ -15,6 +17,16 @@ export function saveAdminToken(token: string): void {
 
 export function forgetAdminToken(): void {
 	sessionStorage.removeItem(TOKEN_ITEM);
+}
+
+/** True when this tab signed in with Discord (and has not signed out): worth asking the gateway who it is. */
+export function usesDiscordSession(): boolean {
+	return sessionStorage.getItem(DISCORD_SESSION_ITEM) !== null;
+}
+
+export function rememberDiscordSession(inUse: boolean): void {
+	if (inUse) sessionStorage.setItem(DISCORD_SESSION_ITEM, "1");
+	else sessionStorage.removeItem(DISCORD_SESSION_ITEM);
 }
 
 /** Guild ids opened in this tab, most recent first. */
