@@ -113,6 +113,13 @@ describe("key statuses that follow operators", { timeout: 60_000 }, () => {
 		expect(again).toMatch(/403.*suspended/);
 		expect((await owner.call("POST", `/operators/${CREATOR}/unsuspend`)).status).toBe(403);
 
+		const audit = (await owner.call("GET", `/guilds/${guildId}/audit`)).body.data.events;
+		expect(audit[0]).toMatchObject({ event: "user_moderated", key_id: disabled.api_key.id, actor: { type: "admin_token" }, address: "127.0.0.1" });
+		expect((await gateway.admin("POST", "/operators/699999999999999999/suspend")).body).toMatchObject({
+			code: 404,
+			message: "No operator with this Discord user id has signed in",
+		});
+
 		const lifted = await gateway.admin("POST", `/operators/${CREATOR}/unsuspend`);
 		expect(lifted.body.data).toMatchObject({ operator: { suspended_at: null }, keys_changed: suspended.body.data.keys_changed });
 		expect((await banStatus(active.key)).status).toBe(200);
@@ -133,6 +140,22 @@ describe("key statuses that follow operators", { timeout: 60_000 }, () => {
 		expect(rolled.body.data.api_key).toMatchObject({ status: "active", created_by: { type: "operator", id: OWNER, name: "Owner" } });
 		expect((await banStatus(rolled.body.data.key)).status).toBe(200);
 		expect((await banStatus(made.key)).status).toBe(401);
+	});
+
+	it("refuses a member body that is not an id and permissions, and a member added twice", async () => {
+		const badId = await owner.call("POST", `/guilds/${guildId}/members`, { discord_user_id: "42", permissions: [] });
+		expect(badId.body).toMatchObject({ code: 400, error: "bad_request", message: "discord_user_id must be a Discord user id (17-20 digits)" });
+		const badPermission = await owner.call("POST", `/guilds/${guildId}/members`, { discord_user_id: MANAGER, permissions: ["ban_everyone"] });
+		expect(badPermission.body.message).toBe(
+			'Unknown permission "ban_everyone": permissions must be administer_keys, create_keys, moderate, view, manage_members',
+		);
+		const twice = await owner.call("POST", `/guilds/${guildId}/members`, { discord_user_id: CREATOR, permissions: ["view"] });
+		expect(twice.body).toMatchObject({ code: 409, error: "member_exists" });
+		expect((await owner.call("PATCH", `/guilds/${guildId}/members/${MANAGER}`, { permissions: ["view"] })).status).toBe(404);
+		const listed = await owner.call("GET", `/guilds/${guildId}/members`);
+		expect(listed.body.data.members).toEqual([
+			{ discord_user_id: CREATOR, name: "Creator", permissions: ["create_keys"], added_by: { type: "operator", id: OWNER, name: "Owner" }, added_at: clock.seconds() },
+		]);
 	});
 
 	it("removing a member does the same", async () => {

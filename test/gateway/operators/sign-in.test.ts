@@ -221,6 +221,36 @@ describe("CSRF on cookie-authenticated changes", () => {
 	});
 });
 
+describe("behind HTTPS (PUBLIC_URL)", () => {
+	it("sends Discord back to PUBLIC_URL, marks the cookies Secure, and takes only PUBLIC_URL's origin as the gateway's own", async () => {
+		const discord = await startFakeDiscord();
+		discord.addUser({ id: OWNER, username: "ada", global_name: "Ada", guilds: [] });
+		const gateway = await startTestGateway(discordEnv(discord, { PUBLIC_URL: "https://bans.example.com" }));
+		try {
+			const start = await documentedFetch(`${gateway.url}/admin/v1/auth/discord`);
+			expect(new URL(start.headers.get("location")!).searchParams.get("redirect_uri")).toBe("https://bans.example.com/admin/v1/auth/discord/callback");
+			expect(start.headers.get("set-cookie")).toMatch(/; Secure; SameSite=Lax$/);
+			// The fake sends the browser back to PUBLIC_URL; the test delivers that request to the gateway itself.
+			discord.signInAs(OWNER);
+			const back = new URL((await fetch(start.headers.get("location")!, { redirect: "manual" })).headers.get("location")!);
+			const cookie = start.headers.get("set-cookie")!.split(";")[0];
+			const callback = await documentedFetch(`${gateway.url}${back.pathname}${back.search}`, { headers: { cookie } });
+			expect(callback.headers.get("location")).toBe("https://bans.example.com/dashboard/#signed-in");
+			expect(callback.headers.get("set-cookie")).toMatch(/HttpOnly; Secure; SameSite=Lax/);
+			const session = /technified_session=[^;]+/.exec(callback.headers.get("set-cookie")!)![0];
+			const me = await documentedFetch(`${gateway.url}/admin/v1/me`, { headers: { cookie: session } });
+			const headers = (origin: string) => ({ cookie: session, origin, "x-csrf-token": me.body.data.csrf_token, "content-type": "application/json" });
+			const fromListener = await documentedFetch(`${gateway.url}/admin/v1/auth/logout`, { method: "POST", headers: headers(gateway.url) });
+			expect(fromListener.body.error).toBe("csrf_rejected");
+			const fromPublic = await documentedFetch(`${gateway.url}/admin/v1/auth/logout`, { method: "POST", headers: headers("https://bans.example.com") });
+			expect(fromPublic.status).toBe(200);
+		} finally {
+			await gateway.stop();
+			await discord.close();
+		}
+	});
+});
+
 describe("without Discord configured", () => {
 	it("answers 404 to the sign-in: only the admin token signs in", async () => {
 		const gateway = await startTestGateway();
