@@ -9,6 +9,7 @@ import { discordCallbackQuery, memberParams, operatorParams } from "../api-schem
 import type { AuthThrottle } from "../auth/auth-throttle";
 import { ApiError, sendSuccess } from "../http/envelope";
 import type { KeyService } from "../keys/key-service";
+import { requestLogger } from "../logging/request-log";
 import type { BanCounter } from "./ban-counts";
 import { DiscordRefused, DiscordUnavailable } from "./discord-client";
 import type { OperatorService } from "./operator-service";
@@ -67,7 +68,10 @@ export function signInRoutes({ operators, throttle, address }: OperatorRoutePart
 		let token: string;
 		try {
 			const previous = readCookie(req, SESSION_COOKIE);
-			token = await operators.completeSignIn({ code, codeVerifier, redirectUri: callbackUri(address, req), previousToken: previous });
+			const signedIn = await operators.completeSignIn({ code, codeVerifier, redirectUri: callbackUri(address, req), previousToken: previous });
+			token = signedIn.token;
+			const actor = { type: "operator", id: signedIn.operator.id, name: signedIn.operator.name };
+			requestLogger(req).info({ actor, address: req.ip }, "operator signed in");
 		} catch (err) {
 			if (err instanceof DiscordRefused) return failed(`${err.message}; start again from the dashboard`);
 			if (err instanceof DiscordUnavailable) throw new ApiError(502, "upstream_unavailable", "Discord could not be reached; try again shortly");

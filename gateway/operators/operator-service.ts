@@ -81,7 +81,7 @@ const memberRecord = (member: StoredMember): MemberRecord => ({
  * @example
  * const operators = new OperatorService({ store, keys, discord, secrets });
  * const { url, state, codeVerifier } = operators.beginSignIn(redirectUri); // redirect the browser to url
- * const token = await operators.completeSignIn({ code, codeVerifier, redirectUri }); // the session cookie's value
+ * const { token } = await operators.completeSignIn({ code, codeVerifier, redirectUri }); // the session cookie's value
  * const signedIn = await operators.sessionOf(token); // on each request: undefined once it ended
  */
 export class OperatorService {
@@ -126,9 +126,14 @@ export class OperatorService {
 	/**
 	 * Trades Discord's code for tokens, reads who the user is and their guilds, and opens a new session
 	 * (a session the browser already had, `previousToken`, ends: sessions rotate at sign-in). Answers the
-	 * new session's token. A suspended operator is refused.
+	 * new session's token with the operator. A suspended operator is refused.
 	 */
-	async completeSignIn(input: { code: string; codeVerifier: string; redirectUri: string; previousToken?: string }): Promise<string> {
+	async completeSignIn(input: {
+		code: string;
+		codeVerifier: string;
+		redirectUri: string;
+		previousToken?: string;
+	}): Promise<{ token: string; operator: StoredOperator }> {
 		const discord = this.requireDiscord();
 		const tokens = await discord.exchangeCode(input.code, input.codeVerifier, input.redirectUri);
 		const identity = await discord.identity(tokens.accessToken);
@@ -142,7 +147,7 @@ export class OperatorService {
 		const token = randomToken();
 		const now = this.now();
 		await this.store.createSession({ tokenHash: hashToken(token), operatorId: operator.id, csrfToken: randomToken(), createdAt: now, lastSeenAt: now });
-		return token;
+		return { token, operator };
 	}
 
 	/** The live session of a cookie's token, or undefined when it is unknown or ended (idle, too old, suspended). */
