@@ -18,7 +18,8 @@ interface HotRoute {
 	path: string;
 	/** Static path segments by position; params are null. */
 	segments: (string | null)[];
-	handlers: readonly RequestHandler[];
+	/** The pipeline's handlers, then the route's own. */
+	chain: readonly RequestHandler[];
 }
 
 /**
@@ -50,7 +51,8 @@ export class HotRoutes {
 	}
 
 	private add(methods: HTTPMethod[], path: string, handlers: RequestHandler[]): void {
-		const route: HotRoute = { path, segments: path.split("/").map((part) => (part.startsWith(":") ? null : part)), handlers };
+		const segments = path.split("/").map((part) => (part.startsWith(":") ? null : part));
+		const route: HotRoute = { path, segments, chain: [...this.pipeline.before, ...handlers] };
 		this.table.on(methods, path, () => undefined, route);
 	}
 
@@ -81,7 +83,10 @@ export class HotRoutes {
 		req.baseUrl = "";
 		req.params = params;
 		req.route = { path: route.path };
-		const chain = [...this.pipeline.before, ...route.handlers];
+		// Express parses the query again on every read of req.query; it is read several times per request.
+		const query: unknown = Reflect.get(this.app.request, "query", req);
+		Object.defineProperty(req, "query", { value: query, writable: true, enumerable: true, configurable: true });
+		const { chain } = route;
 		let index = 0;
 		const next = (err?: unknown): void => {
 			if (err !== undefined && err !== null) {
