@@ -10,6 +10,7 @@ import { openChangeBus, openKeyStore, openModerationStore, openRateLimits } from
 import { createGatewayApp } from "./app";
 import { BanStatusCache } from "./ban-cache/ban-status-cache";
 import type { Config } from "./config";
+import { DataStoreWorker } from "./data-store/data-store-worker";
 import { startDataStore } from "./data-store/server";
 import { GatewayMetrics, dataStoreReadiness, type ReadinessCheck } from "./health/health";
 import { applyChangesFirst } from "./invalidation/apply-changes-first";
@@ -31,6 +32,11 @@ export interface StartOptions {
 	upstreamTimeoutMs?: number;
 	/** Milliseconds `close()` lets requests in flight finish before it drops their connections (default 5 s). */
 	shutdownGraceMs?: number;
+	/**
+	 * Runs the embedded data store on the gateway's own event loop instead of a worker thread of its
+	 * own (`npm run bench` measures both); without DATA_STORE_URL only.
+	 */
+	inlineDataStore?: boolean;
 }
 
 export interface RunningGateway {
@@ -41,6 +47,8 @@ export interface RunningGateway {
 	adminTokenGenerated: boolean;
 	keys: KeyService;
 	logger: Logger;
+	/** The embedded data store's worker thread, when it runs on one. */
+	dataStoreWorker?: DataStoreWorker;
 	/** Stops accepting requests, then flushes pending key usage and closes every store. */
 	close(): Promise<void>;
 }
@@ -138,10 +146,18 @@ async function startParts(
 	// The embedded data store gets a fresh internal token each start: only this process knows it.
 	const internalToken = config.dataStoreToken ?? randomBytes(32).toString("base64url");
 	let dataStoreUrl = config.dataStoreUrl;
-	if (dataStoreUrl === undefined) {
+	let dataStoreWorker: DataStoreWorker | undefined;
+	if (dataStoreUrl === undefined && options.inlineDataStore === true) {
 		const store = await openModerationStore(config, clock);
 		const embedded = parts.add(await startDataStore({ store, internalToken, clock, log: logFailure }), (running) => running.close());
 		dataStoreUrl = embedded.url;
+	} else if (dataStoreUrl === undefined) {
+		const { databaseUrl, dataDir } = config;
+		dataStoreWorker = parts.add(
+			await DataStoreWorker.start({ databaseUrl, dataDir, internalToken, clock, log: logFailure }),
+			(running) => running.close(),
+		);
+		dataStoreUrl = dataStoreWorker.url;
 	}
 
 	const bus = parts.add(await openChangeBus(config, log), (opened) => opened.close());
@@ -221,6 +237,7 @@ async function startParts(
 		adminTokenGenerated: context.adminTokenGenerated,
 		keys,
 		logger,
+		dataStoreWorker,
 		close: () => parts.closeAll(),
 	};
 }
