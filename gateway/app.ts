@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { Scope } from "../shared/records";
 import { API_BASE } from "../shared/routes";
 import { adminRouter } from "./admin/admin-router";
+import type { OutboundAdmin } from "./admin/outbound-router";
 import { docsRouter } from "./api-schema/docs-router";
 import { AuthThrottle } from "./auth/auth-throttle";
 import { authenticateRequest, authorizeRequest } from "./auth/authenticate";
@@ -38,6 +39,8 @@ export interface GatewayParts {
 	readiness: readonly ReadinessCheck[];
 	metrics: GatewayMetrics;
 	logger: Logger;
+	/** Webhook and Roblox experience routes (contract section 7). */
+	outbound: OutboundAdmin;
 }
 
 export function createGatewayApp(parts: GatewayParts): Express {
@@ -55,7 +58,7 @@ export function createGatewayApp(parts: GatewayParts): Express {
 	// The hot API first, as routes of the app itself: every layer and router before it is a check
 	// each game-server request pays for.
 	addModerationRoutes(app, parts);
-	app.use("/admin/v1", adminRouter(parts.keys, parts.adminToken, parts.authThrottle, parts.config.maxJsonDepth));
+	app.use("/admin/v1", adminRouter(parts.keys, parts.adminToken, parts.authThrottle, parts.config.maxJsonDepth, parts.outbound));
 	app.use("/dashboard", dashboardRouter());
 	app.use(docsRouter());
 	app.use(healthRouter(parts.readiness, parts.metrics, { token: parts.config.metricsToken, throttle: parts.authThrottle }));
