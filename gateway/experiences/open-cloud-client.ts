@@ -89,11 +89,15 @@ export type MirrorVerdict =
 	/** This one request is wrong (an id that does not exist, say): give it up, the link stays. */
 	| { kind: "give_up"; words: string };
 
-/** Open Cloud's own words, from its error body `{code, message}`; never the request or its key. */
+/**
+ * Open Cloud's own words, from its error body: v2's `{code, message}`, or the gateway's
+ * `{"errors":[{"code":0,"message":"Invalid API Key"}]}` (the reference's "Errors" page). Never the request or its key.
+ */
 function openCloudWords(response: OutboundResponse): string {
 	try {
-		const body = JSON.parse(response.text) as { message?: unknown; code?: unknown };
-		if (typeof body.message === "string" && body.message !== "") return body.message.slice(0, 200);
+		const body = JSON.parse(response.text) as { message?: unknown; errors?: { message?: unknown }[] };
+		const message = body.message ?? body.errors?.[0]?.message;
+		if (typeof message === "string" && message !== "") return message.slice(0, 200);
 	} catch {
 		// Not JSON: the status says enough.
 	}
