@@ -106,7 +106,7 @@ const MAX_BODY_KEPT = 2_048;
  * Sends requests to checked addresses only. DNS is resolved again at each connection and the socket
  * goes to the address that was checked (the lookup itself refuses), so a name that changes to a
  * private address between save and send is refused. Redirects are never followed (undici's default):
- * a 3xx is an answer like any other. Connect, header and body timeouts bound every send.
+ * a 3xx is an answer like any other. One send takes at most `timeoutMs` (default 10 s) in all.
  */
 export class OutboundHttp {
 	private readonly agent: Agent;
@@ -137,7 +137,8 @@ export class OutboundHttp {
 			dispatcher: this.agent,
 			headersTimeout: this.timeoutMs,
 			bodyTimeout: this.timeoutMs,
-			signal: AbortSignal.timeout(this.timeoutMs * 2),
+			// The whole exchange, connect to last byte, within the timeout: the outbox's lease relies on it.
+			signal: AbortSignal.timeout(this.timeoutMs),
 		});
 		let text = "";
 		for await (const chunk of response.body) {

@@ -30,7 +30,10 @@ export interface DeliveryWorkerOptions {
 	retryDelaysMs?: readonly number[];
 	/** How often (ms) the worker looks for due deliveries without being woken. Default 1000. */
 	pollMs?: number;
-	/** How long (ms) a leased row stays this worker's: longer than any one send (timeouts 10 s). Default 60 000. */
+	/**
+	 * How long (ms) a leased row stays this worker's: longer than one send (10 s at most, the outbound
+	 * client's deadline). Also how long a row leased by a worker that died waits for another. Default 15 000.
+	 */
 	leaseMs?: number;
 	/** Deliveries leased per round. Default 20. */
 	batch?: number;
@@ -94,7 +97,7 @@ export class DeliveryWorker {
 			try {
 				const { store, clock } = this.options;
 				const now = clock();
-				const leased = await store.lease(this.owner, now, now + (this.options.leaseMs ?? 60_000), this.options.batch ?? 20);
+				const leased = await store.lease(this.owner, now, now + (this.options.leaseMs ?? 15_000), this.options.batch ?? 20);
 				await Promise.all(leased.map((delivery) => this.attempt(delivery)));
 				// A full batch means more may be due.
 				if (leased.length === (this.options.batch ?? 20)) this.again = true;

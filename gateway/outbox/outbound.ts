@@ -22,7 +22,7 @@ export interface OutboundTiming {
 	retryDelaysMs?: readonly number[];
 	/** Delivery worker's look for due rows (default 1 s). */
 	pollMs?: number;
-	/** How long a leased row stays one worker's (default 60 s). */
+	/** How long a leased row stays one worker's (default 15 s). */
 	leaseMs?: number;
 	/** Key lifecycle scan (default 60 s). */
 	keyScanMs?: number;
