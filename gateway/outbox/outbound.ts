@@ -36,9 +36,9 @@ export interface RunningOutbound {
 }
 
 /** In the key store's database: PostgreSQL when DATABASE_URL is set, else keys.sqlite (opened after the key store). */
-async function openOutboxStore(config: Config, clock: () => number): Promise<OutboxStore> {
+async function openOutboxStore(config: Config, clock: () => number, logger: Logger): Promise<OutboxStore> {
 	return config.databaseUrl !== undefined
-		? PostgresOutboxStore.open({ connectionString: config.databaseUrl }, clock)
+		? PostgresOutboxStore.open({ connectionString: config.databaseUrl, log: (message) => logger.warn(message) }, clock)
 		: SqliteOutboxStore.open(config.dataDir, clock);
 }
 
@@ -48,7 +48,7 @@ export async function startOutbound(
 ): Promise<RunningOutbound> {
 	const { clock, logger, secrets, timing = {} } = parts;
 	const log = (message: string, err: unknown) => logger.warn({ err }, message);
-	const store = await openOutboxStore(config, clock);
+	const store = await openOutboxStore(config, clock, logger);
 	const policy = { allowLoopback: config.outboundAllowLoopback };
 	const http = new OutboundHttp(policy);
 	const feed = new ChangeFeed(parts.dataStoreUrl, parts.internalToken);
