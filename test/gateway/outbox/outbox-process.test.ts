@@ -30,7 +30,10 @@ describe("outbox across a crash", () => {
 		running.push(first);
 		const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" };
 		const post = (url: string, body: unknown, headers: Record<string, string> = admin) =>
-			fetch(url, { method: "POST", headers, body: JSON.stringify(body) }).then(async (response) => ({ status: response.status, body: await response.json() }));
+			fetch(url, { method: "POST", headers, body: JSON.stringify(body) }).then(async (response) => ({
+				status: response.status,
+				body: (await response.json()) as { data: { secret: string; key: string } },
+			}));
 		const hook = await post(`${first.url}/admin/v1/guilds/${GUILD_A}/webhooks`, { url: receiver.url, events: ["ban.created"] });
 		expect(hook.status).toBe(201);
 		receiver.secret = hook.body.data.secret;
