@@ -6,7 +6,7 @@ import type { createExperienceBody, experienceRecord, updateExperienceBody } fro
 import { ApiError, notFound } from "../http/envelope";
 import { OPEN_CLOUD_KEY_PURPOSE } from "../outbox/delivery-worker";
 import type { StoredExperience } from "../outbox/outbox-store";
-import type { OutboundParts } from "../webhooks/webhook-service";
+import { changeLogHead, type OutboundParts } from "../webhooks/webhook-service";
 
 type ExperienceRecord = z.infer<typeof experienceRecord>;
 
@@ -43,8 +43,7 @@ export class ExperienceService {
 			lastMirroredAt: null,
 			createdAt: clock(),
 		};
-		const { head } = await feed.after(guildId, Number.MAX_SAFE_INTEGER);
-		if (!(await store.createExperience(link, head))) {
+		if (!(await store.createExperience(link, await changeLogHead(feed, guildId)))) {
 			throw new ApiError(409, "experience_already_linked", "This universe is already linked to the guild; change it with PATCH");
 		}
 		return toExperienceRecord(link);

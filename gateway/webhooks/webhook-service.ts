@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import type { createWebhookBody, deliveryRecord, updateWebhookBody, webhookRecord } from "../api-schema/outbound-schemas";
 import type { ChangeFeed } from "../events/change-feed";
-import { badRequest, notFound } from "../http/envelope";
+import { ApiError, badRequest, notFound } from "../http/envelope";
 import { checkOutboundUrl, OutboundRefused, type OutboundPolicy } from "../outbound/outbound-http";
 import { WEBHOOK_SECRET_PURPOSE } from "../outbox/delivery-worker";
 import { TEST_EVENT, type OutboxStore, type StoredDelivery, type StoredWebhook } from "../outbox/outbox-store";
@@ -43,6 +43,18 @@ export function toDeliveryRecord(delivery: StoredDelivery): DeliveryRecord {
 	};
 }
 
+/**
+ * Where the guild's change log stands now: a new webhook or link is sent the changes after it. The data
+ * store not answering is its 502, not a 500.
+ */
+export async function changeLogHead(feed: ChangeFeed, guildId: string): Promise<number> {
+	try {
+		return (await feed.after(guildId, Number.MAX_SAFE_INTEGER)).head;
+	} catch {
+		throw new ApiError(502, "upstream_unavailable", "The data store is unreachable, so the guild's change log cannot be followed yet; try again shortly");
+	}
+}
+
 /** The URL as checked when saved: refusals are a 400 naming why (never a request sent to find out). */
 export async function checkedUrl(url: string, policy: OutboundPolicy): Promise<string> {
 	try {
@@ -70,8 +82,7 @@ export class WebhookService {
 			sealedSecret: secret === undefined ? null : secrets.seal(secret, WEBHOOK_SECRET_PURPOSE),
 			createdAt: clock(),
 		};
-		const { head } = await feed.after(guildId, Number.MAX_SAFE_INTEGER);
-		await store.createWebhook(webhook, head);
+		await store.createWebhook(webhook, await changeLogHead(feed, guildId));
 		return { webhook: toWebhookRecord(webhook), ...(secret === undefined ? {} : { secret }) };
 	}
 

@@ -138,6 +138,19 @@ describe("webhooks", () => {
 	});
 });
 
+describe("following the change log", () => {
+	it("answers 502 when the data store cannot say where the guild's change log stands", async () => {
+		gateway = await startTestGateway(
+			{ OUTBOUND_ALLOW_LOOPBACK: "true", DATA_STORE_URL: "http://127.0.0.1:1", DATA_STORE_TOKEN: "an-internal-token-of-at-least-32-chars" },
+			{ outbound: FAST },
+		);
+		const answer = await gateway.admin("POST", `/guilds/${GUILD_A}/webhooks`, { url: "http://127.0.0.1:9/hook", events: ["ban.created"] });
+		expect(answer.status).toBe(502);
+		expect(answer.body.error).toBe("upstream_unavailable");
+		expect((await gateway.admin("GET", `/guilds/${GUILD_A}/webhooks`)).body.data.webhooks).toEqual([]);
+	});
+});
+
 describe("addresses a webhook may not reach", () => {
 	const refusedUrls = [
 		["http://127.0.0.1:9/hook", "loopback without OUTBOUND_ALLOW_LOOPBACK"],
