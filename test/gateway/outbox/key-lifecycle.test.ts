@@ -3,27 +3,35 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { GUILD_A, startTestGateway, type TestGateway } from "../harness";
+import { createTestSchema, type TestSchema } from "../postgres/test-schema";
 import { WebhookReceiver, eventually } from "./webhook-receiver";
 
 const DAY_MS = 86_400_000;
 
 let gateway: TestGateway | undefined;
 let receiver: WebhookReceiver | undefined;
+let schema: TestSchema | undefined;
 
 afterEach(async () => {
 	await gateway?.stop();
 	await receiver?.stop();
-	gateway = receiver = undefined;
+	await schema?.drop();
+	gateway = receiver = schema = undefined;
 });
 
 describe("key lifecycle notices", () => {
-	it("warns 7 days and 1 day before expires_at, then says expired, each once, across a restart", async () => {
+	it.each(["SQLite", "PostgreSQL"])("warns 7 days and 1 day before expires_at, then says expired, each once, across a restart (%s)", async (backend) => {
 		let now = Date.now();
 		const clock = () => now;
 		const options = { clock, outbound: { pollMs: 20, keyScanMs: 30 } };
 		receiver = new WebhookReceiver();
 		await receiver.listen();
-		gateway = await startTestGateway({ OUTBOUND_ALLOW_LOOPBACK: "true" }, options);
+		const env: Record<string, string> = { OUTBOUND_ALLOW_LOOPBACK: "true" };
+		if (backend === "PostgreSQL") {
+			schema = await createTestSchema("lifecycle");
+			env.DATABASE_URL = schema.url;
+		}
+		gateway = await startTestGateway(env, options);
 		const events = ["key.expiring", "key.expired", "key.auto_expiring", "key.auto_expired"];
 		const hook = await gateway.admin("POST", `/guilds/${GUILD_A}/webhooks`, { url: receiver.url, events });
 		expect(hook.status).toBe(201);
@@ -45,7 +53,7 @@ describe("key lifecycle notices", () => {
 		]);
 
 		await gateway.stop({ keepData: true });
-		gateway = await startTestGateway({ OUTBOUND_ALLOW_LOOPBACK: "true" }, { ...options, dataDir: gateway.dataDir });
+		gateway = await startTestGateway(env, { ...options, dataDir: gateway.dataDir });
 		await new Promise((resolve) => setTimeout(resolve, 500));
 		expect(receiver.received).toHaveLength(3);
 	});
