@@ -3,6 +3,7 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { GUILD_A, banBody, startTestGateway, type TestGateway } from "../harness";
+import { createTestSchema, type TestSchema } from "../postgres/test-schema";
 import { FakeOpenCloud } from "./fake-open-cloud";
 import { WebhookReceiver, eventually } from "./webhook-receiver";
 
@@ -13,20 +14,27 @@ const UNIVERSE = "4815162342";
 let gateway: TestGateway | undefined;
 let openCloud: FakeOpenCloud | undefined;
 let receiver: WebhookReceiver | undefined;
+let schema: TestSchema | undefined;
 
 afterEach(async () => {
 	await gateway?.stop();
 	await openCloud?.close();
 	await receiver?.stop();
-	gateway = openCloud = receiver = undefined;
+	await schema?.drop();
+	gateway = openCloud = receiver = schema = undefined;
 });
 
-async function setUp(apiKey = GOOD_KEY, link: Record<string, unknown> = {}) {
+async function setUp(apiKey = GOOD_KEY, link: Record<string, unknown> = {}, backend = "SQLite") {
 	openCloud = new FakeOpenCloud();
 	openCloud.known.add(GOOD_KEY).add(WEAK_KEY);
 	openCloud.permitted.add(GOOD_KEY);
 	const url = await openCloud.listen();
-	gateway = await startTestGateway({ OPEN_CLOUD_URL: url, OUTBOUND_ALLOW_LOOPBACK: "true" }, { outbound: { retryDelaysMs: [100, 100, 100], pollMs: 50 } });
+	const env: Record<string, string> = { OPEN_CLOUD_URL: url, OUTBOUND_ALLOW_LOOPBACK: "true" };
+	if (backend === "PostgreSQL") {
+		schema = await createTestSchema("open_cloud");
+		env.DATABASE_URL = schema.url;
+	}
+	gateway = await startTestGateway(env, { outbound: { retryDelaysMs: [100, 100, 100], pollMs: 50 } });
 	const { key } = await gateway.createKey(GUILD_A);
 	const linked = await gateway.admin("POST", `/guilds/${GUILD_A}/experiences`, { universe_id: UNIVERSE, api_key: apiKey, ...link });
 	expect(linked.status).toBe(201);
@@ -102,8 +110,8 @@ describe("Roblox experiences", () => {
 		expect((await experience()).status).toBe("ok");
 	});
 
-	it("a key lacking the permission turns the link failing in words, sends link_failing, and stops retrying", async () => {
-		const { moderate } = await setUp(WEAK_KEY);
+	it.each(["SQLite", "PostgreSQL"])("a key lacking the permission turns the link failing in words, sends link_failing, and stops retrying (%s)", async (backend) => {
+		const { moderate } = await setUp(WEAK_KEY, {}, backend);
 		receiver = new WebhookReceiver();
 		await receiver.listen();
 		const hook = await gateway!.admin("POST", `/guilds/${GUILD_A}/webhooks`, { url: receiver.url, events: ["experience.link_failing"] });

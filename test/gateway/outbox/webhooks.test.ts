@@ -3,16 +3,26 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { GUILD_A, banBody, startTestGateway, type TestGateway } from "../harness";
+import { createTestSchema, type TestSchema } from "../postgres/test-schema";
 import { WebhookReceiver, eventually } from "./webhook-receiver";
 
 let gateway: TestGateway | undefined;
 let receiver: WebhookReceiver | undefined;
+let schema: TestSchema | undefined;
 
 afterEach(async () => {
 	await gateway?.stop();
 	await receiver?.stop();
-	gateway = receiver = undefined;
+	await schema?.drop();
+	gateway = receiver = schema = undefined;
 });
+
+/** The outbox in SQLite (keys.sqlite), or in PostgreSQL with DATABASE_URL. */
+async function backendEnv(backend: string): Promise<Record<string, string>> {
+	if (backend === "SQLite") return { OUTBOUND_ALLOW_LOOPBACK: "true" };
+	schema = await createTestSchema("webhooks");
+	return { OUTBOUND_ALLOW_LOOPBACK: "true", DATABASE_URL: schema.url };
+}
 
 const FAST = { retryDelaysMs: [200, 200, 200], pollMs: 50 };
 
@@ -57,8 +67,8 @@ describe("webhooks", () => {
 		]);
 	});
 
-	it("retries a receiver that fails twice, with the same webhook-id, and lists each attempt", async () => {
-		const { key } = await setUp([500, 503]);
+	it.each(["SQLite", "PostgreSQL"])("retries a receiver that fails twice, with the same webhook-id, and lists each attempt (%s)", async (backend) => {
+		const { key } = await setUp([500, 503], await backendEnv(backend));
 		const { webhook } = await addWebhook();
 		await ban(key, 7);
 		await eventually(() => receiver!.delivered().length === 1, 5_000, "the third attempt");
@@ -76,8 +86,8 @@ describe("webhooks", () => {
 		expect(delivery.attempts[2].error).toBeNull();
 	});
 
-	it("gives up after the last retry, and a redelivery sends it again under the same id", async () => {
-		const { key } = await setUp([500, 500, 500, 500]);
+	it.each(["SQLite", "PostgreSQL"])("gives up after the last retry, and a redelivery sends it again under the same id (%s)", async (backend) => {
+		const { key } = await setUp([500, 500, 500, 500], await backendEnv(backend));
 		const { webhook } = await addWebhook();
 		await ban(key, 8);
 		const deliveries = () => gateway!.admin("GET", `/guilds/${GUILD_A}/webhooks/${webhook.id}/deliveries`);
