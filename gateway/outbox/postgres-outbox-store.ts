@@ -61,6 +61,15 @@ export class PostgresOutboxStore implements OutboxStore {
 		return rows.map((row) => toDelivery(row, attempts.filter((attempt) => attempt.delivery_id === row.id)));
 	}
 
+	/** A guild no longer followed forgets its cursor, so a webhook added later starts at the log's head then. */
+	private async dropCursorIfUnfollowed(tx: Queryable, guildId: string): Promise<void> {
+		await tx.rows(
+			`DELETE FROM outbox_change_cursors WHERE guild_id = $1 AND NOT EXISTS (SELECT 1 FROM webhooks WHERE guild_id = $1)
+			 AND NOT EXISTS (SELECT 1 FROM experience_links WHERE guild_id = $1)`,
+			[guildId],
+		);
+	}
+
 	private async setCursorIfAbsent(tx: Queryable, guildId: string, cursor: number): Promise<void> {
 		await tx.rows("INSERT INTO outbox_change_cursors (guild_id, after_seq) VALUES ($1, $2) ON CONFLICT (guild_id) DO NOTHING", [guildId, cursor]);
 	}
@@ -97,6 +106,7 @@ export class PostgresOutboxStore implements OutboxStore {
 		return this.db.transaction(async (tx) => {
 			const rows = await tx.rows("DELETE FROM webhooks WHERE guild_id = $1 AND id = $2 RETURNING id", [guildId, id]);
 			await tx.rows("DELETE FROM outbox_deliveries WHERE target_kind = 'webhook' AND target_id = $1", [id]);
+			await this.dropCursorIfUnfollowed(tx, guildId);
 			return rows.length > 0;
 		});
 	}
@@ -146,6 +156,7 @@ export class PostgresOutboxStore implements OutboxStore {
 		return this.db.transaction(async (tx) => {
 			const rows = await tx.rows("DELETE FROM experience_links WHERE guild_id = $1 AND universe_id = $2 RETURNING universe_id", [guildId, universeId]);
 			await tx.rows("DELETE FROM outbox_deliveries WHERE guild_id = $1 AND target_kind = 'experience' AND target_id = $2", [guildId, universeId]);
+			await this.dropCursorIfUnfollowed(tx, guildId);
 			return rows.length > 0;
 		});
 	}

@@ -146,6 +146,16 @@ export class SqliteOutboxStore implements OutboxStore {
 		return rows.map((row) => toDelivery(row, this.attemptsOf.all(row.id)));
 	}
 
+	/** A guild no longer followed forgets its cursor, so a webhook added later starts at the log's head then. */
+	private dropCursorIfUnfollowed(guildId: string): void {
+		this.db
+			.prepare(
+				`DELETE FROM outbox_change_cursors WHERE guild_id = @guild AND NOT EXISTS (SELECT 1 FROM webhooks WHERE guild_id = @guild)
+				 AND NOT EXISTS (SELECT 1 FROM experience_links WHERE guild_id = @guild)`,
+			)
+			.run({ guild: guildId });
+	}
+
 	private setCursorIfAbsent(guildId: string, cursor: number): void {
 		this.db.prepare("INSERT OR IGNORE INTO outbox_change_cursors (guild_id, after_seq) VALUES (?, ?)").run(guildId, cursor);
 	}
@@ -185,6 +195,7 @@ export class SqliteOutboxStore implements OutboxStore {
 			.transaction(() => {
 				const { changes } = this.db.prepare("DELETE FROM webhooks WHERE guild_id = ? AND id = ?").run(guildId, id);
 				this.db.prepare("DELETE FROM outbox_deliveries WHERE target_kind = 'webhook' AND target_id = ?").run(id);
+				this.dropCursorIfUnfollowed(guildId);
 				return changes > 0;
 			})
 			.immediate();
@@ -254,6 +265,7 @@ export class SqliteOutboxStore implements OutboxStore {
 				this.db
 					.prepare("DELETE FROM outbox_deliveries WHERE guild_id = ? AND target_kind = 'experience' AND target_id = ?")
 					.run(guildId, universeId);
+				this.dropCursorIfUnfollowed(guildId);
 				return changes > 0;
 			})
 			.immediate();

@@ -138,6 +138,18 @@ describe("webhooks", () => {
 		expect(message.embeds[0].fields).toContainEqual(expect.objectContaining({ name: "roblox_id", value: "11" }));
 	});
 
+	it.each(["SQLite", "PostgreSQL"])("a webhook added after the guild's last one was deleted gets only later bans (%s)", async (backend) => {
+		const { key } = await setUp([], await backendEnv(backend));
+		const { webhook } = await addWebhook();
+		expect((await gateway!.admin("DELETE", `/guilds/${GUILD_A}/webhooks/${webhook.id}`)).status).toBe(204);
+		await ban(key, 101);
+		await addWebhook();
+		await ban(key, 102);
+		await eventually(() => receiver!.delivered().length === 1, 5_000, "the later ban");
+		await new Promise((resolve) => setTimeout(resolve, 500));
+		expect(receiver!.received.map((one) => one.event.data.roblox_id)).toEqual(["102"]);
+	});
+
 	it("test-sends to one webhook", async () => {
 		await setUp();
 		const { webhook } = await addWebhook();
