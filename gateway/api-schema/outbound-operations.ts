@@ -82,7 +82,9 @@ export const OUTBOUND_OPERATIONS: readonly Operation[] = [
 		method: "get",
 		path: `${webhook}/deliveries`,
 		summary: "The webhook's deliveries with their attempts",
-		description: "Newest first. A delivery is retried with growing delays (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) before it is `failed`.",
+		description:
+			"Newest first. A delivery is retried with growing delays (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h) before it is `failed`. " +
+			"Delivered and failed ones are listed for 30 days.",
 		params: webhookParams,
 		query: deliveriesQuery,
 		success: { status: 200, description: "Deliveries retrieved", data: deliveryListData },

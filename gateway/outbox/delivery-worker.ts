@@ -15,6 +15,10 @@ import type { AttemptOutcome, OutboxEvent, OutboxStore, StoredDelivery } from ".
  */
 export const STANDARD_RETRY_DELAYS_MS: readonly number[] = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
 
+/** Delivered and failed deliveries are listed this long (ms), then pruned. */
+export const FINISHED_RETENTION_MS = 30 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
 /** Purposes of the sealed secrets, so one cannot be opened as the other. */
 export const WEBHOOK_SECRET_PURPOSE = "webhook signing secret";
 export const OPEN_CLOUD_KEY_PURPOSE = "open cloud api key";
@@ -72,6 +76,7 @@ export class DeliveryWorker {
 	private running: Promise<void> | undefined;
 	private again = false;
 	private closed = false;
+	private lastPruneAt = 0;
 
 	constructor(private readonly options: DeliveryWorkerOptions) {
 		this.delays = options.retryDelaysMs ?? STANDARD_RETRY_DELAYS_MS;
@@ -101,6 +106,10 @@ export class DeliveryWorker {
 				await Promise.all(leased.map((delivery) => this.attempt(delivery)));
 				// A full batch means more may be due.
 				if (leased.length === (this.options.batch ?? 20)) this.again = true;
+				if (now - this.lastPruneAt >= PRUNE_EVERY_MS) {
+					this.lastPruneAt = now;
+					await store.pruneFinished(now - FINISHED_RETENTION_MS);
+				}
 			} catch (err) {
 				this.options.logger.warn({ err }, "outbox delivery round failed; retrying on the next");
 			}

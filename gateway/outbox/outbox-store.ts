@@ -164,6 +164,9 @@ export interface OutboxStore {
 	/** Pending again from now, a new round of retries; undefined when the webhook has no such delivery. */
 	redeliver(webhookId: string, deliveryId: string, now: number): Promise<StoredDelivery | undefined>;
 
+	/** Drops delivered and failed deliveries (with their attempts) created before `before` (ms), to bound the tables. */
+	pruneFinished(before: number): Promise<void>;
+
 	/** Active keys of guilds with webhooks whose expiry or auto-expiry falls in [from, to] (unix seconds). */
 	keysNearExpiry(from: number, to: number, autoExpirySeconds: number): Promise<ExpiringKey[]>;
 	/** Writes the event unless this (key, kind, period) was already noticed: exactly once, across restarts. */

@@ -265,6 +265,10 @@ export class PostgresOutboxStore implements OutboxStore {
 		return (await this.withAttempts(rows))[0];
 	}
 
+	async pruneFinished(before: number): Promise<void> {
+		await this.db.rows("DELETE FROM outbox_deliveries WHERE status <> 'pending' AND created_at < $1", [before]);
+	}
+
 	async keysNearExpiry(from: number, to: number, autoExpirySeconds: number): Promise<ExpiringKey[]> {
 		const rows = await this.db.rows<{ id: string; guild_id: string; prefix: string; name: string | null; expires_at: number | null; last_activity: number }>(
 			`SELECT id, guild_id, prefix, name, expires_at, last_activity FROM (

@@ -376,6 +376,10 @@ export class SqliteOutboxStore implements OutboxStore {
 		return row === undefined ? undefined : this.withAttempts([row])[0];
 	}
 
+	async pruneFinished(before: number): Promise<void> {
+		this.db.prepare("DELETE FROM outbox_deliveries WHERE status <> 'pending' AND created_at < ?").run(before);
+	}
+
 	async keysNearExpiry(from: number, to: number, autoExpirySeconds: number): Promise<ExpiringKey[]> {
 		const rows = this.db
 			.prepare<[{ from: number; to: number; auto: number }], { id: string; guild_id: string; prefix: string; name: string | null; expires_at: number | null; last_activity: number }>(

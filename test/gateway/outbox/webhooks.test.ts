@@ -150,6 +150,23 @@ describe("webhooks", () => {
 		expect(receiver!.received.map((one) => one.event.data.roblox_id)).toEqual(["102"]);
 	});
 
+	it("keeps finished deliveries listed for 30 days, then prunes them", async () => {
+		let now = Date.now();
+		receiver = new WebhookReceiver();
+		await receiver.listen();
+		gateway = await startTestGateway({ OUTBOUND_ALLOW_LOOPBACK: "true" }, { clock: () => now, outbound: FAST });
+		const { key } = await gateway.createKey(GUILD_A);
+		const { webhook } = await addWebhook();
+		await ban(key, 301);
+		await eventually(() => receiver!.delivered().length === 1, 5_000, "the ban");
+		const listed = async () => (await gateway!.admin("GET", `/guilds/${GUILD_A}/webhooks/${webhook.id}/deliveries`)).body.data.deliveries;
+		now += 29 * 86_400_000;
+		await new Promise((resolve) => setTimeout(resolve, 200));
+		expect(await listed()).toHaveLength(1);
+		now += 2 * 86_400_000;
+		await eventually(async () => (await listed()).length === 0, 5_000, "the prune");
+	});
+
 	it("test-sends to one webhook", async () => {
 		await setUp();
 		const { webhook } = await addWebhook();
