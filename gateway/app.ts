@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import type { Scope } from "../shared/records";
 import { API_BASE } from "../shared/routes";
 import { adminRouter } from "./admin/admin-router";
+import type { OutboundAdmin } from "./admin/outbound-router";
 import { docsRouter } from "./api-schema/docs-router";
 import { AuthThrottle } from "./auth/auth-throttle";
 import { authenticateRequest, authorizeRequest } from "./auth/authenticate";
@@ -40,6 +41,8 @@ export interface GatewayParts {
 	readiness: readonly ReadinessCheck[];
 	metrics: GatewayMetrics;
 	logger: Logger;
+	/** Webhook and Roblox experience routes (contract section 7). */
+	outbound: OutboundAdmin;
 }
 
 /** The gateway's request listener: the hot routes' table first, Express for everything else. */
@@ -60,7 +63,7 @@ export function createGatewayApp(parts: GatewayParts): RequestListener {
 	// The keyed API first: its reads in the hot table, its writes and lists as routes of the app itself
 	// (every layer and router before them is a check each game-server request pays for).
 	addModerationRoutes(app, hot, parts);
-	app.use("/admin/v1", adminRouter(parts.keys, parts.adminToken, parts.authThrottle, parts.config.maxJsonDepth));
+	app.use("/admin/v1", adminRouter(parts.keys, parts.adminToken, parts.authThrottle, parts.config.maxJsonDepth, parts.outbound));
 	app.use("/dashboard", dashboardRouter());
 	app.use(docsRouter());
 	app.use(healthRouter(parts.readiness, parts.metrics, { token: parts.config.metricsToken, throttle: parts.authThrottle }));

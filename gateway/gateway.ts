@@ -20,6 +20,7 @@ import { ChangeFeed } from "./events/change-feed";
 import { EventHub } from "./events/event-hub";
 import { PostgresWakeups } from "./events/postgres-wakeups";
 import { createLogger } from "./logging/logger";
+import { startOutbound, type OutboundTiming } from "./outbox/outbound";
 import { createForwarder } from "./proxy/forward";
 import { SecretBox } from "./secrets/secret-box";
 
@@ -37,6 +38,8 @@ export interface StartOptions {
 	 * own (`npm run bench` measures both); without DATA_STORE_URL only.
 	 */
 	inlineDataStore?: boolean;
+	/** Shorter retry and scan intervals of the outbox, for tests. */
+	outbound?: OutboundTiming;
 }
 
 export interface RunningGateway {
@@ -169,10 +172,16 @@ async function startParts(
 	if (config.databaseUrl !== undefined && config.redisUrl === undefined && config.dataStoreUrl === undefined) {
 		parts.add(PostgresWakeups.start(config.databaseUrl, (guildId) => events.wake(guildId), log), (wakeups) => wakeups.close());
 	}
+	// Webhooks and Open Cloud mirrors, in the key store's database (contract section 7).
+	const outbound = parts.add(
+		await startOutbound(config, { dataStoreUrl, internalToken, secrets: context.secrets, clock, logger, timing: options.outbound }),
+		(running) => running.close(),
+	);
 	bus.subscribe((change) => {
 		if (change.kind === "key") return keys.invalidate(change.keyId);
 		if (change.kind === "ban") banCache.invalidate(change.guildId, change.userId);
 		events.wake(change.guildId);
+		outbound.changed();
 	});
 
 	const forwarder = parts.add(
@@ -194,7 +203,9 @@ async function startParts(
 		announceChange: (change) => {
 			bus.publish(change);
 			events.wake(change.guildId);
+			outbound.changed();
 		},
+		outbound: outbound.admin,
 		events,
 		readiness,
 		metrics: new GatewayMetrics(),

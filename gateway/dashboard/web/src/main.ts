@@ -5,6 +5,7 @@ import "./styles.css";
 import { AdminApi, AdminApiError } from "./admin-api";
 import { byId, el, setFieldError, withProgress } from "./dom";
 import { KeysPage, messageOf } from "./keys-page";
+import { OutboundPages } from "./outbound-pages";
 import { setUpRollDialog } from "./roll-dialog";
 import { setUpSecretDialog } from "./secret-dialog";
 import { forgetAdminToken, recentGuilds, rememberGuild, saveAdminToken, savedAdminToken } from "./session";
@@ -27,11 +28,13 @@ const guildInput = byId("guild-id", HTMLInputElement);
 const guildError = byId("guild-id-error", HTMLElement);
 
 const page = new KeysPage(signOut);
+const outbound = new OutboundPages(keysView);
 setUpSecretDialog();
 setUpRollDialog();
 
 function showSignIn(notice: string): void {
 	page.close();
+	outbound.close();
 	keysView.hidden = true;
 	signOutButton.hidden = true;
 	signInView.hidden = false;
@@ -47,6 +50,8 @@ function showKeys(guildId: string): void {
 	guildInput.value = guildId;
 	const list = byId("recent-guilds", HTMLDataListElement);
 	list.replaceChildren(...recentGuilds().map((id) => el("option", { value: id })));
+	const token = savedAdminToken();
+	if (token !== null) void outbound.open(new AdminApi(token), guildId);
 }
 
 function signOut(notice: string): void {
