@@ -34,6 +34,7 @@ export type ErrorCode =
 	| "key_roll_required"
 	| "signin_failed"
 	| "member_exists"
+	| "experience_already_linked"
 	| "internal_error";
 
 /** Messages the hosted API uses word for word; clients may match on them. */

@@ -9,6 +9,7 @@ import { jsonBody } from "../http/json-body";
 import type { KeyService } from "../keys/key-service";
 import type { AuthThrottle } from "../auth/auth-throttle";
 import { requestLogger, routeOf } from "../logging/request-log";
+import { outboundRouter, type OutboundAdmin } from "./outbound-router";
 import { operatorRoutes, signInRoutes, type OperatorRouteParts } from "../operators/operator-routes";
 import { authenticateAdmin, requireSameOrigin } from "../operators/session-auth";
 import {
@@ -56,6 +57,7 @@ export function adminRouter(
 	throttle: AuthThrottle,
 	maxJsonDepth: number | undefined,
 	operators: OperatorRouteParts,
+	outbound?: OutboundAdmin,
 ): Router {
 	const router = express.Router();
 	// Answers carry keys and audit trails: no browser or proxy may keep them.
@@ -127,6 +129,8 @@ export function adminRouter(
 		const usage = await keys.usage(guildParam(req.params), keyParam(req.params), { granularity, window });
 		sendSuccess(res, 200, "Usage retrieved", usage);
 	});
+
+	if (outbound !== undefined) router.use(outboundRouter(outbound));
 
 	return router;
 }

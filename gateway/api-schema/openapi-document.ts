@@ -177,6 +177,7 @@ export function buildOpenApiDocument(): JsonSchema {
 					"gateway's own `Origin` (or `Sec-Fetch-Site: same-origin`) and `X-CSRF-Token: <data.csrf_token of GET /admin/v1/me>`, " +
 					"else 403 `csrf_rejected`.",
 			},
+			{ name: "Outbound", description: "Webhooks and linked Roblox experiences: what the gateway sends out (contract section 7)." },
 			{ name: "Health", description: "Unauthenticated probes." },
 		],
 		paths,

@@ -51,6 +51,7 @@ import {
 	suspensionData,
 	updateMemberBody,
 } from "./operator-schemas";
+import { OUTBOUND_OPERATIONS } from "./outbound-operations";
 
 /**
  * Who may call a route: a guild's API key (section 2), the admin API's callers (the ADMIN_TOKEN or an
@@ -62,7 +63,7 @@ export interface Operation {
 	method: "get" | "post" | "patch" | "delete";
 	/** OpenAPI's template form (`{guildId}`). */
 	path: string;
-	tag: "Moderation" | "API keys" | "Operators" | "Health";
+	tag: "Moderation" | "API keys" | "Operators" | "Outbound" | "Health";
 	summary: string;
 	description?: string;
 	caller: Caller;
@@ -356,6 +357,7 @@ export const OPERATIONS: readonly Operation[] = [
 		success: { status: 200, description: "Usage retrieved", data: usageData },
 		errors: adminKey,
 	},
+	...OUTBOUND_OPERATIONS,
 	{
 		method: "get",
 		path: "/admin/v1/auth/discord",

@@ -165,7 +165,8 @@ export class AdminApi {
 		return (await this.data<{ points: UsagePoint[] }>("GET", path)).points;
 	}
 
-	private async data<T>(method: string, path: string, body?: unknown): Promise<T> {
+	/** Any admin route under `/admin/v1` (pages in their own files, such as webhooks, call it); the `data` of its answer. */
+	async data<T>(method: string, path: string, body?: unknown): Promise<T> {
 		const response = await this.send(method, path, body);
 		const envelope = (await response.json()) as Envelope<T>;
 		if (envelope.status !== "success") throw new AdminApiError(response.status, envelope.error, envelope.message);

@@ -6,6 +6,7 @@ import { AdminApi, AdminApiError, currentSession, discordSignInOffered, type Gui
 import { byId, el, setFieldError, withProgress } from "./dom";
 import { KeysPage, messageOf } from "./keys-page";
 import { MembersPage } from "./members-page";
+import { OutboundPages } from "./outbound-pages";
 import { setUpRollDialog } from "./roll-dialog";
 import { setUpSecretDialog } from "./secret-dialog";
 import {
@@ -42,6 +43,7 @@ const sessionGuild = byId("session-guild", HTMLElement);
 const guildForm = byId("guild-form", HTMLFormElement);
 /** The operator's session (Discord sign-in), when the page works with one rather than the admin token. */
 let session: { api: AdminApi; signedIn: SignedIn } | undefined;
+const outbound = new OutboundPages(keysView);
 setUpSecretDialog();
 setUpRollDialog();
 
@@ -49,6 +51,7 @@ function showSignIn(notice: string): void {
 	page.close();
 	members.close();
 	session = undefined;
+	outbound.close();
 	keysView.hidden = true;
 	pickerView.hidden = true;
 	signOutButton.hidden = true;
@@ -71,6 +74,8 @@ function showKeys(guildId: string): void {
 	guildInput.value = guildId;
 	const list = byId("recent-guilds", HTMLDataListElement);
 	list.replaceChildren(...recentGuilds().map((id) => el("option", { value: id })));
+	const token = savedAdminToken();
+	if (token !== null) void outbound.open(new AdminApi(token), guildId);
 }
 
 /** Discord's picture of the guild, or its initials when it has none. */
@@ -88,6 +93,7 @@ async function showPicker(signedIn: SignedIn): Promise<void> {
 	session = { api, signedIn };
 	page.close();
 	members.close();
+	outbound.close();
 	signInView.hidden = true;
 	keysView.hidden = true;
 	pickerView.hidden = false;
@@ -137,6 +143,9 @@ async function openSessionGuild(guild: GuildSummary): Promise<void> {
 	sessionGuild.hidden = false;
 	byId("session-guild-icon", HTMLElement).replaceChildren(guildIcon(guild));
 	byId("session-guild-name", HTMLElement).textContent = guild.name ?? `Server ${guild.id}`;
+	// Webhooks and experiences need administer_keys (contract section 4), members manage_members.
+	if (guild.permissions.includes("administer_keys")) void outbound.open(api, guild.id);
+	else outbound.close();
 	if (guild.permissions.includes("manage_members")) await members.open(api, guild.id);
 	else members.close();
 	byId("keys-title", HTMLElement).focus();
