@@ -101,6 +101,11 @@ describe("operators in the dashboard, in Chromium", { timeout: 90_000 }, () => {
 		const coraRow = cora.page.locator("#key-rows tr", { hasText: "Cora's Game" });
 		expect(await coraRow.locator(".creator-cell").textContent()).toBe("Cora Creator");
 		expect((await gateway.api(`/moderation/${GUILD}/ban-status/261`, { headers: { "x-api-key": key } })).status).toBe(200);
+		// Her key's usage is hers to see; the audit trail (administer_keys) is not, and the panel says so without an error.
+		await coraRow.getByRole("button", { name: "Activity" }).click();
+		const activity = cora.page.getByRole("region", { name: /^Activity of Cora's Game/ });
+		await activity.getByText("The audit trail is for those who administer this server's keys.").waitFor();
+		expect(await activity.locator("#activity-error").textContent()).toBe("");
 
 		// The owner comes back to the server and sees Cora's key with its creator.
 		await owner.page.getByRole("button", { name: "Switch server" }).click();

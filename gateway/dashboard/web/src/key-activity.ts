@@ -32,8 +32,8 @@ export function hideKeyActivity(): void {
 	byId("key-activity", HTMLElement).hidden = true;
 }
 
-/** Opens the panel for `record` and loads both parts at once; a failure is shown in the panel. */
-export async function showKeyActivity(api: AdminApi, guildId: string, record: ApiKeyRecord): Promise<void> {
+/** Opens the panel for `record` and loads both parts at once (the trail only when `auditAllowed`); a failure is shown in the panel. */
+export async function showKeyActivity(api: AdminApi, guildId: string, record: ApiKeyRecord, auditAllowed: boolean): Promise<void> {
 	const panel = byId("key-activity", HTMLElement);
 	const loading = byId("activity-loading", HTMLElement);
 	const error = byId("activity-error", HTMLElement);
@@ -45,11 +45,13 @@ export async function showKeyActivity(api: AdminApi, guildId: string, record: Ap
 	loading.hidden = false;
 	error.textContent = "";
 	try {
-		const [points, events] = await Promise.all([api.hourlyUsage(guildId, record.id), api.audit(guildId)]);
+		// The audit trail needs administer_keys: an operator who may only create keys still sees the usage.
+		const [points, events] = await Promise.all([api.hourlyUsage(guildId, record.id), auditAllowed ? api.audit(guildId) : null]);
 		const now = nowInSeconds();
 		chart.replaceChildren(usageChart(points));
-		const own = events.filter((event) => event.key_id === record.id);
-		trail.replaceChildren(...(own.length === 0 ? [el("li", { class: "muted" }, "No events.")] : own.map((event) => auditItem(event, now))));
+		const own = events?.filter((event) => event.key_id === record.id) ?? [];
+		const empty = el("li", { class: "muted" }, events === null ? "The audit trail is for those who administer this server's keys." : "No events.");
+		trail.replaceChildren(...(own.length === 0 ? [empty] : own.map((event) => auditItem(event, now))));
 	} catch (err) {
 		chart.replaceChildren();
 		trail.replaceChildren();

@@ -29,6 +29,8 @@ function announce(message: string): void {
 interface OpenGuild {
 	api: AdminApi;
 	guildId: string;
+	/** Whether the caller may read the guild's audit trail (administer_keys). */
+	auditAllowed: boolean;
 }
 
 /** One per page: dialogs are wired once, and `open` switches guilds or tokens. */
@@ -50,13 +52,13 @@ export class KeysPage {
 	 * Shows a guild's keys. The list on screen changes only once the new one has loaded; a refusal is
 	 * thrown for the caller to show where it came from (the token or the guild field).
 	 */
-	async open(api: AdminApi, guildId: string): Promise<void> {
+	async open(api: AdminApi, guildId: string, options: { auditAllowed?: boolean } = {}): Promise<void> {
 		const records = await this.fetchRecords(api, guildId);
 		if (this.current?.guildId !== guildId) {
 			this.rowErrors.clear();
 			this.activityKeyId = undefined;
 		}
-		this.current = { api, guildId };
+		this.current = { api, guildId, auditAllowed: options.auditAllowed ?? true };
 		this.records = records;
 		this.render();
 	}
@@ -216,7 +218,7 @@ export class KeysPage {
 		this.activityKeyId = record.id;
 		this.render();
 		try {
-			await showKeyActivity(this.api, this.guildId, record);
+			await showKeyActivity(this.api, this.guildId, record, this.current!.auditAllowed);
 		} catch (err) {
 			// The panel shows the message; only a refused token changes the page.
 			this.refusedToken(err);
@@ -240,7 +242,9 @@ export class KeysPage {
 	/** An open activity panel gets the event just made (and the key's new name or prefix). */
 	private refreshActivity(): void {
 		const shown = this.records.find((record) => record.id === this.activityKeyId);
-		if (shown !== undefined) void showKeyActivity(this.api, this.guildId, shown).catch((err: unknown) => this.refusedToken(err));
+		if (shown !== undefined) {
+			void showKeyActivity(this.api, this.guildId, shown, this.current!.auditAllowed).catch((err: unknown) => this.refusedToken(err));
+		}
 	}
 
 	private showRowError(keyId: string, message: string): void {

@@ -132,7 +132,7 @@ async function openSessionGuild(guild: GuildSummary): Promise<void> {
 	if (session === undefined) return;
 	const { api } = session;
 	try {
-		await page.open(api, guild.id);
+		await page.open(api, guild.id, { auditAllowed: guild.permissions.includes("administer_keys") });
 	} catch (err) {
 		if (err instanceof AdminApiError && err.status === 401) return signOut("Your session ended. Sign in again.");
 		byId("picker-error", HTMLElement).textContent = messageOf(err);
