@@ -66,7 +66,9 @@ export interface FakeDiscord {
 
 const unauthorized = { message: "401: Unauthorized", code: 0 };
 
-export async function startFakeDiscord(): Promise<FakeDiscord> {
+/** `accessTokenSeconds`: the `expires_in` of issued access tokens (Discord's is 604800), shorter to reach a refresh in tests. */
+export async function startFakeDiscord(options: { accessTokenSeconds?: number } = {}): Promise<FakeDiscord> {
+	const accessTokenSeconds = options.accessTokenSeconds ?? ACCESS_TOKEN_SECONDS;
 	const clientId = "1100000000000000001";
 	const clientSecret = randomBytes(16).toString("hex");
 	const users = new Map<string, FakeUser>();
@@ -107,7 +109,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
 		const refresh = randomBytes(20).toString("base64url");
 		accessTokens.set(access, userId);
 		refreshTokens.set(refresh, userId);
-		return { access_token: access, token_type: "Bearer", expires_in: ACCESS_TOKEN_SECONDS, refresh_token: refresh, scope };
+		return { access_token: access, token_type: "Bearer", expires_in: accessTokenSeconds, refresh_token: refresh, scope };
 	};
 
 	app.post("/api/oauth2/token", express.urlencoded({ extended: false }), (req, res) => {

@@ -233,3 +233,44 @@ describe("key statuses that follow operators", { timeout: 60_000 }, () => {
 		expect(adminGuilds.body.data.guilds).toContainEqual(expect.objectContaining({ id: guildId, name: "Guild", key_count: 1, active_ban_count: 1 }));
 	});
 });
+
+describe("re-reading with the kept Discord tokens", () => {
+	let discord: FakeDiscord;
+	let gateway: TestGateway;
+	const clock = fakeClock();
+	const guildId = "790000000000000001";
+
+	beforeAll(async () => {
+		// Access tokens that expire within the hour, so the hourly re-read must refresh first.
+		discord = await startFakeDiscord({ accessTokenSeconds: 1_800 });
+		discord.addUser({ id: OWNER, username: "owner", global_name: "Owner", guilds: [{ id: guildId, name: "Guild", icon: null, owner: true, permissions: "0" }] });
+		gateway = await startTestGateway(
+			{ DISCORD_CLIENT_ID: discord.clientId, DISCORD_CLIENT_SECRET: discord.clientSecret, DISCORD_API_URL: discord.apiUrl },
+			{ clock: clock.now },
+		);
+	});
+	afterAll(async () => {
+		await gateway?.stop();
+		await discord?.close();
+	});
+
+	it("refreshes an expired access token before reading the guilds again", async () => {
+		const owner = await signIn(gateway, discord, OWNER);
+		clock.advance(GUILDS_REREAD_SECONDS + 60);
+		expect((await owner.call("GET", "/me")).status).toBe(200);
+		const refreshes = discord.calls.get("POST /api/oauth2/token") ?? 0;
+		discord.setGuilds(OWNER, [{ id: guildId, name: "Guild renamed", icon: null, owner: true, permissions: "0" }]);
+		await gateway.operators.refreshStale();
+		expect(discord.calls.get("POST /api/oauth2/token")).toBe(refreshes + 1);
+		expect((await owner.call("GET", "/me")).body.data.guilds).toEqual([expect.objectContaining({ id: guildId, name: "Guild renamed" })]);
+	});
+
+	it("ends the operator's sessions when Discord no longer accepts their tokens (they deauthorized the app)", async () => {
+		const owner = await signIn(gateway, discord, OWNER);
+		discord.revokeTokens(OWNER);
+		clock.advance(GUILDS_REREAD_SECONDS + 60);
+		expect((await owner.call("GET", "/me")).status).toBe(200);
+		await gateway.operators.refreshStale();
+		expect((await owner.call("GET", "/me")).status).toBe(401);
+	});
+});
