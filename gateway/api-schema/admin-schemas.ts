@@ -41,6 +41,8 @@ const AUDIT_EVENTS = [
 	"member_added",
 	"member_updated",
 	"member_removed",
+	"operator_suspended",
+	"operator_unsuspended",
 ] as const satisfies readonly AuditEventKind[];
 
 export const adminGuildId = guildIdParam("guildId must be a Discord guild id (17-20 digits)");
@@ -180,7 +182,7 @@ export const auditData = z.object({
 	events: z.array(
 		z.object({
 			id: z.int(),
-			key_id: z.string().nullable().meta({ description: "The key the event is about; null for member events" }),
+			key_id: z.string().nullable().meta({ description: "The key the event is about; null for member and suspension events" }),
 			event: z.enum(AUDIT_EVENTS),
 			actor: actorSchema,
 			address: z.string().nullable().meta({ description: "The caller's address; null for changes the gateway made itself" }),

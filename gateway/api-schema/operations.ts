@@ -474,8 +474,9 @@ export const OPERATIONS: readonly Operation[] = [
 			summary: action === "suspend" ? "Suspend an operator (platform operator only)" : "Lift a suspension (platform operator only)",
 			description:
 				action === "suspend"
-					? "Their sessions end and every key they generated turns `user_moderated`, on the next request on every instance."
-					: "Their `user_moderated` keys are back to what they were.",
+					? "Their sessions end and every key they generated turns `user_moderated`, on the next request on every instance; the audit " +
+						"of each guild where they hold a permission records `operator_suspended`."
+					: "Their `user_moderated` keys are back to what they were; those guilds' audits record `operator_unsuspended`.",
 			caller: "admin_token",
 			params: operatorParams,
 			success: { status: 200, description: action === "suspend" ? "Operator suspended" : "Suspension lifted", data: suspensionData },

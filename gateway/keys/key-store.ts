@@ -49,7 +49,9 @@ export type AuditEventKind =
 	| "released"
 	| "member_added"
 	| "member_updated"
-	| "member_removed";
+	| "member_removed"
+	| "operator_suspended"
+	| "operator_unsuspended";
 
 /** Who made a change and from where (the caller's address; null for changes the gateway makes itself). */
 export interface ChangedBy {
@@ -168,7 +170,7 @@ export interface KeyStore {
 	/** (v2) Keys that are not revoked, per guild: of `guildIds`, or of every guild that has any when undefined. */
 	countLiveKeys(guildIds: readonly string[] | undefined): Promise<Map<string, number>>;
 
-	/** (v2) Records an event about no key (a member added, changed or removed). */
+	/** (v2) Records an event about no key (a member added, changed or removed, an operator suspended). */
 	appendAudit(guildId: string, draft: AuditDraft): Promise<void>;
 
 	/** A guild's events, newest first. */

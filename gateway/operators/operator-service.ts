@@ -290,20 +290,33 @@ export class OperatorService {
 		await this.followGrant(guildId, discordUserId, by);
 	}
 
-	/** Ends the operator's sessions and holds every key they generated (`user_moderated`). 404 for someone who never signed in. */
+	/**
+	 * Ends the operator's sessions and holds every key they generated (`user_moderated`); each guild where
+	 * they hold a permission records the suspension in its audit. 404 for someone who never signed in.
+	 */
 	async suspend(discordUserId: string, by: ChangedBy): Promise<{ operator: StoredOperator; keysChanged: number }> {
 		const now = this.now();
 		if (!(await this.store.setSuspended(discordUserId, now))) throw notFound("No operator with this Discord user id has signed in");
 		await this.store.deleteSessionsOf(discordUserId);
 		const keysChanged = await this.keys.holdKeysOf(discordUserId, "user_moderated", () => true, by);
-		return { operator: (await this.store.getOperator(discordUserId))!, keysChanged };
+		const operator = (await this.store.getOperator(discordUserId))!;
+		await this.auditInGuildsOf(operator, "operator_suspended", by);
+		return { operator, keysChanged };
 	}
 
 	/** Lifts the suspension: their `user_moderated` keys are back to what they were. */
 	async unsuspend(discordUserId: string, by: ChangedBy): Promise<{ operator: StoredOperator; keysChanged: number }> {
 		if (!(await this.store.setSuspended(discordUserId, null))) throw notFound("No operator with this Discord user id has signed in");
 		const keysChanged = await this.keys.releaseKeysOf(discordUserId, by);
-		return { operator: (await this.store.getOperator(discordUserId))!, keysChanged };
+		const operator = (await this.store.getOperator(discordUserId))!;
+		await this.auditInGuildsOf(operator, "operator_unsuspended", by);
+		return { operator, keysChanged };
+	}
+
+	private async auditInGuildsOf(operator: StoredOperator, event: "operator_suspended" | "operator_unsuspended", by: ChangedBy): Promise<void> {
+		for (const guild of await this.guildsOfOperator(operator)) {
+			await this.keys.recordEvent(guild.id, event, { discord_user_id: operator.id, name: operator.name }, by);
+		}
 	}
 
 	private seal(tokens: DiscordTokens): string {

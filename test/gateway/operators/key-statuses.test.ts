@@ -114,7 +114,11 @@ describe("key statuses that follow operators", { timeout: 60_000 }, () => {
 		expect((await owner.call("POST", `/operators/${CREATOR}/unsuspend`)).status).toBe(403);
 
 		const audit = (await owner.call("GET", `/guilds/${guildId}/audit`)).body.data.events;
-		expect(audit[0]).toMatchObject({ event: "user_moderated", key_id: disabled.api_key.id, actor: { type: "admin_token" }, address: "127.0.0.1" });
+		expect(audit.slice(0, 3)).toEqual([
+			expect.objectContaining({ event: "operator_suspended", key_id: null, actor: { type: "admin_token" }, address: "127.0.0.1", details: { discord_user_id: CREATOR, name: "Creator" } }),
+			expect.objectContaining({ event: "user_moderated", key_id: disabled.api_key.id, actor: { type: "admin_token" }, address: "127.0.0.1" }),
+			expect.objectContaining({ event: "user_moderated", key_id: active.api_key.id }),
+		]);
 		expect((await gateway.admin("POST", "/operators/699999999999999999/suspend")).body).toMatchObject({
 			code: 404,
 			message: "No operator with this Discord user id has signed in",

@@ -21,6 +21,8 @@ const EVENT_LABEL: Record<AuditEvent["event"], string> = {
 	member_added: "Member added",
 	member_updated: "Member changed",
 	member_removed: "Member removed",
+	operator_suspended: "Operator suspended",
+	operator_unsuspended: "Suspension lifted",
 };
 
 /** The actor as people know them: the Discord name of an operator, or the admin token. */
