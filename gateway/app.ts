@@ -126,4 +126,5 @@ function addModerationRoutes(app: Express, parts: GatewayParts): void {
 	const list = guard(parts, { scope: "moderation:read", category: "lists" });
 	app.get(`${base}/roblox/bans/active`, list, forward);
 	app.get(`${base}/roblox/mutes/active`, list, forward);
+	app.get(`${base}/roblox/history/:identifier`, list, forward);
 }

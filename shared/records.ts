@@ -86,3 +86,25 @@ export interface ApiKeyRecord {
 	expires_at: number | null;
 	revoked_at: number | null;
 }
+
+/** One ban or mute of a user's history (contract section 3, v2). Times are unix seconds. */
+export interface HistoryEntry {
+	kind: "ban" | "mute";
+	state: "active" | "expired" | "lifted" | "replaced";
+	reason: string;
+	/** The moderator's Roblox id, or who acted from the dashboard (`discord:<user id>`, `admin_token`). */
+	by: string;
+	created_at: number;
+	expires_at: number | null;
+	is_permanent: boolean;
+	place_id: number | null;
+	lifted_at: number | null;
+	lifted_by: string | null;
+	lift_reason: string | null;
+	job_id: string | null;
+}
+
+export interface HistoryData {
+	entries: HistoryEntry[];
+	next_cursor: string | null;
+}

@@ -29,6 +29,7 @@ import {
 	imposeBody,
 	liftBody,
 	eventsQuery,
+	historyData,
 	listQuery,
 	moderationEventsData,
 	muteStatusData,
@@ -190,6 +191,20 @@ export const OPERATIONS: readonly Operation[] = [
 	},
 	...kindOperations("ban").slice(1),
 	...kindOperations("mute"),
+	{
+		method: "get",
+		path: `${moderation}/roblox/history/{identifier}`,
+		tag: "Moderation",
+		summary: "Every ban and mute a Roblox user ever had in the guild",
+		description:
+			"Newest first, lifted, replaced and expired records included, a page at a time: pass `next_cursor` back as `cursor` " +
+			"until it is null. Costs one `lists` point.",
+		caller: "api_key",
+		params: statusParams,
+		query: listQuery,
+		success: { status: 200, description: "Moderation history", data: historyData },
+		errors: keyedRead,
+	},
 	{
 		method: "get",
 		path: `${moderation}/events`,
