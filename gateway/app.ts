@@ -12,6 +12,7 @@ import { authenticateRequest, authorizeRequest } from "./auth/authenticate";
 import { BanStatusCache } from "./ban-cache/ban-status-cache";
 import { advertiseCacheLifetime, onModerationChange, serveCachedBanStatus } from "./ban-cache/middleware";
 import { dashboardRouter } from "./dashboard/dashboard-router";
+import { moderationConsoleRouter } from "./moderation-console/console-router";
 import type { Config, QuotaCategory } from "./config";
 import { GatewayMetrics, healthRouter, type ReadinessCheck } from "./health/health";
 import { errorHandler, notFoundHandler } from "./http/envelope";
@@ -55,7 +56,7 @@ export function createGatewayApp(parts: GatewayParts): Express {
 	// The hot API first, as routes of the app itself: every layer and router before it is a check
 	// each game-server request pays for.
 	addModerationRoutes(app, parts);
-	app.use("/admin/v1", adminRouter(parts.keys, parts.adminToken, parts.authThrottle, parts.config.maxJsonDepth));
+	app.use("/admin/v1", adminRouter(parts.keys, parts.adminToken, parts.authThrottle, parts.config.maxJsonDepth, moderationConsoleRouter(parts)));
 	app.use("/dashboard", dashboardRouter());
 	app.use(docsRouter());
 	app.use(healthRouter(parts.readiness, parts.metrics, { token: parts.config.metricsToken, throttle: parts.authThrottle }));

@@ -42,7 +42,8 @@ function bodyObject(body: unknown): Record<string, unknown> {
 	return body as Record<string, unknown>;
 }
 
-export function adminRouter(keys: KeyService, adminToken: string, throttle: AuthThrottle, maxJsonDepth?: number): Router {
+/** `moderation`: the dashboard's moderation routes, mounted under each guild after authentication. */
+export function adminRouter(keys: KeyService, adminToken: string, throttle: AuthThrottle, maxJsonDepth?: number, moderation?: Router): Router {
 	const router = express.Router();
 	// Answers carry keys and audit trails: no browser or proxy may keep them.
 	router.use((_req, res, next) => {
@@ -55,6 +56,7 @@ export function adminRouter(keys: KeyService, adminToken: string, throttle: Auth
 	});
 	router.use(logAdminAction);
 	router.use(jsonBody(maxJsonDepth));
+	if (moderation !== undefined) router.use("/guilds/:guildId/moderation", moderation);
 
 	router.get("/guilds/:guildId/keys", requirePermission("view"), async (req, res) => {
 		const list = await keys.list(guildParam(req.params));
