@@ -85,6 +85,23 @@ export interface ApiKeyRecord {
 	last_used_at: number | null;
 	expires_at: number | null;
 	revoked_at: number | null;
+	/** (v2) Up to 256 characters for people; null when none. */
+	description: string | null;
+	/** (v2) The address of the key's latest request, as the gateway saw it (TRUST_PROXY applies). */
+	last_used_ip: string | null;
+	/** (v2) Per-category per-minute quotas overriding the defaults for this key; null: the defaults. */
+	rate_limits: RateLimitOverrides | null;
+}
+
+/** Quota categories of contract section 2, as the admin API names them. */
+export type RateLimitOverrides = Partial<Record<"moderation" | "lists" | "writes", number>>;
+
+/** (v2) One address a key was used from, in the usage report. */
+export interface ClientAddressUse {
+	address: string;
+	count: number;
+	/** Unix seconds. */
+	last_seen_at: number;
 }
 
 /** One ban or mute of a user's history (contract section 3, v2). Times are unix seconds. */

@@ -40,6 +40,31 @@ const keyName = z
 	.nullable()
 	.meta({ description: `A label for people, 1 to ${MAX_NAME_LENGTH} characters (trimmed); null clears it` });
 
+/** Contract section 1 (v2). */
+export const MAX_DESCRIPTION_LENGTH = 256;
+const descriptionWords = { error: `description must be at most ${MAX_DESCRIPTION_LENGTH} characters, or null` };
+const keyDescription = z
+	.string(descriptionWords)
+	.trim()
+	.max(MAX_DESCRIPTION_LENGTH, descriptionWords)
+	.nullable()
+	.transform((text) => (text === "" ? null : text))
+	.meta({ description: `What the key is for, up to ${MAX_DESCRIPTION_LENGTH} characters (trimmed); null or "" clears it` });
+
+/** Highest per-minute override accepted: far above any default, low enough to stay a quota. */
+const MAX_RATE_LIMIT = 100_000;
+const rateWords = (category: string) => ({ error: `rate_limits.${category} must be a whole number of requests per minute from 1 to ${MAX_RATE_LIMIT}` });
+const perMinute = (category: string) => z.int(rateWords(category)).min(1, rateWords(category)).max(MAX_RATE_LIMIT, rateWords(category)).optional();
+const keyRateLimits = z
+	.strictObject(
+		{ moderation: perMinute("moderation"), lists: perMinute("lists"), writes: perMinute("writes") },
+		{ error: "rate_limits must be an object of moderation, lists and writes per-minute quotas, or null" },
+	)
+	.nullable()
+	// An empty object sets no override: the same as null.
+	.transform((limits) => (limits === null || Object.keys(limits).length === 0 ? null : limits))
+	.meta({ description: "Per-minute quotas for this key by category (`moderation`, `lists`, `writes`); a category left out keeps the default; null clears them" });
+
 const allowedScopes = `one or more of ${ALL_SCOPES.join(", ")}`;
 const scopeListWords = { error: `scopes must be a list of ${allowedScopes}` };
 const keyScopes = z
@@ -74,6 +99,7 @@ const keyExpiresAt = z
 
 export const createKeyBody = adminBody({
 	name: keyName.optional(),
+	description: keyDescription.optional(),
 	scopes: keyScopes.optional(),
 	allowed_cidrs: allowedCidrs.optional(),
 	expires_at: keyExpiresAt.optional(),
@@ -82,6 +108,8 @@ export const createKeyBody = adminBody({
 /** Scopes are fixed at creation; the service refuses them here with its own words. */
 export const updateKeyBody = adminBody({
 	name: keyName.optional(),
+	description: keyDescription.optional(),
+	rate_limits: keyRateLimits.optional(),
 	allowed_cidrs: allowedCidrs.optional(),
 	expires_at: keyExpiresAt.optional(),
 });
@@ -135,6 +163,12 @@ export const apiKeyRecord = z.object({
 	last_used_at: unixSeconds.nullable(),
 	expires_at: unixSeconds.nullable(),
 	revoked_at: unixSeconds.nullable(),
+	description: z.string().nullable(),
+	last_used_ip: z.string().nullable().meta({ description: "The address of the key's latest request (TRUST_PROXY decides which address that is)" }),
+	rate_limits: z
+		.object({ moderation: z.int().optional(), lists: z.int().optional(), writes: z.int().optional() })
+		.nullable()
+		.meta({ description: "Per-minute quotas overriding the defaults for this key; null: the defaults" }),
 }) satisfies z.ZodType<ApiKeyRecord>;
 
 const fullKey = z.string().meta({ description: "The full API key, shown this once: store it now" });
@@ -157,4 +191,7 @@ export const usageData = z.object({
 	granularity: usageGranularity,
 	window: z.int(),
 	points: z.array(z.object({ at: unixSeconds, count: z.int().nonnegative() })).meta({ description: "One point per minute or hour, oldest first" }),
+	recent_addresses: z
+		.array(z.object({ address: z.string(), count: z.int().nonnegative(), last_seen_at: unixSeconds }))
+		.meta({ description: "The most recent distinct client addresses (up to 20), most recently seen first, with their request counts (30 days kept)" }),
 });

@@ -2,7 +2,7 @@
 // The row shapes both SQL key stores use, and the pure logic of a change or roll applied to a key.
 
 import type { Scope } from "../../shared/records";
-import type { AuditDetails, AuditEvent, AuditEventKind, KeyChange, KeyState, StoredKey } from "./key-store";
+import type { AuditDetails, AuditEvent, AuditEventKind, ClientAddressCount, KeyChange, KeyState, StoredKey, UsageBatch } from "./key-store";
 
 /** A `keys` row: lists are JSON text, times unix seconds (SQLite and PostgreSQL alike). */
 export interface KeyRow {
@@ -18,6 +18,10 @@ export interface KeyRow {
 	last_used_at: number | null;
 	expires_at: number | null;
 	revoked_at: number | null;
+	description: string | null;
+	/** JSON object text, or null. */
+	rate_limits: string | null;
+	last_used_ip: string | null;
 }
 
 export interface AuditRow {
@@ -43,6 +47,9 @@ export function toStoredKey(row: KeyRow): StoredKey {
 		lastUsedAt: row.last_used_at,
 		expiresAt: row.expires_at,
 		revokedAt: row.revoked_at,
+		description: row.description,
+		rateLimits: row.rate_limits === null ? null : (JSON.parse(row.rate_limits) as StoredKey["rateLimits"]),
+		lastUsedIp: row.last_used_ip,
 	};
 }
 
@@ -60,6 +67,9 @@ export function toKeyRow(key: StoredKey): KeyRow {
 		last_used_at: key.lastUsedAt,
 		expires_at: key.expiresAt,
 		revoked_at: key.revokedAt,
+		description: key.description,
+		rate_limits: key.rateLimits === null ? null : JSON.stringify(key.rateLimits),
+		last_used_ip: key.lastUsedIp,
 	};
 }
 
@@ -76,8 +86,20 @@ export function changedKey(current: StoredKey, change: KeyChange): StoredKey {
 		expiresAt: change.expiresAt === undefined ? current.expiresAt : change.expiresAt,
 		state: change.state ?? current.state,
 		revokedAt: change.revokedAt ?? current.revokedAt,
+		description: change.description === undefined ? current.description : change.description,
+		rateLimits: change.rateLimits === undefined ? current.rateLimits : change.rateLimits,
 		updatedAt: change.updatedAt,
 	};
+}
+
+/** Per key, the address of its latest use in the batch: what becomes `last_used_ip`. */
+export function latestAddresses(batch: UsageBatch): Map<string, ClientAddressCount> {
+	const latest = new Map<string, ClientAddressCount>();
+	for (const use of batch.addresses ?? []) {
+		const current = latest.get(use.keyId);
+		if (current === undefined || use.lastSeenAt >= current.lastSeenAt) latest.set(use.keyId, use);
+	}
+	return latest;
 }
 
 /** The key after a roll at `at`: a new shown prefix, counted as a change for auto-expiry. */
