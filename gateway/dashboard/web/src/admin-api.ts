@@ -16,6 +16,7 @@ export interface UsagePoint {
 
 export interface NewKeyInput {
 	name?: string;
+	description?: string;
 	scopes?: Scope[];
 	allowed_cidrs?: string[];
 	/** Unix seconds. */
@@ -80,7 +81,8 @@ export class AdminApi {
 		return (await this.data<{ points: UsagePoint[] }>("GET", path)).points;
 	}
 
-	private async data<T>(method: string, path: string, body?: unknown): Promise<T> {
+	/** Any admin route's `data` (path under /admin/v1); the moderation page builds its calls on this. */
+	async data<T>(method: string, path: string, body?: unknown): Promise<T> {
 		const response = await this.send(method, path, body);
 		const envelope = (await response.json()) as Envelope<T>;
 		if (envelope.status !== "success") throw new AdminApiError(response.status, envelope.error, envelope.message);

@@ -1,5 +1,5 @@
 // gateway/dashboard/web/src/key-table.ts
-// The key list's rows: prefix with a copy button, name, created, last used, status, and the actions a status allows.
+// The key list's rows: prefix and id with copy buttons, name and description, created, last used (and from where), status, and the actions a status allows.
 
 import type { ApiKeyRecord } from "./admin-api";
 import type { KeyStatus } from "../../../../shared/records";
@@ -10,7 +10,8 @@ export type StatusAction = "disable" | "enable";
 
 /** What a row's buttons ask the page to do; each gets the button so progress and focus can follow it. */
 export interface KeyRowActions {
-	copyPrefix(record: ApiKeyRecord): void;
+	/** Copies the prefix or the key id (what the CLI takes); the button shows that it worked. */
+	copy(record: ApiKeyRecord, what: "prefix" | "id", button: HTMLButtonElement): void;
 	changeStatus(record: ApiKeyRecord, action: StatusAction, button: HTMLButtonElement): void;
 	roll(record: ApiKeyRecord): void;
 	revoke(record: ApiKeyRecord): void;
@@ -63,18 +64,36 @@ export function renderKeyRows(tbody: HTMLTableSectionElement, state: KeyRowsStat
 
 function keyRow(record: ApiKeyRecord, state: KeyRowsState, actions: KeyRowActions): HTMLTableRowElement {
 	const { now } = state;
-	const copy = el("button", { type: "button", class: "icon-button", "aria-label": `Copy prefix ${record.prefix}`, title: "Copy prefix" }, copyIcon());
-	copy.addEventListener("click", () => actions.copyPrefix(record));
+	const copyButton = (what: "prefix" | "id", label: string) => {
+		const button = el("button", { type: "button", class: "icon-button", "aria-label": label, title: label, "data-copy": what }, copyIcon());
+		button.addEventListener("click", () => actions.copy(record, what, button));
+		return button;
+	};
 
 	return el(
 		"tr",
 		{ "data-key-id": record.id, class: record.status === "revoked" ? "is-revoked" : undefined },
-		el("td", { class: "prefix-cell" }, el("code", { class: "prefix" }, `${record.prefix}…`), copy),
-		el("td", {}, record.name ?? el("span", { class: "muted" }, "Unnamed")),
-		el("td", { class: "time-cell" }, timeElement(record.created_at, now)),
-		el("td", { class: "time-cell" }, record.last_used_at === null ? el("span", { class: "muted" }, "Never") : timeElement(record.last_used_at, now)),
-		el("td", { class: "status-cell" }, statusBadge(record), statusDetail(record, now)),
-		el("td", { class: "actions" }, ...actionButtons(record, state, actions)),
+		el(
+			"td",
+			{ class: "prefix-cell", "data-label": "Key" },
+			el("span", { class: "copy-line" }, el("code", { class: "prefix" }, `${record.prefix}…`), copyButton("prefix", `Copy prefix ${record.prefix}`)),
+			el("span", { class: "copy-line key-id" }, el("span", { class: "muted" }, "ID "), el("code", {}, record.id), copyButton("id", `Copy key ID ${record.id}`)),
+		),
+		el(
+			"td",
+			{ class: "name-cell", "data-label": "Name" },
+			record.name ?? el("span", { class: "muted" }, "Unnamed"),
+			record.description === null ? null : el("span", { class: "cell-detail description" }, record.description),
+		),
+		el("td", { class: "time-cell", "data-label": "Created" }, timeElement(record.created_at, now)),
+		el(
+			"td",
+			{ class: "time-cell", "data-label": "Last used" },
+			record.last_used_at === null ? el("span", { class: "muted" }, "Never") : timeElement(record.last_used_at, now),
+			record.last_used_ip === null ? null : el("span", { class: "cell-detail last-ip" }, "from ", el("code", {}, record.last_used_ip)),
+		),
+		el("td", { class: "status-cell", "data-label": "Status" }, statusBadge(record), statusDetail(record, now)),
+		el("td", { class: "actions" }, el("span", { class: "action-buttons" }, ...actionButtons(record, state, actions))),
 	);
 }
 

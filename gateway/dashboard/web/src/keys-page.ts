@@ -25,6 +25,24 @@ function announce(message: string): void {
 	});
 }
 
+/** How long a copy button shows "Copied". */
+const COPIED_MS = 2_000;
+
+/** Visible feedback beside a copy button (screen readers hear the announcement instead). */
+function showCopied(button: HTMLButtonElement): void {
+	button.parentElement?.querySelector(".copied")?.remove();
+	const badge = document.createElement("span");
+	badge.className = "copied";
+	badge.setAttribute("aria-hidden", "true");
+	badge.textContent = "Copied";
+	button.classList.add("is-copied");
+	button.after(badge);
+	setTimeout(() => {
+		badge.remove();
+		button.classList.remove("is-copied");
+	}, COPIED_MS);
+}
+
 /** The guild on screen and the signed-in API that reads it. */
 interface OpenGuild {
 	api: AdminApi;
@@ -129,7 +147,7 @@ export class KeysPage {
 			byId("key-rows", HTMLTableSectionElement),
 			{ records: this.records, now: nowInSeconds(), errors: this.rowErrors, activityKeyId: this.activityKeyId },
 			{
-				copyPrefix: (record) => void this.copyPrefix(record),
+				copy: (record, what, button) => void this.copy(record, what, button),
 				changeStatus: (record, action, button) => void this.changeStatus(record, action, button),
 				roll: (record) => this.roll(record),
 				revoke: (record) => this.revoke(record),
@@ -139,12 +157,14 @@ export class KeysPage {
 		);
 	}
 
-	private async copyPrefix(record: ApiKeyRecord): Promise<void> {
+	private async copy(record: ApiKeyRecord, what: "prefix" | "id", button: HTMLButtonElement): Promise<void> {
+		const [text, noun] = what === "prefix" ? [record.prefix, "Prefix"] : [record.id, "Key ID"];
 		try {
-			await navigator.clipboard.writeText(record.prefix);
-			announce(`Prefix ${record.prefix} copied`);
+			await navigator.clipboard.writeText(text);
+			announce(`${noun} ${text} copied`);
+			showCopied(button);
 		} catch {
-			this.showRowError(record.id, "The browser refused clipboard access; select the prefix and copy it by hand.");
+			this.showRowError(record.id, `The browser refused clipboard access; select the ${noun.toLowerCase()} and copy it by hand.`);
 		}
 	}
 

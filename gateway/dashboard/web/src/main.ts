@@ -5,6 +5,7 @@ import "./styles.css";
 import { AdminApi, AdminApiError } from "./admin-api";
 import { byId, el, setFieldError, withProgress } from "./dom";
 import { KeysPage, messageOf } from "./keys-page";
+import { ModerationPage, showGuildPage } from "./moderation-page";
 import { setUpRollDialog } from "./roll-dialog";
 import { setUpSecretDialog } from "./secret-dialog";
 import { forgetAdminToken, recentGuilds, rememberGuild, saveAdminToken, savedAdminToken } from "./session";
@@ -27,11 +28,13 @@ const guildInput = byId("guild-id", HTMLInputElement);
 const guildError = byId("guild-id-error", HTMLElement);
 
 const page = new KeysPage(signOut);
+const moderation = new ModerationPage(signOut);
 setUpSecretDialog();
 setUpRollDialog();
 
 function showSignIn(notice: string): void {
 	page.close();
+	moderation.close();
 	keysView.hidden = true;
 	signOutButton.hidden = true;
 	signInView.hidden = false;
@@ -47,6 +50,8 @@ function showKeys(guildId: string): void {
 	guildInput.value = guildId;
 	const list = byId("recent-guilds", HTMLDataListElement);
 	list.replaceChildren(...recentGuilds().map((id) => el("option", { value: id })));
+	moderation.setGuild(guildId);
+	showGuildPage(moderation);
 }
 
 function signOut(notice: string): void {
@@ -121,6 +126,7 @@ async function resume(): Promise<void> {
 byId("sign-in-form", HTMLFormElement).addEventListener("submit", (event) => void signIn(event));
 byId("guild-form", HTMLFormElement).addEventListener("submit", (event) => void openGuild(event));
 byId("create-key", HTMLButtonElement).addEventListener("click", () => page.openCreate());
+window.addEventListener("hashchange", () => showGuildPage(moderation));
 signOutButton.addEventListener("click", () => signOut("Signed out. The token was removed from this tab."));
 setInterval(() => refreshRelativeTimes(nowInSeconds()), REDRAW_TIMES_MS);
 void resume();
