@@ -16,7 +16,8 @@ const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disabl
 const ARTIFACTS = path.resolve("test-artifacts");
 const JOURNEY_GUILD = "314159265358979323";
 const PAGING_GUILD = "271828182845904523";
-const WIDTHS = [375, 768, 1024, 1280] as const;
+/** The four the issue names, and both ends of the range it asks for (320 to 1,920). */
+const WIDTHS = [320, 375, 768, 1024, 1280, 1920] as const;
 
 /** What a layout check found wrong: elements wider than the viewport or poking out of it, actions off screen. */
 interface LayoutReport {
@@ -170,6 +171,7 @@ describe("Moderation page and every width in Chromium", { timeout: 120_000 }, ()
 		await expect.poll(() => history.count()).toBe(2);
 		expect(await history.first().locator(".kind-badge").textContent()).toBe("Mute");
 		expect(await history.first().textContent()).toContain("permanent · place 920587237");
+		expect(await history.nth(1).textContent()).toContain("for 1 day · every place");
 		await page.screenshot({ path: path.join(ARTIFACTS, "moderation-journey.png"), fullPage: true });
 		await page.close();
 	});

@@ -32,7 +32,7 @@ export function statusBoxes(status: UserStatus, now: number): HTMLElement[] {
 			el("h3", {}, title),
 			el("p", { class: `status ${active ? "status-revoked" : "status-active"}` }, words),
 			info === undefined
-				? el("p", { class: "muted" }, `Nothing applies in ${placeText(status.place_id)}.`)
+				? el("p", { class: "muted" }, `No active ${title.toLowerCase()}${status.place_id === null ? "" : ` globally or in place ${status.place_id}`}.`)
 				: el(
 						"dl",
 						{ class: "facts" },
@@ -52,6 +52,22 @@ export function statusBoxes(status: UserStatus, now: number): HTMLElement[] {
 		box("Ban", status.banned, status.banned ? "Banned" : "Not banned", status.ban_info, status.ban_info?.banned_by),
 		box("Mute", status.muted, status.muted ? "Muted" : "Not muted", status.mute_info, status.mute_info?.muted_by),
 	];
+}
+
+const LENGTH_UNITS: [string, number][] = [
+	["day", 86_400],
+	["hour", 3_600],
+	["minute", 60],
+	["second", 1],
+];
+
+/** How long a record was set to last: "for 7 days", "for 90 minutes", "permanent". */
+export function lengthText(createdAt: number, expiresAt: number | null): string {
+	if (expiresAt === null) return "permanent";
+	const seconds = Math.max(0, expiresAt - createdAt);
+	const [unit, size] = LENGTH_UNITS.find(([, step]) => seconds >= step && seconds % step === 0) ?? ["second", 1];
+	const count = seconds / size;
+	return `for ${count} ${unit}${count === 1 ? "" : "s"}`;
 }
 
 /** One history entry: what, its state, why, who and when, and how it ended. */
@@ -81,8 +97,9 @@ export function timelineItem(entry: HistoryEntry, now: number): HTMLLIElement {
 		el(
 			"p",
 			{ class: "timeline-meta" },
-			`By ${actorText(entry.by)} · `,
-			endsElement(entry.expires_at, now),
+			`By ${actorText(entry.by)} · ${lengthText(entry.created_at, entry.expires_at)}`,
+			// Only a record still running has an end ahead of it worth a relative time.
+			entry.state === "active" && entry.expires_at !== null ? el("span", {}, ", ", endsElement(entry.expires_at, now)) : null,
 			` · ${placeText(entry.place_id)}`,
 			entry.job_id === null ? "" : ` · server ${entry.job_id}`,
 		),
