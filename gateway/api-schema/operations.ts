@@ -97,7 +97,7 @@ export function errorCodes(status: number, caller: Caller): readonly ErrorCode[]
 export const ERROR_DESCRIPTIONS: Record<number, string> = {
 	400: "A path parameter, query value or body field is wrong; `message` says which and why",
 	401: "The credential is missing or does not verify (for an API key: also one that is not active)",
-	403: "The key belongs to another guild, the caller's address is outside `allowed_cidrs`, or the key lacks the scope",
+	403: "The key belongs to another guild, the caller's address is outside `allowed_cidrs`, or the key lacks the scope (admin routes: the caller lacks the permission)",
 	404: "Nothing to act on (no active record, no such key)",
 	409: "The change conflicts with the key's state or the guild's key limit",
 	413: "The body is over 16 KB",

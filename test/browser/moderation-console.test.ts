@@ -249,6 +249,11 @@ describe("Moderation page and every width in Chromium", { timeout: 120_000 }, ()
 		await row.locator(".copied").waitFor();
 		expect(await row.locator(".copied").textContent()).toBe("Copied");
 		expect(await page.evaluate("navigator.clipboard.readText()")).toBe(id);
+		// The activity panel lists the addresses the key was used from.
+		await row.getByRole("button", { name: "Activity" }).click();
+		const address = page.locator("#address-list li").first();
+		await address.waitFor();
+		expect(await address.textContent()).toMatch(/^127\.0\.0\.1\d+ requests?, last just now$/);
 		await page.close();
 	});
 

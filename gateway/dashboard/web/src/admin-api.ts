@@ -2,7 +2,7 @@
 // The admin API (contract section 4) as the page calls it: one method per endpoint, errors in words.
 
 import type { Envelope } from "../../../../shared/envelope";
-import type { ApiKeyRecord, Scope } from "../../../../shared/records";
+import type { ApiKeyRecord, ClientAddressUse, Scope } from "../../../../shared/records";
 import type { AuditEvent } from "../../../keys/key-store";
 
 export type { ApiKeyRecord, AuditEvent, Scope };
@@ -75,10 +75,10 @@ export class AdminApi {
 		return (await this.data<{ events: AuditEvent[] }>("GET", `/guilds/${encodeURIComponent(guildId)}/audit?limit=500`)).events;
 	}
 
-	/** Requests per hour over the last 24 hours, oldest first. */
-	async hourlyUsage(guildId: string, keyId: string): Promise<UsagePoint[]> {
+	/** Requests per hour over the last 24 hours, oldest first, and the addresses the key was used from lately. */
+	hourlyUsage(guildId: string, keyId: string): Promise<{ points: UsagePoint[]; recent_addresses: ClientAddressUse[] }> {
 		const path = `${keyPath(guildId, keyId)}/usage?granularity=hour&window=86400`;
-		return (await this.data<{ points: UsagePoint[] }>("GET", path)).points;
+		return this.data("GET", path);
 	}
 
 	/** Any admin route's `data` (path under /admin/v1); the moderation page builds its calls on this. */

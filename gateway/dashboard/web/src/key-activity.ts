@@ -1,5 +1,5 @@
 // gateway/dashboard/web/src/key-activity.ts
-// One key's activity: requests per hour over the last 24 hours and its audit trail, newest first.
+// One key's activity: requests per hour over the last 24 hours, the addresses it was used from, and its audit trail, newest first.
 
 import type { AdminApi, ApiKeyRecord, AuditEvent } from "./admin-api";
 import { byId, el } from "./dom";
@@ -27,20 +27,34 @@ export async function showKeyActivity(api: AdminApi, guildId: string, record: Ap
 	const error = byId("activity-error", HTMLElement);
 	const chart = byId("usage-chart", HTMLElement);
 	const trail = byId("audit-list", HTMLOListElement);
+	const addresses = byId("address-list", HTMLUListElement);
 	byId("activity-title", HTMLElement).textContent = `Activity of ${record.name ?? "unnamed key"} (${record.prefix}…)`;
 	panel.hidden = false;
 	panel.setAttribute("aria-busy", "true");
 	loading.hidden = false;
 	error.textContent = "";
 	try {
-		const [points, events] = await Promise.all([api.hourlyUsage(guildId, record.id), api.audit(guildId)]);
+		const [usage, events] = await Promise.all([api.hourlyUsage(guildId, record.id), api.audit(guildId)]);
 		const now = nowInSeconds();
-		chart.replaceChildren(usageChart(points));
+		chart.replaceChildren(usageChart(usage.points));
+		addresses.replaceChildren(
+			...(usage.recent_addresses.length === 0
+				? [el("li", { class: "muted" }, "Not used yet.")]
+				: usage.recent_addresses.map((use) =>
+						el(
+							"li",
+							{ class: "address-item" },
+							el("code", {}, use.address),
+							el("span", { class: "audit-meta" }, `${use.count} request${use.count === 1 ? "" : "s"}, last `, timeElement(use.last_seen_at, now)),
+						),
+					)),
+		);
 		const own = events.filter((event) => event.key_id === record.id);
 		trail.replaceChildren(...(own.length === 0 ? [el("li", { class: "muted" }, "No events.")] : own.map((event) => auditItem(event, now))));
 	} catch (err) {
 		chart.replaceChildren();
 		trail.replaceChildren();
+		addresses.replaceChildren();
 		error.textContent = err instanceof Error ? err.message : String(err);
 		throw err;
 	} finally {
