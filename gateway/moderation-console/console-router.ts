@@ -51,11 +51,14 @@ export function moderationConsoleRouter({ forwarder, banCache, announceChange }:
 			guildId,
 			body: { identifiers: [identifier], include_mutes: true, place_id: placeId },
 		});
-		const envelope = JSON.parse(answer.body.toString("utf8")) as { data?: BanStatusBatchData; message?: string };
-		const status = envelope.data?.results[String(identifier)];
-		if (answer.status !== 200 || status === undefined) {
-			throw new ApiError(502, "upstream_unavailable", "Data store answered the status read unexpectedly");
+		// A refusal from the data store reaches the caller as the store worded it.
+		if (answer.status !== 200) {
+			res.status(answer.status).type("application/json").send(answer.body);
+			return;
 		}
+		const envelope = JSON.parse(answer.body.toString("utf8")) as { data?: BanStatusBatchData };
+		const status = envelope.data?.results[String(identifier)];
+		if (status === undefined) throw new ApiError(502, "upstream_unavailable", "Data store answered the status read without this user");
 		sendSuccess(res, 200, "Moderation status", { roblox_id: String(identifier), place_id: placeId, muted: false, ...status });
 	});
 

@@ -73,7 +73,9 @@ describe("Moderation page and every width in Chromium", { timeout: 120_000 }, ()
 			acceptDownloads: true,
 		});
 		await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: gateway.url });
-		journeyKey = (await gateway.createKey(JOURNEY_GUILD, { name: "Main Game", description: "Game servers of the main place, live since spring" })).key;
+		const journey = await gateway.createKey(JOURNEY_GUILD, { name: "Main Game", description: "Game servers of the main place, live since spring" });
+		journeyKey = journey.key;
+		await gateway.admin("PATCH", `/guilds/${JOURNEY_GUILD}/keys/${journey.id}`, { rate_limits: { moderation: 1000, lists: 250 } });
 		// Active bans for the lists the layout checks and screenshots show, one with a long unbroken reason.
 		for (const [robloxId, extra] of [
 			[2001, { reason: "Exploiting: teleporting across the map and flinging other players out of bounds", duration: "7d" }],
@@ -243,6 +245,7 @@ describe("Moderation page and every width in Chromium", { timeout: 120_000 }, ()
 		await row.waitFor();
 		expect(await row.locator(".description").textContent()).toBe("Game servers of the main place, live since spring");
 		expect(await row.locator(".last-ip").textContent()).toBe("from 127.0.0.1");
+		expect(await row.locator(".quota-detail").textContent()).toBe("quota: moderation 1000/min, lists 250/min");
 		const id = (await row.getAttribute("data-key-id"))!;
 		expect(await row.locator(".key-id code").textContent()).toBe(id);
 		await row.getByRole("button", { name: `Copy key ID ${id}` }).click();

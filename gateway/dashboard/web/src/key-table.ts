@@ -92,13 +92,20 @@ function keyRow(record: ApiKeyRecord, state: KeyRowsState, actions: KeyRowAction
 			record.last_used_at === null ? el("span", { class: "muted" }, "Never") : timeElement(record.last_used_at, now),
 			record.last_used_ip === null ? null : el("span", { class: "cell-detail last-ip" }, "from ", el("code", {}, record.last_used_ip)),
 		),
-		el("td", { class: "status-cell", "data-label": "Status" }, statusBadge(record), statusDetail(record, now)),
+		el("td", { class: "status-cell", "data-label": "Status" }, statusBadge(record), statusDetail(record, now), quotaDetail(record)),
 		el("td", { class: "actions" }, el("span", { class: "action-buttons" }, ...actionButtons(record, state, actions))),
 	);
 }
 
 function statusBadge(record: ApiKeyRecord): HTMLElement {
 	return el("span", { class: `status status-${record.status}`, title: STATUS_HINT[record.status] }, STATUS_LABEL[record.status]);
+}
+
+/** The key's own per-minute quotas, when an operator set any (PATCH `rate_limits`). */
+function quotaDetail(record: ApiKeyRecord): HTMLElement | null {
+	const limits = Object.entries(record.rate_limits ?? {});
+	if (limits.length === 0) return null;
+	return el("span", { class: "status-detail quota-detail" }, `quota: ${limits.map(([category, perMinute]) => `${category} ${perMinute}/min`).join(", ")}`);
 }
 
 function statusDetail(record: ApiKeyRecord, now: number): HTMLElement | null {

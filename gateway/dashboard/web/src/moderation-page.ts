@@ -89,10 +89,8 @@ export class ModerationPage {
 
 	private get api(): ModerationApi {
 		const token = savedAdminToken();
-		if (token === null || this.guildId === undefined) {
-			this.signedOut("Sign in again: this tab no longer holds the admin token.");
-			throw new AdminApiError(401, "unauthorized", "Signed out");
-		}
+		// Callers treat this like the gateway refusing the token: back to sign-in.
+		if (token === null || this.guildId === undefined) throw new AdminApiError(401, "unauthorized", "This tab no longer holds the admin token.");
 		return new ModerationApi(new AdminApi(token), this.guildId);
 	}
 
