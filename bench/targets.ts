@@ -75,6 +75,22 @@ if (mode === "data-store") {
 	const gateway = await startGateway(config, { logger: createLogger(config.log, pino.destination("/dev/null")) });
 	const created = await gateway.keys.create(guild, { name: "bench" }, "bench");
 	report({ url: gateway.url, key: created.key });
+} else if (mode === "gateway-embedded") {
+	// `npm start` as shipped: the data store embedded, on a worker thread ("worker") or on the gateway's own loop ("inline").
+	const dataDir = await mkdtemp(path.join(os.tmpdir(), "bench-embedded-"));
+	const config = readConfig({
+		PORT: "0",
+		HOST: "127.0.0.1",
+		DATA_DIR: dataDir,
+		ADMIN_TOKEN: "bench-admin-token-0123456789",
+		RATE_LIMITS: "moderation=1000000,lists=1000000,writes=1000000",
+	});
+	const gateway = await startGateway(config, {
+		logger: createLogger(config.log, pino.destination("/dev/null")),
+		inlineDataStore: upstream === "inline",
+	});
+	const created = await gateway.keys.create(guild, { name: "bench" }, "bench");
+	report({ url: gateway.url, key: created.key });
 } else if (mode === "gateway-redis") {
 	// One of several instances: rate limits and invalidation in Redis, keys in a data directory they share.
 	const config = readConfig({

@@ -1,11 +1,13 @@
 // gateway/app.ts
 // The gateway's composition: which checks guard which route, in the order the contract answers them.
 
+import type { RequestListener } from "node:http";
 import express, { type Express, type Request, type RequestHandler, type Response } from "express";
 import type { Logger } from "pino";
 import type { Scope } from "../shared/records";
 import { API_BASE } from "../shared/routes";
 import { adminRouter } from "./admin/admin-router";
+import type { OutboundAdmin } from "./admin/outbound-router";
 import { docsRouter } from "./api-schema/docs-router";
 import { AuthThrottle } from "./auth/auth-throttle";
 import { authenticateRequest, authorizeRequest } from "./auth/authenticate";
@@ -16,6 +18,7 @@ import { moderationConsoleRouter } from "./moderation-console/console-router";
 import type { Config, QuotaCategory } from "./config";
 import { GatewayMetrics, healthRouter, type ReadinessCheck } from "./health/health";
 import { errorHandler, notFoundHandler } from "./http/envelope";
+import { HotRoutes } from "./http/hot-routes";
 import { jsonBody } from "./http/json-body";
 import { requestLog, requestLogger } from "./logging/request-log";
 import type { KeyService } from "./keys/key-service";
@@ -39,9 +42,12 @@ export interface GatewayParts {
 	readiness: readonly ReadinessCheck[];
 	metrics: GatewayMetrics;
 	logger: Logger;
+	/** Webhook and Roblox experience routes (contract section 7). */
+	outbound: OutboundAdmin;
 }
 
-export function createGatewayApp(parts: GatewayParts): Express {
+/** The gateway's request listener: the hot routes' table first, Express for everything else. */
+export function createGatewayApp(parts: GatewayParts): RequestListener {
 	const app = express();
 	app.disable("x-powered-by");
 	app.set("etag", false);
@@ -50,20 +56,22 @@ export function createGatewayApp(parts: GatewayParts): Express {
 	app.set("case sensitive routing", true);
 	// Forwarded headers are trusted only as far as TRUST_PROXY says (default: not at all).
 	app.set("trust proxy", parts.config.trustProxy);
-	app.use(requestLog(parts.logger));
-	app.use(parts.metrics.middleware());
+	const before = [requestLog(parts.logger), parts.metrics.middleware()];
+	const onError = errorHandler((message, err, req) => requestLogger(req).error({ err }, message));
+	app.use(...before);
+	const hot = new HotRoutes(app, { before, onError });
 
-	// The hot API first, as routes of the app itself: every layer and router before it is a check
-	// each game-server request pays for.
-	addModerationRoutes(app, parts);
-	app.use("/admin/v1", adminRouter(parts.keys, parts.adminToken, parts.authThrottle, parts.config.maxJsonDepth, moderationConsoleRouter(parts)));
+	// The keyed API first: its reads in the hot table, its writes and lists as routes of the app itself
+	// (every layer and router before them is a check each game-server request pays for).
+	addModerationRoutes(app, hot, parts);
+	app.use("/admin/v1", adminRouter(parts.keys, parts.adminToken, parts.authThrottle, parts.config.maxJsonDepth, parts.outbound, moderationConsoleRouter(parts)));
 	app.use("/dashboard", dashboardRouter());
 	app.use(docsRouter());
 	app.use(healthRouter(parts.readiness, parts.metrics, { token: parts.config.metricsToken, throttle: parts.authThrottle }));
 
 	app.use(notFoundHandler);
-	app.use(errorHandler((message, err, req) => requestLogger(req).error({ err }, message)));
-	return app;
+	app.use(onError);
+	return hot.listener();
 }
 
 /** What a route needs of its caller: a scope, a quota category, and for POST routes a JSON body. */
@@ -101,7 +109,8 @@ function guard(parts: GatewayParts, rule: RouteRule): RequestHandler {
 	};
 }
 
-function addModerationRoutes(app: Express, parts: GatewayParts): void {
+/** Game-server reads go in the hot table (`hot`), matched before Express; writes and lists stay in Express. */
+function addModerationRoutes(app: Express, hot: HotRoutes, parts: GatewayParts): void {
 	const { forwarder, banCache } = parts;
 	const forward = forwarder.handler;
 	const base = `${API_BASE}/moderation/:guildId`;
@@ -110,19 +119,19 @@ function addModerationRoutes(app: Express, parts: GatewayParts): void {
 	const banChange = onModerationChange("ban", banCache, parts.announceChange);
 	const muteChange = onModerationChange("mute", banCache, parts.announceChange);
 
-	app.get(`${base}/ban-status/:identifier`, read, serveCachedBanStatus(banCache, parts.config.banCacheTtlSeconds), forward);
-	app.post(
+	hot.get(`${base}/ban-status/:identifier`, read, serveCachedBanStatus(banCache, parts.config.banCacheTtlSeconds), forward);
+	hot.post(
 		`${base}/ban-status/batch`,
 		guard(parts, { scope: "moderation:read", category: "moderation", cost: batchCost, body: true }),
 		forward,
 	);
-	app.get(`${base}/mute-status/:identifier`, read, advertiseCacheLifetime(parts.config.banCacheTtlSeconds), forward);
+	hot.get(`${base}/mute-status/:identifier`, read, advertiseCacheLifetime(parts.config.banCacheTtlSeconds), forward);
 
 	app.post(`${base}/roblox/ban`, write, banChange, forward);
 	app.post(`${base}/roblox/unban`, write, banChange, forward);
 	app.post(`${base}/roblox/mute`, write, muteChange, forward);
 	app.post(`${base}/roblox/unmute`, write, muteChange, forward);
-	app.get(`${base}/events`, read, eventsRoute({ hub: parts.events, maxStreamsPerKey: parts.config.maxStreamsPerKey }));
+	hot.get(`${base}/events`, read, eventsRoute({ hub: parts.events, maxStreamsPerKey: parts.config.maxStreamsPerKey }));
 
 	const list = guard(parts, { scope: "moderation:read", category: "lists" });
 	app.get(`${base}/roblox/bans/active`, list, forward);

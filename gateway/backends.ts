@@ -15,8 +15,11 @@ import { RedisChangeBus } from "./invalidation/redis-change-bus";
 import { redisAuthFailureLimiter, redisQuotaLimiters } from "./rate-limits/redis-limits";
 import { connectRedis, disconnectRedis, redisReady, redisTarget } from "./redis/redis-connection";
 
+/** What decides where the stores live (the data store's worker has only this of the config). */
+type StorePlace = Pick<Config, "databaseUrl" | "dataDir">;
+
 /** Where the stores live, for an operator: host, port and database of DATABASE_URL (never its password). */
-function storePlace(config: Config): string {
+function storePlace(config: StorePlace): string {
 	if (config.databaseUrl === undefined) return `SQLite in ${config.dataDir} (DATA_DIR)`;
 	const url = new URL(config.databaseUrl);
 	const host = url.hostname || url.searchParams.get("host") || "localhost";
@@ -25,7 +28,7 @@ function storePlace(config: Config): string {
 }
 
 /** A store that cannot be opened at start-up is named in the one failure line, with the driver's reason. */
-async function opened<T>(config: Config, opening: () => T | Promise<T>): Promise<T> {
+async function opened<T>(config: StorePlace, opening: () => T | Promise<T>): Promise<T> {
 	try {
 		return await opening();
 	} catch (err) {
@@ -44,7 +47,7 @@ export async function openKeyStore(config: Config): Promise<KeyStore> {
  * Bans and mutes for the embedded data store: in the same PostgreSQL database as the keys when
  * DATABASE_URL is set, so every instance's embedded data store reads and writes the same bans.
  */
-export async function openModerationStore(config: Config, clock: () => number): Promise<ModerationStore> {
+export async function openModerationStore(config: StorePlace, clock: () => number): Promise<ModerationStore> {
 	return opened<ModerationStore>(config, () =>
 		config.databaseUrl !== undefined
 			? PostgresModerationStore.open({ connectionString: config.databaseUrl, clock })

@@ -2,6 +2,7 @@
 // Reads the environment (contract section 5) into a checked Config; a bad value names its variable.
 
 import leven from "leven";
+import { DEFAULT_OPEN_CLOUD_URL } from "./experiences/open-cloud-client";
 import { invalidCidrs } from "./auth/address-matcher";
 import { DEFAULT_EDGE_LIMITS, type EdgeLimits } from "./http/edge";
 import { DEFAULT_MAX_JSON_DEPTH } from "./http/json-body";
@@ -48,6 +49,10 @@ export interface Config {
 	maxStreamsPerKey: number;
 	/** Encrypts stored third-party secrets; undefined means "generate one and keep it in dataDir". */
 	secretsKey: string | undefined;
+	/** Base URL of Roblox Open Cloud (OPEN_CLOUD_URL); tests point it at a fake. */
+	openCloudUrl: string;
+	/** OUTBOUND_ALLOW_LOOPBACK: webhooks and Open Cloud may reach loopback addresses (local receivers, tests). */
+	outboundAllowLoopback: boolean;
 }
 
 /** Raised for an invalid variable; `main` prints its message as the one start-up line. */
@@ -218,7 +223,16 @@ export function readConfig(env: Env = process.env): Config {
 		log: logSettings(env),
 		maxStreamsPerKey: integer(env, "EVENT_STREAMS_PER_KEY", 2_000, 1, 1_000_000),
 		secretsKey,
+		openCloudUrl: (url(env, "OPEN_CLOUD_URL", ["http:", "https:"]) ?? DEFAULT_OPEN_CLOUD_URL).replace(/\/+$/, ""),
+		outboundAllowLoopback: flag(env, "OUTBOUND_ALLOW_LOOPBACK"),
 	};
+}
+
+function flag(env: Env, name: string): boolean {
+	const raw = env[name]?.trim().toLowerCase() || "false";
+	if (raw === "true" || raw === "1") return true;
+	if (raw === "false" || raw === "0") return false;
+	throw new ConfigError(name, `must be true or false (got "${raw}")`);
 }
 
 function logSettings(env: Env): LogSettings {

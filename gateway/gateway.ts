@@ -10,6 +10,7 @@ import { openChangeBus, openKeyStore, openModerationStore, openRateLimits } from
 import { createGatewayApp } from "./app";
 import { BanStatusCache } from "./ban-cache/ban-status-cache";
 import type { Config } from "./config";
+import { DataStoreWorker } from "./data-store/data-store-worker";
 import { startDataStore } from "./data-store/server";
 import { GatewayMetrics, dataStoreReadiness, type ReadinessCheck } from "./health/health";
 import { applyChangesFirst } from "./invalidation/apply-changes-first";
@@ -19,6 +20,7 @@ import { ChangeFeed } from "./events/change-feed";
 import { EventHub } from "./events/event-hub";
 import { PostgresWakeups } from "./events/postgres-wakeups";
 import { createLogger } from "./logging/logger";
+import { startOutbound, type OutboundTiming } from "./outbox/outbound";
 import { createForwarder } from "./proxy/forward";
 import { SecretBox } from "./secrets/secret-box";
 
@@ -31,6 +33,13 @@ export interface StartOptions {
 	upstreamTimeoutMs?: number;
 	/** Milliseconds `close()` lets requests in flight finish before it drops their connections (default 5 s). */
 	shutdownGraceMs?: number;
+	/**
+	 * Runs the embedded data store on the gateway's own event loop instead of a worker thread of its
+	 * own (`npm run bench` measures both); without DATA_STORE_URL only.
+	 */
+	inlineDataStore?: boolean;
+	/** Shorter retry and scan intervals of the outbox, for tests. */
+	outbound?: OutboundTiming;
 }
 
 export interface RunningGateway {
@@ -41,6 +50,8 @@ export interface RunningGateway {
 	adminTokenGenerated: boolean;
 	keys: KeyService;
 	logger: Logger;
+	/** The embedded data store's worker thread, when it runs on one. */
+	dataStoreWorker?: DataStoreWorker;
 	/** Stops accepting requests, then flushes pending key usage and closes every store. */
 	close(): Promise<void>;
 }
@@ -138,10 +149,18 @@ async function startParts(
 	// The embedded data store gets a fresh internal token each start: only this process knows it.
 	const internalToken = config.dataStoreToken ?? randomBytes(32).toString("base64url");
 	let dataStoreUrl = config.dataStoreUrl;
-	if (dataStoreUrl === undefined) {
+	let dataStoreWorker: DataStoreWorker | undefined;
+	if (dataStoreUrl === undefined && options.inlineDataStore === true) {
 		const store = await openModerationStore(config, clock);
 		const embedded = parts.add(await startDataStore({ store, internalToken, clock, log: logFailure }), (running) => running.close());
 		dataStoreUrl = embedded.url;
+	} else if (dataStoreUrl === undefined) {
+		const { databaseUrl, dataDir } = config;
+		dataStoreWorker = parts.add(
+			await DataStoreWorker.start({ databaseUrl, dataDir, internalToken, clock, log: logFailure }),
+			(running) => running.close(),
+		);
+		dataStoreUrl = dataStoreWorker.url;
 	}
 
 	const bus = parts.add(await openChangeBus(config, log), (opened) => opened.close());
@@ -153,10 +172,16 @@ async function startParts(
 	if (config.databaseUrl !== undefined && config.redisUrl === undefined && config.dataStoreUrl === undefined) {
 		parts.add(PostgresWakeups.start(config.databaseUrl, (guildId) => events.wake(guildId), log), (wakeups) => wakeups.close());
 	}
+	// Webhooks and Open Cloud mirrors, in the key store's database (contract section 7).
+	const outbound = parts.add(
+		await startOutbound(config, { dataStoreUrl, internalToken, secrets: context.secrets, clock, logger, timing: options.outbound }),
+		(running) => running.close(),
+	);
 	bus.subscribe((change) => {
 		if (change.kind === "key") return keys.invalidate(change.keyId);
 		if (change.kind === "ban") banCache.invalidate(change.guildId, change.userId);
 		events.wake(change.guildId);
+		outbound.changed();
 	});
 
 	const forwarder = parts.add(
@@ -178,7 +203,9 @@ async function startParts(
 		announceChange: (change) => {
 			bus.publish(change);
 			events.wake(change.guildId);
+			outbound.changed();
 		},
+		outbound: outbound.admin,
 		events,
 		readiness,
 		metrics: new GatewayMetrics(),
@@ -221,6 +248,7 @@ async function startParts(
 		adminTokenGenerated: context.adminTokenGenerated,
 		keys,
 		logger,
+		dataStoreWorker,
 		close: () => parts.closeAll(),
 	};
 }

@@ -27,6 +27,7 @@ export type ErrorCode =
 	| "key_limit_reached"
 	| "key_not_revoked"
 	| "permission_denied"
+	| "experience_already_linked"
 	| "internal_error";
 
 /** Messages the hosted API uses word for word; clients may match on them. */

@@ -1,5 +1,5 @@
 // tools/build-gateway.ts
-// `npm run build:gateway`: bundles the gateway and its CLI into plain JavaScript under dist/gateway, run by `node`.
+// `npm run build:gateway`: bundles the gateway, its data store worker and its CLI into plain JavaScript under dist/gateway, run by `node`.
 
 import { cp, rm } from "node:fs/promises";
 import { build } from "esbuild";
@@ -8,8 +8,12 @@ const OUT_DIR = "dist/gateway";
 
 await rm(OUT_DIR, { recursive: true, force: true });
 await build({
-	entryPoints: ["gateway/main.ts", "gateway/cli/keys.ts"],
-	outbase: "gateway",
+	// The data store's worker thread is an entry of its own, beside main.js, where the gateway starts it from.
+	entryPoints: [
+		{ in: "gateway/main.ts", out: "main" },
+		{ in: "gateway/cli/keys.ts", out: "cli/keys" },
+		{ in: "gateway/data-store/worker-entry.ts", out: "data-store-worker" },
+	],
 	outdir: OUT_DIR,
 	// One file per entry: the sources import each other without file extensions, which Node's own ESM
 	// loader refuses, so they are bundled; npm packages stay imports, resolved from node_modules at run time

@@ -10,6 +10,7 @@ import type { KeyService } from "../keys/key-service";
 import type { AuthThrottle } from "../auth/auth-throttle";
 import { requireBearerToken } from "../auth/bearer-token";
 import { requestLogger, routeOf } from "../logging/request-log";
+import { outboundRouter, type OutboundAdmin } from "./outbound-router";
 import { grantAccess, PLATFORM_OPERATOR, requirePermission } from "./access";
 
 const ACTOR = "admin-api";
@@ -43,7 +44,14 @@ function bodyObject(body: unknown): Record<string, unknown> {
 }
 
 /** `moderation`: the dashboard's moderation routes, mounted under each guild after authentication. */
-export function adminRouter(keys: KeyService, adminToken: string, throttle: AuthThrottle, maxJsonDepth?: number, moderation?: Router): Router {
+export function adminRouter(
+	keys: KeyService,
+	adminToken: string,
+	throttle: AuthThrottle,
+	maxJsonDepth?: number,
+	outbound?: OutboundAdmin,
+	moderation?: Router,
+): Router {
 	const router = express.Router();
 	// Answers carry keys and audit trails: no browser or proxy may keep them.
 	router.use((_req, res, next) => {
@@ -106,6 +114,8 @@ export function adminRouter(keys: KeyService, adminToken: string, throttle: Auth
 		const usage = await keys.usage(guildParam(req.params), keyParam(req.params), { granularity, window });
 		sendSuccess(res, 200, "Usage retrieved", usage);
 	});
+
+	if (outbound !== undefined) router.use(outboundRouter(outbound));
 
 	return router;
 }

@@ -161,6 +161,7 @@ export function buildOpenApiDocument(): JsonSchema {
 		tags: [
 			{ name: "Moderation", description: "Key-authenticated: game servers and bots. Reads need `moderation:read`, writes `moderation:write`." },
 			{ name: "API keys", description: "The operator's key management, with `Authorization: Bearer <ADMIN_TOKEN>`." },
+			{ name: "Outbound", description: "Webhooks and linked Roblox experiences: what the gateway sends out (contract section 7)." },
 			{ name: "Health", description: "Unauthenticated probes." },
 		],
 		paths,

@@ -41,6 +41,7 @@ import {
 	unbanData,
 	unmuteData,
 } from "./moderation-schemas";
+import { OUTBOUND_OPERATIONS } from "./outbound-operations";
 
 /** Who may call a route: a guild's API key (section 2), the operator's ADMIN_TOKEN (section 4), or anyone. */
 export type Caller = "api_key" | "admin_token" | "anyone";
@@ -49,7 +50,7 @@ export interface Operation {
 	method: "get" | "post" | "patch" | "delete";
 	/** OpenAPI's template form (`{guildId}`). */
 	path: string;
-	tag: "Moderation" | "API keys" | "Health";
+	tag: "Moderation" | "API keys" | "Outbound" | "Health";
 	summary: string;
 	description?: string;
 	caller: Caller;
@@ -404,6 +405,7 @@ export const OPERATIONS: readonly Operation[] = [
 		errors: adminKey,
 	},
 	...consoleOperations(),
+	...OUTBOUND_OPERATIONS,
 	{
 		method: "get",
 		path: "/healthz",

@@ -2,6 +2,8 @@
 // The shared key store: PostgreSQL tables every gateway instance reads and writes (DATABASE_URL).
 
 import { randomBytes } from "node:crypto";
+import { keyOutboxEvent } from "../outbox/outbox-events";
+import { enqueueInPostgres } from "../outbox/postgres-outbox-store";
 import { PostgresDatabase, type PostgresOptions, type Queryable } from "../postgres/database";
 import { changedKey, latestAddresses, rolledKey, toAuditEvent, toKeyRow, toStoredKey, type AuditRow, type KeyRow } from "./key-rows";
 import type {
@@ -62,6 +64,9 @@ export class PostgresKeyStore implements KeyStore {
 			draft.at,
 			JSON.stringify(draft.details),
 		]);
+		// Key events enter the outbox in the key change's own transaction (contract section 7).
+		const event = keyOutboxEvent(guildId, keyId, draft);
+		if (event !== undefined) await enqueueInPostgres(tx, event);
 	}
 
 	private async writeKey(tx: Queryable, key: StoredKey): Promise<void> {

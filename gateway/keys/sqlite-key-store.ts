@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import { changedKey, latestAddresses, rolledKey, toAuditEvent, toKeyRow, toStoredKey, type AuditRow, type KeyRow } from "./key-rows";
+import { keyOutboxEvent } from "../outbox/outbox-events";
+import { OUTBOX_SQLITE_SCHEMA, SqliteOutboxWriter } from "../outbox/sqlite-outbox-store";
 import type {
 	AuditDraft,
 	AuditEvent,
@@ -159,6 +161,8 @@ export class SqliteKeyStore implements KeyStore {
 	private readonly db: Database.Database;
 	private readonly secret: string;
 	private readonly statements: ReturnType<typeof prepareStatements>;
+	/** Key events go into the outbox on this connection, inside the key change's transaction. */
+	private readonly outbox: SqliteOutboxWriter;
 
 	/** Opens (creating when absent) `keys.sqlite` under `directory`. */
 	static open(directory: string): SqliteKeyStore {
@@ -179,6 +183,9 @@ export class SqliteKeyStore implements KeyStore {
 		this.secret = (db.prepare("SELECT value FROM settings WHERE name = 'checksum_secret'").get() as { value: string })
 			.value;
 		this.statements = prepareStatements(db);
+		// The outbox's tables (contract section 7), created here too so a v1 file gains them at open.
+		db.exec(OUTBOX_SQLITE_SCHEMA);
+		this.outbox = new SqliteOutboxWriter(db);
 	}
 
 	// Every write below runs as an IMMEDIATE transaction: it takes the write lock before reading, so a
@@ -186,6 +193,8 @@ export class SqliteKeyStore implements KeyStore {
 
 	private audit(guildId: string, keyId: string, draft: AuditDraft): void {
 		this.statements.insertAudit.run(guildId, keyId, draft.event, draft.actor, draft.at, JSON.stringify(draft.details));
+		const event = keyOutboxEvent(guildId, keyId, draft);
+		if (event !== undefined) this.outbox.enqueue(event);
 	}
 
 	/** Runs `apply` on a live (not revoked) key of the guild inside a write transaction. */

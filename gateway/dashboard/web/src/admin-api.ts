@@ -81,7 +81,7 @@ export class AdminApi {
 		return this.data("GET", path);
 	}
 
-	/** Any admin route's `data` (path under /admin/v1); the moderation page builds its calls on this. */
+	/** Any admin route under `/admin/v1` (pages in their own files, such as webhooks and moderation, call it); the `data` of its answer. */
 	async data<T>(method: string, path: string, body?: unknown): Promise<T> {
 		const response = await this.send(method, path, body);
 		const envelope = (await response.json()) as Envelope<T>;

@@ -6,6 +6,7 @@ import { AdminApi, AdminApiError } from "./admin-api";
 import { byId, el, setFieldError, withProgress } from "./dom";
 import { KeysPage, messageOf } from "./keys-page";
 import { ModerationPage, showGuildPage } from "./moderation-page";
+import { OutboundPages } from "./outbound-pages";
 import { setUpRollDialog } from "./roll-dialog";
 import { setUpSecretDialog } from "./secret-dialog";
 import { forgetAdminToken, recentGuilds, rememberGuild, saveAdminToken, savedAdminToken } from "./session";
@@ -29,12 +30,15 @@ const guildError = byId("guild-id-error", HTMLElement);
 
 const page = new KeysPage(signOut);
 const moderation = new ModerationPage(signOut);
+// Webhooks and experiences are guild settings: they belong to the API Keys tab, not the Moderation one.
+const outbound = new OutboundPages(byId("keys-panel", HTMLElement));
 setUpSecretDialog();
 setUpRollDialog();
 
 function showSignIn(notice: string): void {
 	page.close();
 	moderation.close();
+	outbound.close();
 	keysView.hidden = true;
 	signOutButton.hidden = true;
 	signInView.hidden = false;
@@ -52,6 +56,8 @@ function showKeys(guildId: string): void {
 	list.replaceChildren(...recentGuilds().map((id) => el("option", { value: id })));
 	moderation.setGuild(guildId);
 	showGuildPage(moderation);
+	const token = savedAdminToken();
+	if (token !== null) void outbound.open(new AdminApi(token), guildId);
 }
 
 function signOut(notice: string): void {

@@ -1,0 +1,312 @@
+// gateway/dashboard/web/src/outbound-pages.ts
+// The Webhooks and Experiences sections of a guild: add, test-send, deliveries with their attempts, redeliver; link an experience and see its last mirror.
+
+import { AdminApiError, type AdminApi } from "./admin-api";
+import { el, withProgress } from "./dom";
+import { nowInSeconds, timeElement } from "./time-format";
+
+/** Mirrors the admin API's answers (gateway/api-schema/outbound-schemas.ts). */
+interface WebhookRecord {
+	id: string;
+	url: string;
+	events: string[];
+	format: "standard" | "discord";
+	enabled: boolean;
+	created_at: number;
+}
+
+interface DeliveryRecord {
+	id: string;
+	event: string;
+	status: "pending" | "delivered" | "failed";
+	attempts: { at: number; status_code: number | null; error: string | null }[];
+	next_attempt_at: number | null;
+	created_at: number;
+}
+
+interface ExperienceRecord {
+	universe_id: string;
+	key_prefix: string;
+	exclude_alt_accounts: boolean;
+	status: "ok" | "failing";
+	last_error: string | null;
+	last_mirrored_at: number | null;
+}
+
+/** The events a webhook may ask for (contract section 7), offered as checkboxes. */
+const EVENTS = [
+	"ban.created",
+	"ban.lifted",
+	"mute.created",
+	"mute.lifted",
+	"key.created",
+	"key.revoked",
+	"key.disabled",
+	"key.rolled",
+	"key.expiring",
+	"key.expired",
+	"key.auto_expiring",
+	"key.auto_expired",
+	"member.changed",
+	"experience.link_failing",
+];
+
+const messageOf = (err: unknown) => (err instanceof AdminApiError || err instanceof Error ? err.message : String(err));
+const guildPath = (guildId: string) => `/guilds/${encodeURIComponent(guildId)}`;
+
+/** A secret shown once, in place, with the warning that it will not come back. */
+function secretOnce(label: string, secret: string): HTMLElement {
+	const input = el("input", { readonly: true, value: secret, spellcheck: "false", "aria-label": label });
+	input.value = secret;
+	return el(
+		"div",
+		{ class: "warning", role: "status" },
+		el("strong", {}, `${label}: shown this once.`),
+		" Copy it now; it is not shown again.",
+		el("div", { class: "secret-row" }, input),
+	);
+}
+
+function errorLine(): HTMLParagraphElement {
+	return el("p", { class: "error", role: "alert" });
+}
+
+/** Both sections under the keys, for the guild on screen; rebuilt when the guild changes. */
+export class OutboundPages {
+	private readonly root = el("div", { id: "outbound-sections" });
+	private api: AdminApi | undefined;
+	private guildId = "";
+
+	constructor(container: HTMLElement) {
+		container.append(this.root);
+	}
+
+	async open(api: AdminApi, guildId: string): Promise<void> {
+		this.api = api;
+		this.guildId = guildId;
+		await this.render();
+	}
+
+	close(): void {
+		this.api = undefined;
+		this.root.replaceChildren();
+	}
+
+	private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+		if (this.api === undefined) throw new Error("Signed out");
+		return this.api.data<T>(method, `${guildPath(this.guildId)}${path}`, body);
+	}
+
+	private async render(): Promise<void> {
+		const webhooks = el("section", { class: "card", id: "webhooks", "aria-labelledby": "webhooks-title" });
+		const experiences = el("section", { class: "card", id: "experiences", "aria-labelledby": "experiences-title" });
+		this.root.replaceChildren(webhooks, experiences);
+		await Promise.all([this.renderWebhooks(webhooks), this.renderExperiences(experiences)]);
+	}
+
+	private async renderWebhooks(section: HTMLElement): Promise<void> {
+		const error = errorLine();
+		const list = el("tbody", { id: "webhook-rows" });
+		const shown = el("div", { id: "webhook-secret" });
+		const deliveries = el("div", { id: "webhook-deliveries" });
+		section.replaceChildren(
+			el("h2", { id: "webhooks-title" }, "Webhooks"),
+			el("p", { class: "muted" }, "Events sent out as they happen: signed Standard Webhooks for your services, or Discord messages for a log channel."),
+			error,
+			shown,
+			el(
+				"table",
+				{ class: "key-table" },
+				el("thead", {}, el("tr", {}, ...["URL", "Events", "Format", "Created", ""].map((name) => el("th", { scope: "col" }, name)))),
+				list,
+			),
+			this.webhookForm(error, () => this.renderWebhooks(section)),
+			deliveries,
+		);
+		let records: WebhookRecord[];
+		try {
+			records = (await this.call<{ webhooks: WebhookRecord[] }>("GET", "/webhooks")).webhooks;
+		} catch (err) {
+			error.textContent = messageOf(err);
+			return;
+		}
+		const now = nowInSeconds();
+		list.replaceChildren(
+			...records.map((webhook) => {
+				const test = el("button", { type: "button" }, "Send test");
+				const show = el("button", { type: "button" }, "Deliveries");
+				const remove = el("button", { type: "button", class: "danger" }, "Delete");
+				test.addEventListener("click", () =>
+					void withProgress(test, "Sending…", async () => {
+						await this.call("POST", `/webhooks/${encodeURIComponent(webhook.id)}/test`);
+						await this.showDeliveries(deliveries, webhook);
+					}).catch((err: unknown) => (error.textContent = messageOf(err))),
+				);
+				show.addEventListener("click", () => void this.showDeliveries(deliveries, webhook).catch((err: unknown) => (error.textContent = messageOf(err))));
+				remove.addEventListener("click", () =>
+					void withProgress(remove, "Deleting…", async () => {
+						await this.call("DELETE", `/webhooks/${encodeURIComponent(webhook.id)}`);
+						await this.renderWebhooks(section);
+					}).catch((err: unknown) => (error.textContent = messageOf(err))),
+				);
+				return el(
+					"tr",
+					{ "data-webhook": webhook.id },
+					el("td", {}, el("code", {}, webhook.url)),
+					el("td", {}, webhook.events.join(", ")),
+					el("td", {}, webhook.format),
+					el("td", {}, timeElement(webhook.created_at, now)),
+					el("td", {}, test, " ", show, " ", remove),
+				);
+			}),
+		);
+	}
+
+	private webhookForm(error: HTMLElement, done: () => Promise<void>): HTMLFormElement {
+		const url = el("input", { id: "webhook-url", type: "url", placeholder: "https://example.com/hooks/technified", spellcheck: "false" });
+		const format = el("select", { id: "webhook-format" }, el("option", { value: "standard" }, "Standard Webhooks (signed)"), el("option", { value: "discord" }, "Discord message"));
+		const boxes = EVENTS.map((event) => el("input", { type: "checkbox", value: event, checked: event.startsWith("ban.") }));
+		const submit = el("button", { type: "submit", class: "primary" }, "Add webhook");
+		const form = el(
+			"form",
+			{ id: "webhook-form", novalidate: true },
+			el("h3", {}, "Add a webhook"),
+			el("div", { class: "field" }, el("label", { for: "webhook-url" }, "URL"), url),
+			el("div", { class: "field" }, el("label", { for: "webhook-format" }, "Format"), format),
+			el("fieldset", { class: "field" }, el("legend", {}, "Events"), ...boxes.map((box) => el("label", { class: "check" }, box, " ", el("code", {}, box.value)))),
+			submit,
+		);
+		form.addEventListener("submit", (event) => {
+			event.preventDefault();
+			error.textContent = "";
+			const events = boxes.filter((box) => box.checked).map((box) => box.value);
+			void withProgress(submit, "Adding…", async () => {
+				const created = await this.call<{ webhook: WebhookRecord; secret?: string }>("POST", "/webhooks", { url: url.value.trim(), events, format: format.value });
+				await done();
+				// Rendered after the list is rebuilt, so the secret stays on screen.
+				const secretBox = document.getElementById("webhook-secret");
+				if (created.secret !== undefined) secretBox?.replaceChildren(secretOnce("Signing secret", created.secret));
+			}).catch((err: unknown) => (error.textContent = messageOf(err)));
+		});
+		return form;
+	}
+
+	private async showDeliveries(target: HTMLElement, webhook: WebhookRecord): Promise<void> {
+		const { deliveries } = await this.call<{ deliveries: DeliveryRecord[] }>("GET", `/webhooks/${encodeURIComponent(webhook.id)}/deliveries`);
+		const now = nowInSeconds();
+		const error = errorLine();
+		const refresh = el("button", { type: "button" }, "Refresh");
+		refresh.addEventListener("click", () => void this.showDeliveries(target, webhook).catch((err: unknown) => (error.textContent = messageOf(err))));
+		target.replaceChildren(
+			el("h3", { id: "deliveries-title" }, `Deliveries to ${webhook.url}`),
+			refresh,
+			error,
+			deliveries.length === 0
+				? el("p", { class: "empty" }, "Nothing sent yet.")
+				: el(
+						"ol",
+						{ class: "audit-list", id: "delivery-list" },
+						...deliveries.map((delivery) => {
+							const again = el("button", { type: "button" }, "Redeliver");
+							again.addEventListener("click", () =>
+								void withProgress(again, "Queuing…", async () => {
+									await this.call("POST", `/webhooks/${encodeURIComponent(webhook.id)}/deliveries/${encodeURIComponent(delivery.id)}/redeliver`);
+									await this.showDeliveries(target, webhook);
+								}).catch((err: unknown) => (error.textContent = messageOf(err))),
+							);
+							return el(
+								"li",
+								{ "data-delivery": delivery.id, "data-status": delivery.status },
+								el("strong", {}, delivery.event),
+								` · ${delivery.status} · `,
+								timeElement(delivery.created_at, now),
+								delivery.next_attempt_at === null ? null : el("span", { class: "muted" }, " · next attempt ", timeElement(delivery.next_attempt_at, now)),
+								" ",
+								again,
+								el(
+									"ul",
+									{},
+									...delivery.attempts.map((attempt) =>
+										el("li", {}, timeElement(attempt.at, now), ` · ${attempt.status_code ?? "no answer"} · ${attempt.error ?? "delivered"}`),
+									),
+								),
+							);
+						}),
+					),
+		);
+	}
+
+	private async renderExperiences(section: HTMLElement): Promise<void> {
+		const error = errorLine();
+		const list = el("tbody", { id: "experience-rows" });
+		const universe = el("input", { id: "experience-universe", inputmode: "numeric", autocomplete: "off" });
+		const apiKey = el("input", { id: "experience-key", type: "password", autocomplete: "off", spellcheck: "false" });
+		const alts = el("input", { id: "experience-alts", type: "checkbox" });
+		const submit = el("button", { type: "submit", class: "primary" }, "Link experience");
+		const form = el(
+			"form",
+			{ id: "experience-form", novalidate: true },
+			el("h3", {}, "Link a Roblox experience"),
+			el("div", { class: "field" }, el("label", { for: "experience-universe" }, "Universe ID"), universe),
+			el(
+				"div",
+				{ class: "field" },
+				el("label", { for: "experience-key" }, "Open Cloud API key"),
+				apiKey,
+				el("p", { class: "hint" }, "Needs universe.user-restriction:write for this universe. Stored encrypted; shown back only by its first characters."),
+			),
+			el("label", { class: "check" }, alts, " Turn off Roblox's alt-account detection for mirrored bans"),
+			submit,
+		);
+		form.addEventListener("submit", (event) => {
+			event.preventDefault();
+			error.textContent = "";
+			void withProgress(submit, "Linking…", async () => {
+				await this.call("POST", "/experiences", { universe_id: universe.value.trim(), api_key: apiKey.value.trim(), exclude_alt_accounts: alts.checked });
+				apiKey.value = "";
+				await this.renderExperiences(section);
+			}).catch((err: unknown) => (error.textContent = messageOf(err)));
+		});
+		section.replaceChildren(
+			el("h2", { id: "experiences-title" }, "Roblox experiences"),
+			el("p", { class: "muted" }, "Each ban and unban is mirrored into the experience's own Roblox bans, so a banned player cannot reach a server, alt accounts included."),
+			error,
+			el(
+				"table",
+				{ class: "key-table" },
+				el("thead", {}, el("tr", {}, ...["Universe", "Key", "Alt detection", "Status", "Last mirrored", ""].map((name) => el("th", { scope: "col" }, name)))),
+				list,
+			),
+			form,
+		);
+		let records: ExperienceRecord[];
+		try {
+			records = (await this.call<{ experiences: ExperienceRecord[] }>("GET", "/experiences")).experiences;
+		} catch (err) {
+			error.textContent = messageOf(err);
+			return;
+		}
+		const now = nowInSeconds();
+		list.replaceChildren(
+			...records.map((link) => {
+				const remove = el("button", { type: "button", class: "danger" }, "Unlink");
+				remove.addEventListener("click", () =>
+					void withProgress(remove, "Unlinking…", async () => {
+						await this.call("DELETE", `/experiences/${encodeURIComponent(link.universe_id)}`);
+						await this.renderExperiences(section);
+					}).catch((err: unknown) => (error.textContent = messageOf(err))),
+				);
+				return el(
+					"tr",
+					{ "data-universe": link.universe_id },
+					el("td", {}, link.universe_id),
+					el("td", {}, el("code", {}, `${link.key_prefix}…`)),
+					el("td", {}, link.exclude_alt_accounts ? "off" : "on"),
+					el("td", { class: `status status-${link.status === "ok" ? "active" : "revoked"}` }, link.status, link.last_error === null ? null : el("p", { class: "status-detail" }, link.last_error)),
+					el("td", {}, link.last_mirrored_at === null ? "never" : timeElement(link.last_mirrored_at, now)),
+					el("td", {}, remove),
+				);
+			}),
+		);
+	}
+}
