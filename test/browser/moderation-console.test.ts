@@ -252,6 +252,23 @@ describe("Moderation page and every width in Chromium", { timeout: 120_000 }, ()
 		await row.locator(".copied").waitFor();
 		expect(await row.locator(".copied").textContent()).toBe("Copied");
 		expect(await page.evaluate("navigator.clipboard.readText()")).toBe(id);
+		// Edit: description and the key's own quotas, refused in the page when not a whole number.
+		await row.getByRole("button", { name: /^Edit / }).click();
+		const edit = page.getByRole("dialog", { name: /^Edit key/ });
+		await edit.getByLabel("Description").fill("Main place servers");
+		await edit.getByLabel("moderation per minute").fill("0");
+		await edit.getByRole("button", { name: "Save changes" }).click();
+		await edit.getByText("A whole number of requests from 1 to 100,000, or empty.").waitFor();
+		await edit.getByLabel("moderation per minute").fill("900");
+		await edit.getByLabel("lists per minute").fill("");
+		await edit.getByRole("button", { name: "Save changes" }).click();
+		await edit.waitFor({ state: "hidden" });
+		await expect.poll(() => row.locator(".description").textContent()).toBe("Main place servers");
+		expect(await row.locator(".quota-detail").textContent()).toBe("quota: moderation 900/min");
+		expect(await page.evaluate("document.activeElement.dataset.action")).toBe("edit");
+		const limited = await gateway.api(`/moderation/${JOURNEY_GUILD}/ban-status/1`, { headers: { "x-api-key": journeyKey } });
+		expect(limited.headers.get("ratelimit-policy")).toBe('"moderation";q=900;w=60');
+
 		// The activity panel lists the addresses the key was used from.
 		await row.getByRole("button", { name: "Activity" }).click();
 		const address = page.locator("#address-list li").first();

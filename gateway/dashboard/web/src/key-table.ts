@@ -14,6 +14,7 @@ export interface KeyRowActions {
 	copy(record: ApiKeyRecord, what: "prefix" | "id", button: HTMLButtonElement): void;
 	changeStatus(record: ApiKeyRecord, action: StatusAction, button: HTMLButtonElement): void;
 	roll(record: ApiKeyRecord): void;
+	edit(record: ApiKeyRecord): void;
 	revoke(record: ApiKeyRecord): void;
 	remove(record: ApiKeyRecord): void;
 	toggleActivity(record: ApiKeyRecord): void;
@@ -137,6 +138,7 @@ function actionButtons(record: ApiKeyRecord, state: KeyRowsState, actions: KeyRo
 		list.push(button("Delete", () => actions.remove(record), { class: "danger", "data-action": "delete" }));
 		return list;
 	}
+	list.push(button("Edit", () => actions.edit(record), { "data-action": "edit", "aria-label": `Edit ${keyLabel(record)}` }));
 	if (record.status === "active") {
 		list.push(button("Disable", (self) => actions.changeStatus(record, "disable", self), { "data-action": "disable" }));
 	} else if (record.status === "disabled" || record.status === "auto_expired") {

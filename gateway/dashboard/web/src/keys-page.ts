@@ -7,6 +7,7 @@ import { openCreateDialog, setUpCreateDialog } from "./create-key-dialog";
 import { confirmAction } from "./dialogs";
 import { byId, withProgress } from "./dom";
 import { hideKeyActivity, showKeyActivity } from "./key-activity";
+import { openEditDialog } from "./key-edit-dialog";
 import { keyLabel, renderKeyRows, type StatusAction } from "./key-table";
 import { openRollDialog } from "./roll-dialog";
 import { showKeyOnce } from "./secret-dialog";
@@ -150,6 +151,7 @@ export class KeysPage {
 				copy: (record, what, button) => void this.copy(record, what, button),
 				changeStatus: (record, action, button) => void this.changeStatus(record, action, button),
 				roll: (record) => this.roll(record),
+				edit: (record) => this.edit(record),
 				revoke: (record) => this.revoke(record),
 				remove: (record) => this.remove(record),
 				toggleActivity: (record) => void this.toggleActivity(record),
@@ -188,6 +190,22 @@ export class KeysPage {
 			roll: (overlap) => this.api.rollKey(this.guildId, record.id, overlap).catch((err: unknown) => this.rethrow(err)),
 			rolled: (issued) => this.keyIssued(issued, "Copy your rolled API key"),
 			returnFocus: () => this.focusRow(record.id, "roll"),
+		});
+	}
+
+	private edit(record: ApiKeyRecord): void {
+		openEditDialog({
+			record,
+			save: async (change) => {
+				const path = `/guilds/${encodeURIComponent(this.guildId)}/keys/${encodeURIComponent(record.id)}`;
+				const { api_key: updated } = await this.api
+					.data<{ api_key: ApiKeyRecord }>("PATCH", path, change)
+					.catch((err: unknown) => this.rethrow(err));
+				this.rowErrors.delete(record.id);
+				this.replace(updated);
+				announce(`Key ${keyLabel(updated)} saved`);
+			},
+			returnFocus: () => this.focusRow(record.id, "edit"),
 		});
 	}
 
