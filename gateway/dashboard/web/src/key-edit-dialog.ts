@@ -3,7 +3,7 @@
 
 import type { ApiKeyRecord } from "./admin-api";
 import { busyDialog, openDialog, type FocusReturn } from "./dialogs";
-import { el, setFieldError } from "./dom";
+import { el, labelledField as field, setFieldError } from "./dom";
 import { keyLabel } from "./key-table";
 
 /** The quota categories of contract section 2, as the form names them. */
@@ -27,19 +27,6 @@ export interface EditRequest {
 }
 
 let dialog: HTMLDialogElement | undefined;
-
-function field(id: string, label: string, control: HTMLInputElement | HTMLTextAreaElement, hint?: string): HTMLElement {
-	control.id = id;
-	control.setAttribute("aria-describedby", `${hint === undefined ? "" : `${id}-hint `}${id}-error`);
-	return el(
-		"div",
-		{ class: "field" },
-		el("label", { for: id }, label),
-		control,
-		hint === undefined ? null : el("p", { id: `${id}-hint`, class: "hint" }, hint),
-		el("p", { id: `${id}-error`, class: "field-error", role: "alert" }),
-	);
-}
 
 /** Built on first use and kept: one dialog, filled for each key. */
 function editDialog(): HTMLDialogElement {

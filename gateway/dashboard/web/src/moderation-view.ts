@@ -1,7 +1,7 @@
 // gateway/dashboard/web/src/moderation-view.ts
 // The Moderation page's skeleton, built once with DOM APIs: lookup, status, actions, history and the active lists.
 
-import { el } from "./dom";
+import { el, labelledField as field } from "./dom";
 
 /** Length presets of the ban and mute form, in the API's duration words. */
 export const DURATION_PRESETS: readonly [string, string][] = [
@@ -12,21 +12,6 @@ export const DURATION_PRESETS: readonly [string, string][] = [
 	["30d", "30 days"],
 	["permanent", "Permanent"],
 ];
-
-/** A labelled field: the label above, hint and error lines below, tied to the input for screen readers. */
-function field(id: string, label: string, control: HTMLElement, hint?: string): HTMLElement {
-	control.id = id;
-	const describedBy = [hint === undefined ? null : `${id}-hint`, `${id}-error`].filter((part) => part !== null).join(" ");
-	control.setAttribute("aria-describedby", describedBy);
-	return el(
-		"div",
-		{ class: "field" },
-		el("label", { for: id }, label),
-		control,
-		hint === undefined ? null : el("p", { id: `${id}-hint`, class: "hint" }, hint),
-		el("p", { id: `${id}-error`, class: "field-error", role: "alert" }),
-	);
-}
 
 const idInput = (placeholder: string, required = false) =>
 	el("input", { inputmode: "numeric", autocomplete: "off", spellcheck: "false", placeholder, required });
