@@ -14,6 +14,7 @@ import { authenticateRequest, authorizeRequest } from "./auth/authenticate";
 import { BanStatusCache } from "./ban-cache/ban-status-cache";
 import { advertiseCacheLifetime, onModerationChange, serveCachedBanStatus } from "./ban-cache/middleware";
 import { dashboardRouter } from "./dashboard/dashboard-router";
+import { moderationConsoleRouter } from "./moderation-console/console-router";
 import type { Config, QuotaCategory } from "./config";
 import { GatewayMetrics, healthRouter, type ReadinessCheck } from "./health/health";
 import { errorHandler, notFoundHandler } from "./http/envelope";
@@ -66,7 +67,10 @@ export function createGatewayApp(parts: GatewayParts): RequestListener {
 	// The keyed API first: its reads in the hot table, its writes and lists as routes of the app itself
 	// (every layer and router before them is a check each game-server request pays for).
 	addModerationRoutes(app, hot, parts);
-	app.use("/admin/v1", adminRouter(parts.keys, parts.adminToken, parts.authThrottle, parts.config.maxJsonDepth, parts.operators, parts.outbound));
+	app.use(
+		"/admin/v1",
+		adminRouter(parts.keys, parts.adminToken, parts.authThrottle, parts.config.maxJsonDepth, parts.operators, parts.outbound, moderationConsoleRouter(parts)),
+	);
 	app.use("/dashboard", dashboardRouter({ discordSignIn: parts.operators.operators.discordEnabled }));
 	app.use(docsRouter());
 	app.use(healthRouter(parts.readiness, parts.metrics, { token: parts.config.metricsToken, throttle: parts.authThrottle }));
@@ -138,4 +142,5 @@ function addModerationRoutes(app: Express, hot: HotRoutes, parts: GatewayParts):
 	const list = guard(parts, { scope: "moderation:read", category: "lists" });
 	app.get(`${base}/roblox/bans/active`, list, forward);
 	app.get(`${base}/roblox/mutes/active`, list, forward);
+	app.get(`${base}/roblox/history/:identifier`, list, forward);
 }

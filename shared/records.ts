@@ -104,4 +104,43 @@ export interface ApiKeyRecord {
 	expires_at: number | null;
 	revoked_at: number | null;
 	created_by: KeyCreator;
+	/** (v2) Up to 256 characters for people; null when none. */
+	description: string | null;
+	/** (v2) The address of the key's latest request, as the gateway saw it (TRUST_PROXY applies). */
+	last_used_ip: string | null;
+	/** (v2) Per-category per-minute quotas overriding the defaults for this key; null: the defaults. */
+	rate_limits: RateLimitOverrides | null;
+}
+
+/** Quota categories of contract section 2, as the admin API names them. */
+export type RateLimitOverrides = Partial<Record<"moderation" | "lists" | "writes", number>>;
+
+/** (v2) One address a key was used from, in the usage report. */
+export interface ClientAddressUse {
+	address: string;
+	count: number;
+	/** Unix seconds. */
+	last_seen_at: number;
+}
+
+/** One ban or mute of a user's history (contract section 3, v2). Times are unix seconds. */
+export interface HistoryEntry {
+	kind: "ban" | "mute";
+	state: "active" | "expired" | "lifted" | "replaced";
+	reason: string;
+	/** The moderator's Roblox id, or who acted from the dashboard (`discord:<user id>`, `admin_token`). */
+	by: string;
+	created_at: number;
+	expires_at: number | null;
+	is_permanent: boolean;
+	place_id: number | null;
+	lifted_at: number | null;
+	lifted_by: string | null;
+	lift_reason: string | null;
+	job_id: string | null;
+}
+
+export interface HistoryData {
+	entries: HistoryEntry[];
+	next_cursor: string | null;
 }

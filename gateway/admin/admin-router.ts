@@ -51,6 +51,7 @@ function bodyObject(body: unknown): Record<string, unknown> {
 	return body as Record<string, unknown>;
 }
 
+/** `moderation`: the dashboard's moderation routes, mounted under each guild after authentication. */
 export function adminRouter(
 	keys: KeyService,
 	adminToken: string,
@@ -58,6 +59,7 @@ export function adminRouter(
 	maxJsonDepth: number | undefined,
 	operators: OperatorRouteParts,
 	outbound?: OutboundAdmin,
+	moderation?: Router,
 ): Router {
 	const router = express.Router();
 	// Answers carry keys and audit trails: no browser or proxy may keep them.
@@ -71,6 +73,7 @@ export function adminRouter(
 	router.use(logAdminAction);
 	router.use(jsonBody(maxJsonDepth));
 	router.use(operatorRoutes(operators));
+	if (moderation !== undefined) router.use("/guilds/:guildId/moderation", moderation);
 
 	const mayView = requireKeyPermission("view", (guildId, keyId) => keys.creatorId(guildId, keyId));
 	const mayChange = requireKeyPermission("change", (guildId, keyId) => keys.creatorId(guildId, keyId));

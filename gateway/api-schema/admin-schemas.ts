@@ -66,6 +66,31 @@ const keyName = z
 	.nullable()
 	.meta({ description: `A label for people, 1 to ${MAX_NAME_LENGTH} characters (trimmed); null clears it` });
 
+/** Contract section 1 (v2). */
+export const MAX_DESCRIPTION_LENGTH = 256;
+const descriptionWords = { error: `description must be at most ${MAX_DESCRIPTION_LENGTH} characters, or null` };
+const keyDescription = z
+	.string(descriptionWords)
+	.trim()
+	.max(MAX_DESCRIPTION_LENGTH, descriptionWords)
+	.nullable()
+	.transform((text) => (text === "" ? null : text))
+	.meta({ description: `What the key is for, up to ${MAX_DESCRIPTION_LENGTH} characters (trimmed); null or "" clears it` });
+
+/** Highest per-minute override accepted: far above any default, low enough to stay a quota. */
+const MAX_RATE_LIMIT = 100_000;
+const rateWords = (category: string) => ({ error: `rate_limits.${category} must be a whole number of requests per minute from 1 to ${MAX_RATE_LIMIT}` });
+const perMinute = (category: string) => z.int(rateWords(category)).min(1, rateWords(category)).max(MAX_RATE_LIMIT, rateWords(category)).optional();
+const keyRateLimits = z
+	.strictObject(
+		{ moderation: perMinute("moderation"), lists: perMinute("lists"), writes: perMinute("writes") },
+		{ error: "rate_limits must be an object of moderation, lists and writes per-minute quotas, or null" },
+	)
+	.nullable()
+	// An empty object sets no override: the same as null.
+	.transform((limits) => (limits === null || Object.keys(limits).length === 0 ? null : limits))
+	.meta({ description: "Per-minute quotas for this key by category (`moderation`, `lists`, `writes`); a category left out keeps the default; null clears them" });
+
 const allowedScopes = `one or more of ${ALL_SCOPES.join(", ")}`;
 const scopeListWords = { error: `scopes must be a list of ${allowedScopes}` };
 const keyScopes = z
@@ -100,6 +125,7 @@ const keyExpiresAt = z
 
 export const createKeyBody = adminBody({
 	name: keyName.optional(),
+	description: keyDescription.optional(),
 	scopes: keyScopes.optional(),
 	allowed_cidrs: allowedCidrs.optional(),
 	expires_at: keyExpiresAt.optional(),
@@ -108,6 +134,8 @@ export const createKeyBody = adminBody({
 /** Scopes are fixed at creation; the service refuses them here with its own words. */
 export const updateKeyBody = adminBody({
 	name: keyName.optional(),
+	description: keyDescription.optional(),
+	rate_limits: keyRateLimits.optional(),
 	allowed_cidrs: allowedCidrs.optional(),
 	expires_at: keyExpiresAt.optional(),
 });
@@ -164,6 +192,12 @@ export const apiKeyRecord = z.object({
 	created_by: z
 		.object({ type: z.enum(["admin_token", "operator"]), id: z.string().nullable(), name: z.string().nullable() })
 		.meta({ description: "Who generated the current secret; `id` (Discord user id) and `name` are null for the admin token" }),
+	description: z.string().nullable(),
+	last_used_ip: z.string().nullable().meta({ description: "The address of the key's latest request (TRUST_PROXY decides which address that is)" }),
+	rate_limits: z
+		.object({ moderation: z.int().optional(), lists: z.int().optional(), writes: z.int().optional() })
+		.nullable()
+		.meta({ description: "Per-minute quotas overriding the defaults for this key; null: the defaults" }),
 }) satisfies z.ZodType<ApiKeyRecord>;
 
 /** Who made a change: the admin token, or a signed-in operator by Discord user id and name. */
@@ -195,4 +229,7 @@ export const usageData = z.object({
 	granularity: usageGranularity,
 	window: z.int(),
 	points: z.array(z.object({ at: unixSeconds, count: z.int().nonnegative() })).meta({ description: "One point per minute or hour, oldest first" }),
+	recent_addresses: z
+		.array(z.object({ address: z.string(), count: z.int().nonnegative(), last_seen_at: unixSeconds }))
+		.meta({ description: "The most recent distinct client addresses (up to 20), most recently seen first, with their request counts (30 days kept)" }),
 });

@@ -6,6 +6,7 @@ import type {
 	BanInfo,
 	BanStatusBatchData,
 	BanStatusData,
+	HistoryData,
 	ModerationEvent,
 	ModerationEventsData,
 	MuteInfo,
@@ -90,6 +91,14 @@ export const imposeBody = jsonObject({
 	job_id: jobId,
 });
 
+/**
+ * Ban and mute from the dashboard (contract section 4): the moderator's Roblox id may be left out,
+ * and the operator is recorded instead.
+ */
+export const consoleImposeBody = imposeBody.extend({
+	moderator_roblox_id: optionalRobloxId.meta({ description: "The moderator's Roblox user id; left out, the operator (`discord:<user id>`) is recorded" }),
+});
+
 /** Unban and unmute. */
 export const liftBody = jsonObject({
 	roblox_id: robloxId,
@@ -106,7 +115,7 @@ const recordPlace = z.int().positive().nullable().meta({ description: "The place
 const banInfo = z
 	.object({
 		reason: z.string(),
-		banned_by: z.string().meta({ description: "The moderator's Roblox user id" }),
+		banned_by: z.string().meta({ description: "The moderator's Roblox user id; `discord:<user id>` or `admin_token` for a dashboard ban" }),
 		created_at: unixSeconds,
 		expires_at: expiresAt,
 		is_permanent: z.boolean(),
@@ -116,7 +125,7 @@ const banInfo = z
 const muteInfo = z
 	.object({
 		reason: z.string(),
-		muted_by: z.string().meta({ description: "The moderator's Roblox user id" }),
+		muted_by: z.string().meta({ description: "The moderator's Roblox user id; `discord:<user id>` or `admin_token` for a dashboard mute" }),
 		created_at: unixSeconds,
 		expires_at: expiresAt,
 		is_permanent: z.boolean(),
@@ -165,7 +174,7 @@ const banEntry = z.object({ roblox_id: robloxIdOut, ...banInfo.shape });
 const muteEntry = z.object({ roblox_id: robloxIdOut, ...muteInfo.shape });
 const liftFields = {
 	lifted_at: unixSeconds.nullable(),
-	lifted_by: z.string().nullable().meta({ description: "The Roblox user id that lifted it, when given" }),
+	lifted_by: z.string().nullable().meta({ description: "The Roblox user id that lifted it, when given (`discord:<user id>` or `admin_token` from the dashboard)" }),
 	lift_reason: z.string().nullable(),
 };
 const nextCursor = z.string().nullable().meta({ description: "Pass as `cursor` for the next page; null at the end" });
@@ -176,3 +185,21 @@ export const unbanData = z.object({ roblox_id: robloxIdOut, lifted: z.array(z.ob
 export const unmuteData = z.object({ roblox_id: robloxIdOut, lifted: z.array(z.object({ ...muteEntry.shape, ...liftFields })) });
 export const activeBansData = z.object({ bans: z.array(banEntry), next_cursor: nextCursor });
 export const activeMutesData = z.object({ mutes: z.array(muteEntry), next_cursor: nextCursor });
+
+export const historyData = z.object({
+	entries: z.array(
+		z.object({
+			kind: z.enum(["ban", "mute"]),
+			state: z.enum(["active", "expired", "lifted", "replaced"]).meta({ description: "`replaced`: a newer record of the same scope took its place" }),
+			reason: z.string(),
+			by: z.string().meta({ description: "The moderator's Roblox user id, or `discord:<user id>` / `admin_token` for dashboard actions" }),
+			created_at: unixSeconds,
+			expires_at: expiresAt,
+			is_permanent: z.boolean(),
+			place_id: recordPlace,
+			...liftFields,
+			job_id: z.string().nullable(),
+		}),
+	).meta({ description: "Newest first" }),
+	next_cursor: nextCursor,
+}) satisfies z.ZodType<HistoryData>;

@@ -18,6 +18,7 @@ import {
 	usageData,
 	usageQuery,
 } from "./admin-schemas";
+import { consoleParams, consoleStatusData, consoleStatusParams, consoleStatusQuery } from "./console-schemas";
 import {
 	activeBansData,
 	activeMutesData,
@@ -25,10 +26,12 @@ import {
 	banStatusData,
 	banWriteData,
 	batchBody,
+	consoleImposeBody,
 	guildParams,
 	imposeBody,
 	liftBody,
 	eventsQuery,
+	historyData,
 	listQuery,
 	moderationEventsData,
 	muteStatusData,
@@ -204,6 +207,84 @@ function kindOperations(kind: "ban" | "mute"): Operation[] {
 	];
 }
 
+const consolePath = "/admin/v1/guilds/{guildId}/moderation";
+const consoleRead = [400, 401, 403, 429, 502, 503, 504] as const;
+const consoleWrite = [400, 401, 403, 413, 415, 429, 502, 503, 504] as const;
+
+/** The dashboard's moderation (contract section 4): section 3's answers, with the operator as the actor. */
+function consoleOperations(): Operation[] {
+	const reads: Operation[] = [
+		{
+			method: "get",
+			path: `${consolePath}/status/{identifier}`,
+			tag: "Moderation",
+			summary: "Ban and mute status of a Roblox user, for the dashboard",
+			description: "Needs `view`. Ban-status and mute-status `data` in one answer; with `place_id`, records for that place apply too.",
+			caller: "admin_token",
+			params: consoleStatusParams,
+			query: consoleStatusQuery,
+			success: { status: 200, description: "Moderation status", data: consoleStatusData },
+			errors: consoleRead,
+		},
+		{
+			method: "get",
+			path: `${consolePath}/history/{identifier}`,
+			tag: "Moderation",
+			summary: "A Roblox user's history, for the dashboard",
+			description: "Needs `view`. As the key-authenticated history route.",
+			caller: "admin_token",
+			params: consoleStatusParams,
+			query: listQuery,
+			success: { status: 200, description: "Moderation history", data: historyData },
+			errors: consoleRead,
+		},
+		...(["bans", "mutes"] as const).map(
+			(list): Operation => ({
+				method: "get",
+				path: `${consolePath}/${list}`,
+				tag: "Moderation",
+				summary: `Active ${list}, for the dashboard`,
+				description: "Needs `view`. As the key-authenticated active list.",
+				caller: "admin_token",
+				params: consoleParams,
+				query: listQuery,
+				success: { status: 200, description: `Active ${list}`, data: list === "bans" ? activeBansData : activeMutesData },
+				errors: consoleRead,
+			}),
+		),
+	];
+	const writes = (["ban", "mute"] as const).flatMap((kind): Operation[] => {
+		const [Kind, lift, imposed, lifted] = kind === "ban" ? ["Ban", "unban", "banned", "unbanned"] : ["Mute", "unmute", "muted", "unmuted"];
+		return [
+			{
+				method: "post",
+				path: `${consolePath}/${kind}`,
+				tag: "Moderation",
+				summary: `${Kind} a Roblox user from the dashboard`,
+				description: `Needs \`moderate\`. Without \`moderator_roblox_id\`, \`${kind}ned_by\` is the operator: \`discord:<user id>\`, or \`admin_token\` for the platform operator.`,
+				caller: "admin_token",
+				params: consoleParams,
+				body: { schema: consoleImposeBody, required: true },
+				success: { status: 201, description: `User ${imposed}`, data: kind === "ban" ? banWriteData : muteWriteData },
+				errors: consoleWrite,
+			},
+			{
+				method: "post",
+				path: `${consolePath}/${lift}`,
+				tag: "Moderation",
+				summary: `Lift a Roblox user's ${kind} from the dashboard`,
+				description: `Needs \`moderate\`. Without \`moderator_roblox_id\`, \`lifted_by\` is the operator. 404 when there is none.`,
+				caller: "admin_token",
+				params: consoleParams,
+				body: { schema: liftBody, required: true },
+				success: { status: 200, description: `User ${lifted}`, data: kind === "ban" ? unbanData : unmuteData },
+				errors: [...consoleWrite, 404],
+			},
+		];
+	});
+	return [...reads, ...writes];
+}
+
 export const OPERATIONS: readonly Operation[] = [
 	kindOperations("ban")[0],
 	{
@@ -221,6 +302,20 @@ export const OPERATIONS: readonly Operation[] = [
 	},
 	...kindOperations("ban").slice(1),
 	...kindOperations("mute"),
+	{
+		method: "get",
+		path: `${moderation}/roblox/history/{identifier}`,
+		tag: "Moderation",
+		summary: "Every ban and mute a Roblox user ever had in the guild",
+		description:
+			"Newest first, lifted, replaced and expired records included, a page at a time: pass `next_cursor` back as `cursor` " +
+			"until it is null. Costs one `lists` point.",
+		caller: "api_key",
+		params: statusParams,
+		query: listQuery,
+		success: { status: 200, description: "Moderation history", data: historyData },
+		errors: keyedRead,
+	},
 	{
 		method: "get",
 		path: `${moderation}/events`,
@@ -357,6 +452,7 @@ export const OPERATIONS: readonly Operation[] = [
 		success: { status: 200, description: "Usage retrieved", data: usageData },
 		errors: adminKey,
 	},
+	...consoleOperations(),
 	...OUTBOUND_OPERATIONS,
 	{
 		method: "get",

@@ -52,7 +52,8 @@ export async function authenticateRequest(req: Request, keys: KeyService, thrott
 	const apiKey = extractApiKey(req.headers);
 	const result = apiKey === undefined ? undefined : await keys.verify(apiKey);
 	if (result?.ok) {
-		keys.recordUse(result.key.id);
+		// The address as TRUST_PROXY reads it: the key's last_used_ip and recent addresses (contract section 4).
+		keys.recordUse(result.key.id, req.ip);
 		return result.key;
 	}
 	return throttle.refuse(

@@ -13,3 +13,9 @@ export const INTERNAL_TOKEN_HEADER = "x-technified-internal-token";
  */
 export const GUILD_HEADER = "x-technified-guild";
 
+
+/**
+ * Who acted, for moderation from the dashboard: `discord:<user id>` or `admin_token`. Recorded as the
+ * moderator (or lifter) when the body names no Roblox moderator. Only the gateway sets it.
+ */
+export const ACTOR_HEADER = "x-technified-actor";

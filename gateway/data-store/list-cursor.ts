@@ -26,3 +26,19 @@ export function decodeCursor(kind: ModerationKind, cursor: string): ListPosition
 	}
 	return position;
 }
+
+const HISTORY_CURSOR_TEXT = /^history:([1-9][0-9]*)$/;
+
+/** The history's `cursor`: the place in the user's history (oldest first) where the next page starts. */
+export function encodeHistoryCursor(before: number): string {
+	return Buffer.from(`history:${before}`).toString("base64url");
+}
+
+/** The place a history cursor points at; a 400 for anything `encodeHistoryCursor` did not produce. */
+export function decodeHistoryCursor(cursor: string): number {
+	const before = Number(HISTORY_CURSOR_TEXT.exec(Buffer.from(cursor, "base64url").toString("utf8"))?.[1]);
+	if (!Number.isSafeInteger(before) || encodeHistoryCursor(before) !== cursor) {
+		throw badRequest("cursor is not one this history returned as next_cursor");
+	}
+	return before;
+}

@@ -3,15 +3,17 @@
 
 import { Router, type Request } from "express";
 import { ErrorMessage } from "../../shared/errors";
-import type { BanStatusBatchData, BanStatusData, MuteStatusData } from "../../shared/records";
+import type { BanStatusBatchData, BanStatusData, HistoryData, MuteStatusData } from "../../shared/records";
 import { badRequest, notFound, sendSuccess } from "../http/envelope";
 import { requireVerifiedGuild } from "./internal-auth";
-import { decodeCursor, encodeCursor } from "./list-cursor";
+import { ACTOR_HEADER } from "./internal-headers";
+import { decodeCursor, decodeHistoryCursor, encodeCursor, encodeHistoryCursor } from "./list-cursor";
 import type { Clock, ModerationKind, ModerationRecord, ModerationStore } from "./moderation-store";
 import { readPart } from "../api-schema/fields";
 import {
 	batchBody,
 	changesQuery,
+	consoleImposeBody,
 	imposeBody,
 	liftBody,
 	listQuery,
@@ -19,7 +21,7 @@ import {
 	statusQuery,
 } from "../api-schema/moderation-schemas";
 import { pathParam } from "./request-fields";
-import { liftFields, toBanInfo, toModerationEvent, toMuteInfo } from "./wire";
+import { liftFields, toBanInfo, toHistoryEntry, toModerationEvent, toMuteInfo } from "./wire";
 
 /** Everything that differs between the ban routes and the mute routes. */
 interface KindVocabulary<Status extends BanStatusData | MuteStatusData> {
@@ -56,6 +58,12 @@ const MUTES: KindVocabulary<MuteStatusData> = {
 /** The guild `requireVerifiedGuild` already checked. */
 const guildOf = (req: Request) => pathParam(req, "guildId");
 
+/** The dashboard's actor, set by the gateway (behind the internal token) for moderation from the console. */
+function actorOf(req: Request): string | null {
+	const actor = req.headers[ACTOR_HEADER];
+	return typeof actor === "string" && actor !== "" ? actor : null;
+}
+
 function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
 	router: Router,
 	store: ModerationStore,
@@ -76,11 +84,15 @@ function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
 	});
 
 	router.post(`/roblox/${paths.impose}`, async (req, res) => {
-		const body = readPart(imposeBody, req.body);
+		const actor = actorOf(req);
+		// From the dashboard the Roblox moderator may be left out: the operator is recorded instead.
+		const body = actor === null ? readPart(imposeBody, req.body) : readPart(consoleImposeBody, req.body);
+		const byRoblox = body.moderator_roblox_id !== null;
 		const input = {
 			robloxId: body.roblox_id,
 			reason: body.reason,
-			moderatorId: body.moderator_roblox_id,
+			moderatorId: body.moderator_roblox_id ?? 0,
+			actor: byRoblox ? null : actor,
 			durationMs: body.duration,
 			placeId: body.place_id,
 			jobId: body.job_id,
@@ -91,7 +103,8 @@ function addKindRoutes<Status extends BanStatusData | MuteStatusData>(
 
 	router.post(`/roblox/${paths.lift}`, async (req, res) => {
 		const body = readPart(liftBody, req.body);
-		const request = { robloxId: body.roblox_id, reason: body.reason, moderatorId: body.moderator_roblox_id, jobId: body.job_id };
+		const actor = body.moderator_roblox_id === null ? actorOf(req) : null;
+		const request = { robloxId: body.roblox_id, reason: body.reason, moderatorId: body.moderator_roblox_id, jobId: body.job_id, actor };
 		const lifted = await store.lift(guildOf(req), kind, request);
 		if (lifted.length === 0) throw notFound(messages.noneActive);
 		sendSuccess(res, 200, messages.lifted, {
@@ -122,6 +135,19 @@ export function moderationRoutes(store: ModerationStore, clock: Clock): Router {
 		const { after, limit } = readPart(changesQuery, req.query);
 		const page = await store.changesAfter(guildOf(req), after, limit);
 		sendSuccess(res, 200, "Changes", { changes: page.changes.map(toModerationEvent), head: page.head, oldest: page.oldest });
+	});
+
+	// Every ban and mute the user ever had here, newest first (contract section 3, v2).
+	router.get("/roblox/history/:identifier", async (req, res) => {
+		const { identifier: robloxId } = readPart(statusParams, req.params);
+		const { limit, cursor } = readPart(listQuery, req.query);
+		const before = cursor === undefined ? null : decodeHistoryCursor(cursor);
+		const page = await store.historyPage(guildOf(req), robloxId, { limit, before });
+		const now = clock();
+		sendSuccess<HistoryData>(res, 200, "Moderation history", {
+			entries: page.records.map((record) => toHistoryEntry(record, now)),
+			next_cursor: page.next === null ? null : encodeHistoryCursor(page.next),
+		});
 	});
 
 	// Registered before `/ban-status/:identifier` only for reading order: the methods differ.

@@ -1,7 +1,7 @@
 // gateway/data-store/moderation-rows.ts
 // The row shape both SQL moderation stores read, and how a page of active records is cut.
 
-import type { ActivePage, ListPosition, ModerationKind, ModerationRecord } from "./moderation-store";
+import type { ActivePage, HistoryPage, ListPosition, ModerationKind, ModerationRecord } from "./moderation-store";
 
 /** A `moderation_records` row: snake_case columns, times in ms, ids as numbers. */
 export interface RecordRow {
@@ -18,6 +18,8 @@ export interface RecordRow {
 	lifted_at: number | null;
 	lifted_by: number | null;
 	lift_reason: string | null;
+	moderator_actor: string | null;
+	lifted_by_actor: string | null;
 }
 
 export function toRecord(row: RecordRow): ModerationRecord {
@@ -35,6 +37,8 @@ export function toRecord(row: RecordRow): ModerationRecord {
 		liftedAt: row.lifted_at,
 		liftedBy: row.lifted_by,
 		liftReason: row.lift_reason,
+		moderatorActor: row.moderator_actor,
+		liftedByActor: row.lifted_by_actor,
 	};
 }
 
@@ -54,3 +58,13 @@ export function listKey(after: ListPosition | null): { createdAt: number; roblox
 	if (after === null) return { createdAt: -1, robloxId: 0, placeKey: 0 };
 	return { createdAt: after.createdAt, robloxId: after.robloxId, placeKey: after.placeId ?? 0 };
 }
+
+/** A history page from rows (newest first) fetched with `limit + 1` and their place in the user's history. */
+export function toHistoryPage(rows: readonly (RecordRow & { ordinal: number })[], limit: number): HistoryPage {
+	const shown = rows.slice(0, limit);
+	const more = rows.length > limit && shown.length > 0;
+	return { records: shown.map(toRecord), next: more ? shown[shown.length - 1].ordinal : null };
+}
+
+/** `before` as the stores compare it: no cursor starts above every place a record can have. */
+export const historyBefore = (before: number | null) => before ?? Number.MAX_SAFE_INTEGER;

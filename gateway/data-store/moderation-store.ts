@@ -30,6 +30,10 @@ export interface ModerationRecord {
 	liftedAt: number | null;
 	liftedBy: number | null;
 	liftReason: string | null;
+	/** Who imposed it when that was not a Roblox moderator (the dashboard): `discord:<user id>` or `admin_token`; `moderatorId` is then 0. */
+	moderatorActor: string | null;
+	/** The same for `liftedBy`: who lifted it from the dashboard. */
+	liftedByActor: string | null;
 }
 
 export interface NewModeration {
@@ -40,6 +44,8 @@ export interface NewModeration {
 	jobId: string | null;
 	/** How long it lasts from now, in ms; null: permanent. */
 	durationMs: number | null;
+	/** Who acted when no Roblox moderator did (see `ModerationRecord.moderatorActor`). */
+	actor?: string | null;
 }
 
 export interface LiftRequest {
@@ -49,6 +55,8 @@ export interface LiftRequest {
 	reason: string | null;
 	/** The Roblox server the lift came from, kept in the change log. */
 	jobId?: string | null;
+	/** Who lifted it when no Roblox moderator did (see `ModerationRecord.liftedByActor`). */
+	actor?: string | null;
 }
 
 /** What a change did, as the event stream names it. */
@@ -106,6 +114,17 @@ export interface ActivePage {
 	next: ListPosition | null;
 }
 
+/** A page of a user's history, newest first. */
+export interface HistoryPage {
+	records: ModerationRecord[];
+	/**
+	 * Where the next (older) page starts: the place of this page's oldest record in the user's history,
+	 * counted from 1 oldest first; null when this page is the last. Records are only ever added after
+	 * it, so the position never moves while a client pages.
+	 */
+	next: number | null;
+}
+
 /** The reason written on a record that a newer one of the same scope replaced. */
 export const REPLACED_LIFT_REASON = "Replaced by a newer record";
 
@@ -160,6 +179,12 @@ export interface ModerationStore {
 
 	/** Every record of the user in the guild, lifted and expired included, oldest first. */
 	history(guildId: string, kind: ModerationKind, robloxId: number): Promise<ModerationRecord[]>;
+
+	/**
+	 * Every ban and mute of the user in the guild, lifted and expired included, newest first: `limit` at
+	 * most, older than the user's `before`-th record (the `next` of the page before; null: from the newest).
+	 */
+	historyPage(guildId: string, robloxId: number, page: { limit: number; before: number | null }): Promise<HistoryPage>;
 
 	/** The guild's changes with a sequence above `after`, oldest first, `limit` at most. */
 	changesAfter(guildId: string, after: number, limit: number): Promise<ChangePage>;

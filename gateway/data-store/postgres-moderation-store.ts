@@ -2,7 +2,7 @@
 // The shared ModerationStore: bans and mutes in PostgreSQL, read and written by every gateway instance.
 
 import { PostgresDatabase, type PostgresOptions, type Queryable } from "../postgres/database";
-import { listKey, toActivePage, toRecord, type RecordRow } from "./moderation-rows";
+import { historyBefore, listKey, toActivePage, toHistoryPage, toRecord, type RecordRow } from "./moderation-rows";
 import {
 	CHANGE_LOG_RETENTION,
 	REPLACED_LIFT_REASON,
@@ -18,6 +18,7 @@ import {
 	type ModerationRecord,
 	type ModerationStore,
 	type NewModeration,
+	type HistoryPage,
 } from "./moderation-store";
 
 export interface PostgresModerationStoreOptions extends PostgresOptions {
@@ -28,7 +29,7 @@ export interface PostgresModerationStoreOptions extends PostgresOptions {
 }
 
 const COLUMNS =
-	"id, guild_id, kind, roblox_id, place_id, reason, moderator_id, job_id, created_at, expires_at, lifted_at, lifted_by, lift_reason";
+	"id, guild_id, kind, roblox_id, place_id, reason, moderator_id, job_id, created_at, expires_at, lifted_at, lifted_by, lift_reason, moderator_actor, lifted_by_actor";
 
 /** `$now` is the parameter number holding the store's clock reading. */
 const active = (now: number) => `lifted_at IS NULL AND (expires_at IS NULL OR expires_at > $${now})`;
@@ -118,14 +119,14 @@ export class PostgresModerationStore implements ModerationStore {
 			// Read after the lock, so creation times follow id order within the guild and kind too.
 			const now = this.clock();
 			await tx.rows(
-				`UPDATE moderation_records SET lifted_at = $5, lifted_by = $6, lift_reason = $7
+				`UPDATE moderation_records SET lifted_at = $5, lifted_by = $6, lift_reason = $7, lifted_by_actor = $8
 				 WHERE guild_id = $1 AND kind = $2 AND roblox_id = $3 AND place_id IS NOT DISTINCT FROM $4 AND ${active(5)}`,
-				[guildId, kind, input.robloxId, input.placeId, now, input.moderatorId, REPLACED_LIFT_REASON],
+				[guildId, kind, input.robloxId, input.placeId, now, input.moderatorId, REPLACED_LIFT_REASON, input.actor ?? null],
 			);
 			const [row] = await tx.rows<RecordRow>(
 				`INSERT INTO moderation_records
-				 (guild_id, kind, roblox_id, place_id, reason, moderator_id, job_id, created_at, expires_at)
-				 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+				 (guild_id, kind, roblox_id, place_id, reason, moderator_id, job_id, created_at, expires_at, moderator_actor)
+				 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
 				[
 					guildId,
 					kind,
@@ -136,6 +137,7 @@ export class PostgresModerationStore implements ModerationStore {
 					input.jobId,
 					now,
 					input.durationMs === null ? null : now + input.durationMs,
+					input.actor ?? null,
 				],
 			);
 			await recordChange(tx, this.retention, row, changeEvent(kind, false), input.jobId, now);
@@ -147,10 +149,10 @@ export class PostgresModerationStore implements ModerationStore {
 		return this.db.transaction(async (tx) => {
 			const now = this.clock();
 			const rows = await tx.rows<RecordRow>(
-				`UPDATE moderation_records SET lifted_at = $4, lifted_by = $5, lift_reason = $6
+				`UPDATE moderation_records SET lifted_at = $4, lifted_by = $5, lift_reason = $6, lifted_by_actor = $7
 				 WHERE guild_id = $1 AND kind = $2 AND roblox_id = $3 AND ${active(4)}
 				 RETURNING ${COLUMNS}`,
-				[guildId, kind, request.robloxId, now, request.moderatorId, request.reason],
+				[guildId, kind, request.robloxId, now, request.moderatorId, request.reason, request.actor ?? null],
 			);
 			rows.sort((a, b) => a.id - b.id);
 			for (const row of rows) await recordChange(tx, this.retention, row, changeEvent(kind, true), request.jobId ?? null, now);
@@ -235,6 +237,19 @@ export class PostgresModerationStore implements ModerationStore {
 			[guildId, kind, robloxId],
 		);
 		return rows.map(toRecord);
+	}
+
+	async historyPage(guildId: string, robloxId: number, page: { limit: number; before: number | null }): Promise<HistoryPage> {
+		// A user's records are few: numbering them all costs less than a second query. Naming both kinds
+		// lets the (guild, kind, user, id) index of migration 0002 answer it.
+		const rows = await this.db.rows<RecordRow & { ordinal: number }>(
+			`SELECT * FROM (
+				SELECT ${COLUMNS}, row_number() OVER (ORDER BY id) AS ordinal FROM moderation_records
+				WHERE guild_id = $1 AND kind IN ('ban', 'mute') AND roblox_id = $2
+			 ) numbered WHERE ordinal < $3 ORDER BY id DESC LIMIT $4`,
+			[guildId, robloxId, historyBefore(page.before), page.limit + 1],
+		);
+		return toHistoryPage(rows, page.limit);
 	}
 
 	async ping(): Promise<void> {

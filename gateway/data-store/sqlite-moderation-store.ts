@@ -19,8 +19,9 @@ import {
 	type ModerationRecord,
 	type ModerationStore,
 	type NewModeration,
+	type HistoryPage,
 } from "./moderation-store";
-import { listKey, toActivePage, toRecord, type RecordRow } from "./moderation-rows";
+import { historyBefore, listKey, toActivePage, toHistoryPage, toRecord, type RecordRow } from "./moderation-rows";
 
 export interface SqliteModerationStoreOptions {
 	/** Directory holding the database file; created when missing. */
@@ -77,6 +78,16 @@ CREATE TABLE IF NOT EXISTS moderation_changes (
 ) WITHOUT ROWID;
 `;
 
+// Added after v1 (issue 15): who acted from the dashboard.
+// Guarded by the table's columns, so a v1 file opens and gains them.
+const ACTOR_COLUMNS = ["moderator_actor", "lifted_by_actor"] as const;
+function addActorColumns(db: Database.Database): void {
+	const present = new Set((db.pragma("table_info(moderation_records)") as { name: string }[]).map((column) => column.name));
+	for (const column of ACTOR_COLUMNS) {
+		if (!present.has(column)) db.exec(`ALTER TABLE moderation_records ADD COLUMN ${column} TEXT`);
+	}
+}
+
 const ACTIVE = "lifted_at IS NULL AND (expires_at IS NULL OR expires_at > @now)";
 
 /**
@@ -104,18 +115,20 @@ export class SqliteModerationStore implements ModerationStore {
 		this.statements = {
 			insert: db.prepare<NewRow, RecordRow>(
 				`INSERT INTO moderation_records
-					(guild_id, kind, roblox_id, place_id, reason, moderator_id, job_id, created_at, expires_at)
-				VALUES (@guildId, @kind, @robloxId, @placeId, @reason, @moderatorId, @jobId, @createdAt, @expiresAt)
+					(guild_id, kind, roblox_id, place_id, reason, moderator_id, job_id, created_at, expires_at, moderator_actor)
+				VALUES (@guildId, @kind, @robloxId, @placeId, @reason, @moderatorId, @jobId, @createdAt, @expiresAt, @moderatorActor)
 				RETURNING *`,
 			),
 			// `place_id IS @placeId` matches NULL to NULL, so one statement replaces global and place records.
 			liftSameScope: db.prepare<ScopeParams>(
-				`UPDATE moderation_records SET lifted_at = @now, lifted_by = @moderatorId, lift_reason = @liftReason
+				`UPDATE moderation_records SET lifted_at = @now, lifted_by = @moderatorId, lift_reason = @liftReason,
+					lifted_by_actor = @actor
 				WHERE guild_id = @guildId AND kind = @kind AND roblox_id = @robloxId AND place_id IS @placeId
 					AND ${ACTIVE}`,
 			),
 			liftAll: db.prepare<LiftParams, RecordRow>(
-				`UPDATE moderation_records SET lifted_at = @now, lifted_by = @moderatorId, lift_reason = @liftReason
+				`UPDATE moderation_records SET lifted_at = @now, lifted_by = @moderatorId, lift_reason = @liftReason,
+					lifted_by_actor = @actor
 				WHERE guild_id = @guildId AND kind = @kind AND roblox_id = @robloxId AND ${ACTIVE}
 				RETURNING *`,
 			),
@@ -135,6 +148,12 @@ export class SqliteModerationStore implements ModerationStore {
 			history: db.prepare<HistoryParams, RecordRow>(
 				`SELECT * FROM moderation_records
 				WHERE guild_id = @guildId AND kind = @kind AND roblox_id = @robloxId ORDER BY id`,
+			),
+			historyPage: db.prepare<{ guildId: string; robloxId: number; before: number; limit: number }, RecordRow & { ordinal: number }>(
+				`SELECT * FROM (
+					SELECT *, row_number() OVER (ORDER BY id) AS ordinal FROM moderation_records
+					WHERE guild_id = @guildId AND kind IN ('ban', 'mute') AND roblox_id = @robloxId
+				) WHERE ordinal < @before ORDER BY id DESC LIMIT @limit`,
 			),
 			nextSeq: db.prepare<{ guildId: string }, { head: number }>(
 				`INSERT INTO moderation_change_heads (guild_id, head) VALUES (@guildId, 1)
@@ -175,6 +194,7 @@ export class SqliteModerationStore implements ModerationStore {
 				placeId: row.placeId,
 				moderatorId: row.moderatorId,
 				liftReason: REPLACED_LIFT_REASON,
+				actor: row.moderatorActor,
 				now: row.createdAt,
 			});
 			const inserted = this.statements.insert.get(row) as RecordRow;
@@ -228,6 +248,7 @@ export class SqliteModerationStore implements ModerationStore {
 			}
 			db.transaction(() => {
 				db.exec(SCHEMA);
+				addActorColumns(db);
 				db.pragma(`user_version = ${SCHEMA_VERSION}`);
 			})();
 			return new SqliteModerationStore(db, options.clock ?? Date.now, options.changeRetention ?? CHANGE_LOG_RETENTION);
@@ -249,12 +270,13 @@ export class SqliteModerationStore implements ModerationStore {
 			jobId: input.jobId,
 			createdAt: now,
 			expiresAt: input.durationMs === null ? null : now + input.durationMs,
+			moderatorActor: input.actor ?? null,
 		});
 		return toRecord(row);
 	}
 
 	async lift(guildId: string, kind: ModerationKind, request: LiftRequest): Promise<ModerationRecord[]> {
-		const params = { guildId, kind, robloxId: request.robloxId, moderatorId: request.moderatorId, liftReason: request.reason, now: this.clock() };
+		const params = { guildId, kind, robloxId: request.robloxId, moderatorId: request.moderatorId, liftReason: request.reason, actor: request.actor ?? null, now: this.clock() };
 		return this.liftTransaction(params, request.jobId ?? null).map(toRecord);
 	}
 
@@ -301,6 +323,11 @@ export class SqliteModerationStore implements ModerationStore {
 		return this.statements.history.all({ guildId, kind, robloxId }).map(toRecord);
 	}
 
+	async historyPage(guildId: string, robloxId: number, page: { limit: number; before: number | null }): Promise<HistoryPage> {
+		const rows = this.statements.historyPage.all({ guildId, robloxId, before: historyBefore(page.before), limit: page.limit + 1 });
+		return toHistoryPage(rows, page.limit);
+	}
+
 	async ping(): Promise<void> {
 		this.statements.ping.get();
 	}
@@ -311,7 +338,7 @@ export class SqliteModerationStore implements ModerationStore {
 }
 
 /** A record before insertion: the store assigns the id, and a new record is not lifted. */
-type NewRow = Omit<ModerationRecord, "id" | "liftedAt" | "liftedBy" | "liftReason">;
+type NewRow = Omit<ModerationRecord, "id" | "liftedAt" | "liftedBy" | "liftReason" | "liftedByActor">;
 
 interface ScopeParams {
 	guildId: string;
@@ -320,6 +347,7 @@ interface ScopeParams {
 	placeId: number | null;
 	moderatorId: number;
 	liftReason: string;
+	actor: string | null;
 	now: number;
 }
 
@@ -345,6 +373,7 @@ interface LiftParams {
 	robloxId: number;
 	moderatorId: number | null;
 	liftReason: string | null;
+	actor: string | null;
 	now: number;
 }
 

@@ -1,8 +1,8 @@
 // gateway/data-store/wire.ts
 // Shapes store records into the contract's JSON: unix seconds, ids as the hosted API writes them.
 
-import type { BanInfo, ModerationEvent, MuteInfo } from "../../shared/records";
-import type { ModerationChange, ModerationRecord } from "./moderation-store";
+import type { BanInfo, HistoryEntry, ModerationEvent, MuteInfo } from "../../shared/records";
+import { REPLACED_LIFT_REASON, type ModerationChange, type ModerationRecord } from "./moderation-store";
 
 /** Unix seconds, as every time on the wire; null stays null. */
 export function toUnixSeconds(ms: number): number;
@@ -21,22 +21,43 @@ function commonInfo(record: ModerationRecord) {
 	};
 }
 
+/** The Roblox moderator's id, or who acted from the dashboard (`discord:<user id>`, `admin_token`). */
+const imposedBy = (record: ModerationRecord) => record.moderatorActor ?? String(record.moderatorId);
+
 export function toBanInfo(record: ModerationRecord): BanInfo {
 	const { reason, ...rest } = commonInfo(record);
-	return { reason, banned_by: String(record.moderatorId), ...rest };
+	return { reason, banned_by: imposedBy(record), ...rest };
 }
 
 export function toMuteInfo(record: ModerationRecord): MuteInfo {
 	const { reason, ...rest } = commonInfo(record);
-	return { reason, muted_by: String(record.moderatorId), ...rest };
+	return { reason, muted_by: imposedBy(record), ...rest };
 }
 
 /** What unban and unmute report for each record they lifted. */
 export function liftFields(record: ModerationRecord) {
 	return {
 		lifted_at: toUnixSeconds(record.liftedAt),
-		lifted_by: record.liftedBy === null ? null : String(record.liftedBy),
+		lifted_by: record.liftedByActor ?? (record.liftedBy === null ? null : String(record.liftedBy)),
 		lift_reason: record.liftReason,
+	};
+}
+
+/** Where a record stands at `now`, as the history shows it. */
+function historyState(record: ModerationRecord, now: number): HistoryEntry["state"] {
+	if (record.liftedAt !== null) return record.liftReason === REPLACED_LIFT_REASON ? "replaced" : "lifted";
+	return record.expiresAt !== null && record.expiresAt <= now ? "expired" : "active";
+}
+
+/** One record of a user's history (contract section 3), at the store's clock reading `now` (ms). */
+export function toHistoryEntry(record: ModerationRecord, now: number): HistoryEntry {
+	return {
+		kind: record.kind,
+		state: historyState(record, now),
+		...commonInfo(record),
+		by: imposedBy(record),
+		...liftFields(record),
+		job_id: record.jobId,
 	};
 }
 

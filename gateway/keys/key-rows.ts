@@ -2,7 +2,18 @@
 // The row shapes both SQL key stores use, and the pure logic of a change or roll applied to a key.
 
 import type { Actor, Scope } from "../../shared/records";
-import type { AuditDetails, AuditEvent, AuditEventKind, KeyChange, KeyCreatorRef, KeyHold, KeyState, StoredKey } from "./key-store";
+import type {
+	AuditDetails,
+	AuditEvent,
+	AuditEventKind,
+	ClientAddressCount,
+	KeyChange,
+	KeyCreatorRef,
+	KeyHold,
+	KeyState,
+	StoredKey,
+	UsageBatch,
+} from "./key-store";
 
 /** A `keys` row: lists are JSON text, times unix seconds (SQLite and PostgreSQL alike). */
 export interface KeyRow {
@@ -22,6 +33,10 @@ export interface KeyRow {
 	/** Null: the admin token (every key from before v2 too). */
 	created_by_id: string | null;
 	created_by_name: string | null;
+	description: string | null;
+	/** JSON object text, or null. */
+	rate_limits: string | null;
+	last_used_ip: string | null;
 }
 
 export interface AuditRow {
@@ -63,6 +78,9 @@ export function toStoredKey(row: KeyRow): StoredKey {
 		revokedAt: row.revoked_at,
 		hold: row.hold,
 		createdBy: row.created_by_id === null ? null : { id: row.created_by_id, name: row.created_by_name ?? "" },
+		description: row.description,
+		rateLimits: row.rate_limits === null ? null : (JSON.parse(row.rate_limits) as StoredKey["rateLimits"]),
+		lastUsedIp: row.last_used_ip,
 	};
 }
 
@@ -83,6 +101,9 @@ export function toKeyRow(key: StoredKey): KeyRow {
 		hold: key.hold,
 		created_by_id: key.createdBy?.id ?? null,
 		created_by_name: key.createdBy?.name ?? null,
+		description: key.description,
+		rate_limits: key.rateLimits === null ? null : JSON.stringify(key.rateLimits),
+		last_used_ip: key.lastUsedIp,
 	};
 }
 
@@ -100,8 +121,20 @@ export function changedKey(current: StoredKey, change: KeyChange): StoredKey {
 		state: change.state ?? current.state,
 		revokedAt: change.revokedAt ?? current.revokedAt,
 		hold: change.hold === undefined ? current.hold : change.hold,
+		description: change.description === undefined ? current.description : change.description,
+		rateLimits: change.rateLimits === undefined ? current.rateLimits : change.rateLimits,
 		updatedAt: change.updatedAt,
 	};
+}
+
+/** Per key, the address of its latest use in the batch: what becomes `last_used_ip`. */
+export function latestAddresses(batch: UsageBatch): Map<string, ClientAddressCount> {
+	const latest = new Map<string, ClientAddressCount>();
+	for (const use of batch.addresses ?? []) {
+		const current = latest.get(use.keyId);
+		if (current === undefined || use.lastSeenAt >= current.lastSeenAt) latest.set(use.keyId, use);
+	}
+	return latest;
 }
 
 /** The key after a roll at `at`: a new shown prefix and creator, no hold, counted as a change for auto-expiry. */

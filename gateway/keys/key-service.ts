@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import { ErrorMessage } from "../../shared/errors";
-import { ALL_SCOPES, type ApiKeyRecord, type KeyStatus, type Scope } from "../../shared/records";
+import { ALL_SCOPES, type ApiKeyRecord, type ClientAddressUse, type KeyStatus, type RateLimitOverrides, type Scope } from "../../shared/records";
 import { MAX_KEYS_PER_GUILD } from "../../shared/routes";
 import { auditLimit, createKeyBody, expiresAtWords, rollOverlap, updateKeyBody, usageGranularity } from "../api-schema/admin-schemas";
 import { readField, readPart } from "../api-schema/fields";
@@ -50,6 +50,8 @@ export interface VerifiedKey {
 	prefix: string;
 	scopes: ReadonlySet<Scope>;
 	allowsAddress: AddressMatcher;
+	/** Per-category quotas of this key; null: the defaults. The quota check reads it. */
+	rateLimits: RateLimitOverrides | null;
 }
 
 /**
@@ -72,6 +74,8 @@ export interface KeyChangeNotice {
  */
 export interface KeyInput {
 	name?: unknown;
+	description?: unknown;
+	rate_limits?: unknown;
 	scopes?: unknown;
 	allowed_cidrs?: unknown;
 	expires_at?: unknown;
@@ -88,7 +92,14 @@ export interface UsageReport {
 	window: number;
 	/** One point per minute or hour of the window, oldest first; `at` is its start in unix seconds. */
 	points: { at: number; count: number }[];
+	/** The most recent distinct client addresses, most recently seen first. */
+	recent_addresses: ClientAddressUse[];
 }
+
+/** Client addresses shown in a usage report. */
+const RECENT_ADDRESSES = 20;
+/** Distinct addresses counted per key between flushes; more (a flood from everywhere) are not counted. */
+const MAX_PENDING_ADDRESSES = 1_000;
 
 export interface KeyServiceOptions {
 	store: KeyStore;
@@ -119,6 +130,10 @@ interface PendingUse {
 	lastUsedAt: number;
 	/** Count per minute (unix seconds at the minute's start). */
 	minutes: Map<number, number>;
+	/** Count and latest use per client address. */
+	addresses: Map<string, { count: number; lastSeenAt: number }>;
+	/** The address of the latest use. */
+	lastAddress: string | null;
 }
 
 const revokedIsFinal = () => new ApiError(409, "key_revoked", "The key is revoked; revocation is final");
@@ -183,6 +198,7 @@ export class KeyService {
 		const now = this.now();
 		const fields = readPart(createKeyBody, input);
 		const name = fields.name ?? null;
+		const description = fields.description ?? null;
 		const scopes = fields.scopes ?? [...ALL_SCOPES];
 		const allowedCidrs = fields.allowed_cidrs ?? [];
 		const expiresAt = fields.expires_at === undefined ? null : requireFuture(fields.expires_at, now);
@@ -202,8 +218,11 @@ export class KeyService {
 			revokedAt: null,
 			hold: null,
 			createdBy: creatorOf(by.actor),
+			description,
+			rateLimits: null,
+			lastUsedIp: null,
 		};
-		const details = { prefix: key.prefix, name, scopes, allowed_cidrs: allowedCidrs, expires_at: expiresAt };
+		const details = { prefix: key.prefix, name, scopes, allowed_cidrs: allowedCidrs, expires_at: expiresAt, ...(description === null ? {} : { description }) };
 		const result = await this.store.createKey(key, hashApiKey(text), MAX_KEYS_PER_GUILD, {
 			event: "created",
 			...by,
@@ -265,7 +284,14 @@ export class KeyService {
 		if (fields.name !== undefined) details.name = change.name = fields.name;
 		if (fields.allowed_cidrs !== undefined) details.allowed_cidrs = change.allowedCidrs = fields.allowed_cidrs;
 		if (fields.expires_at !== undefined) details.expires_at = change.expiresAt = requireFuture(fields.expires_at, now);
-		if (Object.keys(details).length === 0) throw badRequest("Nothing to update: set name, allowed_cidrs or expires_at");
+		if (fields.description !== undefined) details.description = change.description = fields.description;
+		if (fields.rate_limits !== undefined) {
+			change.rateLimits = fields.rate_limits;
+			details.rate_limits = fields.rate_limits === null ? null : JSON.stringify(fields.rate_limits);
+		}
+		if (Object.keys(details).length === 0) {
+			throw badRequest("Nothing to update: set name, description, allowed_cidrs, expires_at or rate_limits");
+		}
 		return this.changed(await this.change(guildId, keyId, "updated", by, change, details), "updated");
 	}
 
@@ -378,7 +404,13 @@ export class KeyService {
 			const at = minute - (minute % step);
 			points.set(at, (points.get(at) ?? 0) + count);
 		}
-		return { granularity, window, points: [...points].map(([at, count]) => ({ at, count })) };
+		const recent = await this.store.recentAddresses(keyId, RECENT_ADDRESSES);
+		return {
+			granularity,
+			window,
+			points: [...points].map(([at, count]) => ({ at, count })),
+			recent_addresses: recent.map((use) => ({ address: use.address, count: use.count, last_seen_at: use.lastSeenAt })),
+		};
 	}
 
 	/**
@@ -407,6 +439,7 @@ export class KeyService {
 					prefix: found.key.prefix,
 					scopes: new Set(found.key.scopes),
 					allowsAddress: compileAddressMatcher(found.key.allowedCidrs),
+					rateLimits: found.key.rateLimits,
 				},
 			};
 			if (epoch === this.epoch) this.cache.set(hash, entry);
@@ -419,17 +452,29 @@ export class KeyService {
 		return { ok: true, key: entry.verified, storeLookup };
 	}
 
-	/** Notes one authenticated request. Memory only: `flush` (timer, `close`) writes the batch. */
-	recordUse(keyId: string): void {
+	/**
+	 * Notes one authenticated request, from `address` when known. Memory only: `flush` (timer, `close`)
+	 * writes the batch.
+	 */
+	recordUse(keyId: string, address?: string): void {
 		const at = this.now();
 		const minute = at - (at % 60);
-		const use = this.pending.get(keyId);
+		let use = this.pending.get(keyId);
 		if (use === undefined) {
-			this.pending.set(keyId, { lastUsedAt: at, minutes: new Map([[minute, 1]]) });
-			return;
+			use = { lastUsedAt: at, minutes: new Map(), addresses: new Map(), lastAddress: null };
+			this.pending.set(keyId, use);
 		}
 		use.lastUsedAt = Math.max(use.lastUsedAt, at);
 		use.minutes.set(minute, (use.minutes.get(minute) ?? 0) + 1);
+		if (address === undefined || address === "") return;
+		use.lastAddress = address;
+		const seen = use.addresses.get(address);
+		if (seen !== undefined) {
+			seen.count++;
+			seen.lastSeenAt = at;
+		} else if (use.addresses.size < MAX_PENDING_ADDRESSES) {
+			use.addresses.set(address, { count: 1, lastSeenAt: at });
+		}
 	}
 
 	/** Writes the uses gathered since the last flush in one store call; on failure they are kept for the next. */
@@ -489,7 +534,8 @@ export class KeyService {
 	}
 
 	private toRecord(key: StoredKey): ApiKeyRecord {
-		const pendingUse = this.pending.get(key.id)?.lastUsedAt;
+		const pending = this.pending.get(key.id);
+		const pendingUse = pending?.lastUsedAt;
 		const lastUsedAt = pendingUse === undefined ? key.lastUsedAt : Math.max(key.lastUsedAt ?? 0, pendingUse);
 		return {
 			id: key.id,
@@ -507,6 +553,9 @@ export class KeyService {
 				key.createdBy === null
 					? { type: "admin_token", id: null, name: null }
 					: { type: "operator", id: key.createdBy.id, name: key.createdBy.name },
+			description: key.description,
+			last_used_ip: pending?.lastAddress ?? key.lastUsedIp,
+			rate_limits: key.rateLimits,
 		};
 	}
 
@@ -558,6 +607,12 @@ export class KeyService {
 			}
 			current.lastUsedAt = Math.max(current.lastUsedAt, use.lastUsedAt);
 			for (const [minute, count] of use.minutes) current.minutes.set(minute, (current.minutes.get(minute) ?? 0) + count);
+			current.lastAddress ??= use.lastAddress;
+			for (const [address, seen] of use.addresses) {
+				const now = current.addresses.get(address);
+				if (now === undefined) current.addresses.set(address, seen);
+				else current.addresses.set(address, { count: now.count + seen.count, lastSeenAt: Math.max(now.lastSeenAt, seen.lastSeenAt) });
+			}
 		}
 	}
 }
@@ -565,11 +620,13 @@ export class KeyService {
 function toUsageBatch(pending: Map<string, PendingUse>): UsageBatch {
 	const lastUsedAt = new Map<string, number>();
 	const counts: UsageBatch["counts"][number][] = [];
+	const addresses: NonNullable<UsageBatch["addresses"]>[number][] = [];
 	for (const [keyId, use] of pending) {
 		lastUsedAt.set(keyId, use.lastUsedAt);
 		for (const [minute, count] of use.minutes) counts.push({ keyId, minute, count });
+		for (const [address, seen] of use.addresses) addresses.push({ keyId, address, ...seen });
 	}
-	return { lastUsedAt, counts };
+	return { lastUsedAt, counts, addresses };
 }
 
 function requireGuildId(guildId: string): void {

@@ -1,7 +1,7 @@
 // gateway/keys/key-store.ts
 // The storage interface for API keys: what an embedded (SQLite) or shared (PostgreSQL) store provides.
 
-import type { Actor, Scope } from "../../shared/records";
+import type { Actor, RateLimitOverrides, Scope } from "../../shared/records";
 
 /**
  * The stored state of a key. `expired` and `auto_expired` are not states: they follow from times and
@@ -35,6 +35,11 @@ export interface StoredKey {
 	revokedAt: number | null;
 	hold: KeyHold | null;
 	createdBy: KeyCreatorRef;
+	description: string | null;
+	/** Per-category per-minute quotas of this key; null: the configured defaults. */
+	rateLimits: RateLimitOverrides | null;
+	/** The address of the latest use flushed. */
+	lastUsedIp: string | null;
 }
 
 export type AuditEventKind =
@@ -89,6 +94,8 @@ export interface KeyChange {
 	revokedAt?: number;
 	/** null lifts the hold. */
 	hold?: KeyHold | null;
+	description?: string | null;
+	rateLimits?: RateLimitOverrides | null;
 	updatedAt: number;
 }
 
@@ -109,6 +116,16 @@ export type KeyDeleteResult = "deleted" | "not_found" | "not_revoked";
 export interface UsageBatch {
 	lastUsedAt: ReadonlyMap<string, number>;
 	counts: ReadonlyArray<{ keyId: string; minute: number; count: number }>;
+	/** Requests per client address since the last flush; the latest one becomes the key's `last_used_ip`. */
+	addresses?: ReadonlyArray<ClientAddressCount>;
+}
+
+export interface ClientAddressCount {
+	keyId: string;
+	address: string;
+	count: number;
+	/** Unix seconds of the latest request from it. */
+	lastSeenAt: number;
 }
 
 export interface UsageCount {
@@ -182,7 +199,10 @@ export interface KeyStore {
 	/** A key's per-minute counts with `from <= minute < to`, oldest first; minutes without use are absent. */
 	usage(keyId: string, from: number, to: number): Promise<UsageCount[]>;
 
-	/** Drops per-minute counts older than `before`, to bound the table. */
+	/** The key's client addresses, most recently seen first, `limit` at most. */
+	recentAddresses(keyId: string, limit: number): Promise<Omit<ClientAddressCount, "keyId">[]>;
+
+	/** Drops per-minute counts and client addresses last seen before `before`, to bound the tables. */
 	pruneUsage(before: number): Promise<void>;
 
 	/** Resolves when the store answers a trivial query (readiness), rejects otherwise. */

@@ -5,10 +5,11 @@ import { randomBytes } from "node:crypto";
 import { keyOutboxEvent } from "../outbox/outbox-events";
 import { enqueueInPostgres } from "../outbox/postgres-outbox-store";
 import { PostgresDatabase, type PostgresOptions, type Queryable } from "../postgres/database";
-import { changedKey, rolledKey, toAuditEvent, toKeyRow, toStoredKey, type AuditRow, type KeyRow } from "./key-rows";
+import { changedKey, latestAddresses, rolledKey, toAuditEvent, toKeyRow, toStoredKey, type AuditRow, type KeyRow } from "./key-rows";
 import type {
 	AuditDraft,
 	AuditEvent,
+	ClientAddressCount,
 	KeyChange,
 	KeyChangeResult,
 	KeyCreateResult,
@@ -23,7 +24,7 @@ import type {
 
 const KEY_COLUMNS =
 	"id, guild_id, prefix, name, state, scopes, allowed_cidrs, created_at, updated_at, last_used_at, expires_at, revoked_at, " +
-	"hold, created_by_id, created_by_name";
+	"hold, created_by_id, created_by_name, description, rate_limits, last_used_ip";
 
 /**
  * Writes run in READ COMMITTED transactions that lock what they decide on: the guild (an advisory
@@ -70,7 +71,7 @@ export class PostgresKeyStore implements KeyStore {
 		const row = toKeyRow(key);
 		await tx.rows(
 			`UPDATE keys SET prefix = $2, name = $3, state = $4, allowed_cidrs = $5, updated_at = $6, expires_at = $7,
-			 revoked_at = $8, hold = $9, created_by_id = $10, created_by_name = $11 WHERE id = $1`,
+			 revoked_at = $8, hold = $9, created_by_id = $10, created_by_name = $11, description = $12, rate_limits = $13 WHERE id = $1`,
 			[
 				row.id,
 				row.prefix,
@@ -83,6 +84,8 @@ export class PostgresKeyStore implements KeyStore {
 				row.hold,
 				row.created_by_id,
 				row.created_by_name,
+				row.description,
+				row.rate_limits,
 			],
 		);
 	}
@@ -129,7 +132,7 @@ export class PostgresKeyStore implements KeyStore {
 			if (live >= limit) return { outcome: "limit_reached" };
 			const row = toKeyRow(key);
 			await tx.rows(
-				`INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+				`INSERT INTO keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 				[
 					row.id,
 					row.guild_id,
@@ -146,6 +149,9 @@ export class PostgresKeyStore implements KeyStore {
 					row.hold,
 					row.created_by_id,
 					row.created_by_name,
+					row.description,
+					row.rate_limits,
+					row.last_used_ip,
 				],
 			);
 			await tx.rows("INSERT INTO key_secrets (key_id, hash, expires_at) VALUES ($1, $2, NULL)", [key.id, secretHash]);
@@ -289,6 +295,29 @@ export class PostgresKeyStore implements KeyStore {
 				[keyIds],
 			);
 			const liveIds = new Set(live.map((row) => row.id));
+			// Before last_used_at is raised: the address of a use older than one already flushed is not the latest.
+			const latest = [...latestAddresses(batch).values()].filter((use) => liveIds.has(use.keyId));
+			if (latest.length > 0) {
+				await tx.rows(
+					`UPDATE keys SET last_used_ip = used.address
+					 FROM unnest($1::text[], $2::text[], $3::bigint[]) AS used (id, address, at)
+					 WHERE keys.id = used.id AND coalesce(keys.last_used_at, 0) <= used.at`,
+					[latest.map((use) => use.keyId), latest.map((use) => use.address), latest.map((use) => use.lastSeenAt)],
+				);
+			}
+			const addresses = (batch.addresses ?? []).filter((use) => liveIds.has(use.keyId));
+			if (addresses.length > 0) {
+				// Summed per (key, address) first, for the same reason as the counts below.
+				await tx.rows(
+					`INSERT INTO key_client_addresses (key_id, address, count, last_seen_at)
+					 SELECT key_id, address, sum(count), max(at)
+					 FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS used (key_id, address, count, at)
+					 GROUP BY key_id, address
+					 ON CONFLICT (key_id, address) DO UPDATE SET count = key_client_addresses.count + excluded.count,
+					 last_seen_at = GREATEST(key_client_addresses.last_seen_at, excluded.last_seen_at)`,
+					[addresses.map((use) => use.keyId), addresses.map((use) => use.address), addresses.map((use) => use.count), addresses.map((use) => use.lastSeenAt)],
+				);
+			}
 			const lastUsed = [...batch.lastUsedAt].filter(([keyId]) => liveIds.has(keyId));
 			if (lastUsed.length > 0) {
 				await tx.rows(
@@ -320,6 +349,15 @@ export class PostgresKeyStore implements KeyStore {
 
 	async pruneUsage(before: number): Promise<void> {
 		await this.db.rows("DELETE FROM key_usage WHERE minute < $1", [before]);
+		await this.db.rows("DELETE FROM key_client_addresses WHERE last_seen_at < $1", [before]);
+	}
+
+	async recentAddresses(keyId: string, limit: number): Promise<Omit<ClientAddressCount, "keyId">[]> {
+		return this.db.rows(
+			`SELECT address, count, last_seen_at AS "lastSeenAt" FROM key_client_addresses WHERE key_id = $1
+			 ORDER BY last_seen_at DESC, address LIMIT $2`,
+			[keyId, limit],
+		);
 	}
 
 	async ping(): Promise<void> {

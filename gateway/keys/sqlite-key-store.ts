@@ -5,12 +5,13 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
-import { changedKey, rolledKey, toAuditEvent, toKeyRow, toStoredKey, type AuditRow, type KeyRow } from "./key-rows";
+import { changedKey, latestAddresses, rolledKey, toAuditEvent, toKeyRow, toStoredKey, type AuditRow, type KeyRow } from "./key-rows";
 import { keyOutboxEvent } from "../outbox/outbox-events";
 import { OUTBOX_SQLITE_SCHEMA, SqliteOutboxWriter } from "../outbox/sqlite-outbox-store";
 import type {
 	AuditDraft,
 	AuditEvent,
+	ClientAddressCount,
 	KeyChange,
 	KeyChangeResult,
 	KeyCreateResult,
@@ -112,6 +113,25 @@ function addV2Columns(db: Database.Database): void {
 	}).immediate();
 }
 
+// Added after v1 (issue 15): description, quota overrides and client addresses. Guarded by the
+// table's columns, so a v1 file opens and gains them.
+const CONSOLE_COLUMNS = ["description", "rate_limits", "last_used_ip"] as const;
+const CLIENT_ADDRESSES = `
+CREATE TABLE IF NOT EXISTS key_client_addresses (
+	key_id       TEXT    NOT NULL REFERENCES keys (id) ON DELETE CASCADE,
+	address      TEXT    NOT NULL,
+	count        INTEGER NOT NULL,
+	last_seen_at INTEGER NOT NULL,
+	PRIMARY KEY (key_id, address)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS key_client_addresses_by_last_seen ON key_client_addresses (last_seen_at);
+`;
+function addConsoleColumns(db: Database.Database): void {
+	const present = new Set((db.pragma("table_info(keys)") as { name: string }[]).map((column) => column.name));
+	for (const column of CONSOLE_COLUMNS) if (!present.has(column)) db.exec(`ALTER TABLE keys ADD COLUMN ${column} TEXT`);
+	db.exec(CLIENT_ADDRESSES);
+}
+
 function prepareStatements(db: Database.Database) {
 	return {
 		getKey: db.prepare<[string, string], KeyRow>("SELECT * FROM keys WHERE guild_id = ? AND id = ?"),
@@ -121,14 +141,15 @@ function prepareStatements(db: Database.Database) {
 		),
 		insertKey: db.prepare<[KeyRow]>(
 			`INSERT INTO keys (id, guild_id, prefix, name, state, scopes, allowed_cidrs, created_at, updated_at,
-			 last_used_at, expires_at, revoked_at, hold, created_by_id, created_by_name)
+			 last_used_at, expires_at, revoked_at, hold, created_by_id, created_by_name, description, rate_limits, last_used_ip)
 			 VALUES (@id, @guild_id, @prefix, @name, @state, @scopes, @allowed_cidrs, @created_at, @updated_at,
-			 @last_used_at, @expires_at, @revoked_at, @hold, @created_by_id, @created_by_name)`,
+			 @last_used_at, @expires_at, @revoked_at, @hold, @created_by_id, @created_by_name, @description, @rate_limits, @last_used_ip)`,
 		),
 		updateKey: db.prepare<[KeyRow]>(
 			`UPDATE keys SET prefix = @prefix, name = @name, state = @state, allowed_cidrs = @allowed_cidrs,
 			 updated_at = @updated_at, expires_at = @expires_at, revoked_at = @revoked_at, hold = @hold,
-			 created_by_id = @created_by_id, created_by_name = @created_by_name WHERE id = @id`,
+			 created_by_id = @created_by_id, created_by_name = @created_by_name, description = @description,
+			 rate_limits = @rate_limits WHERE id = @id`,
 		),
 		deleteKey: db.prepare<[string]>("DELETE FROM keys WHERE id = ?"),
 		insertSecret: db.prepare<[string, string, number | null]>(
@@ -164,6 +185,21 @@ function prepareStatements(db: Database.Database) {
 			"SELECT minute, count FROM key_usage WHERE key_id = ? AND minute >= ? AND minute < ? ORDER BY minute",
 		),
 		pruneUsage: db.prepare<[number]>("DELETE FROM key_usage WHERE minute < ?"),
+		// Before last_used_at is raised: the address of a use older than one already flushed is not the latest.
+		setLastUsedIp: db.prepare<[string, string, number]>(
+			"UPDATE keys SET last_used_ip = ? WHERE id = ? AND coalesce(last_used_at, 0) <= ?",
+		),
+		addAddress: db.prepare<{ keyId: string; address: string; count: number; lastSeenAt: number }>(
+			`INSERT INTO key_client_addresses (key_id, address, count, last_seen_at)
+			 SELECT @keyId, @address, @count, @lastSeenAt WHERE EXISTS (SELECT 1 FROM keys WHERE id = @keyId)
+			 ON CONFLICT (key_id, address) DO UPDATE SET count = count + excluded.count,
+			 last_seen_at = max(last_seen_at, excluded.last_seen_at)`,
+		),
+		recentAddresses: db.prepare<[string, number], { address: string; count: number; lastSeenAt: number }>(
+			`SELECT address, count, last_seen_at AS lastSeenAt FROM key_client_addresses WHERE key_id = ?
+			 ORDER BY last_seen_at DESC, address LIMIT ?`,
+		),
+		pruneAddresses: db.prepare<[number]>("DELETE FROM key_client_addresses WHERE last_seen_at < ?"),
 	};
 }
 
@@ -186,6 +222,7 @@ export class SqliteKeyStore implements KeyStore {
 		db.pragma("foreign_keys = ON");
 		db.exec(SCHEMA);
 		addV2Columns(db);
+		addConsoleColumns(db);
 		// INSERT OR IGNORE: when two instances open a new file at once, both end up with the first secret.
 		db.prepare("INSERT OR IGNORE INTO settings (name, value) VALUES ('checksum_secret', ?)").run(
 			randomBytes(32).toString("hex"),
@@ -354,6 +391,8 @@ export class SqliteKeyStore implements KeyStore {
 	async recordUsage(batch: UsageBatch): Promise<void> {
 		this.db
 			.transaction(() => {
+				for (const [keyId, use] of latestAddresses(batch)) this.statements.setLastUsedIp.run(use.address, keyId, use.lastSeenAt);
+				for (const use of batch.addresses ?? []) this.statements.addAddress.run(use);
 				for (const [keyId, at] of batch.lastUsedAt) this.statements.raiseLastUsed.run(at, keyId);
 				for (const count of batch.counts) this.statements.addUsage.run(count);
 			})
@@ -366,6 +405,11 @@ export class SqliteKeyStore implements KeyStore {
 
 	async pruneUsage(before: number): Promise<void> {
 		this.statements.pruneUsage.run(before);
+		this.statements.pruneAddresses.run(before);
+	}
+
+	async recentAddresses(keyId: string, limit: number): Promise<Omit<ClientAddressCount, "keyId">[]> {
+		return this.statements.recentAddresses.all(keyId, limit);
 	}
 
 	async ping(): Promise<void> {

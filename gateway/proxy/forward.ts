@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Request, RequestHandler, Response } from "express";
 import { Pool, errors as undiciErrors } from "undici";
 import { ApiError, sendError } from "../http/envelope";
-import { GUILD_HEADER, INTERNAL_TOKEN_HEADER } from "../data-store/internal-headers";
+import { ACTOR_HEADER, GUILD_HEADER, INTERNAL_TOKEN_HEADER } from "../data-store/internal-headers";
 import { verifiedKey } from "../auth/authenticate";
 import { REQUEST_ID_HEADER, requestId, requestLogger } from "../logging/request-log";
 
@@ -34,8 +34,24 @@ export interface ForwarderOptions {
 	timeoutMs?: number;
 }
 
+/** A data store request the gateway builds itself (the dashboard's moderation routes), rather than the caller's own. */
+export interface DataStoreCall {
+	method: "GET" | "POST";
+	/** The data store's path with its query string, e.g. `/api/v1/moderation/<guild>/roblox/ban`. */
+	path: string;
+	/** The guild the caller was allowed to act in. */
+	guildId: string;
+	body?: unknown;
+	/** Recorded as the moderator when the body names none (`ACTOR_HEADER`). */
+	actor?: string;
+}
+
 export interface Forwarder {
 	handler: RequestHandler;
+	/** Sends `call` and answers the caller with the data store's answer, as `handler` does for a keyed request. */
+	relay(req: Request, res: Response, call: DataStoreCall): Promise<void>;
+	/** The data store's answer to `call`; an unreachable or slow store throws the 502 / 504 ApiError. */
+	send(req: Request, call: DataStoreCall): Promise<UpstreamAnswer>;
 	/** Closes the keep-alive sockets to the data store. */
 	close(): Promise<void>;
 }
@@ -56,49 +72,66 @@ export function createForwarder({ target, internalToken, timeoutMs = 10_000 }: F
 	// Keep-alive matters: without it every request opens a socket (DESIGN.md measured ~2x throughput).
 	const pool = new Pool(target, { connections: 256, connect: { timeout: CONNECT_TIMEOUT_MS } });
 
-	const handler: RequestHandler = async (req, res) => {
-		const body = upstreamBody(req);
+	const send = async (req: Request, call: DataStoreCall): Promise<UpstreamAnswer> => {
+		const body = call.body === undefined ? undefined : JSON.stringify(call.body);
 		const headers: Record<string, string> = {
 			[INTERNAL_TOKEN_HEADER]: internalToken,
-			[GUILD_HEADER]: verifiedKey(res).guildId,
+			[GUILD_HEADER]: call.guildId,
 			accept: "application/json",
 			// The data store's own logs can then name the request the caller knows.
 			[REQUEST_ID_HEADER]: requestId(req),
 		};
 		if (body !== undefined) headers["content-type"] = "application/json";
-		let answer: UpstreamAnswer;
+		if (call.actor !== undefined) headers[ACTOR_HEADER] = call.actor;
 		try {
-			answer = await callDataStore(pool, req, headers, body, timeoutMs);
+			return await callDataStore(pool, call, headers, body, timeoutMs);
 		} catch (err) {
 			const refusal = upstreamRefusal(err);
 			requestLogger(req).error({ cause: describeCause(err), error: refusal.code }, "data store request failed");
-			return sendError(res, refusal);
+			throw refusal;
+		}
+	};
+
+	const relay = async (req: Request, res: Response, call: DataStoreCall): Promise<void> => {
+		let answer: UpstreamAnswer;
+		try {
+			answer = await send(req, call);
+		} catch (refusal) {
+			return sendError(res, refusal as ApiError);
 		}
 		(res.locals.upstreamResponseHook as UpstreamResponseHook | undefined)?.(answer);
 		res.statusCode = answer.status;
 		for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
 		res.end(answer.body);
 	};
-	return { handler, close: () => pool.close() };
+
+	const handler: RequestHandler = (req, res) =>
+		relay(req, res, {
+			// Routes are the app's own (no mount path stripped), so the caller's path is the data store's too.
+			path: req.originalUrl,
+			method: req.method === "HEAD" || req.method === "GET" ? "GET" : "POST",
+			guildId: verifiedKey(res).guildId,
+			body: upstreamBody(req),
+		});
+	return { handler, relay, send, close: () => pool.close() };
 }
 
-/** The parsed JSON body, serialised again; the caller's bytes, encoding and framing stay behind. */
-function upstreamBody(req: Request): string | undefined {
-	if (req.method === "GET" || req.method === "HEAD" || req.body === undefined) return undefined;
-	return JSON.stringify(req.body);
+/** The parsed JSON body, serialised again by `send`; the caller's bytes, encoding and framing stay behind. */
+function upstreamBody(req: Request): unknown {
+	if (req.method === "GET" || req.method === "HEAD") return undefined;
+	return req.body;
 }
 
 async function callDataStore(
 	pool: Pool,
-	req: Request,
+	call: Pick<DataStoreCall, "path" | "method">,
 	headers: Record<string, string>,
 	body: string | undefined,
 	timeoutMs: number,
 ): Promise<UpstreamAnswer> {
 	const response = await pool.request({
-		// Routes are the app's own (no mount path stripped), so the caller's path is the data store's too.
-		path: req.originalUrl,
-		method: req.method === "HEAD" ? "GET" : (req.method as "GET" | "POST"),
+		path: call.path,
+		method: call.method,
 		headers,
 		body,
 		headersTimeout: timeoutMs,

@@ -7,6 +7,7 @@ import { ErrorMessage } from "../../shared/errors";
 import { BATCH_MAX_IDENTIFIERS } from "../../shared/routes";
 import type { QuotaCategory, Quotas } from "../config";
 import { ApiError } from "../http/envelope";
+import type { VerifiedKey } from "../keys/key-service";
 
 /** Quotas are counted over a fixed minute (contract: "per key, per category, per minute"). */
 export const QUOTA_WINDOW_SECONDS = 60;
@@ -27,12 +28,22 @@ function setRateLimitHeaders(res: Response, category: QuotaCategory, quota: numb
 	res.setHeader("RateLimit", `"${category}";r=${Math.max(0, remaining)};t=${secondsUntil(msToReset)}`);
 }
 
+/**
+ * The key's quota in `category`: its own override (admin API, `rate_limits`) or the configured default.
+ * Read from the key the route's guard verified, so every caller of the quota functions honours it.
+ */
+function quotaOf(res: Response, limiter: RateLimiterAbstract, category: QuotaCategory): number {
+	const overrides = (res.locals.apiKey as Pick<VerifiedKey, "rateLimits"> | undefined)?.rateLimits;
+	return overrides?.[category] ?? limiter.points;
+}
+
 /** Sets the RateLimit headers without spending anything: for keyed requests refused before the quota. */
 export async function showQuota(res: Response, limiters: QuotaLimiters, category: QuotaCategory, keyId: string): Promise<void> {
 	const limiter = limiters[category];
+	const quota = quotaOf(res, limiter, category);
 	const state = await limiter.get(keyId);
-	if (state === null) setRateLimitHeaders(res, category, limiter.points, limiter.points, QUOTA_WINDOW_SECONDS * 1000);
-	else setRateLimitHeaders(res, category, limiter.points, limiter.points - state.consumedPoints, state.msBeforeNext);
+	if (state === null) setRateLimitHeaders(res, category, quota, quota, QUOTA_WINDOW_SECONDS * 1000);
+	else setRateLimitHeaders(res, category, quota, quota - state.consumedPoints, state.msBeforeNext);
 }
 
 /**
@@ -47,13 +58,20 @@ export async function spendQuota(
 	points: number,
 ): Promise<void> {
 	const limiter = limiters[category];
+	const quota = quotaOf(res, limiter, category);
+	let state: RateLimiterRes;
 	try {
-		const state = await limiter.consume(keyId, points);
-		setRateLimitHeaders(res, category, limiter.points, state.remainingPoints, state.msBeforeNext);
+		state = await limiter.consume(keyId, points);
 	} catch (rejection) {
 		if (!(rejection instanceof RateLimiterRes)) throw rejection;
-		setRateLimitHeaders(res, category, limiter.points, rejection.remainingPoints, rejection.msBeforeNext);
-		throw new ApiError(429, "rate_limited", ErrorMessage.rateLimited, { retry_after: secondsUntil(rejection.msBeforeNext) });
+		// The limiter counts the points even when it refuses, so a key allowed more than the default
+		// is decided by the count against its own quota below.
+		state = rejection;
+	}
+	// The counter is shared by every instance (Redis); only the limit differs per key.
+	setRateLimitHeaders(res, category, quota, quota - state.consumedPoints, state.msBeforeNext);
+	if (state.consumedPoints > quota) {
+		throw new ApiError(429, "rate_limited", ErrorMessage.rateLimited, { retry_after: secondsUntil(state.msBeforeNext) });
 	}
 }
 

@@ -140,7 +140,9 @@ describe("API Keys dashboard in Chromium", { timeout: 60_000 }, () => {
 
 		// Reopening the guild shows the use just made, relative, with the exact time on hover.
 		await page.getByRole("button", { name: "Open" }).click();
-		await expect.poll(() => row.locator("td").nth(3).textContent()).toBe("just now");
+		// The Last used cell holds the time and, below it, the address the key was used from.
+		await expect.poll(() => row.locator("td").nth(3).locator("time").textContent()).toBe("just now");
+		expect(await row.locator("td").nth(3).locator(".last-ip").textContent()).toBe("from 127.0.0.1");
 		expect(await row.locator("td").nth(3).locator("time").getAttribute("title")).toMatch(/\d{4}/);
 		expect(await row.locator(".status").textContent()).toBe("Active");
 

@@ -267,6 +267,43 @@ export function moderationStoreSuite(open: OpenModerationStore): void {
 		expect(await store.findActive(otherGuild, "ban", 5, null)).toEqual(otherBan);
 	});
 
+	test("a user's history holds bans and mutes together, newest first, paged from a position that never moves", async () => {
+		const first = await store.impose(guild, "ban", ban(5, { reason: "Spam" }));
+		now += 1_000;
+		const mute = await store.impose(guild, "mute", ban(5, { reason: "Slurs", durationMs: MINUTE }));
+		now += 1_000;
+		const second = await store.impose(guild, "ban", ban(5, { reason: "Exploiting", placeId: PLACE }));
+		await store.impose(guild, "ban", ban(6));
+		await store.impose(otherGuild, "ban", ban(5));
+		const page1 = await store.historyPage(guild, 5, { limit: 2, before: null });
+		expect(page1.records.map((record) => [record.kind, record.reason])).toEqual([
+			["ban", "Exploiting"],
+			["mute", "Slurs"],
+		]);
+		expect(page1.records[1]).toEqual(mute);
+		expect(page1.next).not.toBeNull();
+		// A record added while the client pages lands before its position, not inside the next page.
+		now += 1_000;
+		await store.impose(guild, "mute", ban(5, { reason: "Later" }));
+		const page2 = await store.historyPage(guild, 5, { limit: 2, before: page1.next });
+		expect(page2).toEqual({ records: [first], next: null });
+		const everything = await store.historyPage(guild, 5, { limit: 10, before: null });
+		expect(everything.records.map((record) => record.reason)).toEqual(["Later", "Exploiting", "Slurs", "Spam"]);
+		expect(everything.records[1]).toEqual(second);
+		expect(await store.historyPage(guild, 7, { limit: 10, before: null })).toEqual({ records: [], next: null });
+	});
+
+	test("a dashboard actor is kept on the record it imposed, on the one it replaced, and on what it lifted", async () => {
+		const byRoblox = await store.impose(guild, "ban", ban(5));
+		expect(byRoblox).toMatchObject({ moderatorActor: null, liftedByActor: null });
+		const byOperator = await store.impose(guild, "ban", ban(5, { moderatorId: 0, actor: "discord:80351110224678912" }));
+		expect(byOperator).toMatchObject({ moderatorId: 0, moderatorActor: "discord:80351110224678912" });
+		const lifted = await store.lift(guild, "ban", { robloxId: 5, moderatorId: null, reason: "Appeal", actor: "admin_token" });
+		expect(lifted).toEqual([{ ...byOperator, liftedAt: now, liftedBy: null, liftReason: "Appeal", liftedByActor: "admin_token" }]);
+		const [, replaced] = (await store.historyPage(guild, 5, { limit: 10, before: null })).records;
+		expect(replaced).toMatchObject({ liftReason: REPLACED_LIFT_REASON, liftedBy: 0, liftedByActor: "discord:80351110224678912" });
+	});
+
 	test("ping answers while the store is open", async () => {
 		await expect(store.ping()).resolves.toBeUndefined();
 	});

@@ -32,6 +32,25 @@ describe("SqliteModerationStore", () => {
 		await second.close();
 	});
 
+	test("a v1 file without the dashboard columns opens, keeps its records and gains them", async () => {
+		const dataDir = freshDir();
+		await SqliteModerationStore.open({ dataDir }).close();
+		const db = new Database(join(dataDir, "moderation.sqlite"));
+		// As a v1 program left it: the same table without the columns added since.
+		db.exec("ALTER TABLE moderation_records DROP COLUMN moderator_actor");
+		db.exec("ALTER TABLE moderation_records DROP COLUMN lifted_by_actor");
+		db.prepare(
+			`INSERT INTO moderation_records (guild_id, kind, roblox_id, place_id, reason, moderator_id, job_id, created_at, expires_at)
+			VALUES ('123456789012345678', 'ban', 5, NULL, 'Old ban', 1, NULL, 1000, NULL)`,
+		).run();
+		db.close();
+		const store = SqliteModerationStore.open({ dataDir });
+		expect(await store.findActive("123456789012345678", "ban", 5, null)).toMatchObject({ reason: "Old ban", moderatorActor: null });
+		const lifted = await store.lift("123456789012345678", "ban", { robloxId: 5, moderatorId: null, reason: null, actor: "admin_token" });
+		expect(lifted[0].liftedByActor).toBe("admin_token");
+		await store.close();
+	});
+
 	test("the database runs in WAL mode", async () => {
 		const dataDir = freshDir();
 		await SqliteModerationStore.open({ dataDir }).close();

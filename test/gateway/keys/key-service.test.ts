@@ -74,6 +74,9 @@ describe("create", () => {
 			expires_at: null,
 			revoked_at: null,
 			created_by: { type: "admin_token", id: null, name: null },
+			description: null,
+			last_used_ip: null,
+			rate_limits: null,
 		});
 		expect(await keys.verify(key)).toMatchObject({ ok: true, key: { id: record.id, guildId: GUILD_A } });
 	});
@@ -528,6 +531,8 @@ describe("usage and last use", () => {
 				{ at: start + 3600, count: 0 },
 				{ at: start + 3660, count: 1 },
 			],
+			// Uses recorded without an address (the CLI's, tests') count, but name no address.
+			recent_addresses: [],
 		});
 		const hours = await keys.usage(GUILD_A, record.id, { granularity: "hour", window: 7200 });
 		expect(hours.points).toEqual([

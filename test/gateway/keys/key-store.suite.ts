@@ -35,6 +35,9 @@ function newKey(guildId: string, fields: Partial<StoredKey> = {}): StoredKey {
 		revokedAt: null,
 		hold: null,
 		createdBy: null,
+		description: null,
+		rateLimits: null,
+		lastUsedIp: null,
 		...fields,
 	};
 }
@@ -262,6 +265,36 @@ export function describeKeyStore(name: string, createHarness: () => Promise<KeyS
 				{ minute: minute + 60, count: 1 },
 			]);
 			expect(await store.usage(key.id, minute + 60, minute + 120)).toEqual([{ minute: minute + 60, count: 1 }]);
+		});
+
+		it("counts client addresses, keeps the latest as last_used_ip, lists them newest first and prunes them", async () => {
+			const key = await created(newKey(GUILD_A));
+			const use = (address: string, count: number, lastSeenAt: number) => ({ keyId: key.id, address, count, lastSeenAt });
+			await store.recordUsage({
+				lastUsedAt: new Map([[key.id, T0 + 20]]),
+				counts: [],
+				addresses: [use("203.0.113.1", 2, T0 + 10), use("2001:db8::1", 1, T0 + 20)],
+			});
+			expect((await store.getKey(GUILD_A, key.id))?.lastUsedIp).toBe("2001:db8::1");
+			// A flush of older uses (another instance's) adds counts but does not take last_used_ip back.
+			await store.recordUsage({ lastUsedAt: new Map([[key.id, T0 + 5]]), counts: [], addresses: [use("203.0.113.1", 3, T0 + 5)] });
+			expect((await store.getKey(GUILD_A, key.id))?.lastUsedIp).toBe("2001:db8::1");
+			expect(await store.recentAddresses(key.id, 10)).toEqual([
+				{ address: "2001:db8::1", count: 1, lastSeenAt: T0 + 20 },
+				{ address: "203.0.113.1", count: 5, lastSeenAt: T0 + 10 },
+			]);
+			expect(await store.recentAddresses(key.id, 1)).toHaveLength(1);
+			await store.pruneUsage(T0 + 15);
+			expect((await store.recentAddresses(key.id, 10)).map((entry) => entry.address)).toEqual(["2001:db8::1"]);
+		});
+
+		it("keeps a description and quota overrides through create and change", async () => {
+			const key = await created(newKey(GUILD_A, { description: "Bot" }));
+			expect((await store.getKey(GUILD_A, key.id))?.description).toBe("Bot");
+			await store.changeKey(GUILD_A, key.id, { rateLimits: { moderation: 2 }, updatedAt: T0 + 1 }, audit("updated", T0 + 1));
+			expect(await store.getKey(GUILD_A, key.id)).toMatchObject({ description: "Bot", rateLimits: { moderation: 2 } });
+			await store.changeKey(GUILD_A, key.id, { rateLimits: null, description: null, updatedAt: T0 + 2 }, audit("updated", T0 + 2));
+			expect(await store.getKey(GUILD_A, key.id)).toMatchObject({ description: null, rateLimits: null });
 		});
 
 		it("drops usage of a key that no longer exists", async () => {

@@ -100,3 +100,28 @@ it("opens a v1 file: its keys gain a creator (the admin token) and no hold, its 
 		dir.remove();
 	}
 });
+
+it("opens a v1 file without the description, quota and address columns, keeps its keys and gains them", async () => {
+	const dir = tempDir();
+	try {
+		// A keys table exactly as v1 created it, with one key.
+		const v1 = new Database(join(dir.path, KEY_STORE_FILE));
+		v1.exec(`CREATE TABLE keys (
+			id TEXT PRIMARY KEY, guild_id TEXT NOT NULL, prefix TEXT NOT NULL, name TEXT,
+			state TEXT NOT NULL CHECK (state IN ('active', 'disabled', 'revoked')), scopes TEXT NOT NULL,
+			allowed_cidrs TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+			last_used_at INTEGER, expires_at INTEGER, revoked_at INTEGER)`);
+		v1.prepare(
+			`INSERT INTO keys VALUES ('k1', '${GUILD_A}', 'technified_${GUILD_A}_abc', 'old', 'active', '["moderation:read"]', '[]', 1, 1, NULL, NULL, NULL)`,
+		).run();
+		v1.close();
+		const store = SqliteKeyStore.open(dir.path);
+		expect(await store.getKey(GUILD_A, "k1")).toMatchObject({ name: "old", description: null, rateLimits: null, lastUsedIp: null });
+		await store.recordUsage({ lastUsedAt: new Map([["k1", 5]]), counts: [], addresses: [{ keyId: "k1", address: "192.0.2.1", count: 1, lastSeenAt: 5 }] });
+		expect((await store.getKey(GUILD_A, "k1"))?.lastUsedIp).toBe("192.0.2.1");
+		expect(await store.recentAddresses("k1", 5)).toEqual([{ address: "192.0.2.1", count: 1, lastSeenAt: 5 }]);
+		await store.close();
+	} finally {
+		dir.remove();
+	}
+});

@@ -28,7 +28,7 @@ afterAll(async () => {
 const newKey = (): StoredKey => ({
 	id: randomUUID(), guildId: GUILD, prefix: "technified_123456789012345678_abc", name: null, state: "active",
 	scopes: ["moderation:read"], allowedCidrs: [], createdAt: 1, updatedAt: 1, lastUsedAt: null, expiresAt: null, revokedAt: null,
-	hold: null, createdBy: null,
+	hold: null, createdBy: null, description: null, rateLimits: null, lastUsedIp: null,
 });
 const created = { event: "created" as const, actor: { type: "admin_token" as const }, address: null, at: 1, details: {} };
 

@@ -2,7 +2,7 @@
 // The admin API (contract section 4) as the page calls it: one method per endpoint, errors in words.
 
 import type { Envelope } from "../../../../shared/envelope";
-import type { Actor, ApiKeyRecord, Scope } from "../../../../shared/records";
+import type { Actor, ApiKeyRecord, ClientAddressUse, Scope } from "../../../../shared/records";
 import type { Permission } from "../../../admin/access";
 import type { AuditEvent } from "../../../keys/key-store";
 
@@ -48,6 +48,7 @@ export interface UsagePoint {
 
 export interface NewKeyInput {
 	name?: string;
+	description?: string;
 	scopes?: Scope[];
 	allowed_cidrs?: string[];
 	/** Unix seconds. */
@@ -159,13 +160,13 @@ export class AdminApi {
 		return (await this.data<{ events: AuditEvent[] }>("GET", `/guilds/${encodeURIComponent(guildId)}/audit?limit=500`)).events;
 	}
 
-	/** Requests per hour over the last 24 hours, oldest first. */
-	async hourlyUsage(guildId: string, keyId: string): Promise<UsagePoint[]> {
+	/** Requests per hour over the last 24 hours, oldest first, and the addresses the key was used from lately. */
+	hourlyUsage(guildId: string, keyId: string): Promise<{ points: UsagePoint[]; recent_addresses: ClientAddressUse[] }> {
 		const path = `${keyPath(guildId, keyId)}/usage?granularity=hour&window=86400`;
-		return (await this.data<{ points: UsagePoint[] }>("GET", path)).points;
+		return this.data("GET", path);
 	}
 
-	/** Any admin route under `/admin/v1` (pages in their own files, such as webhooks, call it); the `data` of its answer. */
+	/** Any admin route under `/admin/v1` (pages in their own files, such as webhooks and moderation, call it); the `data` of its answer. */
 	async data<T>(method: string, path: string, body?: unknown): Promise<T> {
 		const response = await this.send(method, path, body);
 		const envelope = (await response.json()) as Envelope<T>;

@@ -1,5 +1,5 @@
 // gateway/dashboard/web/src/create-key-dialog.ts
-// The Create API Key dialog: name, and under "Advanced" scopes, allowed CIDRs and an expiry date.
+// The Create API Key dialog: name and description, and under "Advanced" scopes, allowed CIDRs and an expiry date.
 
 import { AdminApiError, type IssuedKey, type NewKeyInput, type Scope } from "./admin-api";
 import { byId, setFieldError } from "./dom";
@@ -12,12 +12,13 @@ export interface CreateKeyHandlers {
 	created(issued: IssuedKey): void;
 }
 
-type FieldName = "name" | "scopes" | "cidrs" | "expires";
+type FieldName = "name" | "description" | "scopes" | "cidrs" | "expires";
 
 const dialog = () => byId("create-dialog", HTMLDialogElement);
 
 const fields: Record<FieldName, { input: () => HTMLElement; error: () => HTMLElement }> = {
 	name: { input: () => byId("create-name", HTMLInputElement), error: () => byId("create-name-error", HTMLElement) },
+	description: { input: () => byId("create-description", HTMLTextAreaElement), error: () => byId("create-description-error", HTMLElement) },
 	scopes: { input: () => byId("scope-read", HTMLInputElement), error: () => byId("create-scopes-error", HTMLElement) },
 	cidrs: { input: () => byId("create-cidrs", HTMLTextAreaElement), error: () => byId("create-cidrs-error", HTMLElement) },
 	expires: { input: () => byId("create-expires", HTMLInputElement), error: () => byId("create-expires-error", HTMLElement) },
@@ -73,6 +74,8 @@ function readForm(): NewKeyInput {
 	const input: NewKeyInput = {};
 	const name = byId("create-name", HTMLInputElement).value.trim();
 	if (name !== "") input.name = name;
+	const description = byId("create-description", HTMLTextAreaElement).value.trim();
+	if (description !== "") input.description = description;
 
 	const scopes = [byId("scope-read", HTMLInputElement), byId("scope-write", HTMLInputElement)]
 		.filter((box) => box.checked)
@@ -99,6 +102,7 @@ function readForm(): NewKeyInput {
 /** The API's 400 messages name the field first ("allowed_cidrs has invalid CIDRs: …"). */
 function fieldOfMessage(message: string): FieldName | undefined {
 	if (message.startsWith("name")) return "name";
+	if (message.startsWith("description")) return "description";
 	if (/scope/i.test(message)) return "scopes";
 	if (message.startsWith("allowed_cidrs")) return "cidrs";
 	if (message.startsWith("expires_at")) return "expires";
@@ -107,7 +111,7 @@ function fieldOfMessage(message: string): FieldName | undefined {
 
 function showProblem(field: FieldName, message: string): void {
 	// A problem in a folded section must not stay hidden.
-	if (field !== "name") byId("create-advanced", HTMLDetailsElement).open = true;
+	if (field !== "name" && field !== "description") byId("create-advanced", HTMLDetailsElement).open = true;
 	const { input, error } = fields[field];
 	setFieldError(input(), error(), message);
 	input().focus();

@@ -67,3 +67,17 @@ export async function withProgress<T>(button: HTMLButtonElement, busyLabel: stri
 		button.textContent = label;
 	}
 }
+
+/** A labelled field: the label above, hint and error lines below, tied to the control for screen readers. */
+export function labelledField(id: string, label: string, control: HTMLElement, hint?: string): HTMLElement {
+	control.id = id;
+	control.setAttribute("aria-describedby", `${hint === undefined ? "" : `${id}-hint `}${id}-error`);
+	return el(
+		"div",
+		{ class: "field" },
+		el("label", { for: id }, label),
+		control,
+		hint === undefined ? null : el("p", { id: `${id}-hint`, class: "hint" }, hint),
+		el("p", { id: `${id}-error`, class: "field-error", role: "alert" }),
+	);
+}

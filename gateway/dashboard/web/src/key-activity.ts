@@ -1,5 +1,5 @@
 // gateway/dashboard/web/src/key-activity.ts
-// One key's activity: requests per hour over the last 24 hours and its audit trail, newest first.
+// One key's activity: requests per hour over the last 24 hours, the addresses it was used from, and its audit trail, newest first.
 
 import type { AdminApi, ApiKeyRecord, AuditEvent } from "./admin-api";
 import { byId, el } from "./dom";
@@ -41,6 +41,7 @@ export async function showKeyActivity(api: AdminApi, guildId: string, record: Ap
 	const error = byId("activity-error", HTMLElement);
 	const chart = byId("usage-chart", HTMLElement);
 	const trail = byId("audit-list", HTMLOListElement);
+	const addresses = byId("address-list", HTMLUListElement);
 	byId("activity-title", HTMLElement).textContent = `Activity of ${record.name ?? "unnamed key"} (${record.prefix}…)`;
 	panel.hidden = false;
 	panel.setAttribute("aria-busy", "true");
@@ -48,15 +49,28 @@ export async function showKeyActivity(api: AdminApi, guildId: string, record: Ap
 	error.textContent = "";
 	try {
 		// The audit trail needs administer_keys: an operator who may only create keys still sees the usage.
-		const [points, events] = await Promise.all([api.hourlyUsage(guildId, record.id), auditAllowed ? api.audit(guildId) : null]);
+		const [usage, events] = await Promise.all([api.hourlyUsage(guildId, record.id), auditAllowed ? api.audit(guildId) : null]);
 		const now = nowInSeconds();
-		chart.replaceChildren(usageChart(points));
+		chart.replaceChildren(usageChart(usage.points));
+		addresses.replaceChildren(
+			...(usage.recent_addresses.length === 0
+				? [el("li", { class: "muted" }, "Not used yet.")]
+				: usage.recent_addresses.map((use) =>
+						el(
+							"li",
+							{ class: "address-item" },
+							el("code", {}, use.address),
+							el("span", { class: "audit-meta" }, `${use.count} request${use.count === 1 ? "" : "s"}, last `, timeElement(use.last_seen_at, now)),
+						),
+					)),
+		);
 		const own = events?.filter((event) => event.key_id === record.id) ?? [];
 		const empty = el("li", { class: "muted" }, events === null ? "The audit trail is for those who administer this server's keys." : "No events.");
 		trail.replaceChildren(...(own.length === 0 ? [empty] : own.map((event) => auditItem(event, now))));
 	} catch (err) {
 		chart.replaceChildren();
 		trail.replaceChildren();
+		addresses.replaceChildren();
 		error.textContent = err instanceof Error ? err.message : String(err);
 		throw err;
 	} finally {

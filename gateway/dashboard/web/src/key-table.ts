@@ -1,5 +1,5 @@
 // gateway/dashboard/web/src/key-table.ts
-// The key list's rows: prefix with a copy button, name, created, last used, status, and the actions a status allows.
+// The key list's rows: prefix and id with copy buttons, name and description, created, last used (and from where), status, and the actions a status allows.
 
 import type { ApiKeyRecord } from "./admin-api";
 import type { KeyStatus } from "../../../../shared/records";
@@ -10,9 +10,11 @@ export type StatusAction = "disable" | "enable";
 
 /** What a row's buttons ask the page to do; each gets the button so progress and focus can follow it. */
 export interface KeyRowActions {
-	copyPrefix(record: ApiKeyRecord): void;
+	/** Copies the prefix or the key id (what the CLI takes); the button shows that it worked. */
+	copy(record: ApiKeyRecord, what: "prefix" | "id", button: HTMLButtonElement): void;
 	changeStatus(record: ApiKeyRecord, action: StatusAction, button: HTMLButtonElement): void;
 	roll(record: ApiKeyRecord): void;
+	edit(record: ApiKeyRecord): void;
 	revoke(record: ApiKeyRecord): void;
 	remove(record: ApiKeyRecord): void;
 	toggleActivity(record: ApiKeyRecord): void;
@@ -69,19 +71,37 @@ export function renderKeyRows(tbody: HTMLTableSectionElement, state: KeyRowsStat
 
 function keyRow(record: ApiKeyRecord, state: KeyRowsState, actions: KeyRowActions): HTMLTableRowElement {
 	const { now } = state;
-	const copy = el("button", { type: "button", class: "icon-button", "aria-label": `Copy prefix ${record.prefix}`, title: "Copy prefix" }, copyIcon());
-	copy.addEventListener("click", () => actions.copyPrefix(record));
+	const copyButton = (what: "prefix" | "id", label: string) => {
+		const button = el("button", { type: "button", class: "icon-button", "aria-label": label, title: label, "data-copy": what }, copyIcon());
+		button.addEventListener("click", () => actions.copy(record, what, button));
+		return button;
+	};
 
 	return el(
 		"tr",
 		{ "data-key-id": record.id, class: record.status === "revoked" ? "is-revoked" : undefined },
-		el("td", { class: "prefix-cell" }, el("code", { class: "prefix" }, `${record.prefix}…`), copy),
-		el("td", {}, record.name ?? el("span", { class: "muted" }, "Unnamed")),
-		el("td", { class: "time-cell" }, timeElement(record.created_at, now)),
-		el("td", { class: "time-cell" }, record.last_used_at === null ? el("span", { class: "muted" }, "Never") : timeElement(record.last_used_at, now)),
-		el("td", { class: "creator-cell" }, creatorName(record)),
-		el("td", { class: "status-cell" }, statusBadge(record), statusDetail(record, now)),
-		el("td", { class: "actions" }, ...actionButtons(record, state, actions)),
+		el(
+			"td",
+			{ class: "prefix-cell", "data-label": "Key" },
+			el("span", { class: "copy-line" }, el("code", { class: "prefix" }, `${record.prefix}…`), copyButton("prefix", `Copy prefix ${record.prefix}`)),
+			el("span", { class: "copy-line key-id" }, el("span", { class: "muted" }, "ID "), el("code", {}, record.id), copyButton("id", `Copy key ID ${record.id}`)),
+		),
+		el(
+			"td",
+			{ class: "name-cell", "data-label": "Name" },
+			record.name ?? el("span", { class: "muted" }, "Unnamed"),
+			record.description === null ? null : el("span", { class: "cell-detail description" }, record.description),
+		),
+		el("td", { class: "time-cell", "data-label": "Created" }, timeElement(record.created_at, now)),
+		el(
+			"td",
+			{ class: "time-cell", "data-label": "Last used" },
+			record.last_used_at === null ? el("span", { class: "muted" }, "Never") : timeElement(record.last_used_at, now),
+			record.last_used_ip === null ? null : el("span", { class: "cell-detail last-ip" }, "from ", el("code", {}, record.last_used_ip)),
+		),
+		el("td", { class: "creator-cell", "data-label": "Created by" }, creatorName(record)),
+		el("td", { class: "status-cell", "data-label": "Status" }, statusBadge(record), statusDetail(record, now), quotaDetail(record)),
+		el("td", { class: "actions" }, el("span", { class: "action-buttons" }, ...actionButtons(record, state, actions))),
 	);
 }
 
@@ -93,6 +113,13 @@ function creatorName(record: ApiKeyRecord): HTMLElement | string {
 
 function statusBadge(record: ApiKeyRecord): HTMLElement {
 	return el("span", { class: `status status-${record.status}`, title: STATUS_HINT[record.status] }, STATUS_LABEL[record.status]);
+}
+
+/** The key's own per-minute quotas, when an operator set any (PATCH `rate_limits`). */
+function quotaDetail(record: ApiKeyRecord): HTMLElement | null {
+	const limits = Object.entries(record.rate_limits ?? {});
+	if (limits.length === 0) return null;
+	return el("span", { class: "status-detail quota-detail" }, `quota: ${limits.map(([category, perMinute]) => `${category} ${perMinute}/min`).join(", ")}`);
 }
 
 function statusDetail(record: ApiKeyRecord, now: number): HTMLElement | null {
@@ -124,6 +151,7 @@ function actionButtons(record: ApiKeyRecord, state: KeyRowsState, actions: KeyRo
 		list.push(button("Delete", () => actions.remove(record), { class: "danger", "data-action": "delete" }));
 		return list;
 	}
+	list.push(button("Edit", () => actions.edit(record), { "data-action": "edit", "aria-label": `Edit ${keyLabel(record)}` }));
 	if (record.status === "active") {
 		list.push(button("Disable", (self) => actions.changeStatus(record, "disable", self), { "data-action": "disable" }));
 	} else if (record.status === "disabled" || record.status === "auto_expired") {

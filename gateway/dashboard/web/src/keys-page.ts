@@ -7,6 +7,7 @@ import { openCreateDialog, setUpCreateDialog } from "./create-key-dialog";
 import { confirmAction } from "./dialogs";
 import { byId, withProgress } from "./dom";
 import { hideKeyActivity, showKeyActivity } from "./key-activity";
+import { openEditDialog } from "./key-edit-dialog";
 import { keyLabel, renderKeyRows, type StatusAction } from "./key-table";
 import { openRollDialog } from "./roll-dialog";
 import { showKeyOnce } from "./secret-dialog";
@@ -23,6 +24,24 @@ function announce(message: string): void {
 	requestAnimationFrame(() => {
 		announcer.textContent = message;
 	});
+}
+
+/** How long a copy button shows "Copied". */
+const COPIED_MS = 2_000;
+
+/** Visible feedback beside a copy button (screen readers hear the announcement instead). */
+function showCopied(button: HTMLButtonElement): void {
+	button.parentElement?.querySelector(".copied")?.remove();
+	const badge = document.createElement("span");
+	badge.className = "copied";
+	badge.setAttribute("aria-hidden", "true");
+	badge.textContent = "Copied";
+	button.classList.add("is-copied");
+	button.after(badge);
+	setTimeout(() => {
+		badge.remove();
+		button.classList.remove("is-copied");
+	}, COPIED_MS);
 }
 
 /** The guild on screen and the signed-in API that reads it. */
@@ -131,9 +150,10 @@ export class KeysPage {
 			byId("key-rows", HTMLTableSectionElement),
 			{ records: this.records, now: nowInSeconds(), errors: this.rowErrors, activityKeyId: this.activityKeyId },
 			{
-				copyPrefix: (record) => void this.copyPrefix(record),
+				copy: (record, what, button) => void this.copy(record, what, button),
 				changeStatus: (record, action, button) => void this.changeStatus(record, action, button),
 				roll: (record) => this.roll(record),
+				edit: (record) => this.edit(record),
 				revoke: (record) => this.revoke(record),
 				remove: (record) => this.remove(record),
 				toggleActivity: (record) => void this.toggleActivity(record),
@@ -141,12 +161,14 @@ export class KeysPage {
 		);
 	}
 
-	private async copyPrefix(record: ApiKeyRecord): Promise<void> {
+	private async copy(record: ApiKeyRecord, what: "prefix" | "id", button: HTMLButtonElement): Promise<void> {
+		const [text, noun] = what === "prefix" ? [record.prefix, "Prefix"] : [record.id, "Key ID"];
 		try {
-			await navigator.clipboard.writeText(record.prefix);
-			announce(`Prefix ${record.prefix} copied`);
+			await navigator.clipboard.writeText(text);
+			announce(`${noun} ${text} copied`);
+			showCopied(button);
 		} catch {
-			this.showRowError(record.id, "The browser refused clipboard access; select the prefix and copy it by hand.");
+			this.showRowError(record.id, `The browser refused clipboard access; select the ${noun.toLowerCase()} and copy it by hand.`);
 		}
 	}
 
@@ -170,6 +192,22 @@ export class KeysPage {
 			roll: (overlap) => this.api.rollKey(this.guildId, record.id, overlap).catch((err: unknown) => this.rethrow(err)),
 			rolled: (issued) => this.keyIssued(issued, "Copy your rolled API key"),
 			returnFocus: () => this.focusRow(record.id, "roll"),
+		});
+	}
+
+	private edit(record: ApiKeyRecord): void {
+		openEditDialog({
+			record,
+			save: async (change) => {
+				const path = `/guilds/${encodeURIComponent(this.guildId)}/keys/${encodeURIComponent(record.id)}`;
+				const { api_key: updated } = await this.api
+					.data<{ api_key: ApiKeyRecord }>("PATCH", path, change)
+					.catch((err: unknown) => this.rethrow(err));
+				this.rowErrors.delete(record.id);
+				this.replace(updated);
+				announce(`Key ${keyLabel(updated)} saved`);
+			},
+			returnFocus: () => this.focusRow(record.id, "edit"),
 		});
 	}
 

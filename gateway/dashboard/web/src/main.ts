@@ -6,6 +6,7 @@ import { AdminApi, AdminApiError, currentSession, discordSignInOffered, type Gui
 import { byId, el, setFieldError, withProgress } from "./dom";
 import { KeysPage, messageOf } from "./keys-page";
 import { MembersPage } from "./members-page";
+import { ModerationPage, showGuildPage } from "./moderation-page";
 import { OutboundPages } from "./outbound-pages";
 import { setUpRollDialog } from "./roll-dialog";
 import { setUpSecretDialog } from "./secret-dialog";
@@ -43,7 +44,9 @@ const sessionGuild = byId("session-guild", HTMLElement);
 const guildForm = byId("guild-form", HTMLFormElement);
 /** The operator's session (Discord sign-in), when the page works with one rather than the admin token. */
 let session: { api: AdminApi; signedIn: SignedIn } | undefined;
-const outbound = new OutboundPages(keysView);
+const moderation = new ModerationPage(signOut);
+// Webhooks and experiences are guild settings: they belong to the API Keys tab, not the Moderation one.
+const outbound = new OutboundPages(byId("keys-panel", HTMLElement));
 setUpSecretDialog();
 setUpRollDialog();
 
@@ -51,6 +54,7 @@ function showSignIn(notice: string): void {
 	page.close();
 	members.close();
 	session = undefined;
+	moderation.close();
 	outbound.close();
 	keysView.hidden = true;
 	pickerView.hidden = true;
@@ -74,6 +78,8 @@ function showKeys(guildId: string): void {
 	guildInput.value = guildId;
 	const list = byId("recent-guilds", HTMLDataListElement);
 	list.replaceChildren(...recentGuilds().map((id) => el("option", { value: id })));
+	moderation.setGuild(guildId, session?.api);
+	showGuildPage(moderation);
 	const token = savedAdminToken();
 	if (token !== null) void outbound.open(new AdminApi(token), guildId);
 }
@@ -234,6 +240,7 @@ async function resume(): Promise<void> {
 byId("sign-in-form", HTMLFormElement).addEventListener("submit", (event) => void signIn(event));
 byId("guild-form", HTMLFormElement).addEventListener("submit", (event) => void openGuild(event));
 byId("create-key", HTMLButtonElement).addEventListener("click", () => page.openCreate());
+window.addEventListener("hashchange", () => showGuildPage(moderation));
 signOutButton.addEventListener("click", () =>
 	signOut(session === undefined ? "Signed out. The token was removed from this tab." : "Signed out of your Discord session."),
 );
