@@ -95,12 +95,13 @@ export function changedBy(req: Request, res: Response): ChangedBy {
 
 const denied = (permission: Permission) => new ApiError(403, "permission_denied", `You lack the ${permission} permission in this guild`);
 
-/** Refuses, with 403, a caller who lacks `permission` in the route's `:guildId`. */
-export function requirePermission(permission: Permission): RequestHandler {
+/** Refuses, with 403, a caller who holds none of `permissions` (usually one) in the route's `:guildId`. */
+export function requirePermission(...permissions: [Permission, ...Permission[]]): RequestHandler {
 	return (req, res, next) => {
 		const { guildId } = req.params as { guildId?: string };
-		if (guildId !== undefined && accessOf(res).permissionsIn(guildId).has(permission)) return next();
-		next(denied(permission));
+		const held = guildId === undefined ? NO_PERMISSION : accessOf(res).permissionsIn(guildId);
+		if (permissions.some((permission) => held.has(permission))) return next();
+		next(denied(permissions[0]));
 	};
 }
 

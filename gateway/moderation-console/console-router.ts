@@ -41,8 +41,9 @@ export function moderationConsoleRouter({ forwarder, banCache, announceChange }:
 	const storePath = (guildId: string, rest: string) => `${API_BASE}/moderation/${guildId}${rest}`;
 	const guildOf = (req: Request) => readPart(consoleParams, req.params).guildId;
 
+	// Reads need view or moderate: contract section 4 lets moderators read statuses, lists and history too.
 	// Ban and mute together, so the page shows both from one answer at one instant.
-	router.get("/status/:identifier", requirePermission("view"), async (req, res) => {
+	router.get("/status/:identifier", requirePermission("view", "moderate"), async (req, res) => {
 		const { guildId, identifier } = readPart(consoleStatusParams, req.params);
 		const { place_id: placeId } = readPart(consoleStatusQuery, req.query);
 		const answer = await forwarder.send(req, {
@@ -62,14 +63,14 @@ export function moderationConsoleRouter({ forwarder, banCache, announceChange }:
 		sendSuccess(res, 200, "Moderation status", { roblox_id: String(identifier), place_id: placeId, muted: false, ...status });
 	});
 
-	router.get("/history/:identifier", requirePermission("view"), async (req, res) => {
+	router.get("/history/:identifier", requirePermission("view", "moderate"), async (req, res) => {
 		const { guildId, identifier } = readPart(consoleStatusParams, req.params);
 		readPart(listQuery, req.query);
 		await forwarder.relay(req, res, { method: "GET", path: storePath(guildId, `/roblox/history/${identifier}${queryOf(req)}`), guildId });
 	});
 
 	for (const list of ["bans", "mutes"] as const) {
-		router.get(`/${list}`, requirePermission("view"), async (req, res) => {
+		router.get(`/${list}`, requirePermission("view", "moderate"), async (req, res) => {
 			const guildId = guildOf(req);
 			readPart(listQuery, req.query);
 			await forwarder.relay(req, res, { method: "GET", path: storePath(guildId, `/roblox/${list}/active${queryOf(req)}`), guildId });
