@@ -115,6 +115,17 @@ describe("operators in the dashboard, in Chromium", { timeout: 90_000 }, () => {
 		expect(await ownersRow.locator(".creator-cell").textContent()).toBe("Cora Creator");
 		await owner.page.screenshot({ path: path.join(ARTIFACTS, "operators-owner-sees-creator.png"), fullPage: true });
 
+		// The Moderation tab works with the owner's session too: the ban made with Cora's key is listed.
+		const ban = await gateway.api(`/moderation/${GUILD}/roblox/ban`, {
+			method: "POST",
+			headers: { "x-api-key": key },
+			body: { roblox_id: 261, reason: "Exploiting", moderator_roblox_id: "1" },
+		});
+		expect(ban.status).toBe(201);
+		await owner.page.getByRole("link", { name: "Moderation" }).click();
+		await owner.page.locator("#active-rows tr", { hasText: "261" }).waitFor();
+		await owner.page.getByRole("link", { name: "API Keys" }).click();
+
 		// Signing out ends the session at the gateway: the cookie no longer opens the API.
 		await owner.page.getByRole("button", { name: "Sign out" }).click();
 		await owner.page.getByRole("region", { name: "Sign in" }).waitFor();
