@@ -9,6 +9,7 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DASHBOARD_BUILD_DIR } from "../../gateway/dashboard/dashboard-router";
 import { ADMIN_TOKEN, banBody, startTestGateway, type TestGateway } from "../gateway/harness";
+import { LAYOUT_CHECK, type LayoutReport } from "./layout-check";
 
 /** Debian's chromium, installed by npm test's first step (tools/test-services.ts). */
 const CHROMIUM = "/usr/bin/chromium";
@@ -18,37 +19,6 @@ const JOURNEY_GUILD = "314159265358979323";
 const PAGING_GUILD = "271828182845904523";
 /** The four the issue names, and both ends of the range it asks for (320 to 1,920). */
 const WIDTHS = [320, 375, 768, 1024, 1280, 1920] as const;
-
-/** What a layout check found wrong: elements wider than the viewport or poking out of it, actions off screen. */
-interface LayoutReport {
-	scrollWidth: number;
-	viewport: number;
-	tooWide: string[];
-	offScreenButtons: string[];
-	buttons: number;
-}
-
-/** Runs in the page: every rendered element inside the viewport's width, every visible button fully on screen horizontally. */
-const LAYOUT_CHECK = `(() => {
-	const viewport = document.documentElement.clientWidth;
-	const describe = (node) => node.tagName.toLowerCase() + (node.id ? "#" + node.id : "") + (node.className && typeof node.className === "string" ? "." + node.className.trim().split(/\\s+/).join(".") : "") + " «" + (node.textContent || "").trim().slice(0, 40) + "»";
-	const shown = (node) => {
-		if (node.closest("[hidden], dialog:not([open]), .visually-hidden, thead")) return false;
-		const style = getComputedStyle(node);
-		if (style.display === "none" || style.visibility === "hidden") return false;
-		const box = node.getBoundingClientRect();
-		return box.width > 0 && box.height > 0;
-	};
-	const tooWide = [];
-	for (const node of document.querySelectorAll("body *")) {
-		if (!shown(node)) continue;
-		const box = node.getBoundingClientRect();
-		if (box.width > viewport + 0.5 || box.right > viewport + 0.5 || box.left < -0.5) tooWide.push(describe(node) + " " + Math.round(box.left) + ".." + Math.round(box.right));
-	}
-	const buttons = [...document.querySelectorAll("main button, main a, header button")].filter(shown);
-	const offScreenButtons = buttons.filter((button) => { const box = button.getBoundingClientRect(); return box.left < 0 || box.right > viewport + 0.5; }).map(describe);
-	return { scrollWidth: document.documentElement.scrollWidth, viewport, tooWide: tooWide.slice(0, 10), offScreenButtons, buttons: buttons.length };
-})()`;
 
 describe("Moderation page and every width in Chromium", { timeout: 120_000 }, () => {
 	let gateway: TestGateway;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DASHBOARD_BUILD_DIR } from "../../gateway/dashboard/dashboard-router";
 import { startFakeDiscord, type FakeDiscord } from "../fakes/discord";
 import { startTestGateway, type TestGateway } from "../gateway/harness";
+import { signInWithDiscord } from "./discord-sign-in";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-sync"];
@@ -43,25 +44,10 @@ describe("operators in the dashboard, in Chromium", { timeout: 90_000 }, () => {
 		await discord?.close();
 	});
 
-	/** A browser of its own (its own cookies), signed in to Discord as `userId`, through the dashboard's button. */
-	async function signInWithDiscord(userId: string): Promise<{ page: Page; errors: string[] }> {
-		const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: "en-US" });
-		contexts.push(context);
-		const page = await context.newPage();
-		const errors: string[] = [];
-		page.on("pageerror", (error) => errors.push(error.message));
-		page.on("console", (message) => {
-			if (message.type() === "error") errors.push(message.text());
-		});
-		await page.goto(`${gateway.url}/dashboard/`);
-		const button = page.getByRole("link", { name: "Sign in with Discord" });
-		await button.waitFor();
-		discord.signInAs(userId);
-		await button.click();
-		await page.getByRole("heading", { name: "Choose a server" }).waitFor();
-		// The fragment that said "signed in" is gone from the address bar.
-		expect(page.url()).toBe(`${gateway.url}/dashboard/`);
-		return { page, errors };
+	async function signIn(userId: string): Promise<{ page: Page; errors: string[] }> {
+		const operator = await signInWithDiscord(browser, `${gateway.url}/dashboard/`, discord, userId);
+		contexts.push(operator.context);
+		return operator;
 	}
 
 	async function pickGuild(page: Page): Promise<void> {
@@ -70,7 +56,7 @@ describe("operators in the dashboard, in Chromium", { timeout: 90_000 }, () => {
 	}
 
 	it("sign in with Discord → pick the guild → a create_keys member creates a key → the owner sees it with its creator", async () => {
-		const owner = await signInWithDiscord(OWNER);
+		const owner = await signIn(OWNER);
 		expect(await owner.page.locator("#picker-who").textContent()).toBe("Signed in with Discord as Olive Owner. Pick a server to manage.");
 		await owner.page.screenshot({ path: path.join(ARTIFACTS, "operators-guild-picker.png") });
 		await pickGuild(owner.page);
@@ -86,7 +72,7 @@ describe("operators in the dashboard, in Chromium", { timeout: 90_000 }, () => {
 		await memberRow.waitFor();
 		expect(await memberRow.locator("td").nth(2).textContent()).toBe("Olive Owner");
 
-		const cora = await signInWithDiscord(CREATOR);
+		const cora = await signIn(CREATOR);
 		await pickGuild(cora.page);
 		// Without manage_members there is no Members page.
 		expect(await cora.page.getByRole("region", { name: "Members" }).isVisible()).toBe(false);

@@ -75,10 +75,10 @@ export class MembersPage {
 		return el(
 			"tr",
 			{ "data-member-id": member.discord_user_id },
-			el("td", {}, who),
-			el("td", {}, boxes),
-			el("td", {}, addedBy),
-			el("td", { class: "actions" }, save, remove),
+			el("td", { class: "member-cell", "data-label": "Discord user" }, who),
+			el("td", { class: "permissions-cell", "data-label": "Permissions" }, boxes),
+			el("td", { "data-label": "Added by" }, addedBy),
+			el("td", { class: "actions" }, el("span", { class: "action-buttons" }, save, remove)),
 		);
 	}
 

@@ -15,6 +15,15 @@ const isRobloxId = (text: string) => /^[1-9]\d{0,15}$/.test(text) && Number(text
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/** The buttons that change a player's standing: they need `moderate`, where reading needs only `view`. */
+const ACTION_BUTTONS = ["ban-submit", "mute-submit", "unban-submit", "unmute-submit"];
+
+/** A refused ban or lift in words; a missing permission says whom to ask. */
+function actionRefusal(err: unknown): string {
+	if (err instanceof AdminApiError && err.code === "permission_denied") return `Refused: ${err.message}. Ask someone who manages this server's members.`;
+	return messageOf(err);
+}
+
 /** Says something to screen readers without moving focus. */
 function announce(message: string): void {
 	const announcer = byId("announcer", HTMLElement);
@@ -70,6 +79,8 @@ export class ModerationPage {
 	 */
 	setGuild(guildId: string, session?: AdminApi): void {
 		this.session = session;
+		// The admin token may do everything; an operator's permissions follow (allowActions).
+		this.allowActions(true);
 		if (this.guildId === guildId) return;
 		this.guildId = guildId;
 		this.user = undefined;
@@ -79,6 +90,20 @@ export class ModerationPage {
 		this.pageCursor = null;
 		this.pageEntries = [];
 		byId("active-rows", HTMLTableSectionElement).replaceChildren();
+	}
+
+	/**
+	 * Whether the caller may ban, mute and lift here (the guild's permissions from GET /guilds): without
+	 * `moderate` the action buttons are disabled and a line says why; looking up and the lists stay.
+	 */
+	allowActions(allowed: boolean): void {
+		for (const id of ACTION_BUTTONS) {
+			const button = byId(id, HTMLButtonElement);
+			button.disabled = !allowed;
+			if (allowed) button.removeAttribute("aria-describedby");
+			else button.setAttribute("aria-describedby", "actions-note");
+		}
+		line("actions-note").hidden = allowed;
 	}
 
 	/** Called when the page comes on screen. */
@@ -183,7 +208,7 @@ export class ModerationPage {
 			announce(`Player ${robloxId} ${kind === "ban" ? "banned" : "muted"}`);
 			void this.loadActive(this.pageCursor, this.pageCursors);
 		} catch (err) {
-			if (!this.refusedToken(err)) line("impose-error").textContent = messageOf(err);
+			if (!this.refusedToken(err)) line("impose-error").textContent = actionRefusal(err);
 		}
 		button.focus();
 	}
@@ -204,7 +229,7 @@ export class ModerationPage {
 		} catch (err) {
 			if (this.refusedToken(err)) return;
 			line("lift-error").textContent =
-				err instanceof AdminApiError && err.status === 404 ? `Player ${robloxId} has no active ${kind} to lift.` : messageOf(err);
+				err instanceof AdminApiError && err.status === 404 ? `Player ${robloxId} has no active ${kind} to lift.` : actionRefusal(err);
 		}
 		button.focus();
 	}

@@ -47,6 +47,7 @@ export function buildModerationView(root: HTMLElement): void {
 				"section",
 				{ class: "card", "aria-labelledby": "act-title" },
 				el("h2", { id: "act-title" }, "Ban or mute"),
+				el("p", { id: "actions-note", class: "notice", hidden: true }, "Banning, muting and lifting need the moderate permission in this server. Ask someone who manages its members."),
 				el(
 					"form",
 					{ id: "impose-form", novalidate: true },

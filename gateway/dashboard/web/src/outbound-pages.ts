@@ -109,17 +109,20 @@ export class OutboundPages {
 		const list = el("tbody", { id: "webhook-rows" });
 		const shown = el("div", { id: "webhook-secret" });
 		const deliveries = el("div", { id: "webhook-deliveries" });
+		const table = el(
+			"table",
+			{ class: "key-table outbound-table" },
+			el("thead", {}, el("tr", {}, ...["URL", "Events", "Format", "Created", ""].map((name) => el("th", { scope: "col" }, name)))),
+			list,
+		);
+		const empty = el("p", { class: "empty", id: "no-webhooks", hidden: true }, "No webhooks yet. Add one below to hear of bans, mutes and key changes.");
 		section.replaceChildren(
 			el("h2", { id: "webhooks-title" }, "Webhooks"),
 			el("p", { class: "muted" }, "Events sent out as they happen: signed Standard Webhooks for your services, or Discord messages for a log channel."),
 			error,
 			shown,
-			el(
-				"table",
-				{ class: "key-table" },
-				el("thead", {}, el("tr", {}, ...["URL", "Events", "Format", "Created", ""].map((name) => el("th", { scope: "col" }, name)))),
-				list,
-			),
+			table,
+			empty,
 			this.webhookForm(error, () => this.renderWebhooks(section)),
 			deliveries,
 		);
@@ -131,6 +134,8 @@ export class OutboundPages {
 			return;
 		}
 		const now = nowInSeconds();
+		table.hidden = records.length === 0;
+		empty.hidden = records.length > 0;
 		list.replaceChildren(
 			...records.map((webhook) => {
 				const test = el("button", { type: "button" }, "Send test");
@@ -152,11 +157,11 @@ export class OutboundPages {
 				return el(
 					"tr",
 					{ "data-webhook": webhook.id },
-					el("td", {}, el("code", {}, webhook.url)),
-					el("td", {}, webhook.events.join(", ")),
-					el("td", {}, webhook.format),
-					el("td", {}, timeElement(webhook.created_at, now)),
-					el("td", {}, test, " ", show, " ", remove),
+					el("td", { class: "url-cell", "data-label": "URL" }, el("code", {}, webhook.url)),
+					el("td", { class: "events-cell", "data-label": "Events" }, webhook.events.join(", ")),
+					el("td", { "data-label": "Format" }, webhook.format),
+					el("td", { class: "time-cell", "data-label": "Created" }, timeElement(webhook.created_at, now)),
+					el("td", { class: "actions" }, el("span", { class: "action-buttons" }, test, show, remove)),
 				);
 			}),
 		);
@@ -267,16 +272,19 @@ export class OutboundPages {
 				await this.renderExperiences(section);
 			}).catch((err: unknown) => (error.textContent = messageOf(err)));
 		});
+		const table = el(
+			"table",
+			{ class: "key-table outbound-table" },
+			el("thead", {}, el("tr", {}, ...["Universe", "Key", "Alt detection", "Status", "Last mirrored", ""].map((name) => el("th", { scope: "col" }, name)))),
+			list,
+		);
+		const empty = el("p", { class: "empty", id: "no-experiences", hidden: true }, "No experiences linked yet. Link one below to mirror bans into Roblox.");
 		section.replaceChildren(
 			el("h2", { id: "experiences-title" }, "Roblox experiences"),
 			el("p", { class: "muted" }, "Each ban and unban is mirrored into the experience's own Roblox bans, so a banned player cannot reach a server, alt accounts included."),
 			error,
-			el(
-				"table",
-				{ class: "key-table" },
-				el("thead", {}, el("tr", {}, ...["Universe", "Key", "Alt detection", "Status", "Last mirrored", ""].map((name) => el("th", { scope: "col" }, name)))),
-				list,
-			),
+			table,
+			empty,
 			form,
 		);
 		let records: ExperienceRecord[];
@@ -287,6 +295,8 @@ export class OutboundPages {
 			return;
 		}
 		const now = nowInSeconds();
+		table.hidden = records.length === 0;
+		empty.hidden = records.length > 0;
 		list.replaceChildren(
 			...records.map((link) => {
 				const remove = el("button", { type: "button", class: "danger" }, "Unlink");
@@ -299,12 +309,12 @@ export class OutboundPages {
 				return el(
 					"tr",
 					{ "data-universe": link.universe_id },
-					el("td", {}, link.universe_id),
-					el("td", {}, el("code", {}, `${link.key_prefix}…`)),
-					el("td", {}, link.exclude_alt_accounts ? "off" : "on"),
-					el("td", { class: `status status-${link.status === "ok" ? "active" : "revoked"}` }, link.status, link.last_error === null ? null : el("p", { class: "status-detail" }, link.last_error)),
-					el("td", {}, link.last_mirrored_at === null ? "never" : timeElement(link.last_mirrored_at, now)),
-					el("td", {}, remove),
+					el("td", { "data-label": "Universe" }, link.universe_id),
+					el("td", { "data-label": "Key" }, el("code", {}, `${link.key_prefix}…`)),
+					el("td", { "data-label": "Alt detection" }, link.exclude_alt_accounts ? "off" : "on"),
+					el("td", { class: `status status-${link.status === "ok" ? "active" : "revoked"}`, "data-label": "Status" }, link.status, link.last_error === null ? null : el("p", { class: "status-detail" }, link.last_error)),
+					el("td", { class: "time-cell", "data-label": "Last mirrored" }, link.last_mirrored_at === null ? "never" : timeElement(link.last_mirrored_at, now)),
+					el("td", { class: "actions" }, el("span", { class: "action-buttons" }, remove)),
 				);
 			}),
 		);
