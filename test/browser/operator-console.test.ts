@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DASHBOARD_BUILD_DIR } from "../../gateway/dashboard/dashboard-router";
 import { startFakeDiscord, type FakeDiscord } from "../fakes/discord";
 import { banBody, startTestGateway, type TestGateway } from "../gateway/harness";
+import { FakeOpenCloud } from "../gateway/outbox/fake-open-cloud";
+import { eventually } from "../gateway/outbox/webhook-receiver";
 import { signInWithDiscord, type SignedInOperator } from "./discord-sign-in";
 import { LAYOUT_CHECK, type LayoutReport } from "./layout-check";
 
@@ -23,11 +25,17 @@ const MODERATOR = "920000000000000003";
 const WIDTHS = [320, 375, 768, 1024, 1280, 1920] as const;
 /** A webhook URL as long as real ones get, to show it breaks inside its card rather than widening it. */
 const WEBHOOK_URL = "http://127.0.0.1:9/hooks/technified/moderation-log-for-the-golden-ratio-main-game-servers";
+/** Two linked experiences: one whose Open Cloud key may write bans (mirrored), one whose key may not (failing, with Roblox's words). */
+const MIRRORED_UNIVERSE = "271828";
+const FAILING_UNIVERSE = "314159";
+const GOOD_CLOUD_KEY = "opencloud-dashboard-key-0123456789";
+const WEAK_CLOUD_KEY = "opencloud-readonly-key-9876543210";
 
 describe("operators' permissions and the signed-in pages at every width, in Chromium", { timeout: 120_000 }, () => {
 	let discord: FakeDiscord;
 	let gateway: TestGateway;
 	let browser: Browser;
+	let openCloud: FakeOpenCloud;
 	let apiKey: string;
 	const contexts: BrowserContext[] = [];
 
@@ -42,12 +50,19 @@ describe("operators' permissions and the signed-in pages at every width, in Chro
 		discord.addUser({ id: OWNER, username: "opal", global_name: "Opal Owner", guilds: guild(true) });
 		discord.addUser({ id: VIEWER, username: "vic", global_name: "Vic Viewer", guilds: guild(false) });
 		discord.addUser({ id: MODERATOR, username: "mona", global_name: "Mona Moderator", guilds: guild(false) });
-		gateway = await startTestGateway({
-			DISCORD_CLIENT_ID: discord.clientId,
-			DISCORD_CLIENT_SECRET: discord.clientSecret,
-			DISCORD_API_URL: discord.apiUrl,
-			OUTBOUND_ALLOW_LOOPBACK: "true",
-		});
+		openCloud = new FakeOpenCloud();
+		openCloud.known.add(GOOD_CLOUD_KEY).add(WEAK_CLOUD_KEY);
+		openCloud.permitted.add(GOOD_CLOUD_KEY);
+		gateway = await startTestGateway(
+			{
+				DISCORD_CLIENT_ID: discord.clientId,
+				DISCORD_CLIENT_SECRET: discord.clientSecret,
+				DISCORD_API_URL: discord.apiUrl,
+				OPEN_CLOUD_URL: await openCloud.listen(),
+				OUTBOUND_ALLOW_LOOPBACK: "true",
+			},
+			{ outbound: { retryDelaysMs: [100, 100, 100], pollMs: 50 } },
+		);
 		browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
 		apiKey = (await gateway.createKey(GUILD, { name: "Main Game", description: "Game servers of the main place" })).key;
 		for (const [discordUserId, permissions] of [
@@ -56,20 +71,32 @@ describe("operators' permissions and the signed-in pages at every width, in Chro
 		] as const) {
 			expect((await gateway.admin("POST", `/guilds/${GUILD}/members`, { discord_user_id: discordUserId, permissions })).status).toBe(201);
 		}
+		for (const [universe, key] of [
+			[MIRRORED_UNIVERSE, GOOD_CLOUD_KEY],
+			[FAILING_UNIVERSE, WEAK_CLOUD_KEY],
+		]) {
+			expect((await gateway.admin("POST", `/guilds/${GUILD}/experiences`, { universe_id: universe, api_key: key, exclude_alt_accounts: universe === FAILING_UNIVERSE })).status).toBe(201);
+		}
 		// A player with a ban in the history (lifted) and one active ban, so the lookup has something to show.
 		const ban = (robloxId: number, extra = {}) =>
 			gateway.api(`/moderation/${GUILD}/roblox/ban`, { method: "POST", headers: { "x-api-key": apiKey }, body: banBody(robloxId, extra) });
 		expect((await ban(5150, { reason: "Spamming the chat", duration: "1d" })).status).toBe(201);
 		expect((await gateway.api(`/moderation/${GUILD}/roblox/unban`, { method: "POST", headers: { "x-api-key": apiKey }, body: { roblox_id: 5150, reason: "Appeal accepted" } })).status).toBe(200);
 		expect((await ban(6160, { reason: "Exploiting: fly hacks" })).status).toBe(201);
+		// The bans reach Roblox through the one key that may write them; the other link turns failing.
+		const mirrorStates = async () => {
+			const { experiences } = (await gateway.admin("GET", `/guilds/${GUILD}/experiences`)).body.data as { experiences: { universe_id: string; status: string; last_mirrored_at: number | null }[] };
+			return experiences.map((link) => `${link.universe_id} ${link.status} ${link.last_mirrored_at === null ? "never" : "mirrored"}`).sort().join("; ");
+		};
+		await eventually(async () => (await mirrorStates()) === `${MIRRORED_UNIVERSE} ok mirrored; ${FAILING_UNIVERSE} failing never`, 15_000, "the mirror to Roblox");
 		expect((await gateway.admin("POST", `/guilds/${GUILD}/webhooks`, { url: WEBHOOK_URL, events: ["ban.created", "ban.lifted", "key.created"], format: "standard" })).status).toBe(201);
-		expect((await gateway.admin("POST", `/guilds/${GUILD}/experiences`, { universe_id: "271828", api_key: "opencloud-dashboard-key-0123456789", exclude_alt_accounts: false })).status).toBe(201);
 	});
 
 	afterAll(async () => {
 		for (const context of contexts) await context.close();
 		await browser?.close();
 		await gateway?.stop();
+		await openCloud?.close();
 		await discord?.close();
 	});
 
@@ -101,7 +128,8 @@ describe("operators' permissions and the signed-in pages at every width, in Chro
 		await expect.poll(() => history.count()).toBeGreaterThan(0);
 		expect(await page.locator("#history-list").textContent()).toContain("Spamming the chat");
 
-		await page.getByLabel("Reason", { exact: true }).fill("Trying anyway");
+		expect(await page.getByLabel("Reason", { exact: true }).isDisabled()).toBe(true);
+		expect(await page.getByLabel("Reason (optional)").isDisabled()).toBe(true);
 		for (const name of ["Ban player", "Mute player", "Unban", "Unmute"]) {
 			const button = page.getByRole("button", { name, exact: true });
 			expect(await button.isDisabled(), name).toBe(true);
@@ -154,7 +182,7 @@ describe("operators' permissions and the signed-in pages at every width, in Chro
 		await owner.page.locator("#key-rows tr").first().waitFor();
 		await owner.page.locator(`#member-rows tr[data-member-id="${MODERATOR}"]`).waitFor();
 		await owner.page.locator("#webhook-rows tr").first().waitFor();
-		await owner.page.locator('#experience-rows tr[data-universe="271828"]').waitFor();
+		await owner.page.locator(`#experience-rows tr[data-universe="${FAILING_UNIVERSE}"]`).waitFor();
 		return owner;
 	}
 
@@ -179,6 +207,9 @@ describe("operators' permissions and the signed-in pages at every width, in Chro
 			expect(await labelOf(page, "#webhook-rows td.url-cell")).toBe(expected("URL"));
 			expect(await labelOf(page, "#webhook-rows td:nth-child(2)")).toBe(expected("Events"));
 			expect(await labelOf(page, "#experience-rows td:nth-child(4)")).toBe(expected("Status"));
+			const failing = page.locator(`#experience-rows tr[data-universe="${FAILING_UNIVERSE}"] td.status-cell`);
+			expect(await failing.locator(".status").textContent()).toBe("failing");
+			expect(await failing.locator(".status-detail").textContent()).not.toBe("");
 			expect(await labelOf(page, "#experience-rows td:nth-child(5)")).toBe(expected("Last mirrored"));
 			expect(await labelOf(page, "#member-rows td:nth-child(2)")).toBe(expected("Permissions"));
 			expect(await labelOf(page, "#member-rows td:nth-child(3)")).toBe(expected("Added by"));

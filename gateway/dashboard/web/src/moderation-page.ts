@@ -94,9 +94,15 @@ export class ModerationPage {
 
 	/**
 	 * Whether the caller may ban, mute and lift here (the guild's permissions from GET /guilds): without
-	 * `moderate` the action buttons are disabled and a line says why; looking up and the lists stay.
+	 * `moderate` the action forms are disabled and a line says why; looking up and the lists stay.
 	 */
 	allowActions(allowed: boolean): void {
+		// The fields go with the buttons: a reason typed into a form that cannot be sent is wasted.
+		for (const form of ["impose-form", "lift-form"]) {
+			for (const control of byId(form, HTMLFormElement).elements) {
+				if (control instanceof HTMLInputElement || control instanceof HTMLTextAreaElement || control instanceof HTMLSelectElement) control.disabled = !allowed;
+			}
+		}
 		for (const id of ACTION_BUTTONS) {
 			const button = byId(id, HTMLButtonElement);
 			button.disabled = !allowed;

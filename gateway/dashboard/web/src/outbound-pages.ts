@@ -312,7 +312,12 @@ export class OutboundPages {
 					el("td", { "data-label": "Universe" }, link.universe_id),
 					el("td", { "data-label": "Key" }, el("code", {}, `${link.key_prefix}…`)),
 					el("td", { "data-label": "Alt detection" }, link.exclude_alt_accounts ? "off" : "on"),
-					el("td", { class: `status status-${link.status === "ok" ? "active" : "revoked"}`, "data-label": "Status" }, link.status, link.last_error === null ? null : el("p", { class: "status-detail" }, link.last_error)),
+					el(
+						"td",
+						{ class: "status-cell", "data-label": "Status" },
+						el("span", { class: `status status-${link.status === "ok" ? "active" : "revoked"}` }, link.status),
+						link.last_error === null ? null : el("span", { class: "status-detail" }, link.last_error),
+					),
 					el("td", { class: "time-cell", "data-label": "Last mirrored" }, link.last_mirrored_at === null ? "never" : timeElement(link.last_mirrored_at, now)),
 					el("td", { class: "actions" }, el("span", { class: "action-buttons" }, remove)),
 				);
