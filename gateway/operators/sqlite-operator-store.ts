@@ -73,7 +73,7 @@ export class SqliteOperatorStore implements OperatorStore {
 	private constructor(private readonly db: Database.Database) {}
 
 	/** Writes the grant change's audit event and `member.changed` delivery; call inside the change's transaction. */
-	private audit(draft: AuditDraft, guildId: string): void {
+	private audit(guildId: string, draft: AuditDraft): void {
 		this.auditWriter ??= new SqliteAuditWriter(this.db);
 		this.auditWriter.write(guildId, null, draft);
 	}
@@ -227,7 +227,7 @@ export class SqliteOperatorStore implements OperatorStore {
 					.run(member.guildId, member.discordUserId, JSON.stringify(member.permissions), JSON.stringify(member.addedBy), member.addedAt);
 				if (result.changes === 0) return false;
 				if (change !== undefined) {
-					this.audit(memberAudit("member_added", undefined, this.memberNow(member.guildId, member.discordUserId), change), member.guildId);
+					this.audit(member.guildId, memberAudit("member_added", undefined, this.memberNow(member.guildId, member.discordUserId), change));
 				}
 				return true;
 			})
@@ -242,7 +242,7 @@ export class SqliteOperatorStore implements OperatorStore {
 				this.db
 					.prepare("UPDATE guild_members SET permissions = ? WHERE guild_id = ? AND discord_user_id = ?")
 					.run(JSON.stringify(permissions), guildId, discordUserId);
-				if (change !== undefined) this.audit(memberAudit("member_updated", before, this.memberNow(guildId, discordUserId), change), guildId);
+				if (change !== undefined) this.audit(guildId, memberAudit("member_updated", before, this.memberNow(guildId, discordUserId), change));
 				return true;
 			})
 			.immediate();
@@ -254,7 +254,7 @@ export class SqliteOperatorStore implements OperatorStore {
 				const before = this.memberNow(guildId, discordUserId);
 				if (before === undefined) return false;
 				this.db.prepare("DELETE FROM guild_members WHERE guild_id = ? AND discord_user_id = ?").run(guildId, discordUserId);
-				if (change !== undefined) this.audit(memberAudit("member_removed", before, undefined, change), guildId);
+				if (change !== undefined) this.audit(guildId, memberAudit("member_removed", before, undefined, change));
 				return true;
 			})
 			.immediate();
