@@ -80,6 +80,9 @@ export type KeyStatus =
 /** Who a change is recorded against (audit, logs): the holder of ADMIN_TOKEN, or a signed-in Discord user. */
 export type Actor = { type: "admin_token" } | { type: "operator"; id: string; name: string };
 
+/** Who an audit event names: an actor, or the gateway itself (`system`) for what it decides alone (a failing experience link). */
+export type AuditActor = Actor | { type: "system" };
+
 /** `created_by` of a key: who generated its current secret (id and name are null for the admin token). */
 export interface KeyCreator {
 	type: "admin_token" | "operator";

@@ -17,7 +17,7 @@ import {
 import type { ExperienceService } from "../experiences/experience-service";
 import { sendSuccess } from "../http/envelope";
 import type { WebhookService } from "../webhooks/webhook-service";
-import { requirePermission } from "./access";
+import { changedBy, requirePermission } from "./access";
 
 export interface OutboundAdmin {
 	webhooks: WebhookService;
@@ -37,27 +37,27 @@ export function outboundRouter({ webhooks, experiences }: OutboundAdmin): Router
 
 	router.post("/guilds/:guildId/webhooks", allowed, async (req, res) => {
 		const { guildId } = readPart(guildParams, req.params);
-		const created = await webhooks.create(guildId, readPart(createWebhookBody, body(req.body)));
+		const created = await webhooks.create(guildId, readPart(createWebhookBody, body(req.body)), changedBy(req, res));
 		const message = created.secret === undefined ? "Webhook created" : "Webhook created; store its secret now, it will not be shown again";
 		sendSuccess(res, 201, message, created);
 	});
 
 	router.patch("/guilds/:guildId/webhooks/:webhookId", allowed, async (req, res) => {
 		const { guildId, webhookId } = readPart(webhookParams, req.params);
-		const updated = await webhooks.update(guildId, webhookId, readPart(updateWebhookBody, body(req.body)));
+		const updated = await webhooks.update(guildId, webhookId, readPart(updateWebhookBody, body(req.body)), changedBy(req, res));
 		const message = updated.secret === undefined ? "Webhook updated" : "Webhook updated; store its new secret now, it will not be shown again";
 		sendSuccess(res, 200, message, updated);
 	});
 
 	router.delete("/guilds/:guildId/webhooks/:webhookId", allowed, async (req, res) => {
 		const { guildId, webhookId } = readPart(webhookParams, req.params);
-		await webhooks.delete(guildId, webhookId);
+		await webhooks.delete(guildId, webhookId, changedBy(req, res));
 		res.status(204).end();
 	});
 
 	router.post("/guilds/:guildId/webhooks/:webhookId/test", allowed, async (req, res) => {
 		const { guildId, webhookId } = readPart(webhookParams, req.params);
-		sendSuccess(res, 202, "Test event queued", { delivery: await webhooks.test(guildId, webhookId) });
+		sendSuccess(res, 202, "Test event queued", { delivery: await webhooks.test(guildId, webhookId, changedBy(req, res)) });
 	});
 
 	router.get("/guilds/:guildId/webhooks/:webhookId/deliveries", allowed, async (req, res) => {
@@ -68,7 +68,7 @@ export function outboundRouter({ webhooks, experiences }: OutboundAdmin): Router
 
 	router.post("/guilds/:guildId/webhooks/:webhookId/deliveries/:deliveryId/redeliver", allowed, async (req, res) => {
 		const { guildId, webhookId, deliveryId } = readPart(deliveryParams, req.params);
-		sendSuccess(res, 202, "Redelivery queued", { delivery: await webhooks.redeliver(guildId, webhookId, deliveryId) });
+		sendSuccess(res, 202, "Redelivery queued", { delivery: await webhooks.redeliver(guildId, webhookId, deliveryId, changedBy(req, res)) });
 	});
 
 	router.get("/guilds/:guildId/experiences", allowed, async (req, res) => {
@@ -78,19 +78,19 @@ export function outboundRouter({ webhooks, experiences }: OutboundAdmin): Router
 
 	router.post("/guilds/:guildId/experiences", allowed, async (req, res) => {
 		const { guildId } = readPart(guildParams, req.params);
-		const experience = await experiences.link(guildId, readPart(createExperienceBody, body(req.body)));
+		const experience = await experiences.link(guildId, readPart(createExperienceBody, body(req.body)), changedBy(req, res));
 		sendSuccess(res, 201, "Experience linked", { experience });
 	});
 
 	router.patch("/guilds/:guildId/experiences/:universeId", allowed, async (req, res) => {
 		const { guildId, universeId } = readPart(experienceParams, req.params);
-		const experience = await experiences.update(guildId, universeId, readPart(updateExperienceBody, body(req.body)));
+		const experience = await experiences.update(guildId, universeId, readPart(updateExperienceBody, body(req.body)), changedBy(req, res));
 		sendSuccess(res, 200, "Experience updated", { experience });
 	});
 
 	router.delete("/guilds/:guildId/experiences/:universeId", allowed, async (req, res) => {
 		const { guildId, universeId } = readPart(experienceParams, req.params);
-		await experiences.unlink(guildId, universeId);
+		await experiences.unlink(guildId, universeId, changedBy(req, res));
 		res.status(204).end();
 	});
 

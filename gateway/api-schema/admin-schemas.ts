@@ -2,7 +2,7 @@
 // Requests and answers of the key management API (contract section 4): what the admin router and the key service parse with, and what the document shows.
 
 import { z } from "zod";
-import { ALL_SCOPES, type Actor, type ApiKeyRecord, type Scope } from "../../shared/records";
+import { ALL_SCOPES, type Actor, type ApiKeyRecord, type AuditActor, type Scope } from "../../shared/records";
 import { invalidCidrs } from "../auth/address-matcher";
 import type { AuditEventKind } from "../keys/key-store";
 import { guildIdParam } from "./fields";
@@ -43,6 +43,16 @@ const AUDIT_EVENTS = [
 	"member_removed",
 	"operator_suspended",
 	"operator_unsuspended",
+	"webhook_created",
+	"webhook_updated",
+	"webhook_secret_rolled",
+	"webhook_deleted",
+	"webhook_test_sent",
+	"webhook_redelivered",
+	"experience_linked",
+	"experience_updated",
+	"experience_unlinked",
+	"experience_link_failing",
 ] as const satisfies readonly AuditEventKind[];
 
 export const adminGuildId = guildIdParam("guildId must be a Discord guild id (17-20 digits)");
@@ -216,9 +226,11 @@ export const auditData = z.object({
 	events: z.array(
 		z.object({
 			id: z.int(),
-			key_id: z.string().nullable().meta({ description: "The key the event is about; null for member and suspension events" }),
+			key_id: z.string().nullable().meta({ description: "The key the event is about; null for member, suspension, webhook and experience events" }),
 			event: z.enum(AUDIT_EVENTS),
-			actor: actorSchema,
+			actor: z
+				.union([actorSchema, z.object({ type: z.literal("system") }).meta({ description: "The gateway itself (an experience link found failing)" })])
+				.meta({ description: "Who did it: `admin_token`, an operator, or `system` for what the gateway decided alone" }) satisfies z.ZodType<AuditActor>,
 			address: z.string().nullable().meta({ description: "The caller's address; null for changes the gateway made itself" }),
 			at: unixSeconds,
 			details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())])),

@@ -434,7 +434,10 @@ export const OPERATIONS: readonly Operation[] = [
 		method: "get",
 		path: "/admin/v1/guilds/{guildId}/audit",
 		tag: "API keys",
-		summary: "The guild's key events",
+		summary: "The guild's key, member, webhook and experience events",
+		description:
+			"Newest first, each with its actor and address. `key_id` is null for events about no key: members, suspensions, " +
+			"webhooks (`webhook_*`) and linked experiences (`experience_*`; `experience_link_failing` names the actor `system`).",
 		caller: "admin_token",
 		params: adminGuildParams,
 		query: auditQuery,

@@ -4,9 +4,10 @@
 import type { z } from "zod";
 import type { createExperienceBody, experienceRecord, updateExperienceBody } from "../api-schema/outbound-schemas";
 import { ApiError, notFound } from "../http/envelope";
+import type { AuditDetails, ChangedBy } from "../keys/key-store";
 import { OPEN_CLOUD_KEY_PURPOSE } from "../outbox/delivery-worker";
 import type { StoredExperience } from "../outbox/outbox-store";
-import { changeLogHead, type OutboundParts } from "../webhooks/webhook-service";
+import { changeLogHead, outboundAudit, type OutboundParts } from "../webhooks/webhook-service";
 
 type ExperienceRecord = z.infer<typeof experienceRecord>;
 
@@ -14,6 +15,13 @@ type ExperienceRecord = z.infer<typeof experienceRecord>;
 const SHOWN_KEY_CHARACTERS = 8;
 
 const experienceNotFound = () => notFound("Experience not linked");
+
+/** What the audit says of a link: the key by its prefix only. */
+const linkDetails = (link: StoredExperience): AuditDetails => ({
+	universe_id: link.universeId,
+	key_prefix: link.keyPrefix,
+	exclude_alt_accounts: link.excludeAltAccounts,
+});
 
 function toExperienceRecord(link: StoredExperience): ExperienceRecord {
 	return {
@@ -30,7 +38,7 @@ function toExperienceRecord(link: StoredExperience): ExperienceRecord {
 export class ExperienceService {
 	constructor(private readonly parts: OutboundParts) {}
 
-	async link(guildId: string, body: z.output<typeof createExperienceBody>): Promise<ExperienceRecord> {
+	async link(guildId: string, body: z.output<typeof createExperienceBody>, by: ChangedBy): Promise<ExperienceRecord> {
 		const { store, secrets, feed, clock } = this.parts;
 		const link: StoredExperience = {
 			guildId,
@@ -43,7 +51,7 @@ export class ExperienceService {
 			lastMirroredAt: null,
 			createdAt: clock(),
 		};
-		if (!(await store.createExperience(link, await changeLogHead(feed, guildId)))) {
+		if (!(await store.createExperience(link, await changeLogHead(feed, guildId), outboundAudit("experience_linked", linkDetails(link), by, clock)))) {
 			throw new ApiError(409, "experience_already_linked", "This universe is already linked to the guild; change it with PATCH");
 		}
 		return toExperienceRecord(link);
@@ -54,8 +62,8 @@ export class ExperienceService {
 	}
 
 	/** A new key makes a failing link `ok` again: mirroring resumes with the next ban. */
-	async update(guildId: string, universeId: string, body: z.output<typeof updateExperienceBody>): Promise<ExperienceRecord> {
-		const { store, secrets } = this.parts;
+	async update(guildId: string, universeId: string, body: z.output<typeof updateExperienceBody>, by: ChangedBy): Promise<ExperienceRecord> {
+		const { store, secrets, clock } = this.parts;
 		const current = await store.getExperience(guildId, universeId);
 		if (current === undefined) throw experienceNotFound();
 		const next: StoredExperience = {
@@ -70,11 +78,13 @@ export class ExperienceService {
 						lastError: null,
 					}),
 		};
-		if (!(await store.updateExperience(next))) throw experienceNotFound();
+		const audit = outboundAudit("experience_updated", { ...linkDetails(next), key_replaced: body.api_key !== undefined }, by, clock);
+		if (!(await store.updateExperience(next, audit))) throw experienceNotFound();
 		return toExperienceRecord(next);
 	}
 
-	async unlink(guildId: string, universeId: string): Promise<void> {
-		if (!(await this.parts.store.deleteExperience(guildId, universeId))) throw experienceNotFound();
+	async unlink(guildId: string, universeId: string, by: ChangedBy): Promise<void> {
+		const audit = outboundAudit("experience_unlinked", { universe_id: universeId }, by, this.parts.clock);
+		if (!(await this.parts.store.deleteExperience(guildId, universeId, audit))) throw experienceNotFound();
 	}
 }

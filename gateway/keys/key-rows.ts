@@ -1,7 +1,7 @@
 // gateway/keys/key-rows.ts
 // The row shapes both SQL key stores use, and the pure logic of a change or roll applied to a key.
 
-import type { Actor, Scope } from "../../shared/records";
+import type { Actor, AuditActor, Scope } from "../../shared/records";
 import type {
 	AuditDetails,
 	AuditEvent,
@@ -52,9 +52,9 @@ export interface AuditRow {
 
 const ADMIN_TOKEN_ACTOR: Actor = { type: "admin_token" };
 
-function toActor(text: string): Actor {
+function toActor(text: string): AuditActor {
 	if (!text.startsWith("{")) return ADMIN_TOKEN_ACTOR;
-	return JSON.parse(text) as Actor;
+	return JSON.parse(text) as AuditActor;
 }
 
 /** The creator of a change by `actor`: the operator, or null for the admin token. */

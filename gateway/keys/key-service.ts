@@ -367,7 +367,7 @@ export class KeyService {
 		return (await this.requireKey(guildId, keyId)).createdBy?.id ?? null;
 	}
 
-	/** (v2) Records an event about no key (a member added, changed or removed) in the guild's audit. */
+	/** (v2) Records an event about no key (an operator suspended or unsuspended) in the guild's audit. */
 	async recordEvent(guildId: string, event: AuditEventKind, details: AuditDetails, by: ChangedBy): Promise<void> {
 		requireGuildId(guildId);
 		await this.store.appendAudit(guildId, { event, ...by, at: this.now(), details });

@@ -1,7 +1,7 @@
 // gateway/keys/key-store.ts
 // The storage interface for API keys: what an embedded (SQLite) or shared (PostgreSQL) store provides.
 
-import type { Actor, RateLimitOverrides, Scope } from "../../shared/records";
+import type { Actor, AuditActor, RateLimitOverrides, Scope } from "../../shared/records";
 
 /**
  * The stored state of a key. `expired` and `auto_expired` are not states: they follow from times and
@@ -56,7 +56,17 @@ export type AuditEventKind =
 	| "member_updated"
 	| "member_removed"
 	| "operator_suspended"
-	| "operator_unsuspended";
+	| "operator_unsuspended"
+	| "webhook_created"
+	| "webhook_updated"
+	| "webhook_secret_rolled"
+	| "webhook_deleted"
+	| "webhook_test_sent"
+	| "webhook_redelivered"
+	| "experience_linked"
+	| "experience_updated"
+	| "experience_unlinked"
+	| "experience_link_failing";
 
 /** Who made a change and from where (the caller's address; null for changes the gateway makes itself). */
 export interface ChangedBy {
@@ -68,7 +78,8 @@ export interface ChangedBy {
 export type AuditDetails = Record<string, string | number | boolean | null | readonly string[]>;
 
 /** An audit event as the caller describes it; the store adds the guild, key id and its own id. */
-export interface AuditDraft extends ChangedBy {
+export interface AuditDraft extends Omit<ChangedBy, "actor"> {
+	actor: AuditActor;
 	event: AuditEventKind;
 	at: number;
 	details: AuditDetails;
@@ -76,10 +87,10 @@ export interface AuditDraft extends ChangedBy {
 
 export interface AuditEvent {
 	id: number;
-	/** Null for events about no key (members). */
+	/** Null for events about no key (members, suspensions, webhooks, experiences). */
 	key_id: string | null;
 	event: AuditEventKind;
-	actor: Actor;
+	actor: AuditActor;
 	address: string | null;
 	at: number;
 	details: AuditDetails;

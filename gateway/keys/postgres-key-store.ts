@@ -2,9 +2,8 @@
 // The shared key store: PostgreSQL tables every gateway instance reads and writes (DATABASE_URL).
 
 import { randomBytes } from "node:crypto";
-import { keyOutboxEvent } from "../outbox/outbox-events";
-import { enqueueInPostgres } from "../outbox/postgres-outbox-store";
 import { PostgresDatabase, type PostgresOptions, type Queryable } from "../postgres/database";
+import { writePostgresAudit } from "./audit-writes";
 import { changedKey, latestAddresses, rolledKey, toAuditEvent, toKeyRow, toStoredKey, type AuditRow, type KeyRow } from "./key-rows";
 import type {
 	AuditDraft,
@@ -58,13 +57,8 @@ export class PostgresKeyStore implements KeyStore {
 	}
 
 	private async audit(tx: Queryable, guildId: string, keyId: string | null, draft: AuditDraft): Promise<void> {
-		await tx.rows(
-			"INSERT INTO key_audit (guild_id, key_id, event, actor, address, at, details) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-			[guildId, keyId, draft.event, JSON.stringify(draft.actor), draft.address, draft.at, JSON.stringify(draft.details)],
-		);
-		// Key events enter the outbox in the key change's own transaction (contract section 7); member events concern no key.
-		const event = keyId === null ? undefined : keyOutboxEvent(guildId, keyId, draft);
-		if (event !== undefined) await enqueueInPostgres(tx, event);
+		// Key and member events enter the outbox in the change's own transaction (contract section 7).
+		await writePostgresAudit(tx, guildId, keyId, draft);
 	}
 
 	private async writeKey(tx: Queryable, key: StoredKey): Promise<void> {

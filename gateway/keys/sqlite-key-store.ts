@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import { changedKey, latestAddresses, rolledKey, toAuditEvent, toKeyRow, toStoredKey, type AuditRow, type KeyRow } from "./key-rows";
-import { keyOutboxEvent } from "../outbox/outbox-events";
-import { OUTBOX_SQLITE_SCHEMA, SqliteOutboxWriter } from "../outbox/sqlite-outbox-store";
+import { OUTBOX_SQLITE_SCHEMA } from "../outbox/sqlite-outbox-store";
+import { SqliteAuditWriter } from "./audit-writes";
 import type {
 	AuditDraft,
 	AuditEvent,
@@ -166,9 +166,6 @@ function prepareStatements(db: Database.Database) {
 		expireCurrentSecret: db.prepare<[number, string]>(
 			"UPDATE key_secrets SET expires_at = ? WHERE key_id = ? AND expires_at IS NULL",
 		),
-		insertAudit: db.prepare<[string, string | null, string, string, string | null, number, string]>(
-			"INSERT INTO key_audit (guild_id, key_id, event, actor, address, at, details) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		),
 		listAudit: db.prepare<[string, number], AuditRow>(
 			"SELECT id, key_id, event, actor, address, at, details FROM key_audit WHERE guild_id = ? ORDER BY at DESC, id DESC LIMIT ?",
 		),
@@ -207,8 +204,8 @@ export class SqliteKeyStore implements KeyStore {
 	private readonly db: Database.Database;
 	private readonly secret: string;
 	private readonly statements: ReturnType<typeof prepareStatements>;
-	/** Key events go into the outbox on this connection, inside the key change's transaction. */
-	private readonly outbox: SqliteOutboxWriter;
+	/** Audit events, and the outbox events they cause, on this connection inside the change's transaction. */
+	private readonly auditWriter: SqliteAuditWriter;
 
 	/** Opens (creating when absent) `keys.sqlite` under `directory`. */
 	static open(directory: string): SqliteKeyStore {
@@ -232,25 +229,15 @@ export class SqliteKeyStore implements KeyStore {
 		this.statements = prepareStatements(db);
 		// The outbox's tables (contract section 7), created here too so a v1 file gains them at open.
 		db.exec(OUTBOX_SQLITE_SCHEMA);
-		this.outbox = new SqliteOutboxWriter(db);
+		this.auditWriter = new SqliteAuditWriter(db);
 	}
 
 	// Every write below runs as an IMMEDIATE transaction: it takes the write lock before reading, so a
 	// second process on the same file waits instead of deciding on a count that is about to change.
 
 	private audit(guildId: string, keyId: string | null, draft: AuditDraft): void {
-		this.statements.insertAudit.run(
-			guildId,
-			keyId,
-			draft.event,
-			JSON.stringify(draft.actor),
-			draft.address,
-			draft.at,
-			JSON.stringify(draft.details),
-		);
-		// Key events enter the outbox in the key change's own transaction; member events concern no key.
-		const event = keyId === null ? undefined : keyOutboxEvent(guildId, keyId, draft);
-		if (event !== undefined) this.outbox.enqueue(event);
+		// Key and member events enter the outbox in the change's own transaction.
+		this.auditWriter.write(guildId, keyId, draft);
 	}
 
 	/** Runs `apply` on a live (not revoked) key of the guild inside a write transaction. */

@@ -3,7 +3,8 @@
 
 import type { Actor } from "../../shared/records";
 import type { Permission } from "../admin/access";
-import type { OperatorGuild, StoredMember, StoredOperator, StoredSession } from "./operator-store";
+import type { AuditDraft } from "../keys/key-store";
+import type { MemberChange, OperatorGuild, StoredMember, StoredOperator, StoredSession } from "./operator-store";
 
 export interface OperatorRow {
 	id: string;
@@ -73,5 +74,30 @@ export function toMember(row: MemberRow): StoredMember {
 		permissions: JSON.parse(row.permissions) as Permission[],
 		addedBy: JSON.parse(row.added_by) as Actor,
 		addedAt: row.added_at,
+	};
+}
+
+/**
+ * The audit event of a grant change: the member's id and name, their permissions after it (none once
+ * removed) and before it (none when added). Its `member.changed` outbox event carries the same.
+ */
+export function memberAudit(
+	event: "member_added" | "member_updated" | "member_removed",
+	before: StoredMember | undefined,
+	after: StoredMember | undefined,
+	change: MemberChange,
+): AuditDraft {
+	const member = (after ?? before)!;
+	return {
+		event,
+		actor: change.actor,
+		address: change.address,
+		at: change.at,
+		details: {
+			discord_user_id: member.discordUserId,
+			name: member.name,
+			permissions: after?.permissions ?? [],
+			previous_permissions: before?.permissions ?? [],
+		},
 	};
 }

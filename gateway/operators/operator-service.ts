@@ -270,23 +270,21 @@ export class OperatorService {
 	/** 409 `member_exists` when the guild already has them. */
 	async addMember(guildId: string, body: unknown, by: ChangedBy): Promise<MemberRecord> {
 		const { discord_user_id: discordUserId, permissions } = readPart(addMemberBody, body ?? {});
-		const added = await this.store.addMember({ guildId, discordUserId, permissions, addedBy: by.actor, addedAt: this.now() });
+		const now = this.now();
+		const added = await this.store.addMember({ guildId, discordUserId, permissions, addedBy: by.actor, addedAt: now }, { ...by, at: now });
 		if (!added) throw new ApiError(409, "member_exists", "This Discord user is already a member of the guild; change their permissions instead");
-		await this.keys.recordEvent(guildId, "member_added", { discord_user_id: discordUserId, permissions }, by);
 		return memberRecord((await this.store.getMember(guildId, discordUserId))!);
 	}
 
 	async updateMember(guildId: string, discordUserId: string, body: unknown, by: ChangedBy): Promise<MemberRecord> {
 		const { permissions } = readPart(updateMemberBody, body ?? {});
-		if (!(await this.store.updateMember(guildId, discordUserId, permissions))) throw notFound("No such member in this guild");
-		await this.keys.recordEvent(guildId, "member_updated", { discord_user_id: discordUserId, permissions }, by);
+		if (!(await this.store.updateMember(guildId, discordUserId, permissions, { ...by, at: this.now() }))) throw notFound("No such member in this guild");
 		await this.followGrant(guildId, discordUserId, by);
 		return memberRecord((await this.store.getMember(guildId, discordUserId))!);
 	}
 
 	async removeMember(guildId: string, discordUserId: string, by: ChangedBy): Promise<void> {
-		if (!(await this.store.deleteMember(guildId, discordUserId))) throw notFound("No such member in this guild");
-		await this.keys.recordEvent(guildId, "member_removed", { discord_user_id: discordUserId }, by);
+		if (!(await this.store.deleteMember(guildId, discordUserId, { ...by, at: this.now() }))) throw notFound("No such member in this guild");
 		await this.followGrant(guildId, discordUserId, by);
 	}
 

@@ -3,6 +3,7 @@
 
 import type { Actor } from "../../shared/records";
 import type { DiscordGuildRights, Permission } from "../admin/access";
+import type { ChangedBy } from "../keys/key-store";
 
 /** A Discord user who signed in at least once. Times are unix seconds. */
 export interface StoredOperator {
@@ -44,6 +45,14 @@ export interface StoredMember {
 }
 
 /**
+ * Who changed a grant and when (unix seconds). Given one, the store writes the guild's audit event and
+ * the `member.changed` outbox event in the grant change's own transaction.
+ */
+export interface MemberChange extends ChangedBy {
+	at: number;
+}
+
+/**
  * Every method is async so a networked store fits the same interface; every instance reading the same
  * database sees the same sessions, grants and suspensions.
  */
@@ -79,10 +88,10 @@ export interface OperatorStore {
 	grantsOf(discordUserId: string): Promise<Map<string, Permission[]>>;
 	getMember(guildId: string, discordUserId: string): Promise<StoredMember | undefined>;
 	/** Adds the member; false when the guild already has them. */
-	addMember(member: Omit<StoredMember, "name">): Promise<boolean>;
+	addMember(member: Omit<StoredMember, "name">, change?: MemberChange): Promise<boolean>;
 	/** Sets an existing member's permissions; false when the guild has no such member. */
-	updateMember(guildId: string, discordUserId: string, permissions: readonly Permission[]): Promise<boolean>;
-	deleteMember(guildId: string, discordUserId: string): Promise<boolean>;
+	updateMember(guildId: string, discordUserId: string, permissions: readonly Permission[], change?: MemberChange): Promise<boolean>;
+	deleteMember(guildId: string, discordUserId: string, change?: MemberChange): Promise<boolean>;
 
 	ping(): Promise<void>;
 	close(): Promise<void>;

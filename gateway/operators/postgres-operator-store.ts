@@ -2,9 +2,20 @@
 // Operators in the shared PostgreSQL database (DATABASE_URL), so every gateway instance honours the same sessions and grants.
 
 import type { Permission } from "../admin/access";
-import { PostgresDatabase, type PostgresOptions } from "../postgres/database";
-import type { OperatorGuild, OperatorStore, StoredMember, StoredOperator, StoredSession } from "./operator-store";
-import { toMember, toOperator, toOperatorGuild, toSession, type GuildRow, type MemberRow, type OperatorRow, type SessionRow } from "./operator-rows";
+import { writePostgresAudit } from "../keys/audit-writes";
+import { PostgresDatabase, type PostgresOptions, type Queryable } from "../postgres/database";
+import type { MemberChange, OperatorGuild, OperatorStore, StoredMember, StoredOperator, StoredSession } from "./operator-store";
+import {
+	memberAudit,
+	toMember,
+	toOperator,
+	toOperatorGuild,
+	toSession,
+	type GuildRow,
+	type MemberRow,
+	type OperatorRow,
+	type SessionRow,
+} from "./operator-rows";
 
 const MEMBER_SELECT = `SELECT guild_members.*, operators.name AS name FROM guild_members
 	LEFT JOIN operators ON operators.id = guild_members.discord_user_id`;
@@ -130,33 +141,53 @@ export class PostgresOperatorStore implements OperatorStore {
 	}
 
 	async getMember(guildId: string, discordUserId: string): Promise<StoredMember | undefined> {
-		const [row] = await this.db.rows<MemberRow>(`${MEMBER_SELECT} WHERE guild_id = $1 AND discord_user_id = $2`, [guildId, discordUserId]);
-		return row === undefined ? undefined : toMember(row);
+		return memberIn(this.db, guildId, discordUserId);
 	}
 
-	async addMember(member: Omit<StoredMember, "name">): Promise<boolean> {
-		const rows = await this.db.rows(
-			`INSERT INTO guild_members (guild_id, discord_user_id, permissions, added_by, added_at) VALUES ($1, $2, $3, $4, $5)
-			 ON CONFLICT (guild_id, discord_user_id) DO NOTHING RETURNING guild_id`,
-			[member.guildId, member.discordUserId, JSON.stringify(member.permissions), JSON.stringify(member.addedBy), member.addedAt],
-		);
-		return rows.length > 0;
+	// Grant changes lock the member row (FOR UPDATE) so the audit's "before" is the one replaced; the
+	// audit event and its `member.changed` delivery are written in the same transaction.
+
+	async addMember(member: Omit<StoredMember, "name">, change?: MemberChange): Promise<boolean> {
+		return this.db.transaction(async (tx) => {
+			const rows = await tx.rows(
+				`INSERT INTO guild_members (guild_id, discord_user_id, permissions, added_by, added_at) VALUES ($1, $2, $3, $4, $5)
+				 ON CONFLICT (guild_id, discord_user_id) DO NOTHING RETURNING guild_id`,
+				[member.guildId, member.discordUserId, JSON.stringify(member.permissions), JSON.stringify(member.addedBy), member.addedAt],
+			);
+			if (rows.length === 0) return false;
+			if (change !== undefined) {
+				const after = await memberIn(tx, member.guildId, member.discordUserId);
+				await writePostgresAudit(tx, member.guildId, null, memberAudit("member_added", undefined, after, change));
+			}
+			return true;
+		});
 	}
 
-	async updateMember(guildId: string, discordUserId: string, permissions: readonly Permission[]): Promise<boolean> {
-		const rows = await this.db.rows(
-			"UPDATE guild_members SET permissions = $1 WHERE guild_id = $2 AND discord_user_id = $3 RETURNING guild_id",
-			[JSON.stringify(permissions), guildId, discordUserId],
-		);
-		return rows.length > 0;
+	async updateMember(guildId: string, discordUserId: string, permissions: readonly Permission[], change?: MemberChange): Promise<boolean> {
+		return this.db.transaction(async (tx) => {
+			const before = await memberIn(tx, guildId, discordUserId, " FOR UPDATE OF guild_members");
+			if (before === undefined) return false;
+			await tx.rows("UPDATE guild_members SET permissions = $1 WHERE guild_id = $2 AND discord_user_id = $3", [
+				JSON.stringify(permissions),
+				guildId,
+				discordUserId,
+			]);
+			if (change !== undefined) {
+				const after = await memberIn(tx, guildId, discordUserId);
+				await writePostgresAudit(tx, guildId, null, memberAudit("member_updated", before, after, change));
+			}
+			return true;
+		});
 	}
 
-	async deleteMember(guildId: string, discordUserId: string): Promise<boolean> {
-		const rows = await this.db.rows("DELETE FROM guild_members WHERE guild_id = $1 AND discord_user_id = $2 RETURNING guild_id", [
-			guildId,
-			discordUserId,
-		]);
-		return rows.length > 0;
+	async deleteMember(guildId: string, discordUserId: string, change?: MemberChange): Promise<boolean> {
+		return this.db.transaction(async (tx) => {
+			const before = await memberIn(tx, guildId, discordUserId, " FOR UPDATE OF guild_members");
+			if (before === undefined) return false;
+			await tx.rows("DELETE FROM guild_members WHERE guild_id = $1 AND discord_user_id = $2", [guildId, discordUserId]);
+			if (change !== undefined) await writePostgresAudit(tx, guildId, null, memberAudit("member_removed", before, undefined, change));
+			return true;
+		});
 	}
 
 	async ping(): Promise<void> {
@@ -166,4 +197,9 @@ export class PostgresOperatorStore implements OperatorStore {
 	async close(): Promise<void> {
 		await this.db.close();
 	}
+}
+
+async function memberIn(db: Queryable, guildId: string, discordUserId: string, lock = ""): Promise<StoredMember | undefined> {
+	const [row] = await db.rows<MemberRow>(`${MEMBER_SELECT} WHERE guild_id = $1 AND discord_user_id = $2${lock}`, [guildId, discordUserId]);
+	return row === undefined ? undefined : toMember(row);
 }

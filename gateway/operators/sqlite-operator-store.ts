@@ -5,9 +5,21 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { Permission } from "../admin/access";
+import { SqliteAuditWriter } from "../keys/audit-writes";
+import type { AuditDraft } from "../keys/key-store";
 import { KEY_STORE_FILE } from "../keys/sqlite-key-store";
-import type { OperatorGuild, OperatorStore, StoredMember, StoredOperator, StoredSession } from "./operator-store";
-import { toMember, toOperator, toOperatorGuild, toSession, type GuildRow, type MemberRow, type OperatorRow, type SessionRow } from "./operator-rows";
+import type { MemberChange, OperatorGuild, OperatorStore, StoredMember, StoredOperator, StoredSession } from "./operator-store";
+import {
+	memberAudit,
+	toMember,
+	toOperator,
+	toOperatorGuild,
+	toSession,
+	type GuildRow,
+	type MemberRow,
+	type OperatorRow,
+	type SessionRow,
+} from "./operator-rows";
 
 /** (v2) Tables a v1 file lacks; created in place when absent. */
 const SCHEMA = `
@@ -55,7 +67,16 @@ const MEMBER_SELECT = `SELECT guild_members.*, operators.name AS name FROM guild
  * const operators = SqliteOperatorStore.open(dataDir); // beside the keys, in keys.sqlite
  */
 export class SqliteOperatorStore implements OperatorStore {
+	/** Made at the first audited grant change: the audit and outbox tables are the key store's, created when it opens the file. */
+	private auditWriter: SqliteAuditWriter | undefined;
+
 	private constructor(private readonly db: Database.Database) {}
+
+	/** Writes the grant change's audit event and `member.changed` delivery; call inside the change's transaction. */
+	private audit(guildId: string, draft: AuditDraft): void {
+		this.auditWriter ??= new SqliteAuditWriter(this.db);
+		this.auditWriter.write(guildId, null, draft);
+	}
 
 	static open(directory: string): SqliteOperatorStore {
 		mkdirSync(directory, { recursive: true });
@@ -187,29 +208,56 @@ export class SqliteOperatorStore implements OperatorStore {
 	}
 
 	async getMember(guildId: string, discordUserId: string): Promise<StoredMember | undefined> {
+		return this.memberNow(guildId, discordUserId);
+	}
+
+	private memberNow(guildId: string, discordUserId: string): StoredMember | undefined {
 		const row = this.db.prepare<[string, string], MemberRow>(`${MEMBER_SELECT} WHERE guild_id = ? AND discord_user_id = ?`).get(guildId, discordUserId);
 		return row === undefined ? undefined : toMember(row);
 	}
 
-	async addMember(member: Omit<StoredMember, "name">): Promise<boolean> {
-		const result = this.db
-			.prepare(
-				`INSERT INTO guild_members (guild_id, discord_user_id, permissions, added_by, added_at) VALUES (?, ?, ?, ?, ?)
-				 ON CONFLICT (guild_id, discord_user_id) DO NOTHING`,
-			)
-			.run(member.guildId, member.discordUserId, JSON.stringify(member.permissions), JSON.stringify(member.addedBy), member.addedAt);
-		return result.changes > 0;
+	async addMember(member: Omit<StoredMember, "name">, change?: MemberChange): Promise<boolean> {
+		return this.db
+			.transaction((): boolean => {
+				const result = this.db
+					.prepare(
+						`INSERT INTO guild_members (guild_id, discord_user_id, permissions, added_by, added_at) VALUES (?, ?, ?, ?, ?)
+						 ON CONFLICT (guild_id, discord_user_id) DO NOTHING`,
+					)
+					.run(member.guildId, member.discordUserId, JSON.stringify(member.permissions), JSON.stringify(member.addedBy), member.addedAt);
+				if (result.changes === 0) return false;
+				if (change !== undefined) {
+					this.audit(member.guildId, memberAudit("member_added", undefined, this.memberNow(member.guildId, member.discordUserId), change));
+				}
+				return true;
+			})
+			.immediate();
 	}
 
-	async updateMember(guildId: string, discordUserId: string, permissions: readonly Permission[]): Promise<boolean> {
-		const result = this.db
-			.prepare("UPDATE guild_members SET permissions = ? WHERE guild_id = ? AND discord_user_id = ?")
-			.run(JSON.stringify(permissions), guildId, discordUserId);
-		return result.changes > 0;
+	async updateMember(guildId: string, discordUserId: string, permissions: readonly Permission[], change?: MemberChange): Promise<boolean> {
+		return this.db
+			.transaction((): boolean => {
+				const before = this.memberNow(guildId, discordUserId);
+				if (before === undefined) return false;
+				this.db
+					.prepare("UPDATE guild_members SET permissions = ? WHERE guild_id = ? AND discord_user_id = ?")
+					.run(JSON.stringify(permissions), guildId, discordUserId);
+				if (change !== undefined) this.audit(guildId, memberAudit("member_updated", before, this.memberNow(guildId, discordUserId), change));
+				return true;
+			})
+			.immediate();
 	}
 
-	async deleteMember(guildId: string, discordUserId: string): Promise<boolean> {
-		return this.db.prepare("DELETE FROM guild_members WHERE guild_id = ? AND discord_user_id = ?").run(guildId, discordUserId).changes > 0;
+	async deleteMember(guildId: string, discordUserId: string, change?: MemberChange): Promise<boolean> {
+		return this.db
+			.transaction((): boolean => {
+				const before = this.memberNow(guildId, discordUserId);
+				if (before === undefined) return false;
+				this.db.prepare("DELETE FROM guild_members WHERE guild_id = ? AND discord_user_id = ?").run(guildId, discordUserId);
+				if (change !== undefined) this.audit(guildId, memberAudit("member_removed", before, undefined, change));
+				return true;
+			})
+			.immediate();
 	}
 
 	async ping(): Promise<void> {

@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { judgeMirror, restrictionRequest, retryAfterMs } from "../experiences/open-cloud-client";
+import type { AuditDraft } from "../keys/key-store";
 import { OutboundRefused, type OutboundHttp, type OutboundResponse } from "../outbound/outbound-http";
 import type { SecretBox } from "../secrets/secret-box";
 import { discordRequest, standardRequest } from "../webhooks/webhook-messages";
@@ -177,7 +178,15 @@ export class DeliveryWorker {
 					at: now,
 					data: { guild_id: link.guildId, universe_id: link.universeId, key_prefix: link.keyPrefix, status_code: response.status, error: verdict.words },
 				};
-				await store.markFailing(link.guildId, link.universeId, verdict.words, failing);
+				// The gateway decided this alone: the audit names the system as the actor, with no address.
+				const audit: AuditDraft = {
+					event: "experience_link_failing",
+					actor: { type: "system" },
+					address: null,
+					at: Math.floor(now / 1000),
+					details: { universe_id: link.universeId, key_prefix: link.keyPrefix, status_code: response.status, error: verdict.words },
+				};
+				await store.markFailing(link.guildId, link.universeId, verdict.words, failing, audit);
 				this.wake();
 				return { kind: "give_up", words: verdict.words, statusCode: response.status };
 			}

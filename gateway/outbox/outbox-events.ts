@@ -1,5 +1,5 @@
 // gateway/outbox/outbox-events.ts
-// Turns what happened (a key's audit event, a change-log entry) into the outbox's events, and an event into its sent JSON.
+// Turns what happened (a key's or member's audit event, a change-log entry) into the outbox's events, and an event into its sent JSON.
 
 import type { ModerationEvent } from "../../shared/records";
 import type { AuditDraft } from "../keys/key-store";
@@ -13,12 +13,26 @@ const KEY_EVENTS: Partial<Record<AuditDraft["event"], WebhookEvent>> = {
 	rolled: "key.rolled",
 };
 
-/** The outbox event of a key change, written by the key store in the change's own transaction. */
-export function keyOutboxEvent(guildId: string, keyId: string, draft: AuditDraft): OutboxEvent | undefined {
-	const type = KEY_EVENTS[draft.event];
-	if (type === undefined) return undefined;
+/** A grant's audit event and the `action` its `member.changed` event names. */
+const MEMBER_ACTIONS: Partial<Record<AuditDraft["event"], "added" | "changed" | "removed">> = {
+	member_added: "added",
+	member_updated: "changed",
+	member_removed: "removed",
+};
+
+/**
+ * The outbox event of an audit event, written by the store in the change's own transaction: key
+ * events of a key, `member.changed` of a grant; other audit events send nothing.
+ */
+export function auditOutboxEvent(guildId: string, keyId: string | null, draft: AuditDraft): OutboxEvent | undefined {
 	// The audit details never hold a secret or hash, so they are safe to send as they are.
-	return { guildId, type, at: draft.at * 1000, data: { guild_id: guildId, key_id: keyId, actor: draft.actor, ...draft.details } };
+	const at = draft.at * 1000;
+	const action = MEMBER_ACTIONS[draft.event];
+	if (keyId === null) {
+		return action === undefined ? undefined : { guildId, type: "member.changed", at, data: { guild_id: guildId, action, actor: draft.actor, ...draft.details } };
+	}
+	const type = KEY_EVENTS[draft.event];
+	return type === undefined ? undefined : { guildId, type, at, data: { guild_id: guildId, key_id: keyId, actor: draft.actor, ...draft.details } };
 }
 
 const MODERATION_EVENTS: Record<string, WebhookEvent> = {

@@ -1,6 +1,8 @@
 // gateway/outbox/outbox-store.ts
 // The storage interface of the outbox (contract section 7): webhooks, experience links, deliveries and their attempts.
 
+import type { AuditDraft } from "../keys/key-store";
+
 /** Every event a webhook may ask for (contract section 7). */
 export const WEBHOOK_EVENTS = [
 	"ban.created",
@@ -118,31 +120,34 @@ export interface ExpiringKey {
  * (the key stores call the same enqueue statements). Every method is async so PostgreSQL fits.
  */
 export interface OutboxStore {
-	createWebhook(webhook: StoredWebhook, changeCursor: number): Promise<void>;
+	// Each change below writes `audit` into the guild's audit (key_audit, no key) in its own transaction,
+	// and only when it happened (a webhook or link that was absent records nothing).
+
+	createWebhook(webhook: StoredWebhook, changeCursor: number, audit: AuditDraft): Promise<void>;
 	listWebhooks(guildId: string): Promise<StoredWebhook[]>;
 	getWebhook(guildId: string, id: string): Promise<StoredWebhook | undefined>;
 	/** Writes url, events, format, enabled and the sealed secret as given; false when absent. */
-	updateWebhook(webhook: StoredWebhook): Promise<boolean>;
-	deleteWebhook(guildId: string, id: string): Promise<boolean>;
+	updateWebhook(webhook: StoredWebhook, audit: AuditDraft): Promise<boolean>;
+	deleteWebhook(guildId: string, id: string, audit: AuditDraft): Promise<boolean>;
 
 	/** false when the guild already links that universe. */
-	createExperience(experience: StoredExperience, changeCursor: number): Promise<boolean>;
+	createExperience(experience: StoredExperience, changeCursor: number, audit: AuditDraft): Promise<boolean>;
 	listExperiences(guildId: string): Promise<StoredExperience[]>;
 	getExperience(guildId: string, universeId: string): Promise<StoredExperience | undefined>;
-	updateExperience(experience: StoredExperience): Promise<boolean>;
-	deleteExperience(guildId: string, universeId: string): Promise<boolean>;
+	updateExperience(experience: StoredExperience, audit: AuditDraft): Promise<boolean>;
+	deleteExperience(guildId: string, universeId: string, audit: AuditDraft): Promise<boolean>;
 	/** Records a mirror that worked: status ok, last_mirrored_at. */
 	markMirrored(guildId: string, universeId: string, at: number): Promise<void>;
 	/**
 	 * Turns the link `failing` with the words, fails its pending deliveries and writes an
 	 * `experience.link_failing` event, in one transaction; nothing happens when it already fails.
 	 */
-	markFailing(guildId: string, universeId: string, words: string, event: OutboxEvent): Promise<void>;
+	markFailing(guildId: string, universeId: string, words: string, event: OutboxEvent, audit: AuditDraft): Promise<void>;
 
 	/** Writes the event for every matching target (webhooks asking for it; linked experiences for bans). */
 	enqueue(event: OutboxEvent): Promise<void>;
 	/** Writes the event for one webhook only (test-send). */
-	enqueueFor(webhookId: string, event: OutboxEvent): Promise<void>;
+	enqueueFor(webhookId: string, event: OutboxEvent, audit: AuditDraft): Promise<void>;
 
 	/** Guilds with a webhook or experience link, with where their change-log cursor stands. */
 	followedGuilds(): Promise<{ guildId: string; after: number }[]>;
@@ -162,7 +167,7 @@ export interface OutboxStore {
 	/** The webhook's deliveries, newest first, with their attempts. */
 	listDeliveries(webhookId: string, limit: number): Promise<StoredDelivery[]>;
 	/** Pending again from now, a new round of retries; undefined when the webhook has no such delivery. */
-	redeliver(webhookId: string, deliveryId: string, now: number): Promise<StoredDelivery | undefined>;
+	redeliver(guildId: string, webhookId: string, deliveryId: string, now: number, audit: AuditDraft): Promise<StoredDelivery | undefined>;
 
 	/** Drops delivered and failed deliveries (with their attempts) created before `before` (ms), to bound the tables. */
 	pruneFinished(before: number): Promise<void>;

@@ -1,6 +1,8 @@
 // gateway/outbox/postgres-outbox-store.ts
 // The shared outbox: PostgreSQL tables beside the keys, leased with FOR UPDATE SKIP LOCKED so instances never send one attempt twice.
 
+import { writePostgresAudit } from "../keys/audit-writes";
+import type { AuditDraft } from "../keys/key-store";
 import { PostgresDatabase, type PostgresOptions, type Queryable } from "../postgres/database";
 import { eventPayload } from "./outbox-events";
 import {
@@ -74,7 +76,7 @@ export class PostgresOutboxStore implements OutboxStore {
 		await tx.rows("INSERT INTO outbox_change_cursors (guild_id, after_seq) VALUES ($1, $2) ON CONFLICT (guild_id) DO NOTHING", [guildId, cursor]);
 	}
 
-	async createWebhook(webhook: StoredWebhook, changeCursor: number): Promise<void> {
+	async createWebhook(webhook: StoredWebhook, changeCursor: number, audit: AuditDraft): Promise<void> {
 		await this.db.transaction(async (tx) => {
 			await tx.rows(
 				`INSERT INTO webhooks (id, guild_id, url, events, format, enabled, sealed_secret, created_at)
@@ -82,6 +84,7 @@ export class PostgresOutboxStore implements OutboxStore {
 				[webhook.id, webhook.guildId, webhook.url, JSON.stringify(webhook.events), webhook.format, webhook.enabled, webhook.sealedSecret, webhook.createdAt],
 			);
 			await this.setCursorIfAbsent(tx, webhook.guildId, changeCursor);
+			await writePostgresAudit(tx, webhook.guildId, null, audit);
 		});
 	}
 
@@ -94,24 +97,28 @@ export class PostgresOutboxStore implements OutboxStore {
 		return row === undefined ? undefined : toWebhook(row);
 	}
 
-	async updateWebhook(webhook: StoredWebhook): Promise<boolean> {
-		const rows = await this.db.rows(
-			"UPDATE webhooks SET url = $3, events = $4, format = $5, enabled = $6, sealed_secret = $7 WHERE guild_id = $1 AND id = $2 RETURNING id",
-			[webhook.guildId, webhook.id, webhook.url, JSON.stringify(webhook.events), webhook.format, webhook.enabled, webhook.sealedSecret],
-		);
-		return rows.length > 0;
-	}
-
-	async deleteWebhook(guildId: string, id: string): Promise<boolean> {
+	async updateWebhook(webhook: StoredWebhook, audit: AuditDraft): Promise<boolean> {
 		return this.db.transaction(async (tx) => {
-			const rows = await tx.rows("DELETE FROM webhooks WHERE guild_id = $1 AND id = $2 RETURNING id", [guildId, id]);
-			await tx.rows("DELETE FROM outbox_deliveries WHERE target_kind = 'webhook' AND target_id = $1", [id]);
-			await this.dropCursorIfUnfollowed(tx, guildId);
+			const rows = await tx.rows(
+				"UPDATE webhooks SET url = $3, events = $4, format = $5, enabled = $6, sealed_secret = $7 WHERE guild_id = $1 AND id = $2 RETURNING id",
+				[webhook.guildId, webhook.id, webhook.url, JSON.stringify(webhook.events), webhook.format, webhook.enabled, webhook.sealedSecret],
+			);
+			if (rows.length > 0) await writePostgresAudit(tx, webhook.guildId, null, audit);
 			return rows.length > 0;
 		});
 	}
 
-	async createExperience(experience: StoredExperience, changeCursor: number): Promise<boolean> {
+	async deleteWebhook(guildId: string, id: string, audit: AuditDraft): Promise<boolean> {
+		return this.db.transaction(async (tx) => {
+			const rows = await tx.rows("DELETE FROM webhooks WHERE guild_id = $1 AND id = $2 RETURNING id", [guildId, id]);
+			await tx.rows("DELETE FROM outbox_deliveries WHERE target_kind = 'webhook' AND target_id = $1", [id]);
+			await this.dropCursorIfUnfollowed(tx, guildId);
+			if (rows.length > 0) await writePostgresAudit(tx, guildId, null, audit);
+			return rows.length > 0;
+		});
+	}
+
+	async createExperience(experience: StoredExperience, changeCursor: number, audit: AuditDraft): Promise<boolean> {
 		return this.db.transaction(async (tx) => {
 			const rows = await tx.rows(
 				`INSERT INTO experience_links (guild_id, universe_id, sealed_key, key_prefix, exclude_alt_accounts, status, last_error,
@@ -129,6 +136,7 @@ export class PostgresOutboxStore implements OutboxStore {
 				],
 			);
 			await this.setCursorIfAbsent(tx, experience.guildId, changeCursor);
+			if (rows.length > 0) await writePostgresAudit(tx, experience.guildId, null, audit);
 			return rows.length > 0;
 		});
 	}
@@ -143,20 +151,24 @@ export class PostgresOutboxStore implements OutboxStore {
 		return row === undefined ? undefined : toExperience(row);
 	}
 
-	async updateExperience(experience: StoredExperience): Promise<boolean> {
-		const rows = await this.db.rows(
-			`UPDATE experience_links SET sealed_key = $3, key_prefix = $4, exclude_alt_accounts = $5, status = $6, last_error = $7
-			 WHERE guild_id = $1 AND universe_id = $2 RETURNING universe_id`,
-			[experience.guildId, experience.universeId, experience.sealedKey, experience.keyPrefix, experience.excludeAltAccounts, experience.status, experience.lastError],
-		);
-		return rows.length > 0;
+	async updateExperience(experience: StoredExperience, audit: AuditDraft): Promise<boolean> {
+		return this.db.transaction(async (tx) => {
+			const rows = await tx.rows(
+				`UPDATE experience_links SET sealed_key = $3, key_prefix = $4, exclude_alt_accounts = $5, status = $6, last_error = $7
+				 WHERE guild_id = $1 AND universe_id = $2 RETURNING universe_id`,
+				[experience.guildId, experience.universeId, experience.sealedKey, experience.keyPrefix, experience.excludeAltAccounts, experience.status, experience.lastError],
+			);
+			if (rows.length > 0) await writePostgresAudit(tx, experience.guildId, null, audit);
+			return rows.length > 0;
+		});
 	}
 
-	async deleteExperience(guildId: string, universeId: string): Promise<boolean> {
+	async deleteExperience(guildId: string, universeId: string, audit: AuditDraft): Promise<boolean> {
 		return this.db.transaction(async (tx) => {
 			const rows = await tx.rows("DELETE FROM experience_links WHERE guild_id = $1 AND universe_id = $2 RETURNING universe_id", [guildId, universeId]);
 			await tx.rows("DELETE FROM outbox_deliveries WHERE guild_id = $1 AND target_kind = 'experience' AND target_id = $2", [guildId, universeId]);
 			await this.dropCursorIfUnfollowed(tx, guildId);
+			if (rows.length > 0) await writePostgresAudit(tx, guildId, null, audit);
 			return rows.length > 0;
 		});
 	}
@@ -168,7 +180,7 @@ export class PostgresOutboxStore implements OutboxStore {
 		);
 	}
 
-	async markFailing(guildId: string, universeId: string, words: string, event: OutboxEvent): Promise<void> {
+	async markFailing(guildId: string, universeId: string, words: string, event: OutboxEvent, audit: AuditDraft): Promise<void> {
 		await this.db.transaction(async (tx) => {
 			const rows = await tx.rows(
 				"UPDATE experience_links SET status = 'failing', last_error = $3 WHERE guild_id = $1 AND universe_id = $2 AND status = 'ok' RETURNING universe_id",
@@ -181,6 +193,7 @@ export class PostgresOutboxStore implements OutboxStore {
 				[guildId, universeId],
 			);
 			await enqueueInPostgres(tx, event, this.clock());
+			await writePostgresAudit(tx, guildId, null, audit);
 		});
 	}
 
@@ -188,12 +201,15 @@ export class PostgresOutboxStore implements OutboxStore {
 		await this.db.transaction((tx) => enqueueInPostgres(tx, event, this.clock()));
 	}
 
-	async enqueueFor(webhookId: string, event: OutboxEvent): Promise<void> {
-		await this.db.rows(
-			`INSERT INTO outbox_deliveries (${DELIVERY_COLUMNS})
-			 SELECT ${NEW_DELIVERY_ID}, $1, 'webhook', id, $2, $3, 'pending', 0, $4, $4 FROM webhooks WHERE guild_id = $1 AND id = $5`,
-			[event.guildId, event.type, eventPayload(event), event.at, webhookId],
-		);
+	async enqueueFor(webhookId: string, event: OutboxEvent, audit: AuditDraft): Promise<void> {
+		await this.db.transaction(async (tx) => {
+			await tx.rows(
+				`INSERT INTO outbox_deliveries (${DELIVERY_COLUMNS})
+				 SELECT ${NEW_DELIVERY_ID}, $1, 'webhook', id, $2, $3, 'pending', 0, $4, $4 FROM webhooks WHERE guild_id = $1 AND id = $5`,
+				[event.guildId, event.type, eventPayload(event), event.at, webhookId],
+			);
+			await writePostgresAudit(tx, event.guildId, null, audit);
+		});
 	}
 
 	async followedGuilds(): Promise<{ guildId: string; after: number }[]> {
@@ -256,12 +272,16 @@ export class PostgresOutboxStore implements OutboxStore {
 		return this.withAttempts(rows);
 	}
 
-	async redeliver(webhookId: string, deliveryId: string, now: number): Promise<StoredDelivery | undefined> {
-		const rows = await this.db.rows<DeliveryRow>(
-			`UPDATE outbox_deliveries SET status = 'pending', tries = 0, next_attempt_at = $3, lease_owner = NULL, lease_until = NULL
-			 WHERE target_kind = 'webhook' AND target_id = $1 AND id = $2 RETURNING *`,
-			[webhookId, deliveryId, now],
-		);
+	async redeliver(guildId: string, webhookId: string, deliveryId: string, now: number, audit: AuditDraft): Promise<StoredDelivery | undefined> {
+		const rows = await this.db.transaction(async (tx) => {
+			const redelivered = await tx.rows<DeliveryRow>(
+				`UPDATE outbox_deliveries SET status = 'pending', tries = 0, next_attempt_at = $4, lease_owner = NULL, lease_until = NULL
+				 WHERE guild_id = $1 AND target_kind = 'webhook' AND target_id = $2 AND id = $3 RETURNING *`,
+				[guildId, webhookId, deliveryId, now],
+			);
+			if (redelivered.length > 0) await writePostgresAudit(tx, guildId, null, audit);
+			return redelivered;
+		});
 		return (await this.withAttempts(rows))[0];
 	}
 

@@ -3,6 +3,8 @@
 
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { SqliteAuditWriter } from "../keys/audit-writes";
+import type { AuditDraft } from "../keys/key-store";
 import { KEY_STORE_FILE } from "../keys/sqlite-key-store";
 import { eventPayload } from "./outbox-events";
 import {
@@ -123,6 +125,8 @@ export class SqliteOutboxWriter {
 
 export class SqliteOutboxStore implements OutboxStore {
 	private readonly writer: SqliteOutboxWriter;
+	/** Made at the first audited change: the audit table is the key store's, created when it opens the file. */
+	private auditWriter: SqliteAuditWriter | undefined;
 	private readonly attemptsOf: Database.Statement<[string], AttemptRow>;
 
 	/** A second connection to `keys.sqlite` under `directory` (WAL lets it and the key store's share the file). */
@@ -140,6 +144,12 @@ export class SqliteOutboxStore implements OutboxStore {
 		db.exec(OUTBOX_SQLITE_SCHEMA);
 		this.writer = new SqliteOutboxWriter(db);
 		this.attemptsOf = db.prepare("SELECT delivery_id, at, status_code, error FROM outbox_attempts WHERE delivery_id = ? ORDER BY rowid");
+	}
+
+	/** Records the change in the guild's audit; call inside the change's transaction. */
+	private audit(guildId: string, draft: AuditDraft): void {
+		this.auditWriter ??= new SqliteAuditWriter(this.db);
+		this.auditWriter.write(guildId, null, draft);
 	}
 
 	private withAttempts(rows: DeliveryRow[]): StoredDelivery[] {
@@ -160,7 +170,7 @@ export class SqliteOutboxStore implements OutboxStore {
 		this.db.prepare("INSERT OR IGNORE INTO outbox_change_cursors (guild_id, after_seq) VALUES (?, ?)").run(guildId, cursor);
 	}
 
-	async createWebhook(webhook: StoredWebhook, changeCursor: number): Promise<void> {
+	async createWebhook(webhook: StoredWebhook, changeCursor: number, audit: AuditDraft): Promise<void> {
 		this.db
 			.transaction(() => {
 				this.db
@@ -170,6 +180,7 @@ export class SqliteOutboxStore implements OutboxStore {
 					)
 					.run(webhook.id, webhook.guildId, webhook.url, JSON.stringify(webhook.events), webhook.format, webhook.enabled ? 1 : 0, webhook.sealedSecret, webhook.createdAt);
 				this.setCursorIfAbsent(webhook.guildId, changeCursor);
+				this.audit(webhook.guildId, audit);
 			})
 			.immediate();
 	}
@@ -183,25 +194,31 @@ export class SqliteOutboxStore implements OutboxStore {
 		return row === undefined ? undefined : toWebhook(row);
 	}
 
-	async updateWebhook(webhook: StoredWebhook): Promise<boolean> {
-		const { changes } = this.db
-			.prepare("UPDATE webhooks SET url = ?, events = ?, format = ?, enabled = ?, sealed_secret = ? WHERE guild_id = ? AND id = ?")
-			.run(webhook.url, JSON.stringify(webhook.events), webhook.format, webhook.enabled ? 1 : 0, webhook.sealedSecret, webhook.guildId, webhook.id);
-		return changes > 0;
-	}
-
-	async deleteWebhook(guildId: string, id: string): Promise<boolean> {
+	async updateWebhook(webhook: StoredWebhook, audit: AuditDraft): Promise<boolean> {
 		return this.db
 			.transaction(() => {
-				const { changes } = this.db.prepare("DELETE FROM webhooks WHERE guild_id = ? AND id = ?").run(guildId, id);
-				this.db.prepare("DELETE FROM outbox_deliveries WHERE target_kind = 'webhook' AND target_id = ?").run(id);
-				this.dropCursorIfUnfollowed(guildId);
+				const { changes } = this.db
+					.prepare("UPDATE webhooks SET url = ?, events = ?, format = ?, enabled = ?, sealed_secret = ? WHERE guild_id = ? AND id = ?")
+					.run(webhook.url, JSON.stringify(webhook.events), webhook.format, webhook.enabled ? 1 : 0, webhook.sealedSecret, webhook.guildId, webhook.id);
+				if (changes > 0) this.audit(webhook.guildId, audit);
 				return changes > 0;
 			})
 			.immediate();
 	}
 
-	async createExperience(experience: StoredExperience, changeCursor: number): Promise<boolean> {
+	async deleteWebhook(guildId: string, id: string, audit: AuditDraft): Promise<boolean> {
+		return this.db
+			.transaction(() => {
+				const { changes } = this.db.prepare("DELETE FROM webhooks WHERE guild_id = ? AND id = ?").run(guildId, id);
+				this.db.prepare("DELETE FROM outbox_deliveries WHERE target_kind = 'webhook' AND target_id = ?").run(id);
+				this.dropCursorIfUnfollowed(guildId);
+				if (changes > 0) this.audit(guildId, audit);
+				return changes > 0;
+			})
+			.immediate();
+	}
+
+	async createExperience(experience: StoredExperience, changeCursor: number, audit: AuditDraft): Promise<boolean> {
 		return this.db
 			.transaction(() => {
 				const { changes } = this.db
@@ -221,6 +238,7 @@ export class SqliteOutboxStore implements OutboxStore {
 						experience.createdAt,
 					);
 				this.setCursorIfAbsent(experience.guildId, changeCursor);
+				if (changes > 0) this.audit(experience.guildId, audit);
 				return changes > 0;
 			})
 			.immediate();
@@ -240,25 +258,30 @@ export class SqliteOutboxStore implements OutboxStore {
 		return row === undefined ? undefined : toExperience(row);
 	}
 
-	async updateExperience(experience: StoredExperience): Promise<boolean> {
-		const { changes } = this.db
-			.prepare(
-				`UPDATE experience_links SET sealed_key = ?, key_prefix = ?, exclude_alt_accounts = ?, status = ?, last_error = ?
-				 WHERE guild_id = ? AND universe_id = ?`,
-			)
-			.run(
-				experience.sealedKey,
-				experience.keyPrefix,
-				experience.excludeAltAccounts ? 1 : 0,
-				experience.status,
-				experience.lastError,
-				experience.guildId,
-				experience.universeId,
-			);
-		return changes > 0;
+	async updateExperience(experience: StoredExperience, audit: AuditDraft): Promise<boolean> {
+		return this.db
+			.transaction(() => {
+				const { changes } = this.db
+					.prepare(
+						`UPDATE experience_links SET sealed_key = ?, key_prefix = ?, exclude_alt_accounts = ?, status = ?, last_error = ?
+						 WHERE guild_id = ? AND universe_id = ?`,
+					)
+					.run(
+						experience.sealedKey,
+						experience.keyPrefix,
+						experience.excludeAltAccounts ? 1 : 0,
+						experience.status,
+						experience.lastError,
+						experience.guildId,
+						experience.universeId,
+					);
+				if (changes > 0) this.audit(experience.guildId, audit);
+				return changes > 0;
+			})
+			.immediate();
 	}
 
-	async deleteExperience(guildId: string, universeId: string): Promise<boolean> {
+	async deleteExperience(guildId: string, universeId: string, audit: AuditDraft): Promise<boolean> {
 		return this.db
 			.transaction(() => {
 				const { changes } = this.db.prepare("DELETE FROM experience_links WHERE guild_id = ? AND universe_id = ?").run(guildId, universeId);
@@ -266,6 +289,7 @@ export class SqliteOutboxStore implements OutboxStore {
 					.prepare("DELETE FROM outbox_deliveries WHERE guild_id = ? AND target_kind = 'experience' AND target_id = ?")
 					.run(guildId, universeId);
 				this.dropCursorIfUnfollowed(guildId);
+				if (changes > 0) this.audit(guildId, audit);
 				return changes > 0;
 			})
 			.immediate();
@@ -277,7 +301,7 @@ export class SqliteOutboxStore implements OutboxStore {
 			.run(at, guildId, universeId);
 	}
 
-	async markFailing(guildId: string, universeId: string, words: string, event: OutboxEvent): Promise<void> {
+	async markFailing(guildId: string, universeId: string, words: string, event: OutboxEvent, audit: AuditDraft): Promise<void> {
 		this.db
 			.transaction(() => {
 				const { changes } = this.db
@@ -291,6 +315,7 @@ export class SqliteOutboxStore implements OutboxStore {
 					)
 					.run(guildId, universeId);
 				this.writer.enqueue(event, this.clock());
+				this.audit(guildId, audit);
 			})
 			.immediate();
 	}
@@ -299,8 +324,13 @@ export class SqliteOutboxStore implements OutboxStore {
 		this.db.transaction(() => this.writer.enqueue(event, this.clock())).immediate();
 	}
 
-	async enqueueFor(webhookId: string, event: OutboxEvent): Promise<void> {
-		this.writer.enqueueFor(webhookId, event);
+	async enqueueFor(webhookId: string, event: OutboxEvent, audit: AuditDraft): Promise<void> {
+		this.db
+			.transaction(() => {
+				this.writer.enqueueFor(webhookId, event);
+				this.audit(event.guildId, audit);
+			})
+			.immediate();
 	}
 
 	async followedGuilds(): Promise<{ guildId: string; after: number }[]> {
@@ -366,13 +396,19 @@ export class SqliteOutboxStore implements OutboxStore {
 		return this.withAttempts(rows);
 	}
 
-	async redeliver(webhookId: string, deliveryId: string, now: number): Promise<StoredDelivery | undefined> {
+	async redeliver(guildId: string, webhookId: string, deliveryId: string, now: number, audit: AuditDraft): Promise<StoredDelivery | undefined> {
 		const row = this.db
-			.prepare<[number, string, string], DeliveryRow>(
-				`UPDATE outbox_deliveries SET status = 'pending', tries = 0, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
-				 WHERE target_kind = 'webhook' AND target_id = ? AND id = ? RETURNING *`,
-			)
-			.get(now, webhookId, deliveryId);
+			.transaction(() => {
+				const redelivered = this.db
+					.prepare<[number, string, string, string], DeliveryRow>(
+						`UPDATE outbox_deliveries SET status = 'pending', tries = 0, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL
+						 WHERE guild_id = ? AND target_kind = 'webhook' AND target_id = ? AND id = ? RETURNING *`,
+					)
+					.get(now, guildId, webhookId, deliveryId);
+				if (redelivered !== undefined) this.audit(guildId, audit);
+				return redelivered;
+			})
+			.immediate();
 		return row === undefined ? undefined : this.withAttempts([row])[0];
 	}
 

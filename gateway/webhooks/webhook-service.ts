@@ -6,6 +6,7 @@ import type { z } from "zod";
 import type { createWebhookBody, deliveryRecord, updateWebhookBody, webhookRecord } from "../api-schema/outbound-schemas";
 import type { ChangeFeed } from "../events/change-feed";
 import { ApiError, badRequest, notFound } from "../http/envelope";
+import type { AuditDetails, AuditDraft, AuditEventKind, ChangedBy } from "../keys/key-store";
 import { checkOutboundUrl, OutboundRefused, type OutboundPolicy } from "../outbound/outbound-http";
 import { WEBHOOK_SECRET_PURPOSE } from "../outbox/delivery-worker";
 import { TEST_EVENT, type OutboxStore, type StoredDelivery, type StoredWebhook } from "../outbox/outbox-store";
@@ -27,6 +28,14 @@ type WebhookRecord = z.infer<typeof webhookRecord>;
 type DeliveryRecord = z.infer<typeof deliveryRecord>;
 
 const webhookNotFound = () => notFound("Webhook not found");
+
+/** The guild audit event of an outbound change (clock in ms, audit in unix seconds), written by the store with the change. */
+export function outboundAudit(event: AuditEventKind, details: AuditDetails, by: ChangedBy, clock: () => number): AuditDraft {
+	return { event, ...by, at: Math.floor(clock() / 1000), details };
+}
+
+/** What the audit says of a webhook: never its secret. */
+const webhookDetails = (webhook: StoredWebhook): AuditDetails => ({ webhook_id: webhook.id, url: webhook.url, events: webhook.events, format: webhook.format, enabled: webhook.enabled });
 
 export function toWebhookRecord(webhook: StoredWebhook): WebhookRecord {
 	return { id: webhook.id, url: webhook.url, events: webhook.events, format: webhook.format, enabled: webhook.enabled, created_at: Math.floor(webhook.createdAt / 1000) };
@@ -68,7 +77,7 @@ export async function checkedUrl(url: string, policy: OutboundPolicy): Promise<s
 export class WebhookService {
 	constructor(private readonly parts: OutboundParts) {}
 
-	async create(guildId: string, body: z.output<typeof createWebhookBody>): Promise<{ webhook: WebhookRecord; secret?: string }> {
+	async create(guildId: string, body: z.output<typeof createWebhookBody>, by: ChangedBy): Promise<{ webhook: WebhookRecord; secret?: string }> {
 		const { store, secrets, policy, feed, clock } = this.parts;
 		const url = await checkedUrl(body.url, policy);
 		const secret = body.format === "standard" ? newWebhookSecret() : undefined;
@@ -82,7 +91,7 @@ export class WebhookService {
 			sealedSecret: secret === undefined ? null : secrets.seal(secret, WEBHOOK_SECRET_PURPOSE),
 			createdAt: clock(),
 		};
-		await store.createWebhook(webhook, await changeLogHead(feed, guildId));
+		await store.createWebhook(webhook, await changeLogHead(feed, guildId), outboundAudit("webhook_created", webhookDetails(webhook), by, clock));
 		return { webhook: toWebhookRecord(webhook), ...(secret === undefined ? {} : { secret }) };
 	}
 
@@ -90,8 +99,8 @@ export class WebhookService {
 		return (await this.parts.store.listWebhooks(guildId)).map(toWebhookRecord);
 	}
 
-	async update(guildId: string, id: string, body: z.output<typeof updateWebhookBody>): Promise<{ webhook: WebhookRecord; secret?: string }> {
-		const { store, secrets, policy } = this.parts;
+	async update(guildId: string, id: string, body: z.output<typeof updateWebhookBody>, by: ChangedBy): Promise<{ webhook: WebhookRecord; secret?: string }> {
+		const { store, secrets, policy, clock } = this.parts;
 		const current = await store.getWebhook(guildId, id);
 		if (current === undefined) throw webhookNotFound();
 		const format = body.format ?? current.format;
@@ -107,19 +116,22 @@ export class WebhookService {
 			enabled: body.enabled ?? current.enabled,
 			sealedSecret: format === "discord" ? null : secret === undefined ? current.sealedSecret : secrets.seal(secret, WEBHOOK_SECRET_PURPOSE),
 		};
-		if (!(await store.updateWebhook(next))) throw webhookNotFound();
+		const audit = outboundAudit(rolled ? "webhook_secret_rolled" : "webhook_updated", webhookDetails(next), by, clock);
+		if (!(await store.updateWebhook(next, audit))) throw webhookNotFound();
 		return { webhook: toWebhookRecord(next), ...(secret === undefined ? {} : { secret }) };
 	}
 
-	async delete(guildId: string, id: string): Promise<void> {
-		if (!(await this.parts.store.deleteWebhook(guildId, id))) throw webhookNotFound();
+	async delete(guildId: string, id: string, by: ChangedBy): Promise<void> {
+		const audit = outboundAudit("webhook_deleted", { webhook_id: id }, by, this.parts.clock);
+		if (!(await this.parts.store.deleteWebhook(guildId, id, audit))) throw webhookNotFound();
 	}
 
 	/** Sends a `webhook.test` event to this webhook alone, through the outbox like any other. */
-	async test(guildId: string, id: string): Promise<DeliveryRecord> {
+	async test(guildId: string, id: string, by: ChangedBy): Promise<DeliveryRecord> {
 		const { store, clock } = this.parts;
 		if ((await store.getWebhook(guildId, id)) === undefined) throw webhookNotFound();
-		await store.enqueueFor(id, { guildId, type: TEST_EVENT, at: clock(), data: { guild_id: guildId, webhook_id: id } });
+		const audit = outboundAudit("webhook_test_sent", { webhook_id: id }, by, clock);
+		await store.enqueueFor(id, { guildId, type: TEST_EVENT, at: clock(), data: { guild_id: guildId, webhook_id: id } }, audit);
 		this.parts.wake();
 		const [newest] = await store.listDeliveries(id, 1);
 		return toDeliveryRecord(newest);
@@ -131,10 +143,11 @@ export class WebhookService {
 		return (await store.listDeliveries(id, limit)).map(toDeliveryRecord);
 	}
 
-	async redeliver(guildId: string, id: string, deliveryId: string): Promise<DeliveryRecord> {
+	async redeliver(guildId: string, id: string, deliveryId: string, by: ChangedBy): Promise<DeliveryRecord> {
 		const { store, clock } = this.parts;
 		if ((await store.getWebhook(guildId, id)) === undefined) throw webhookNotFound();
-		const delivery = await store.redeliver(id, deliveryId, clock());
+		const audit = outboundAudit("webhook_redelivered", { webhook_id: id, delivery_id: deliveryId }, by, clock);
+		const delivery = await store.redeliver(guildId, id, deliveryId, clock(), audit);
 		if (delivery === undefined) throw notFound("Delivery not found");
 		this.parts.wake();
 		return toDeliveryRecord(delivery);

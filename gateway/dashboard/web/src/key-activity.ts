@@ -23,10 +23,21 @@ const EVENT_LABEL: Record<AuditEvent["event"], string> = {
 	member_removed: "Member removed",
 	operator_suspended: "Operator suspended",
 	operator_unsuspended: "Suspension lifted",
+	webhook_created: "Webhook added",
+	webhook_updated: "Webhook changed",
+	webhook_secret_rolled: "Webhook secret rolled",
+	webhook_deleted: "Webhook removed",
+	webhook_test_sent: "Webhook test sent",
+	webhook_redelivered: "Delivery resent",
+	experience_linked: "Experience linked",
+	experience_updated: "Experience changed",
+	experience_unlinked: "Experience unlinked",
+	experience_link_failing: "Experience link failing",
 };
 
-/** The actor as people know them: the Discord name of an operator, or the admin token. */
+/** The actor as people know them: the Discord name of an operator, the admin token, or the gateway itself. */
 function actorName(event: AuditEvent): string {
+	if (event.actor.type === "system") return "the gateway";
 	return event.actor.type === "operator" ? event.actor.name : "the admin token";
 }
 
