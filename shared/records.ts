@@ -147,3 +147,22 @@ export interface HistoryData {
 	entries: HistoryEntry[];
 	next_cursor: string | null;
 }
+
+/** Every event a webhook may ask for (contract section 7). */
+export const WEBHOOK_EVENTS = [
+	"ban.created",
+	"ban.lifted",
+	"mute.created",
+	"mute.lifted",
+	"key.created",
+	"key.revoked",
+	"key.disabled",
+	"key.rolled",
+	"key.expiring",
+	"key.expired",
+	"key.auto_expiring",
+	"key.auto_expired",
+	"member.changed",
+	"experience.link_failing",
+] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];

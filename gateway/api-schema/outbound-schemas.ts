@@ -2,7 +2,7 @@
 // Requests and answers of the webhook and Roblox experience routes (contract sections 4 and 7).
 
 import { z } from "zod";
-import { WEBHOOK_EVENTS } from "../outbox/outbox-store";
+import { WEBHOOK_EVENTS } from "../../shared/records";
 import { adminGuildId } from "./admin-schemas";
 
 const MAX_URL_LENGTH = 2_048;

@@ -2,7 +2,8 @@
 // Notices of keys nearing or past their expiry and auto-expiry, each written exactly once per key and period.
 
 import { AUTO_EXPIRY_SECONDS } from "../keys/key-service";
-import type { ExpiringKey, OutboxEvent, OutboxStore, WebhookEvent } from "./outbox-store";
+import type { WebhookEvent } from "../../shared/records";
+import type { ExpiringKey, OutboxEvent, OutboxStore } from "./outbox-store";
 
 const DAY = 86_400;
 

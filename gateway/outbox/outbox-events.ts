@@ -3,7 +3,8 @@
 
 import type { ModerationEvent } from "../../shared/records";
 import type { AuditDraft } from "../keys/key-store";
-import type { OutboxEvent, WebhookEvent } from "./outbox-store";
+import type { WebhookEvent } from "../../shared/records";
+import type { OutboxEvent } from "./outbox-store";
 
 /** The key audit events that are also outbox events; the others (enabled, updated, deleted) are not in section 7. */
 const KEY_EVENTS: Partial<Record<AuditDraft["event"], WebhookEvent>> = {

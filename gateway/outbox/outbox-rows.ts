@@ -1,7 +1,8 @@
 // gateway/outbox/outbox-rows.ts
 // Row shapes of the outbox tables, shared by the SQLite and PostgreSQL stores, and their mapping to records.
 
-import type { Attempt, StoredDelivery, StoredExperience, StoredWebhook, WebhookEvent, WebhookFormat } from "./outbox-store";
+import type { WebhookEvent } from "../../shared/records";
+import type { Attempt, StoredDelivery, StoredExperience, StoredWebhook, WebhookFormat } from "./outbox-store";
 
 export interface WebhookRow {
 	id: string;

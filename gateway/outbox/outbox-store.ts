@@ -1,26 +1,8 @@
 // gateway/outbox/outbox-store.ts
 // The storage interface of the outbox (contract section 7): webhooks, experience links, deliveries and their attempts.
 
+import type { WebhookEvent } from "../../shared/records";
 import type { AuditDraft } from "../keys/key-store";
-
-/** Every event a webhook may ask for (contract section 7). */
-export const WEBHOOK_EVENTS = [
-	"ban.created",
-	"ban.lifted",
-	"mute.created",
-	"mute.lifted",
-	"key.created",
-	"key.revoked",
-	"key.disabled",
-	"key.rolled",
-	"key.expiring",
-	"key.expired",
-	"key.auto_expiring",
-	"key.auto_expired",
-	"member.changed",
-	"experience.link_failing",
-] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 /** Events mirrored into Roblox's own bans by every linked experience. */
 export const MIRRORED_EVENTS: readonly WebhookEvent[] = ["ban.created", "ban.lifted"];

@@ -1,20 +1,18 @@
 // test/browser/api-reference.test.ts
 // The API reference at /docs as a person sees it in Chromium: styled, nothing refused by the CSP, a link for every operation.
 
-import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildOpenApiDocument } from "../../gateway/api-schema/openapi-document";
 import { startTestGateway, type TestGateway } from "../gateway/harness";
+import { CHROMIUM, requireChromium } from "./chromium";
 
-/** Debian's chromium, installed by .ci/run; playwright-core never downloads a browser. */
-const CHROMIUM = "/usr/bin/chromium";
 
 describe("the API reference in a browser", () => {
 	let gateway: TestGateway;
 	let browser: Browser;
 	beforeAll(async () => {
-		if (!existsSync(CHROMIUM)) throw new Error("Chromium is missing: apt-get install -y chromium (.ci/run does).");
+		requireChromium();
 		gateway = await startTestGateway();
 		browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu"] });
 	});

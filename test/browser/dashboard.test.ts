@@ -1,28 +1,14 @@
 // test/browser/dashboard.test.ts
 // The API Keys page in real Chromium against a real gateway: sign-in, a key's whole life, the 3-key limit, a wrong token.
 
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DASHBOARD_BUILD_DIR } from "../../gateway/dashboard/dashboard-router";
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from "../gateway/harness";
+import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";
 
-/** Debian's chromium, installed by npm test's first step (tools/test-services.ts); playwright-core never downloads a browser. */
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = [
-	"--headless",
-	"--no-sandbox",
-	"--disable-gpu",
-	"--disable-quic",
-	"--no-first-run",
-	"--disable-background-networking",
-	"--disable-component-update",
-	"--disable-sync",
-];
-const ARTIFACTS = path.resolve("test-artifacts");
 const JOURNEY_GUILD = "135792468013579246";
 const LIMIT_GUILD = "246801357924680135";
 const ROLL_GUILD = "975318642097531864";
@@ -40,10 +26,7 @@ describe("API Keys dashboard in Chromium", { timeout: 60_000 }, () => {
 	let profile: string;
 
 	beforeAll(async () => {
-		if (!existsSync(path.join(DASHBOARD_BUILD_DIR, "index.html"))) {
-			throw new Error("The dashboard is not built: run `npm run build` (npm test does) before this suite.");
-		}
-		if (!existsSync(CHROMIUM)) throw new Error("Chromium is missing: apt-get install -y chromium (npm test does so when run as root).");
+		requireChromiumAndDashboard();
 		await mkdir(ARTIFACTS, { recursive: true });
 		gateway = await startTestGateway();
 		profile = await mkdtemp(path.join(os.tmpdir(), "dashboard-chromium-"));

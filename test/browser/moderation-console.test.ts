@@ -1,20 +1,15 @@
 // test/browser/moderation-console.test.ts
 // The Moderation page and the keys page in real Chromium: the moderation journey, paging the active list, every width, both themes.
 
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DASHBOARD_BUILD_DIR } from "../../gateway/dashboard/dashboard-router";
 import { ADMIN_TOKEN, banBody, startTestGateway, type TestGateway } from "../gateway/harness";
 import { LAYOUT_CHECK, type LayoutReport } from "./layout-check";
+import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";
 
-/** Debian's chromium, installed by npm test's first step (tools/test-services.ts). */
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const ARTIFACTS = path.resolve("test-artifacts");
 const JOURNEY_GUILD = "314159265358979323";
 const PAGING_GUILD = "271828182845904523";
 /** The four the issue names, and both ends of the range it asks for (320 to 1,920). */
@@ -27,10 +22,7 @@ describe("Moderation page and every width in Chromium", { timeout: 120_000 }, ()
 	let journeyKey: string;
 
 	beforeAll(async () => {
-		if (!existsSync(path.join(DASHBOARD_BUILD_DIR, "index.html"))) {
-			throw new Error("The dashboard is not built: run `npm run build` (npm test does) before this suite.");
-		}
-		if (!existsSync(CHROMIUM)) throw new Error("Chromium is missing: apt-get install -y chromium (npm test does so when run as root).");
+		requireChromiumAndDashboard();
 		await mkdir(ARTIFACTS, { recursive: true });
 		gateway = await startTestGateway();
 		profile = await mkdtemp(path.join(os.tmpdir(), "moderation-chromium-"));

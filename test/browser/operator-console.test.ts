@@ -1,22 +1,18 @@
 // test/browser/operator-console.test.ts
 // Operators signed in with Discord, in real Chromium: a view-only member may look players up but not ban; the owner's keys, members, webhooks and experiences at every width and in both themes.
 
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DASHBOARD_BUILD_DIR } from "../../gateway/dashboard/dashboard-router";
 import { startFakeDiscord, type FakeDiscord } from "../fakes/discord";
 import { banBody, startTestGateway, type TestGateway } from "../gateway/harness";
 import { FakeOpenCloud } from "../gateway/outbox/fake-open-cloud";
 import { eventually } from "../gateway/outbox/webhook-receiver";
 import { signInWithDiscord, type SignedInOperator } from "./discord-sign-in";
 import { LAYOUT_CHECK, type LayoutReport } from "./layout-check";
+import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-sync"];
-const ARTIFACTS = path.resolve("test-artifacts");
 const GUILD = "161803398874989484";
 const GUILD_NAME = "Golden Ratio Games";
 const OWNER = "920000000000000001";
@@ -40,10 +36,7 @@ describe("operators' permissions and the signed-in pages at every width, in Chro
 	const contexts: BrowserContext[] = [];
 
 	beforeAll(async () => {
-		if (!existsSync(path.join(DASHBOARD_BUILD_DIR, "index.html"))) {
-			throw new Error("The dashboard is not built: run `npm run build` (npm test does) before this suite.");
-		}
-		if (!existsSync(CHROMIUM)) throw new Error("Chromium is missing: apt-get install -y chromium (npm test does so when run as root).");
+		requireChromiumAndDashboard();
 		await mkdir(ARTIFACTS, { recursive: true });
 		discord = await startFakeDiscord();
 		const guild = (owner: boolean) => [{ id: GUILD, name: GUILD_NAME, icon: null, owner, permissions: "0" }];

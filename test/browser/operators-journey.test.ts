@@ -1,19 +1,15 @@
 // test/browser/operators-journey.test.ts
 // Two operators in real Chromium against a real gateway and a fake Discord: the owner signs in with Discord, grants a member create_keys, the member creates a key, the owner sees it with its creator.
 
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DASHBOARD_BUILD_DIR } from "../../gateway/dashboard/dashboard-router";
 import { startFakeDiscord, type FakeDiscord } from "../fakes/discord";
 import { startTestGateway, type TestGateway } from "../gateway/harness";
 import { signInWithDiscord } from "./discord-sign-in";
+import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-sync"];
-const ARTIFACTS = path.resolve("test-artifacts");
 const GUILD = "246813579024681357";
 const OWNER = "910000000000000001";
 const CREATOR = "910000000000000002";
@@ -25,10 +21,7 @@ describe("operators in the dashboard, in Chromium", { timeout: 90_000 }, () => {
 	const contexts: BrowserContext[] = [];
 
 	beforeAll(async () => {
-		if (!existsSync(path.join(DASHBOARD_BUILD_DIR, "index.html"))) {
-			throw new Error("The dashboard is not built: run `npm run build` (npm test does) before this suite.");
-		}
-		if (!existsSync(CHROMIUM)) throw new Error("Chromium is missing: apt-get install -y chromium (npm test does so when run as root).");
+		requireChromiumAndDashboard();
 		await mkdir(ARTIFACTS, { recursive: true });
 		discord = await startFakeDiscord();
 		// No icon: the page draws initials, so nothing is fetched from Discord's CDN (no network here).

@@ -1,19 +1,15 @@
 // test/browser/outbound-pages.test.ts
 // The Webhooks and Experiences sections in real Chromium against a real gateway and a loopback receiver.
 
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DASHBOARD_BUILD_DIR } from "../../gateway/dashboard/dashboard-router";
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from "../gateway/harness";
 import { WebhookReceiver } from "../gateway/outbox/webhook-receiver";
+import { CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";
 
-/** Debian's chromium, installed by npm test's first step (tools/test-services.ts). */
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"];
 const GUILD = "314159265358979323";
 
 describe("Webhooks and Experiences in Chromium", { timeout: 60_000 }, () => {
@@ -23,7 +19,7 @@ describe("Webhooks and Experiences in Chromium", { timeout: 60_000 }, () => {
 	let profile: string;
 
 	beforeAll(async () => {
-		if (!existsSync(path.join(DASHBOARD_BUILD_DIR, "index.html"))) throw new Error("The dashboard is not built: run `npm run build` (npm test does).");
+		requireChromiumAndDashboard();
 		receiver = new WebhookReceiver();
 		await receiver.listen();
 		gateway = await startTestGateway({ OUTBOUND_ALLOW_LOOPBACK: "true" }, { outbound: { pollMs: 50 } });

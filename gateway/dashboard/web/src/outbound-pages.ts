@@ -1,6 +1,7 @@
 // gateway/dashboard/web/src/outbound-pages.ts
 // The Webhooks and Experiences sections of a guild: add, test-send, deliveries with their attempts, redeliver; link an experience and see its last mirror.
 
+import { WEBHOOK_EVENTS } from "../../../../shared/records";
 import { AdminApiError, type AdminApi } from "./admin-api";
 import { el, withProgress } from "./dom";
 import { nowInSeconds, timeElement } from "./time-format";
@@ -33,23 +34,6 @@ interface ExperienceRecord {
 	last_mirrored_at: number | null;
 }
 
-/** The events a webhook may ask for (contract section 7), offered as checkboxes. */
-const EVENTS = [
-	"ban.created",
-	"ban.lifted",
-	"mute.created",
-	"mute.lifted",
-	"key.created",
-	"key.revoked",
-	"key.disabled",
-	"key.rolled",
-	"key.expiring",
-	"key.expired",
-	"key.auto_expiring",
-	"key.auto_expired",
-	"member.changed",
-	"experience.link_failing",
-];
 
 const messageOf = (err: unknown) => (err instanceof AdminApiError || err instanceof Error ? err.message : String(err));
 const guildPath = (guildId: string) => `/guilds/${encodeURIComponent(guildId)}`;
@@ -170,7 +154,7 @@ export class OutboundPages {
 	private webhookForm(error: HTMLElement, done: () => Promise<void>): HTMLFormElement {
 		const url = el("input", { id: "webhook-url", type: "url", placeholder: "https://example.com/hooks/technified", spellcheck: "false" });
 		const format = el("select", { id: "webhook-format" }, el("option", { value: "standard" }, "Standard Webhooks (signed)"), el("option", { value: "discord" }, "Discord message"));
-		const boxes = EVENTS.map((event) => el("input", { type: "checkbox", value: event, checked: event.startsWith("ban.") }));
+		const boxes = WEBHOOK_EVENTS.map((event) => el("input", { type: "checkbox", value: event, checked: event.startsWith("ban.") }));
 		const submit = el("button", { type: "submit", class: "primary" }, "Add webhook");
 		const form = el(
 			"form",
