@@ -15,11 +15,14 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
 	["minute", 60],
 ];
 
+/** The page's clock and the gateway's differ by a few seconds: a day-long ban set just now still ends "tomorrow". */
+const CLOCK_SLACK_SECONDS = 60;
+
 /** `at` and `now` in unix seconds; past times read "… ago", future ones "in …". */
 export function relativeTime(at: number, now: number): string {
 	const delta = at - now;
 	if (Math.abs(delta) < 45) return "just now";
-	const [unit, seconds] = UNITS.find(([, size]) => Math.abs(delta) >= size) ?? UNITS[UNITS.length - 1];
+	const [unit, seconds] = UNITS.find(([, size]) => Math.abs(delta) >= size - CLOCK_SLACK_SECONDS) ?? UNITS[UNITS.length - 1];
 	return relative.format(Math.round(delta / seconds), unit);
 }
 
