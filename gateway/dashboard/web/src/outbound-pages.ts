@@ -76,6 +76,23 @@ export class OutboundPages {
 		this.root.replaceChildren();
 	}
 
+	/**
+	 * Reads one of the guild's lists (`GET /<name>`, answered as `data.<name>`) and shows its table, or
+	 * its empty-state line when there is nothing; on failure says why in `error` and answers undefined.
+	 */
+	private async loadList<T>(name: "webhooks" | "experiences", error: HTMLElement, table: HTMLElement, empty: HTMLElement): Promise<T[] | undefined> {
+		let records: T[];
+		try {
+			records = (await this.call<Record<typeof name, T[]>>("GET", `/${name}`))[name];
+		} catch (err) {
+			error.textContent = messageOf(err);
+			return undefined;
+		}
+		table.hidden = records.length === 0;
+		empty.hidden = records.length > 0;
+		return records;
+	}
+
 	private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
 		if (this.api === undefined) throw new Error("Signed out");
 		return this.api.data<T>(method, `${guildPath(this.guildId)}${path}`, body);
@@ -110,16 +127,9 @@ export class OutboundPages {
 			this.webhookForm(error, () => this.renderWebhooks(section)),
 			deliveries,
 		);
-		let records: WebhookRecord[];
-		try {
-			records = (await this.call<{ webhooks: WebhookRecord[] }>("GET", "/webhooks")).webhooks;
-		} catch (err) {
-			error.textContent = messageOf(err);
-			return;
-		}
+		const records = await this.loadList<WebhookRecord>("webhooks", error, table, empty);
+		if (records === undefined) return;
 		const now = nowInSeconds();
-		table.hidden = records.length === 0;
-		empty.hidden = records.length > 0;
 		list.replaceChildren(
 			...records.map((webhook) => {
 				const test = el("button", { type: "button" }, "Send test");
@@ -271,16 +281,9 @@ export class OutboundPages {
 			empty,
 			form,
 		);
-		let records: ExperienceRecord[];
-		try {
-			records = (await this.call<{ experiences: ExperienceRecord[] }>("GET", "/experiences")).experiences;
-		} catch (err) {
-			error.textContent = messageOf(err);
-			return;
-		}
+		const records = await this.loadList<ExperienceRecord>("experiences", error, table, empty);
+		if (records === undefined) return;
 		const now = nowInSeconds();
-		table.hidden = records.length === 0;
-		empty.hidden = records.length > 0;
 		list.replaceChildren(
 			...records.map((link) => {
 				const remove = el("button", { type: "button", class: "danger" }, "Unlink");
