@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Redis } from "ioredis";
-import { deletePrefix } from "../test/gateway/scale-out/redis-fixtures";
+import { deletePrefix } from "../test/gateway/platform/redis/redis-fixtures";
 import { BenchTargets, best, measure, row, type Measurement } from "./harness";
 
 const GUILD = "123456789012345678";

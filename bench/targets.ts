@@ -13,7 +13,7 @@ import { readConfig } from "../gateway/config";
 import { GUILD_HEADER, INTERNAL_TOKEN_HEADER } from "../gateway/data-store/internal-headers";
 import { startDataStore } from "../gateway/data-store/server";
 import { startGateway } from "../gateway/gateway";
-import { createLogger } from "../gateway/logging/logger";
+import { createLogger } from "../gateway/platform/logging/logger";
 
 const [mode, upstream, token, guild, redisUrl, sharedDataDir] = process.argv.slice(2);
 const report = (fields: Record<string, string>) => console.log(JSON.stringify(fields));

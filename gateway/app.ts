@@ -7,25 +7,25 @@ import type { Logger } from "pino";
 import type { Scope } from "../shared/records";
 import { API_BASE } from "../shared/routes";
 import { adminRouter } from "./admin/admin-router";
-import type { OutboundAdmin } from "./admin/outbound-router";
-import { docsRouter } from "./api-schema/docs-router";
+import type { OutboundAdmin } from "./outbound/outbound-routes";
+import { docsRouter } from "./api-docs/docs-router";
 import { AuthThrottle } from "./auth/auth-throttle";
 import { authenticateRequest, authorizeRequest } from "./auth/authenticate";
-import { BanStatusCache } from "./ban-cache/ban-status-cache";
-import { advertiseCacheLifetime, onModerationChange, serveCachedBanStatus } from "./ban-cache/middleware";
+import { BanStatusCache } from "./moderation/ban-status-cache";
+import { advertiseCacheLifetime, onModerationChange, serveCachedBanStatus } from "./moderation/ban-cache-middleware";
 import { dashboardRouter } from "./dashboard/dashboard-router";
-import { moderationConsoleRouter } from "./moderation-console/console-router";
+import { moderationConsoleRouter } from "./moderation/console-routes";
 import type { Config, QuotaCategory } from "./config";
 import { GatewayMetrics, healthRouter, type ReadinessCheck } from "./health/health";
-import { errorHandler, notFoundHandler } from "./http/envelope";
-import { HotRoutes } from "./http/hot-routes";
-import { jsonBody } from "./http/json-body";
-import { requestLog, requestLogger } from "./logging/request-log";
+import { errorHandler, notFoundHandler } from "./platform/http/envelope";
+import { HotRoutes } from "./platform/http/hot-routes";
+import { jsonBody } from "./platform/http/json-body";
+import { requestLog, requestLogger } from "./platform/logging/request-log";
 import type { KeyService } from "./keys/key-service";
 import type { EventHub } from "./events/event-hub";
 import { eventsRoute } from "./events/events-route";
-import type { ModerationChangeNotice } from "./invalidation/change-bus";
-import type { Forwarder } from "./proxy/forward";
+import type { ModerationChangeNotice } from "./changes/change-bus";
+import type { Forwarder } from "./moderation/forward";
 import type { OperatorRouteParts } from "./operators/operator-routes";
 import { batchCost, showQuota, spendQuota, type QuotaLimiters } from "./rate-limits/quota";
 
@@ -45,7 +45,7 @@ export interface GatewayParts {
 	logger: Logger;
 	/** Sign-in, sessions, members and suspensions of the admin API. */
 	operators: OperatorRouteParts;
-	/** Webhook and Roblox experience routes (contract section 7). */
+	/** Webhook and Roblox experience routes (README, "Webhooks and Roblox's own bans"). */
 	outbound: OutboundAdmin;
 }
 
@@ -105,7 +105,7 @@ function guard(parts: GatewayParts, rule: RouteRule): RequestHandler {
 			authorizeRequest(req, key, rule.scope);
 			if (rule.body) await readBody(req, res);
 		} catch (refusal) {
-			// Keyed answers always carry the key's quota, refusals included (contract section 2); if the
+			// Keyed answers always carry the key's quota, refusals included (README, "API summary"); if the
 			// limiter cannot be read, the refusal still goes out, only without the headers.
 			await showQuota(res, parts.quotas, rule.category, key.id).catch(() => undefined);
 			throw refusal;

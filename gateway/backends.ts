@@ -6,7 +6,7 @@ import { AuthThrottle } from "./auth/auth-throttle";
 import type { ModerationStore } from "./data-store/moderation-store";
 import { PostgresModerationStore } from "./data-store/postgres-moderation-store";
 import { SqliteModerationStore } from "./data-store/sqlite-moderation-store";
-import { LocalChangeBus, type ChangeBus } from "./invalidation/change-bus";
+import { LocalChangeBus, type ChangeBus } from "./changes/change-bus";
 import type { KeyStore } from "./keys/key-store";
 import { PostgresKeyStore } from "./keys/postgres-key-store";
 import { SqliteKeyStore } from "./keys/sqlite-key-store";
@@ -14,9 +14,9 @@ import type { OperatorStore } from "./operators/operator-store";
 import { PostgresOperatorStore } from "./operators/postgres-operator-store";
 import { SqliteOperatorStore } from "./operators/sqlite-operator-store";
 import { memoryQuotaLimiters, type QuotaLimiters } from "./rate-limits/quota";
-import { RedisChangeBus } from "./invalidation/redis-change-bus";
+import { RedisChangeBus } from "./changes/redis-change-bus";
 import { redisAuthFailureLimiter, redisQuotaLimiters } from "./rate-limits/redis-limits";
-import { connectRedis, disconnectRedis, redisReady, redisTarget } from "./redis/redis-connection";
+import { connectRedis, disconnectRedis, redisReady, redisTarget } from "./platform/redis/redis-connection";
 
 /** What decides where the stores live (the data store's worker has only this of the config). */
 type StorePlace = Pick<Config, "databaseUrl" | "dataDir">;

@@ -1,12 +1,12 @@
 // gateway/config.ts
-// Reads the environment (contract section 5) into a checked Config; a bad value names its variable.
+// Reads the environment (README, "Configuration") into a checked Config; a bad value names its variable.
 
 import leven from "leven";
-import { DEFAULT_OPEN_CLOUD_URL } from "./experiences/open-cloud-client";
+import { DEFAULT_OPEN_CLOUD_URL } from "./outbound/experiences/open-cloud-client";
 import { invalidCidrs } from "./auth/address-matcher";
-import { DEFAULT_EDGE_LIMITS, type EdgeLimits } from "./http/edge";
-import { DEFAULT_MAX_JSON_DEPTH } from "./http/json-body";
-import { LOG_LEVELS, type LogLevel, type LogSettings } from "./logging/logger";
+import { DEFAULT_EDGE_LIMITS, type EdgeLimits } from "./platform/http/edge";
+import { DEFAULT_MAX_JSON_DEPTH } from "./platform/http/json-body";
+import { LOG_LEVELS, type LogLevel, type LogSettings } from "./platform/logging/logger";
 
 export type QuotaCategory = "moderation" | "lists" | "writes";
 
@@ -14,7 +14,7 @@ export const QUOTA_CATEGORIES: readonly QuotaCategory[] = ["moderation", "lists"
 
 export type Quotas = Record<QuotaCategory, number>;
 
-/** Per-key requests per minute by category (contract section 2). */
+/** Per-key requests per minute by category (README, "API summary"). */
 export const DEFAULT_QUOTAS: Quotas = { moderation: 300, lists: 100, writes: 50 };
 
 export interface Config {
@@ -268,7 +268,7 @@ function logSettings(env: Env): LogSettings {
 	return { level: level as LogLevel, format };
 }
 
-/** Every variable of contract section 5 and the edge limits (a few belong to parts still to come): a new one joins this list. */
+/** Every variable of the README's "Configuration" and the edge limits (a few belong to parts still to come): a new one joins this list. */
 export const KNOWN_VARIABLES: readonly string[] = [
 	"PORT", "HOST", "ADMIN_TOKEN", "DATA_DIR", "DATA_STORE_URL", "DATA_STORE_TOKEN", "DATABASE_URL", "REDIS_URL",
 	"TRUST_PROXY", "RATE_LIMITS", "AUTH_FAILURES_PER_MINUTE", "BAN_CACHE_TTL_SECONDS", "PUBLIC_URL",

@@ -5,24 +5,24 @@ import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
-import { resolveAdminToken } from "./admin/admin-token";
+import { resolveAdminToken } from "./operators/admin-token";
 import { openChangeBus, openKeyStore, openModerationStore, openOperatorStore, openRateLimits } from "./backends";
 import { createGatewayApp } from "./app";
-import { BanStatusCache } from "./ban-cache/ban-status-cache";
+import { BanStatusCache } from "./moderation/ban-status-cache";
 import type { Config } from "./config";
 import { DataStoreWorker } from "./data-store/data-store-worker";
 import { startDataStore } from "./data-store/server";
 import { GatewayMetrics, dataStoreReadiness, type ReadinessCheck } from "./health/health";
-import { applyChangesFirst } from "./invalidation/apply-changes-first";
+import { applyChangesFirst } from "./changes/apply-changes-first";
 import { KeyService } from "./keys/key-service";
-import { createEdgeServer } from "./http/edge";
-import { ChangeFeed } from "./events/change-feed";
+import { createEdgeServer } from "./platform/http/edge";
+import { ChangeFeed } from "./changes/change-feed";
 import { EventHub } from "./events/event-hub";
-import { PostgresWakeups } from "./events/postgres-wakeups";
-import { createLogger } from "./logging/logger";
-import { startOutbound, type OutboundTiming } from "./outbox/outbound";
-import { createForwarder } from "./proxy/forward";
-import { SecretBox } from "./secrets/secret-box";
+import { PostgresWakeups } from "./changes/postgres-wakeups";
+import { createLogger } from "./platform/logging/logger";
+import { startOutbound, type OutboundTiming } from "./outbound/outbound";
+import { createForwarder } from "./moderation/forward";
+import { SecretBox } from "./platform/secrets/secret-box";
 import { dataStoreBanCounter } from "./operators/ban-counts";
 import { DiscordClient } from "./operators/discord-client";
 import { OperatorService } from "./operators/operator-service";
@@ -177,7 +177,7 @@ async function startParts(
 	if (config.databaseUrl !== undefined && config.redisUrl === undefined && config.dataStoreUrl === undefined) {
 		parts.add(PostgresWakeups.start(config.databaseUrl, (guildId) => events.wake(guildId), log), (wakeups) => wakeups.close());
 	}
-	// Webhooks and Open Cloud mirrors, in the key store's database (contract section 7).
+	// Webhooks and Open Cloud mirrors, in the key store's database (README, "Webhooks and Roblox's own bans").
 	const outbound = parts.add(
 		await startOutbound(config, { dataStoreUrl, internalToken, secrets: context.secrets, clock, logger, timing: options.outbound }),
 		(running) => running.close(),

@@ -3,7 +3,7 @@
 
 import { ConfigError, misspeltVariables, readConfig, type Config } from "./config";
 import { listensEverywhere, startGateway, type RunningGateway } from "./gateway";
-import { createLogger } from "./logging/logger";
+import { createLogger } from "./platform/logging/logger";
 
 /**
  * Where operators find it. The listening address is one that works from this machine (loopback when it

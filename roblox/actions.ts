@@ -1,6 +1,6 @@
 // roblox/actions.ts
 // What the module does to players (kick, mute, unmute), told to the game's `onAction` callback for its
-// own logs or UI (contract section 6).
+// own logs or UI (roblox/README.md).
 
 /** Where the decision came from: a join check, the event stream, the periodic re-check, or the game's own call. */
 export type ActionSource = "join" | "live" | "recheck" | "api";

@@ -1,5 +1,5 @@
 // roblox/ban-status.ts
-// The ban and mute statuses a game sees (contract section 6), converted from the API's `ban_info` and
+// The ban and mute statuses a game sees (roblox/README.md), converted from the API's `ban_info` and
 // `mute_info` wire shapes, and what one answer tells the guard about one player.
 
 import type { BanStatusBatchResult, MuteInfo } from "../shared/records";

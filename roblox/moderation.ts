@@ -1,5 +1,5 @@
 // roblox/moderation.ts
-// In-game moderation (contract section 6): client:ban/unban/mute/unmute send the write to the API and
+// In-game moderation (roblox/README.md): client:ban/unban/mute/unmute send the write to the API and
 // apply it in this server at once (kick, mute); getMuteStatus answers from the lookups or asks.
 
 import { t } from "@rbxts/t";

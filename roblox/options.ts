@@ -14,7 +14,7 @@ export type ApiKey = string | Secret;
 
 export type FailMode = "open" | "closed";
 
-/** What a game passes to `Technified.start` (contract section 6); times are in seconds. */
+/** What a game passes to `Technified.start` (roblox/README.md); times are in seconds. */
 export interface StartOptions {
 	/** The key as a string, or `HttpService:GetSecret(name)`. */
 	apiKey: ApiKey;

@@ -1,5 +1,5 @@
 // shared/envelope.ts
-// The JSON envelopes every response is wrapped in (contract section 2).
+// The JSON envelopes every response is wrapped in (README, "API summary").
 
 import type { ErrorCode } from "./errors";
 

@@ -42,7 +42,7 @@ export interface BanStatusBatchData {
 	results: { [identifier: string]: BanStatusBatchResult };
 }
 
-/** What the events route reports (contract section 3); `reset` means "re-check everyone". */
+/** What the events route reports (README, "API summary"); `reset` means "re-check everyone". */
 export type ModerationEventName = "ban" | "unban" | "mute" | "unmute" | "reset";
 
 /**
@@ -115,7 +115,7 @@ export interface ApiKeyRecord {
 	rate_limits: RateLimitOverrides | null;
 }
 
-/** Quota categories of contract section 2, as the admin API names them. */
+/** Quota categories of the README's "API summary", as the admin API names them. */
 export type RateLimitOverrides = Partial<Record<"moderation" | "lists" | "writes", number>>;
 
 /** (v2) One address a key was used from, in the usage report. */
@@ -126,7 +126,7 @@ export interface ClientAddressUse {
 	last_seen_at: number;
 }
 
-/** One ban or mute of a user's history (contract section 3, v2). Times are unix seconds. */
+/** One ban or mute of a user's history (README, "API summary"). Times are unix seconds. */
 export interface HistoryEntry {
 	kind: "ban" | "mute";
 	state: "active" | "expired" | "lifted" | "replaced";
@@ -148,7 +148,7 @@ export interface HistoryData {
 	next_cursor: string | null;
 }
 
-/** Every event a webhook may ask for (contract section 7). */
+/** Every event a webhook may ask for (README, "Webhooks and Roblox's own bans"). */
 export const WEBHOOK_EVENTS = [
 	"ban.created",
 	"ban.lifted",

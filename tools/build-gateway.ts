@@ -26,6 +26,6 @@ await build({
 	sourcemap: true,
 	logLevel: "warning",
 });
-// The bundle at dist/gateway/main.js finds "./migrations" beside itself, as gateway/postgres/database.ts
-// finds them beside the source; dist/dashboard is two levels up from both, as dashboard-router.ts expects.
-await cp("gateway/postgres/migrations", `${OUT_DIR}/migrations`, { recursive: true });
+// The bundle at dist/gateway/main.js finds "./migrations" beside itself, as gateway/platform/db/ finds
+// them beside the source; dist/dashboard is two levels up from main.js, as dashboard-router.ts expects.
+await cp("gateway/platform/db/migrations", `${OUT_DIR}/migrations`, { recursive: true });

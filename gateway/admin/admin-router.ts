@@ -1,15 +1,15 @@
 // gateway/admin/admin-router.ts
-// The key management API (contract section 4) behind the platform operator's ADMIN_TOKEN or an operator's session.
+// The key management API (README, "API summary") behind the platform operator's ADMIN_TOKEN or an operator's session.
 
 import express, { type Request, type RequestHandler, type Router } from "express";
-import { auditQuery, guildParams, rollKeyBody, usageQuery } from "../api-schema/admin-schemas";
-import { readPart } from "../api-schema/fields";
-import { badRequest, sendSuccess } from "../http/envelope";
-import { jsonBody } from "../http/json-body";
+import { auditQuery, guildParams, rollKeyBody, usageQuery } from "../keys/key-schemas";
+import { readPart } from "../platform/http/fields";
+import { badRequest, sendSuccess } from "../platform/http/envelope";
+import { jsonBody } from "../platform/http/json-body";
 import type { KeyService } from "../keys/key-service";
 import type { AuthThrottle } from "../auth/auth-throttle";
-import { requestLogger, routeOf } from "../logging/request-log";
-import { outboundRouter, type OutboundAdmin } from "./outbound-router";
+import { requestLogger, routeOf } from "../platform/logging/request-log";
+import { outboundRouter, type OutboundAdmin } from "../outbound/outbound-routes";
 import { operatorRoutes, signInRoutes, type OperatorRouteParts } from "../operators/operator-routes";
 import { authenticateAdmin, requireSameOrigin } from "../operators/session-auth";
 import {
@@ -20,7 +20,7 @@ import {
 	requirePermission,
 	requirePlatformOperator,
 	visibleKeys,
-} from "./access";
+} from "../operators/access";
 
 /**
  * Every change made through the admin API gets a line of its own with its actor, beside the request

@@ -4,7 +4,7 @@
 import ipaddr from "ipaddr.js";
 import { RateLimiterMemory, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { ErrorMessage } from "../../shared/errors";
-import { ApiError } from "../http/envelope";
+import { ApiError } from "../platform/http/envelope";
 import { secondsUntil } from "../rate-limits/quota";
 
 export interface ThrottleState {

@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Request, Response } from "express";
 import { ErrorMessage, type ErrorCode } from "../../shared/errors";
 import type { Scope } from "../../shared/records";
-import { ApiError } from "../http/envelope";
+import { ApiError } from "../platform/http/envelope";
 import type { KeyService, VerifiedKey, VerifyFailure } from "../keys/key-service";
 import { allowAnyAddress } from "./address-matcher";
 import type { AuthThrottle } from "./auth-throttle";
@@ -52,7 +52,7 @@ export async function authenticateRequest(req: Request, keys: KeyService, thrott
 	const apiKey = extractApiKey(req.headers);
 	const result = apiKey === undefined ? undefined : await keys.verify(apiKey);
 	if (result?.ok) {
-		// The address as TRUST_PROXY reads it: the key's last_used_ip and recent addresses (contract section 4).
+		// The address as TRUST_PROXY reads it: the key's last_used_ip and recent addresses (README, "API summary").
 		keys.recordUse(result.key.id, req.ip);
 		return result.key;
 	}

@@ -3,7 +3,7 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { RequestHandler } from "express";
-import { ApiError } from "../http/envelope";
+import { ApiError } from "../platform/http/envelope";
 import type { AuthThrottle } from "./auth-throttle";
 
 const digest = (text: string) => createHash("sha256").update(text).digest();

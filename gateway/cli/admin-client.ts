@@ -3,7 +3,7 @@
 
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { ADMIN_TOKEN_FILE } from "../admin/admin-token";
+import { ADMIN_TOKEN_FILE } from "../operators/admin-token";
 
 /** The admin token and where it was found: the advice on a refusal depends on it. */
 export interface AdminCredentials {

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { type RequestHandler, type Router } from "express";
-import { ApiError } from "../http/envelope";
+import { ApiError } from "../platform/http/envelope";
 
 /** Where `npm run build:dashboard` writes the page: `dist/dashboard` at the repository root. */
 export const DASHBOARD_BUILD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../dist/dashboard");

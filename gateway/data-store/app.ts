@@ -3,8 +3,8 @@
 
 import express, { type Express } from "express";
 import { API_BASE } from "../../shared/routes";
-import { ApiError, errorHandler, notFoundHandler, sendError, sendSuccess } from "../http/envelope";
-import { jsonBody } from "../http/json-body";
+import { ApiError, errorHandler, notFoundHandler, sendError, sendSuccess } from "../platform/http/envelope";
+import { jsonBody } from "../platform/http/json-body";
 import { requireInternalToken } from "./internal-auth";
 import type { Clock, ModerationStore } from "./moderation-store";
 import { moderationRoutes } from "./moderation-routes";
@@ -21,7 +21,7 @@ export interface DataStoreAppOptions {
 }
 
 /**
- * Serves the public moderation paths (contract section 3) for the gateway to forward to. Only
+ * Serves the public moderation paths (README, "API summary") for the gateway to forward to. Only
  * `/healthz` and `/readyz` answer without the internal token.
  *
  * @example

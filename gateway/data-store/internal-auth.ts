@@ -4,9 +4,9 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { RequestHandler } from "express";
 import { ErrorMessage } from "../../shared/errors";
-import { ApiError } from "../http/envelope";
+import { ApiError } from "../platform/http/envelope";
 import { GUILD_HEADER, INTERNAL_TOKEN_HEADER } from "./internal-headers";
-import { parseGuildId, pathParam } from "./request-fields";
+import { parseGuildId, pathParam } from "../moderation/request-fields";
 
 // Digests have one length whatever the caller sends, so the comparison leaks neither the token's
 // content nor its length through timing.

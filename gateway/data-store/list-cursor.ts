@@ -1,7 +1,7 @@
 // gateway/data-store/list-cursor.ts
 // Turns a store's list position into the opaque `cursor` of the active lists, and back.
 
-import { badRequest } from "../http/envelope";
+import { badRequest } from "../platform/http/envelope";
 import type { ListPosition, ModerationKind } from "./moderation-store";
 
 const CURSOR_TEXT = /^(ban|mute):(0|[1-9][0-9]*):([1-9][0-9]*):(0|[1-9][0-9]*)$/;

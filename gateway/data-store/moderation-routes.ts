@@ -1,15 +1,15 @@
 // gateway/data-store/moderation-routes.ts
-// The contract's moderation endpoints (section 3) under /moderation/:guildId, for bans and for mutes.
+// The moderation endpoints (README, "API summary") under /moderation/:guildId, for bans and for mutes.
 
 import { Router, type Request } from "express";
 import { ErrorMessage } from "../../shared/errors";
 import type { BanStatusBatchData, BanStatusData, HistoryData, MuteStatusData } from "../../shared/records";
-import { badRequest, notFound, sendSuccess } from "../http/envelope";
+import { badRequest, notFound, sendSuccess } from "../platform/http/envelope";
 import { requireVerifiedGuild } from "./internal-auth";
 import { ACTOR_HEADER } from "./internal-headers";
 import { decodeCursor, decodeHistoryCursor, encodeCursor, encodeHistoryCursor } from "./list-cursor";
 import type { Clock, ModerationKind, ModerationRecord, ModerationStore } from "./moderation-store";
-import { readPart } from "../api-schema/fields";
+import { readPart } from "../platform/http/fields";
 import {
 	batchBody,
 	changesQuery,
@@ -19,8 +19,8 @@ import {
 	listQuery,
 	statusParams,
 	statusQuery,
-} from "../api-schema/moderation-schemas";
-import { pathParam } from "./request-fields";
+} from "../moderation/moderation-schemas";
+import { pathParam } from "../moderation/request-fields";
 import { liftFields, toBanInfo, toHistoryEntry, toModerationEvent, toMuteInfo } from "./wire";
 
 /** Everything that differs between the ban routes and the mute routes. */
@@ -137,7 +137,7 @@ export function moderationRoutes(store: ModerationStore, clock: Clock): Router {
 		sendSuccess(res, 200, "Changes", { changes: page.changes.map(toModerationEvent), head: page.head, oldest: page.oldest });
 	});
 
-	// Every ban and mute the user ever had here, newest first (contract section 3, v2).
+	// Every ban and mute the user ever had here, newest first (README, "API summary").
 	router.get("/roblox/history/:identifier", async (req, res) => {
 		const { identifier: robloxId } = readPart(statusParams, req.params);
 		const { limit, cursor } = readPart(listQuery, req.query);

@@ -1,7 +1,7 @@
 // gateway/data-store/postgres-moderation-store.ts
 // The shared ModerationStore: bans and mutes in PostgreSQL, read and written by every gateway instance.
 
-import { PostgresDatabase, type PostgresOptions, type Queryable } from "../postgres/database";
+import { PostgresDatabase, type PostgresOptions, type Queryable } from "../platform/db/postgres-database";
 import { historyBefore, listKey, toActivePage, toHistoryPage, toRecord, type RecordRow } from "./moderation-rows";
 import {
 	CHANGE_LOG_RETENTION,

@@ -3,7 +3,7 @@
 
 import type { Logger } from "pino";
 import type { ModerationEvent } from "../../shared/records";
-import type { ChangeFeed } from "./change-feed";
+import type { ChangeFeed } from "../changes/change-feed";
 
 /** One open stream or long poll of a guild. */
 export interface Subscriber {

@@ -4,9 +4,9 @@
 import type { Request, RequestHandler, Response } from "express";
 import type { ModerationEvent, ModerationEventsData } from "../../shared/records";
 import { verifiedKey } from "../auth/authenticate";
-import { readField, readPart, sequence } from "../api-schema/fields";
-import { eventsQuery } from "../api-schema/moderation-schemas";
-import { ApiError, sendSuccess } from "../http/envelope";
+import { readField, readPart, sequence } from "../platform/http/fields";
+import { eventsQuery } from "../moderation/moderation-schemas";
+import { ApiError, sendSuccess } from "../platform/http/envelope";
 import type { EventHub, StartPosition, Subscriber } from "./event-hub";
 
 /** Tells a stream's client to reconnect at once when the gateway stops, e.g. to another instance. */

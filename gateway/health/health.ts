@@ -5,7 +5,7 @@ import express, { type RequestHandler, type Router } from "express";
 import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import type { AuthThrottle } from "../auth/auth-throttle";
 import { requireBearerToken } from "../auth/bearer-token";
-import { sendError, sendSuccess, ApiError } from "../http/envelope";
+import { sendError, sendSuccess, ApiError } from "../platform/http/envelope";
 
 /** One dependency `/readyz` checks; `check` rejects when the part is unreachable. */
 export interface ReadinessCheck {

@@ -2,10 +2,10 @@
 // Writes one guild audit event and its outbox event inside the caller's transaction, for every store sharing the key store's database.
 
 import type Database from "better-sqlite3";
-import { auditOutboxEvent } from "../outbox/outbox-events";
-import { enqueueInPostgres } from "../outbox/postgres-outbox-store";
-import { SqliteOutboxWriter } from "../outbox/sqlite-outbox-store";
-import type { Queryable } from "../postgres/database";
+import { auditOutboxEvent } from "../outbound/queue/outbox-events";
+import { enqueueInPostgres } from "../outbound/queue/postgres-outbox-store";
+import { SqliteOutboxWriter } from "../outbound/queue/sqlite-outbox-store";
+import type { Queryable } from "../platform/db/postgres-database";
 import type { AuditDraft } from "./key-store";
 
 const INSERT_AUDIT = "INSERT INTO key_audit (guild_id, key_id, event, actor, address, at, details)";

@@ -6,10 +6,10 @@ import { LRUCache } from "lru-cache";
 import { ErrorMessage } from "../../shared/errors";
 import { ALL_SCOPES, type ApiKeyRecord, type ClientAddressUse, type KeyStatus, type RateLimitOverrides, type Scope } from "../../shared/records";
 import { MAX_KEYS_PER_GUILD } from "../../shared/routes";
-import { auditLimit, createKeyBody, expiresAtWords, rollOverlap, updateKeyBody, usageGranularity } from "../api-schema/admin-schemas";
-import { readField, readPart } from "../api-schema/fields";
+import { auditLimit, createKeyBody, expiresAtWords, rollOverlap, updateKeyBody, usageGranularity } from "./key-schemas";
+import { readField, readPart } from "../platform/http/fields";
 import { compileAddressMatcher, type AddressMatcher } from "../auth/address-matcher";
-import { ApiError, badRequest, notFound } from "../http/envelope";
+import { ApiError, badRequest, notFound } from "../platform/http/envelope";
 import { generateApiKey, hashApiKey, isGuildId, keyPrefix, parseApiKey } from "./api-key";
 import { creatorOf } from "./key-rows";
 import type {
@@ -25,7 +25,7 @@ import type {
 	UsageBatch,
 } from "./key-store";
 
-/** A key unused and unchanged this long is `auto_expired` (contract section 1). */
+/** A key unused and unchanged this long is `auto_expired` (README, "API summary"). */
 export const AUTO_EXPIRY_SECONDS = 60 * 86_400;
 /** Per-minute usage older than this is pruned. */
 export const USAGE_RETENTION_SECONDS = 30 * 86_400;

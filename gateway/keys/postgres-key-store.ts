@@ -2,7 +2,7 @@
 // The shared key store: PostgreSQL tables every gateway instance reads and writes (DATABASE_URL).
 
 import { randomBytes } from "node:crypto";
-import { PostgresDatabase, type PostgresOptions, type Queryable } from "../postgres/database";
+import { PostgresDatabase, type PostgresOptions, type Queryable } from "../platform/db/postgres-database";
 import { writePostgresAudit } from "./audit-writes";
 import { changedKey, latestAddresses, rolledKey, toAuditEvent, toKeyRow, toStoredKey, type AuditRow, type KeyRow } from "./key-rows";
 import type {
@@ -57,7 +57,7 @@ export class PostgresKeyStore implements KeyStore {
 	}
 
 	private async audit(tx: Queryable, guildId: string, keyId: string | null, draft: AuditDraft): Promise<void> {
-		// Key and member events enter the outbox in the change's own transaction (contract section 7).
+		// Key and member events enter the outbox in the change's own transaction (README, "Webhooks and Roblox's own bans").
 		await writePostgresAudit(tx, guildId, keyId, draft);
 	}
 

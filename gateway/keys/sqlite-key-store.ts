@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import { changedKey, latestAddresses, rolledKey, toAuditEvent, toKeyRow, toStoredKey, type AuditRow, type KeyRow } from "./key-rows";
-import { OUTBOX_SQLITE_SCHEMA } from "../outbox/sqlite-outbox-store";
+import { OUTBOX_SQLITE_SCHEMA } from "../outbound/queue/sqlite-outbox-store";
 import { SqliteAuditWriter } from "./audit-writes";
 import type {
 	AuditDraft,
@@ -227,7 +227,7 @@ export class SqliteKeyStore implements KeyStore {
 		this.secret = (db.prepare("SELECT value FROM settings WHERE name = 'checksum_secret'").get() as { value: string })
 			.value;
 		this.statements = prepareStatements(db);
-		// The outbox's tables (contract section 7), created here too so a v1 file gains them at open.
+		// The outbox's tables (README, "Webhooks and Roblox's own bans"), created here too so a v1 file gains them at open.
 		db.exec(OUTBOX_SQLITE_SCHEMA);
 		this.auditWriter = new SqliteAuditWriter(db);
 	}

@@ -5,7 +5,7 @@ import { CodeChallengeMethod, OAuth2Client, OAuth2RequestError, type OAuth2Token
 import type { DiscordSettings } from "../config";
 import type { OperatorGuild } from "./operator-store";
 
-/** The scopes of contract section 4: who the user is, and their guilds with owner and permissions. */
+/** The scopes of the README's "API summary": who the user is, and their guilds with owner and permissions. */
 export const DISCORD_SCOPES = ["identify", "guilds"];
 /** Discord answers at most 200 guilds a page (`GET /users/@me/guilds`, `limit`). */
 const GUILD_PAGE = 200;

@@ -2,14 +2,14 @@
 // The operators' routes of the admin API: Discord sign-in and its callback, logout, /me, /guilds, members and suspensions.
 
 import express, { type Request, type Router } from "express";
-import { accessOf, changedBy, PERMISSIONS, requirePermission, requirePlatformOperator } from "../admin/access";
-import { guildParams } from "../api-schema/admin-schemas";
-import { readPart } from "../api-schema/fields";
-import { discordCallbackQuery, memberParams, operatorParams } from "../api-schema/operator-schemas";
+import { accessOf, changedBy, PERMISSIONS, requirePermission, requirePlatformOperator } from "./access";
+import { guildParams } from "../keys/key-schemas";
+import { readPart } from "../platform/http/fields";
+import { discordCallbackQuery, memberParams, operatorParams } from "./operator-schemas";
 import type { AuthThrottle } from "../auth/auth-throttle";
-import { ApiError, sendSuccess } from "../http/envelope";
+import { ApiError, sendSuccess } from "../platform/http/envelope";
 import type { KeyService } from "../keys/key-service";
-import { requestLogger } from "../logging/request-log";
+import { requestLogger } from "../platform/logging/request-log";
 import type { BanCounter } from "./ban-counts";
 import { DiscordRefused, DiscordUnavailable } from "./discord-client";
 import type { OperatorService } from "./operator-service";

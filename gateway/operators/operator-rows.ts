@@ -2,7 +2,7 @@
 // The row shapes both SQL operator stores use, and their mapping to the stored types.
 
 import type { Actor } from "../../shared/records";
-import type { Permission } from "../admin/access";
+import type { Permission } from "./access";
 import type { AuditDraft } from "../keys/key-store";
 import type { MemberChange, OperatorGuild, StoredMember, StoredOperator, StoredSession } from "./operator-store";
 

@@ -11,13 +11,13 @@ import {
 	type Access,
 	type DiscordGuildRights,
 	type Permission,
-} from "../admin/access";
-import { addMemberBody, updateMemberBody } from "../api-schema/operator-schemas";
-import { readPart } from "../api-schema/fields";
-import { ApiError, notFound } from "../http/envelope";
+} from "./access";
+import { addMemberBody, updateMemberBody } from "./operator-schemas";
+import { readPart } from "../platform/http/fields";
+import { ApiError, notFound } from "../platform/http/envelope";
 import type { KeyService } from "../keys/key-service";
 import type { ChangedBy } from "../keys/key-store";
-import type { SecretBox } from "../secrets/secret-box";
+import type { SecretBox } from "../platform/secrets/secret-box";
 import { DiscordRefused, type DiscordClient, type DiscordTokens } from "./discord-client";
 import type { OperatorGuild, OperatorStore, StoredMember, StoredOperator, StoredSession } from "./operator-store";
 
@@ -25,7 +25,7 @@ import type { OperatorGuild, OperatorStore, StoredMember, StoredOperator, Stored
 export const SESSION_IDLE_SECONDS = 12 * 3_600;
 /** …and this long after sign-in whatever happens: then Discord is asked again. */
 export const SESSION_LIFETIME_SECONDS = 7 * 86_400;
-/** Contract section 4: a signed-in operator's guilds are read again at least this often. */
+/** the README's "API summary": a signed-in operator's guilds are read again at least this often. */
 export const GUILDS_REREAD_SECONDS = 3_600;
 /** Last-seen times are written at most this often per session: a request is not a write. */
 const TOUCH_EVERY_SECONDS = 60;

@@ -2,7 +2,7 @@
 // The storage interface for operators: their sessions, their Discord guilds, the members guilds granted, and suspensions.
 
 import type { Actor } from "../../shared/records";
-import type { DiscordGuildRights, Permission } from "../admin/access";
+import type { DiscordGuildRights, Permission } from "./access";
 import type { ChangedBy } from "../keys/key-store";
 
 /** A Discord user who signed in at least once. Times are unix seconds. */
@@ -33,7 +33,7 @@ export interface StoredSession {
 	lastSeenAt: number;
 }
 
-/** An operator of a guild by grant (contract section 4, members routes). */
+/** An operator of a guild by grant (README, "API summary": members routes). */
 export interface StoredMember {
 	guildId: string;
 	discordUserId: string;

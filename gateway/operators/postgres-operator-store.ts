@@ -1,9 +1,9 @@
 // gateway/operators/postgres-operator-store.ts
 // Operators in the shared PostgreSQL database (DATABASE_URL), so every gateway instance honours the same sessions and grants.
 
-import type { Permission } from "../admin/access";
+import type { Permission } from "./access";
 import { writePostgresAudit } from "../keys/audit-writes";
-import { PostgresDatabase, type PostgresOptions, type Queryable } from "../postgres/database";
+import { PostgresDatabase, type PostgresOptions, type Queryable } from "../platform/db/postgres-database";
 import type { MemberChange, OperatorGuild, OperatorStore, StoredMember, StoredOperator, StoredSession } from "./operator-store";
 import {
 	memberAudit,

@@ -3,10 +3,10 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { CookieOptions, Request, RequestHandler, Response } from "express";
-import { grantAccess, PLATFORM_OPERATOR } from "../admin/access";
+import { grantAccess, PLATFORM_OPERATOR } from "./access";
 import type { AuthThrottle } from "../auth/auth-throttle";
 import { requireBearerToken } from "../auth/bearer-token";
-import { ApiError } from "../http/envelope";
+import { ApiError } from "../platform/http/envelope";
 import type { OperatorService, SignedInSession } from "./operator-service";
 import { SESSION_LIFETIME_SECONDS } from "./operator-service";
 
@@ -27,7 +27,7 @@ export function ownOrigin(address: GatewayAddress, req: Request): string {
 	return new URL(publicBase(address, req)).origin;
 }
 
-/** Contract section 4: HttpOnly, SameSite=Lax, Secure behind HTTPS. */
+/** the README's "API summary": HttpOnly, SameSite=Lax, Secure behind HTTPS. */
 export function cookieOptions(address: GatewayAddress, req: Request, path: string, maxAgeSeconds?: number): CookieOptions {
 	const secure = publicBase(address, req).startsWith("https:");
 	return { httpOnly: true, sameSite: "lax", secure, path, ...(maxAgeSeconds === undefined ? {} : { maxAge: maxAgeSeconds * 1000 }) };

@@ -4,7 +4,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import type { Permission } from "../admin/access";
+import type { Permission } from "./access";
 import { SqliteAuditWriter } from "../keys/audit-writes";
 import type { AuditDraft } from "../keys/key-store";
 import { KEY_STORE_FILE } from "../keys/sqlite-key-store";

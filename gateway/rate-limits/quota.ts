@@ -6,7 +6,7 @@ import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from "rat
 import { ErrorMessage } from "../../shared/errors";
 import { BATCH_MAX_IDENTIFIERS } from "../../shared/routes";
 import type { QuotaCategory, Quotas } from "../config";
-import { ApiError } from "../http/envelope";
+import { ApiError } from "../platform/http/envelope";
 import type { VerifiedKey } from "../keys/key-service";
 
 /** Quotas are counted over a fixed minute (contract: "per key, per category, per minute"). */
@@ -75,7 +75,7 @@ export async function spendQuota(
 	}
 }
 
-/** The batch endpoint costs one point per 10 ids, at least 1 (contract section 3). */
+/** The batch endpoint costs one point per 10 ids, at least 1 (README, "API summary"). */
 export function batchCost(body: unknown): number {
 	const identifiers = (body as { identifiers?: unknown } | null)?.identifiers;
 	// An oversized list is refused by the data store; charge it as the largest valid one.

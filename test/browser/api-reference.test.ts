@@ -3,7 +3,7 @@
 
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildOpenApiDocument } from "../../gateway/api-schema/openapi-document";
+import { buildOpenApiDocument } from "../../gateway/api-docs/openapi-document";
 import { startTestGateway, type TestGateway } from "../gateway/harness";
 import { CHROMIUM, requireChromium } from "./chromium";
 

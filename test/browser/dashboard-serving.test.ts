@@ -8,7 +8,7 @@ import path from "node:path";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DASHBOARD_CSP, dashboardRouter } from "../../gateway/dashboard/dashboard-router";
-import { errorHandler } from "../../gateway/http/envelope";
+import { errorHandler } from "../../gateway/platform/http/envelope";
 import { GUILD_A, startTestGateway, type TestGateway } from "../gateway/harness";
 
 describe("dashboard serving", () => {

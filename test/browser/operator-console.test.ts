@@ -7,8 +7,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeDiscord, type FakeDiscord } from "../fakes/discord";
 import { banBody, startTestGateway, type TestGateway } from "../gateway/harness";
-import { FakeOpenCloud } from "../gateway/outbox/fake-open-cloud";
-import { eventually } from "../gateway/outbox/webhook-receiver";
+import { FakeOpenCloud } from "../gateway/outbound/fake-open-cloud";
+import { eventually } from "../gateway/outbound/webhook-receiver";
 import { signInWithDiscord, type SignedInOperator } from "./discord-sign-in";
 import { LAYOUT_CHECK, type LayoutReport } from "./layout-check";
 import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";

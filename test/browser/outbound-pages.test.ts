@@ -7,7 +7,7 @@ import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from "../gateway/harness";
-import { WebhookReceiver } from "../gateway/outbox/webhook-receiver";
+import { WebhookReceiver } from "../gateway/outbound/webhook-receiver";
 import { CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";
 
 const GUILD = "314159265358979323";

@@ -3,7 +3,7 @@
 
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { buildOpenApiDocument } from "../../gateway/api-schema/openapi-document";
+import { buildOpenApiDocument } from "../../gateway/api-docs/openapi-document";
 
 const DOCUMENT_ID = "openapi.json";
 const document = buildOpenApiDocument() as { paths: Record<string, Record<string, { responses: Record<string, ResponseObject> }>> };

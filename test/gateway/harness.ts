@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { readConfig } from "../../gateway/config";
 import { startGateway, type RunningGateway, type StartOptions } from "../../gateway/gateway";
-import { silentLogger } from "../../gateway/logging/logger";
+import { silentLogger } from "../../gateway/platform/logging/logger";
 import { checkDocumentedAnswer } from "./documented-answers";
 
 export const GUILD_A = "123456789012345678";

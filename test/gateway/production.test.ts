@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestSchema, type TestSchema } from "./postgres/test-schema";
+import { createTestSchema, type TestSchema } from "./platform/db/test-schema";
 import { startGatewayProcess, type GatewayCommand } from "./gateway-process";
 import { GUILD_A } from "./harness";
 

@@ -5,8 +5,8 @@ import { readdir } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ChangeRetention, ModerationStore, NewModeration } from "../../../gateway/data-store/moderation-store";
 import { FIND_ACTIVE_SQL, PostgresModerationStore } from "../../../gateway/data-store/postgres-moderation-store";
-import { MIGRATIONS_DIR } from "../../../gateway/postgres/database";
-import { createTestSchema, type TestSchema } from "../postgres/test-schema";
+import { MIGRATIONS_DIR } from "../../../gateway/platform/db/postgres-database";
+import { createTestSchema, type TestSchema } from "../platform/db/test-schema";
 import { moderationStoreSuite } from "./moderation-store.suite";
 
 const GUILD = "123456789012345678";

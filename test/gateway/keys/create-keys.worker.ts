@@ -3,7 +3,7 @@
 
 import { KeyService } from "../../../gateway/keys/key-service";
 import { SqliteKeyStore } from "../../../gateway/keys/sqlite-key-store";
-import { ApiError } from "../../../gateway/http/envelope";
+import { ApiError } from "../../../gateway/platform/http/envelope";
 
 const [dir, guildId, attempts, startAt] = process.argv.slice(2);
 const store = SqliteKeyStore.open(dir);

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorMessage } from "../../../shared/errors";
 import type { ApiKeyRecord } from "../../../shared/records";
-import { ApiError } from "../../../gateway/http/envelope";
+import { ApiError } from "../../../gateway/platform/http/envelope";
 import { hashApiKey } from "../../../gateway/keys/api-key";
 import { KeyService, type KeyChangeNotice, type KeyServiceOptions } from "../../../gateway/keys/key-service";
 import type { ChangedBy, KeyStore } from "../../../gateway/keys/key-store";

@@ -5,8 +5,8 @@ import { readdir } from "node:fs/promises";
 import { expect, it } from "vitest";
 import type { KeyStore } from "../../../gateway/keys/key-store";
 import { PostgresKeyStore } from "../../../gateway/keys/postgres-key-store";
-import { MIGRATIONS_DIR } from "../../../gateway/postgres/database";
-import { createTestSchema } from "../postgres/test-schema";
+import { MIGRATIONS_DIR } from "../../../gateway/platform/db/postgres-database";
+import { createTestSchema } from "../platform/db/test-schema";
 import { describeKeyStore } from "./key-store.suite";
 
 const quiet = () => {};

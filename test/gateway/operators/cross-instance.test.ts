@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeDiscord, type FakeDiscord } from "../../fakes/discord";
 import { startTestGateway, type TestGateway } from "../harness";
-import { createTestSchema, type TestSchema } from "../postgres/test-schema";
-import { deletePrefix, redisUrl, requireRedis, uniquePrefix } from "../scale-out/redis-fixtures";
+import { createTestSchema, type TestSchema } from "../platform/db/test-schema";
+import { deletePrefix, redisUrl, requireRedis, uniquePrefix } from "../platform/redis/redis-fixtures";
 import { signIn, type OperatorClient } from "./operator-client";
 
 const GUILD = "800000000000000001";

@@ -2,7 +2,7 @@
 // Each way of holding permissions (admin token, Discord owner, Administrator, Manage Server, each grant alone, none) × each admin route → allowed or 403.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PERMISSIONS, type Permission } from "../../../gateway/admin/access";
+import { PERMISSIONS, type Permission } from "../../../gateway/operators/access";
 import { startFakeDiscord, type FakeDiscord, type FakeGuild } from "../../fakes/discord";
 import { startTestGateway, type TestGateway, type TestResponse } from "../harness";
 import { signIn, type OperatorClient } from "./operator-client";

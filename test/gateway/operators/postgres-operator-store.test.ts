@@ -3,7 +3,7 @@
 
 import { PostgresOperatorStore } from "../../../gateway/operators/postgres-operator-store";
 import type { OperatorStore } from "../../../gateway/operators/operator-store";
-import { createTestSchema } from "../postgres/test-schema";
+import { createTestSchema } from "../platform/db/test-schema";
 import { describeOperatorStore } from "./operator-store.suite";
 
 const quiet = () => {};

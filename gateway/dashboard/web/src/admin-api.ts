@@ -1,9 +1,9 @@
 // gateway/dashboard/web/src/admin-api.ts
-// The admin API (contract section 4) as the page calls it: one method per endpoint, errors in words.
+// The admin API (README, "API summary") as the page calls it: one method per endpoint, errors in words.
 
 import type { Envelope } from "../../../../shared/envelope";
 import type { Actor, ApiKeyRecord, ClientAddressUse, Scope } from "../../../../shared/records";
-import type { Permission } from "../../../admin/access";
+import type { Permission } from "../../../operators/access";
 import type { AuditEvent } from "../../../keys/key-store";
 
 export type { Actor, ApiKeyRecord, AuditEvent, Permission, Scope };

@@ -1,5 +1,5 @@
 // gateway/dashboard/web/src/moderation-api.ts
-// The dashboard's moderation routes (contract section 4) as the Moderation page calls them.
+// The dashboard's moderation routes (README, "API summary") as the Moderation page calls them.
 
 import type { BanInfo, HistoryData, HistoryEntry, MuteInfo } from "../../../../shared/records";
 import type { AdminApi } from "./admin-api";
@@ -36,7 +36,7 @@ export interface ActivePage {
 export interface ImposeInput {
 	roblox_id: string;
 	reason: string;
-	/** `1h`, `7d`, `permanent`, … (contract section 3). */
+	/** `1h`, `7d`, `permanent`, … (README, "API summary"). */
 	duration: string;
 	place_id?: number;
 }

@@ -1,0 +1,104 @@
+// gateway/moderation/ban-cache-middleware.ts
+// Serves ban-status from the gateway's cache, fills it from the data store, and drops it on bans.
+
+import type { RequestHandler, Response } from "express";
+import type { SuccessEnvelope } from "../../shared/envelope";
+import type { BanStatusData } from "../../shared/records";
+import { onUpstreamResponse, type UpstreamAnswer } from "./forward";
+import { checkNoCacheQuery, parseRobloxIdText, pathParam, readPlaceIdQuery } from "./request-fields";
+import type { ModerationChangeNotice } from "../changes/change-bus";
+import type { BanStatusCache } from "./ban-status-cache";
+
+const cacheControl = (res: Response, maxAge: number) => res.setHeader("Cache-Control", `private, max-age=${maxAge}`);
+
+/**
+ * Tells the client how long it may reuse a status answer: the configured lifetime, shortened by the
+ * data store's own max-age (an expiring ban is not cached past its end), 0 with `no_cache=true`.
+ */
+function advertiseLifetime(upstream: UpstreamAnswer, ttlSeconds: number, bypass: boolean): void {
+	const upstreamMaxAge = /max-age=(\d+)/.exec(upstream.headers["cache-control"] ?? "")?.[1];
+	const maxAge = bypass ? 0 : Math.min(ttlSeconds, upstreamMaxAge === undefined ? ttlSeconds : Number(upstreamMaxAge));
+	upstream.headers["cache-control"] = `private, max-age=${maxAge}`;
+}
+
+/** For answers the gateway does not cache (mute-status): the same client lifetime as ban-status. */
+export function advertiseCacheLifetime(ttlSeconds: number): RequestHandler {
+	return (req, res, next) => {
+		const bypass = req.query.no_cache === "true";
+		onUpstreamResponse(res, (upstream) => {
+			if (upstream.status === 200) advertiseLifetime(upstream, ttlSeconds, bypass);
+		});
+		next();
+	};
+}
+
+/**
+ * The query is checked as the data store checks it, before the cache: a hit and a miss answer the
+ * same request the same way (`no_cache=garbage` is a 400 either way). Only canonical ids pass, so
+ * `007` and `7` cannot hold two answers for one user.
+ */
+export function serveCachedBanStatus(cache: BanStatusCache, ttlSeconds: number): RequestHandler {
+	return (req, res, next) => {
+		const guildId = pathParam(req, "guildId");
+		const identifier = String(parseRobloxIdText("identifier", pathParam(req, "identifier")));
+		const placeId = String(readPlaceIdQuery(req) ?? "");
+		checkNoCacheQuery(req);
+		const bypass = req.query.no_cache === "true";
+		const cacheable = cache.enabled && !bypass;
+		if (cacheable) {
+			const hit = cache.get(guildId, identifier, placeId);
+			if (hit !== undefined) {
+				cacheControl(res, hit.maxAge);
+				res.status(200).type("application/json").send(hit.body);
+				return;
+			}
+		}
+		const ticket = cache.beginRead();
+		onUpstreamResponse(res, (upstream) => {
+			if (upstream.status !== 200) return;
+			advertiseLifetime(upstream, ttlSeconds, bypass);
+			if (!cacheable) return;
+			const body = upstream.body.toString("utf8");
+			const banEndsAt = banEnd(body);
+			if (banEndsAt !== null) cache.store(ticket, guildId, identifier, placeId, body, banEndsAt);
+		});
+		next();
+	};
+}
+
+/** When the answer's ban ends (unix s), undefined if never, null if the body is not a ban-status. */
+function banEnd(body: string): number | undefined | null {
+	try {
+		const envelope = JSON.parse(body) as SuccessEnvelope<BanStatusData>;
+		if (envelope.status !== "success" || typeof envelope.data?.banned !== "boolean") return null;
+		return envelope.data.ban_info?.expires_at ?? undefined;
+	} catch {
+		return null;
+	}
+}
+
+/**
+ * For a ban, unban, mute or unmute. A ban's cached answers are dropped before it is forwarded and again
+ * the moment the data store answers, before the caller sees that answer: a read racing the write cannot
+ * put the old answer back. Every kind is then announced (other instances, event streams) before the
+ * caller can ask anyone.
+ */
+export function onModerationChange(
+	kind: ModerationChangeNotice["kind"],
+	cache: BanStatusCache,
+	announce: (change: ModerationChangeNotice) => void,
+): RequestHandler {
+	return (req, res, next) => {
+		const guildId = req.params.guildId as string;
+		const robloxId = (req.body as { roblox_id?: unknown } | undefined)?.roblox_id;
+		if (typeof robloxId !== "string" && typeof robloxId !== "number") return next();
+		const text = String(robloxId).trim();
+		const userId = /^\d+$/.test(text) ? String(Number(text)) : text;
+		if (kind === "ban") cache.invalidate(guildId, userId);
+		onUpstreamResponse(res, (upstream) => {
+			if (kind === "ban") cache.invalidate(guildId, userId);
+			if (upstream.status >= 200 && upstream.status < 300) announce({ kind, guildId, userId });
+		});
+		next();
+	};
+}

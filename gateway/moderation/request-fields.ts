@@ -1,0 +1,34 @@
+// gateway/moderation/request-fields.ts
+// Reads the ban-status path and query one field at a time, through the API's schemas, for the checks that run before the data store (the gateway's cache).
+
+import type { Request } from "express";
+import { noCacheQuery, placeIdQuery, readField, readPart, robloxIdText } from "../platform/http/fields";
+import { guildParams } from "./moderation-schemas";
+import { badRequest } from "../platform/http/envelope";
+
+/** A named path parameter; express types them loosely because wildcards yield arrays. */
+export function pathParam(req: Request, name: string): string {
+	const value: unknown = req.params[name];
+	if (typeof value !== "string") throw badRequest(`${name} is missing from the path`);
+	return value;
+}
+
+/** A Discord guild id: 17 to 20 digits. */
+export function parseGuildId(value: string): string {
+	return readPart(guildParams, { guildId: value }).guildId;
+}
+
+/** A Roblox user id written in a path or query string. */
+export function parseRobloxIdText(field: string, text: string): number {
+	return readField(robloxIdText, field, text);
+}
+
+/** The optional `place_id` query: place-specific records apply too when it is given. */
+export function readPlaceIdQuery(req: Request): number | null {
+	return readField(placeIdQuery, "place_id", req.query.place_id);
+}
+
+/** `no_cache` must be `true` or `false` when given; the caches in front of the store act on it. */
+export function checkNoCacheQuery(req: Request): void {
+	readField(noCacheQuery, "no_cache", req.query.no_cache);
+}

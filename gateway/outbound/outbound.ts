@@ -1,0 +1,79 @@
+// gateway/outbound/outbound.ts
+// Starts everything that sends out: the outbox store, the change-log follower, the key scheduler, the delivery worker.
+
+import type { Logger } from "pino";
+import type { OutboundAdmin } from "./outbound-routes";
+import type { Config } from "../config";
+import { ChangeFeed } from "../changes/change-feed";
+import { ExperienceService } from "./experiences/experience-service";
+import { OutboundHttp } from "../platform/http/outbound-http";
+import type { SecretBox } from "../platform/secrets/secret-box";
+import { WebhookService } from "./webhooks/webhook-service";
+import { ChangeLogFollower } from "./queue/change-log-follower";
+import { DeliveryWorker } from "./queue/delivery-worker";
+import { KeyLifecycleScheduler } from "./queue/key-lifecycle";
+import type { OutboxStore } from "./queue/outbox-store";
+import { PostgresOutboxStore } from "./queue/postgres-outbox-store";
+import { SqliteOutboxStore } from "./queue/sqlite-outbox-store";
+
+/** Tests shorten the waits; production uses the defaults of each part. */
+export interface OutboundTiming {
+	/** Delays after each failed attempt (default: Standard Webhooks' schedule). */
+	retryDelaysMs?: readonly number[];
+	/** Delivery worker's look for due rows (default 1 s). */
+	pollMs?: number;
+	/** How long a leased row stays one worker's (default 15 s). */
+	leaseMs?: number;
+	/** Key lifecycle scan (default 60 s). */
+	keyScanMs?: number;
+}
+
+export interface RunningOutbound {
+	admin: OutboundAdmin;
+	/** A ban or mute changed somewhere: read the change logs now rather than at the next poll. */
+	changed(): void;
+	close(): Promise<void>;
+}
+
+/** In the key store's database: PostgreSQL when DATABASE_URL is set, else keys.sqlite (opened after the key store). */
+async function openOutboxStore(config: Config, clock: () => number, logger: Logger): Promise<OutboxStore> {
+	return config.databaseUrl !== undefined
+		? PostgresOutboxStore.open({ connectionString: config.databaseUrl, log: (message) => logger.warn(message) }, clock)
+		: SqliteOutboxStore.open(config.dataDir, clock);
+}
+
+export async function startOutbound(
+	config: Config,
+	parts: { dataStoreUrl: string; internalToken: string; secrets: SecretBox; clock: () => number; logger: Logger; timing?: OutboundTiming },
+): Promise<RunningOutbound> {
+	const { clock, logger, secrets, timing = {} } = parts;
+	const log = (message: string, err: unknown) => logger.warn({ err }, message);
+	const store = await openOutboxStore(config, clock, logger);
+	const policy = { allowLoopback: config.outboundAllowLoopback };
+	const http = new OutboundHttp(policy);
+	const feed = new ChangeFeed(parts.dataStoreUrl, parts.internalToken);
+	const worker = new DeliveryWorker({
+		store,
+		http,
+		secrets,
+		openCloudUrl: config.openCloudUrl,
+		clock,
+		logger,
+		retryDelaysMs: timing.retryDelaysMs,
+		pollMs: timing.pollMs,
+		leaseMs: timing.leaseMs,
+	});
+	const wake = () => worker.wake();
+	const follower = new ChangeLogFollower({ store, feed, onEnqueued: wake, log });
+	const scheduler = new KeyLifecycleScheduler({ store, clock, scanMs: timing.keyScanMs, onEnqueued: wake, log });
+	const outboundParts = { store, secrets, policy, feed, clock, wake };
+	return {
+		admin: { webhooks: new WebhookService(outboundParts), experiences: new ExperienceService(outboundParts) },
+		changed: () => follower.wake(),
+		async close() {
+			await Promise.all([follower.close(), scheduler.close(), worker.close()]);
+			await Promise.allSettled([http.close(), feed.close()]);
+			await store.close();
+		},
+	};
+}

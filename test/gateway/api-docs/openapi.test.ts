@@ -1,0 +1,229 @@
+// test/gateway/api-docs/openapi.test.ts
+// The OpenAPI document at /api/v1/openapi.json: valid 3.1, true to the routes the gateway serves, read by the reference at /docs; and the harness's answer check catching an answer it does not describe.
+
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import SwaggerParser from "@apidevtools/swagger-parser";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildOpenApiDocument } from "../../../gateway/api-docs/openapi-document";
+import { DASHBOARD_CSP } from "../../../gateway/dashboard/dashboard-router";
+import { checkDocumentedAnswer } from "../documented-answers";
+import { ADMIN_TOKEN, GUILD_A, startTestGateway, type TestGateway } from "../harness";
+
+/** As much of an OpenAPI document as these tests read. */
+interface Schema {
+	type?: string;
+	required?: string[];
+	properties?: Record<string, Schema>;
+	[keyword: string]: unknown;
+}
+interface OperationObject {
+	security?: Record<string, string[]>[];
+	parameters?: { name: string; in: string; required: boolean }[];
+	requestBody?: { content: { "application/json": { schema: Schema } } };
+}
+interface Document {
+	openapi: string;
+	paths: Record<string, Record<string, OperationObject>>;
+	components?: { securitySchemes?: Record<string, unknown> };
+}
+
+const bodySchema = (operation: OperationObject | undefined): Schema => operation?.requestBody?.content["application/json"].schema ?? {};
+
+describe("the OpenAPI document", () => {
+	let gateway: TestGateway;
+	let document: Document;
+	beforeAll(async () => {
+		gateway = await startTestGateway();
+		const response = await fetch(`${gateway.url}/api/v1/openapi.json`);
+		expect(response.status).toBe(200);
+		expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+		document = (await response.json()) as Document;
+	});
+	afterAll(() => gateway.stop());
+
+	it("is OpenAPI 3.1 that swagger-parser validates, and is the one built from the schemas", async () => {
+		expect(document.openapi).toBe("3.1.0");
+		await expect(SwaggerParser.validate(structuredClone(document) as unknown as Parameters<typeof SwaggerParser.validate>[0])).resolves.toBeDefined();
+		expect(document).toEqual(buildOpenApiDocument());
+	});
+
+	it("describes every key-authenticated and admin route of contract sections 3 and 4 that exists today", () => {
+		const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+			Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+		);
+		const moderation = "/api/v1/moderation/{guildId}";
+		const keys = "/admin/v1/guilds/{guildId}/keys";
+		expect(operations.sort()).toEqual(
+			[
+				`GET ${moderation}/ban-status/{identifier}`,
+				`POST ${moderation}/ban-status/batch`,
+				`GET ${moderation}/mute-status/{identifier}`,
+				...["ban", "unban", "mute", "unmute"].map((action) => `POST ${moderation}/roblox/${action}`),
+				`GET ${moderation}/roblox/bans/active`,
+				`GET ${moderation}/roblox/mutes/active`,
+				`GET ${moderation}/events`,
+				`GET ${moderation}/roblox/history/{identifier}`,
+				...["status/{identifier}", "history/{identifier}", "bans", "mutes"].map((read) => `GET /admin/v1/guilds/{guildId}/moderation/${read}`),
+				...["ban", "unban", "mute", "unmute"].map((action) => `POST /admin/v1/guilds/{guildId}/moderation/${action}`),
+				`GET ${keys}`,
+				`POST ${keys}`,
+				...["revoke", "disable", "enable", "roll", "moderate"].map((action) => `POST ${keys}/{keyId}/${action}`),
+				`PATCH ${keys}/{keyId}`,
+				`DELETE ${keys}/{keyId}`,
+				`GET ${keys}/{keyId}/usage`,
+				"GET /admin/v1/guilds/{guildId}/audit",
+				"GET /admin/v1/auth/discord",
+				"GET /admin/v1/auth/discord/callback",
+				"POST /admin/v1/auth/logout",
+				"GET /admin/v1/me",
+				"GET /admin/v1/guilds",
+				"GET /admin/v1/guilds/{guildId}/members",
+				"POST /admin/v1/guilds/{guildId}/members",
+				"PATCH /admin/v1/guilds/{guildId}/members/{discordUserId}",
+				"DELETE /admin/v1/guilds/{guildId}/members/{discordUserId}",
+				"POST /admin/v1/operators/{discordUserId}/suspend",
+				"POST /admin/v1/operators/{discordUserId}/unsuspend",
+				...[
+					"GET /webhooks",
+					"POST /webhooks",
+					"PATCH /webhooks/{webhookId}",
+					"DELETE /webhooks/{webhookId}",
+					"POST /webhooks/{webhookId}/test",
+					"GET /webhooks/{webhookId}/deliveries",
+					"POST /webhooks/{webhookId}/deliveries/{deliveryId}/redeliver",
+					"GET /experiences",
+					"POST /experiences",
+					"PATCH /experiences/{universeId}",
+					"DELETE /experiences/{universeId}",
+				].map((route) => route.replace(" ", " /admin/v1/guilds/{guildId}")),
+				"GET /healthz",
+				"GET /readyz",
+			].sort(),
+		);
+	});
+
+	it("offers the three key header forms on public routes and the operator's Bearer token on admin routes", () => {
+		for (const [path, methods] of Object.entries(document.paths)) {
+			for (const operation of Object.values(methods)) {
+				const schemes = (operation.security ?? []).map((requirement) => Object.keys(requirement)[0]);
+				if (path.startsWith("/api/v1/")) expect(schemes).toEqual(["ApiKeyHeader", "ApiKeyAuthorization", "ApiKeyBearer"]);
+				// The sign-in itself is where a session comes from: nothing to show yet.
+				else if (path.startsWith("/admin/v1/auth/discord")) expect(schemes).toEqual([]);
+				else if (path.startsWith("/admin/v1/")) expect(schemes).toEqual(["AdminToken", "OperatorSession"]);
+				else expect(schemes).toEqual([]);
+			}
+		}
+		expect(document.components?.securitySchemes).toMatchObject({
+			ApiKeyHeader: { type: "apiKey", in: "header", name: "X-API-Key" },
+			ApiKeyAuthorization: { type: "apiKey", in: "header", name: "Authorization" },
+			ApiKeyBearer: { type: "http", scheme: "bearer" },
+			AdminToken: { type: "http", scheme: "bearer" },
+			OperatorSession: { type: "apiKey", in: "cookie", name: "technified_session" },
+		});
+	});
+
+	it("names only routes the gateway serves: each documented operation is routed, none is 'Route not found'", async () => {
+		const { key, id } = await gateway.createKey(GUILD_A);
+		for (const [template, methods] of Object.entries(document.paths)) {
+			for (const method of Object.keys(methods)) {
+				const path = template.replace("{guildId}", GUILD_A).replace("{identifier}", "261").replace("{keyId}", id);
+				const credential = path.startsWith("/admin/") ? `Bearer ${ADMIN_TOKEN}` : `Bearer ${key}`;
+				// The events route is a long poll: asked not to wait, it answers at once.
+				const query = path.endsWith("/events") ? "?wait=0" : "";
+				const response = await fetch(`${gateway.url}${path}${query}`, {
+					method: method.toUpperCase(),
+					headers: { authorization: credential, "content-type": "application/json" },
+					body: method === "get" || method === "delete" ? undefined : "{}",
+				});
+				const body = response.status === 204 ? undefined : ((await response.json()) as { message?: string });
+				expect(body?.message, `${method.toUpperCase()} ${path}`).not.toBe("Route not found");
+				checkDocumentedAnswer(method, path, { status: response.status, body });
+			}
+		}
+	});
+
+	it("documents each request field with the limits the routes enforce", () => {
+		const body = bodySchema(document.paths["/api/v1/moderation/{guildId}/roblox/ban"].post);
+		expect(body.required).toEqual(["roblox_id", "reason", "moderator_roblox_id"]);
+		expect(body.properties?.reason).toMatchObject({ type: "string", maxLength: 500 });
+		const identifiers = bodySchema(document.paths["/api/v1/moderation/{guildId}/ban-status/batch"].post).properties?.identifiers;
+		expect(identifiers).toMatchObject({ type: "array", minItems: 1, maxItems: 100 });
+		const list = document.paths["/api/v1/moderation/{guildId}/roblox/bans/active"].get;
+		expect(list?.parameters).toContainEqual(expect.objectContaining({ name: "limit", in: "query", required: false }));
+	});
+});
+
+describe("the harness's answer check", () => {
+	let lyingStore: http.Server;
+	let gateway: TestGateway;
+	beforeAll(async () => {
+		// A data store that answers ban-status with a shape the contract does not have.
+		lyingStore = http.createServer((req, res) => {
+			res.setHeader("content-type", "application/json");
+			res.end(
+				req.url === "/readyz"
+					? JSON.stringify({ status: "success", code: 200, message: "Ready", data: { ready: true } })
+					: JSON.stringify({ status: "success", code: 200, message: "User is not banned", data: { banned: "no" } }),
+			);
+		});
+		await new Promise<void>((resolve) => lyingStore.listen(0, "127.0.0.1", resolve));
+		const url = `http://127.0.0.1:${(lyingStore.address() as AddressInfo).port}`;
+		gateway = await startTestGateway({ DATA_STORE_URL: url, DATA_STORE_TOKEN: "internal-token-for-tests-0123456789" });
+	});
+	afterAll(async () => {
+		await gateway.stop();
+		lyingStore.close();
+	});
+
+	it("fails a suite whose answer the document does not describe, naming the field", async () => {
+		const { key } = await gateway.createKey();
+		await expect(gateway.api(`/moderation/${GUILD_A}/ban-status/261`, { headers: { "x-api-key": key } })).rejects.toThrow(
+			/GET \/api\/v1\/moderation\/\d+\/ban-status\/261 → 200 .*does not match the OpenAPI document:[\s\S]*\/data\/banned must be boolean/,
+		);
+	});
+
+	it("refuses a 429 without retry_after and an error code the status does not list", () => {
+		const path = `/api/v1/moderation/${GUILD_A}/ban-status/261`;
+		expect(() =>
+			checkDocumentedAnswer("GET", path, { status: 429, body: { status: "error", code: 429, message: "Rate limit exceeded", error: "rate_limited" } }),
+		).toThrow(/retry_after/);
+		expect(() =>
+			checkDocumentedAnswer("GET", path, { status: 401, body: { status: "error", code: 401, message: "Invalid admin token", error: "unauthorized" } }),
+		).toThrow(/\/error must be equal to one of the allowed values/);
+	});
+
+	it("holds an undocumented route to the error envelope, and a 204 to no body", () => {
+		expect(() => checkDocumentedAnswer("GET", "/api/v1/nothing-here", { status: 404, body: { ok: true } })).toThrow(/error envelope/);
+		expect(() =>
+			checkDocumentedAnswer("DELETE", `/admin/v1/guilds/${GUILD_A}/keys/some-id`, { status: 204, body: { status: "success" } }),
+		).toThrow(/no body/);
+	});
+});
+
+describe("the reference at /docs", () => {
+	let gateway: TestGateway;
+	beforeAll(async () => {
+		gateway = await startTestGateway();
+	});
+	afterAll(() => gateway.stop());
+
+	it("is HTML under the dashboard's CSP, with no script, naming every documented operation", async () => {
+		const response = await fetch(`${gateway.url}/docs`);
+		expect(response.status).toBe(200);
+		expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+		expect(response.headers.get("content-security-policy")).toBe(DASHBOARD_CSP);
+		expect(response.headers.get("x-frame-options")).toBe("DENY");
+		const html = await response.text();
+		expect(html).not.toMatch(/<script\b|<style\b|\sstyle=|\son[a-z]+=/i);
+		const document = buildOpenApiDocument() as unknown as Document;
+		for (const path of Object.keys(document.paths)) expect(html).toContain(`<code>${path}</code>`);
+		expect(html).toContain('href="/api/v1/openapi.json"');
+
+		const stylesheet = /<link rel="stylesheet" href="([^"]+)">/.exec(html)?.[1];
+		expect(stylesheet).toBe("/docs/reference.css");
+		const css = await fetch(`${gateway.url}${stylesheet}`);
+		expect(css.status).toBe(200);
+		expect(css.headers.get("content-type")).toMatch(/^text\/css/);
+	});
+});
