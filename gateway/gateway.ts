@@ -180,7 +180,7 @@ async function startParts(
 	const events = new EventHub(dataStore.changes, { clock, logger });
 	// Webhooks and Open Cloud mirrors, in the key store's database (README, "Webhooks and Roblox's own bans").
 	const outbound = parts.add(
-		await startOutbound(config, { changes: dataStore.changes, secrets: context.secrets, clock, logger, timing: options.outbound }),
+		await startOutbound(config, { feed: dataStore.changes, secrets: context.secrets, clock, logger, timing: options.outbound }),
 		(running) => running.close(),
 	);
 	const changes = fanOutChanges(bus, { keys, banCache, events, outbox: outbound });

@@ -46,14 +46,13 @@ async function openOutboxStore(config: Config, clock: () => number, logger: Logg
 
 export async function startOutbound(
 	config: Config,
-	parts: { changes: ChangeFeed; secrets: SecretBox; clock: () => number; logger: Logger; timing?: OutboundTiming },
+	parts: { feed: ChangeFeed; secrets: SecretBox; clock: () => number; logger: Logger; timing?: OutboundTiming },
 ): Promise<RunningOutbound> {
-	const { clock, logger, secrets, timing = {} } = parts;
+	const { feed, clock, logger, secrets, timing = {} } = parts;
 	const log = (message: string, err: unknown) => logger.warn({ err }, message);
 	const store = await openOutboxStore(config, clock, logger);
 	const policy = { allowLoopback: config.outboundAllowLoopback };
 	const http = new OutboundHttp(policy);
-	const feed = parts.changes;
 	const worker = new DeliveryWorker({
 		store,
 		http,
