@@ -1,5 +1,5 @@
 // gateway/moderation/request-fields.ts
-// Reads the ban-status path and query one field at a time, through the API's schemas, for the checks that run before the data store (the gateway's cache).
+// Reads single request fields (the ban-status path and query, a write's roblox_id) through the API's schemas, for the checks before the data store (the gateway's cache).
 
 import type { Request } from "express";
 import { noCacheQuery, placeIdQuery, readField, readPart, robloxId, robloxIdText } from "../platform/http/fields";
