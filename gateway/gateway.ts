@@ -16,14 +16,14 @@ import { GatewayMetrics, dataStoreReadiness, type ReadinessCheck } from "./healt
 import { applyChangesFirst } from "./changes/apply-changes-first";
 import { KeyService } from "./keys/key-service";
 import { createEdgeServer } from "./platform/http/edge";
-import { ChangeFeed } from "./changes/change-feed";
+import { fanOutChanges } from "./changes/change-fan-out";
 import { EventHub } from "./events/event-hub";
 import { PostgresWakeups } from "./changes/postgres-wakeups";
 import { createLogger } from "./platform/logging/logger";
 import { startOutbound, type OutboundTiming } from "./outbound/outbound";
 import { createForwarder } from "./moderation/forward";
+import { DataStoreClient } from "./moderation/data-store-client";
 import { SecretBox } from "./platform/secrets/secret-box";
-import { dataStoreBanCounter } from "./operators/ban-counts";
 import { DiscordClient } from "./operators/discord-client";
 import { OperatorService } from "./operators/operator-service";
 
@@ -168,31 +168,30 @@ async function startParts(
 		dataStoreUrl = dataStoreWorker.url;
 	}
 
+	// Forwarding, change-log reads and ban counts; closed after everything that reads through it.
+	const dataStore = parts.add(
+		new DataStoreClient({ target: dataStoreUrl, internalToken, timeoutMs: options.upstreamTimeoutMs }),
+		(client) => client.close(),
+	);
+
 	const bus = parts.add(await openChangeBus(config, log), (opened) => opened.close());
 	const limits = parts.add(await openRateLimits(config, log), (opened) => opened.close());
 	const banCache = new BanStatusCache({ ttlSeconds: config.banCacheTtlSeconds, clock });
-	keys.onChange((change) => bus.publish({ kind: "key", keyId: change.keyId }));
-	const events = new EventHub(new ChangeFeed(dataStoreUrl, internalToken), { clock, logger });
-	// Without Redis, instances sharing the embedded store's PostgreSQL hear each other's changes from it.
-	if (config.databaseUrl !== undefined && config.redisUrl === undefined && config.dataStoreUrl === undefined) {
-		parts.add(PostgresWakeups.start(config.databaseUrl, (guildId) => events.wake(guildId), log), (wakeups) => wakeups.close());
-	}
+	const events = new EventHub(dataStore.changes, { clock, logger });
 	// Webhooks and Open Cloud mirrors, in the key store's database (README, "Webhooks and Roblox's own bans").
 	const outbound = parts.add(
-		await startOutbound(config, { dataStoreUrl, internalToken, secrets: context.secrets, clock, logger, timing: options.outbound }),
+		await startOutbound(config, { feed: dataStore.changes, secrets: context.secrets, clock, logger, timing: options.outbound }),
 		(running) => running.close(),
 	);
-	bus.subscribe((change) => {
-		if (change.kind === "key") return keys.invalidate(change.keyId);
-		if (change.kind === "ban") banCache.invalidate(change.guildId, change.userId);
-		events.wake(change.guildId);
-		outbound.changed();
-	});
+	const changes = fanOutChanges(bus, { keys, banCache, events, outbox: outbound });
+	keys.onChange((change) => changes.announce({ kind: "key", keyId: change.keyId }));
+	// Without Redis, instances sharing the embedded store's PostgreSQL hear each other's changes from it.
+	if (config.databaseUrl !== undefined && config.redisUrl === undefined && config.dataStoreUrl === undefined) {
+		const wakeups = PostgresWakeups.start(config.databaseUrl, (guildId) => changes.apply({ kind: "log", guildId }), log);
+		parts.add(wakeups, (listening) => listening.close());
+	}
 
-	const forwarder = parts.add(
-		createForwarder({ target: dataStoreUrl, internalToken, timeoutMs: options.upstreamTimeoutMs }),
-		(opened) => opened.close(),
-	);
+	const forwarder = createForwarder(dataStore);
 	const operatorStore = parts.add(await openOperatorStore(config), (store) => store.close());
 	const discord = config.discord === undefined ? undefined : new DiscordClient(config.discord, clock);
 	const operators = new OperatorService({ store: operatorStore, keys, discord, secrets: context.secrets, clock, log: logFailure });
@@ -210,11 +209,7 @@ async function startParts(
 		quotas: limits.quotas,
 		forwarder,
 		banCache,
-		announceChange: (change) => {
-			bus.publish(change);
-			events.wake(change.guildId);
-			outbound.changed();
-		},
+		announceChange: changes.announce,
 		outbound: outbound.admin,
 		events,
 		readiness,
@@ -225,7 +220,7 @@ async function startParts(
 			keys,
 			throttle: limits.authThrottle,
 			address: { publicUrl: config.publicUrl },
-			banCount: dataStoreBanCounter(dataStoreUrl, internalToken),
+			banCount: (guildId) => dataStore.activeBanCount(guildId),
 		},
 	});
 

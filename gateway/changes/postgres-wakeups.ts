@@ -1,5 +1,5 @@
 // gateway/changes/postgres-wakeups.ts
-// Without Redis, instances on one PostgreSQL wake each other's event streams through LISTEN/NOTIFY.
+// Without Redis, instances on one PostgreSQL hear of each other's moderation changes through LISTEN/NOTIFY.
 
 import pg from "pg";
 import { CHANGE_NOTIFY_CHANNEL } from "../data-store/postgres-moderation-store";
@@ -7,7 +7,7 @@ import { CHANGE_NOTIFY_CHANNEL } from "../data-store/postgres-moderation-store";
 /**
  * Holds one connection that LISTENs on the channel the PostgreSQL moderation store notifies in each
  * change's transaction (payload: the guild). A lost connection is replaced after a second; what was
- * notified meanwhile reaches the streams through the hub's safety read.
+ * notified meanwhile reaches the streams and the outbox through their own periodic reads.
  */
 export class PostgresWakeups {
 	private client: pg.Client | undefined;

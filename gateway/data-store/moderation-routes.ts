@@ -137,6 +137,12 @@ export function moderationRoutes(store: ModerationStore, clock: Clock): Router {
 		sendSuccess(res, 200, "Changes", { changes: page.changes.map(toModerationEvent), head: page.head, oldest: page.oldest });
 	});
 
+	// How many bans the active list holds, for the admin API's guild listing (internal, like `/changes`:
+	// the gateway forwards no such path).
+	router.get("/roblox/bans/count", async (req, res) => {
+		sendSuccess(res, 200, "Active ban count", { count: await store.countActive(guildOf(req), "ban") });
+	});
+
 	// Every ban and mute the user ever had here, newest first (README, "API summary").
 	router.get("/roblox/history/:identifier", async (req, res) => {
 		const { identifier: robloxId } = readPart(statusParams, req.params);

@@ -177,6 +177,9 @@ export interface ModerationStore {
 		page: { limit: number; after: ListPosition | null },
 	): Promise<ActivePage>;
 
+	/** How many records `listActive` would return over all its pages. */
+	countActive(guildId: string, kind: ModerationKind): Promise<number>;
+
 	/** Every record of the user in the guild, lifted and expired included, oldest first. */
 	history(guildId: string, kind: ModerationKind, robloxId: number): Promise<ModerationRecord[]>;
 

@@ -231,6 +231,14 @@ export class PostgresModerationStore implements ModerationStore {
 		return toActivePage(rows, page.limit);
 	}
 
+	async countActive(guildId: string, kind: ModerationKind): Promise<number> {
+		const rows = await this.db.rows<{ count: number }>(
+			`SELECT count(*)::integer AS count FROM moderation_records WHERE guild_id = $1 AND kind = $2 AND ${active(3)}`,
+			[guildId, kind, this.clock()],
+		);
+		return rows[0].count;
+	}
+
 	async history(guildId: string, kind: ModerationKind, robloxId: number): Promise<ModerationRecord[]> {
 		const rows = await this.db.rows<RecordRow>(
 			`SELECT ${COLUMNS} FROM moderation_records WHERE guild_id = $1 AND kind = $2 AND roblox_id = $3 ORDER BY id`,

@@ -145,6 +145,9 @@ export class SqliteModerationStore implements ModerationStore {
 					AND (created_at, roblox_id, coalesce(place_id, 0)) > (@createdAt, @robloxId, @placeKey)
 				ORDER BY created_at, roblox_id, coalesce(place_id, 0) LIMIT @limit`,
 			),
+			countActive: db.prepare<{ guildId: string; kind: ModerationKind; now: number }, { count: number }>(
+				`SELECT count(*) AS count FROM moderation_records WHERE guild_id = @guildId AND kind = @kind AND ${ACTIVE}`,
+			),
 			history: db.prepare<HistoryParams, RecordRow>(
 				`SELECT * FROM moderation_records
 				WHERE guild_id = @guildId AND kind = @kind AND roblox_id = @robloxId ORDER BY id`,
@@ -317,6 +320,10 @@ export class SqliteModerationStore implements ModerationStore {
 			now: this.clock(),
 		});
 		return toActivePage(rows, page.limit);
+	}
+
+	async countActive(guildId: string, kind: ModerationKind): Promise<number> {
+		return (this.statements.countActive.get({ guildId, kind, now: this.clock() }) as { count: number }).count;
 	}
 
 	async history(guildId: string, kind: ModerationKind, robloxId: number): Promise<ModerationRecord[]> {

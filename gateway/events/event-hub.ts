@@ -115,7 +115,6 @@ export class EventHub {
 		for (const timer of this.timers) clearInterval(timer);
 		for (const watch of this.guilds.values()) for (const subscriber of watch.subscribers) subscriber.end();
 		this.guilds.clear();
-		await this.feed.close();
 	}
 
 	private async read(guildId: string, watch: GuildWatch): Promise<void> {

@@ -5,7 +5,7 @@ import type { RequestHandler, Response } from "express";
 import type { SuccessEnvelope } from "../../shared/envelope";
 import type { BanStatusData } from "../../shared/records";
 import { onUpstreamResponse, type UpstreamAnswer } from "./forward";
-import { checkNoCacheQuery, parseRobloxIdText, pathParam, readPlaceIdQuery } from "./request-fields";
+import { bodyRobloxId, checkNoCacheQuery, parseRobloxIdText, pathParam, readPlaceIdQuery } from "./request-fields";
 import type { ModerationChangeNotice } from "../changes/change-bus";
 import type { BanStatusCache } from "./ban-status-cache";
 
@@ -90,10 +90,8 @@ export function onModerationChange(
 ): RequestHandler {
 	return (req, res, next) => {
 		const guildId = req.params.guildId as string;
-		const robloxId = (req.body as { roblox_id?: unknown } | undefined)?.roblox_id;
-		if (typeof robloxId !== "string" && typeof robloxId !== "number") return next();
-		const text = String(robloxId).trim();
-		const userId = /^\d+$/.test(text) ? String(Number(text)) : text;
+		const userId = bodyRobloxId(req.body);
+		if (userId === undefined) return next();
 		if (kind === "ban") cache.invalidate(guildId, userId);
 		onUpstreamResponse(res, (upstream) => {
 			if (kind === "ban") cache.invalidate(guildId, userId);

@@ -1,8 +1,8 @@
 // gateway/moderation/request-fields.ts
-// Reads the ban-status path and query one field at a time, through the API's schemas, for the checks that run before the data store (the gateway's cache).
+// Reads single request fields (the ban-status path and query, a write's roblox_id) through the API's schemas, for the checks before the data store (the gateway's cache).
 
 import type { Request } from "express";
-import { noCacheQuery, placeIdQuery, readField, readPart, robloxIdText } from "../platform/http/fields";
+import { noCacheQuery, placeIdQuery, readField, readPart, robloxId, robloxIdText } from "../platform/http/fields";
 import { guildParams } from "./moderation-schemas";
 import { badRequest } from "../platform/http/envelope";
 
@@ -21,6 +21,15 @@ export function parseGuildId(value: string): string {
 /** A Roblox user id written in a path or query string. */
 export function parseRobloxIdText(field: string, text: string): number {
 	return readField(robloxIdText, field, text);
+}
+
+/**
+ * A write's `roblox_id` in the canonical decimal the data store reads it as (the body's own schema, so
+ * `"7"` and `7` name one user); undefined when the data store will refuse it.
+ */
+export function bodyRobloxId(body: unknown): string | undefined {
+	const parsed = robloxId.safeParse((body as { roblox_id?: unknown } | undefined)?.roblox_id);
+	return parsed.success ? String(parsed.data) : undefined;
 }
 
 /** The optional `place_id` query: place-specific records apply too when it is given. */

@@ -10,7 +10,6 @@ import type { AuthThrottle } from "../auth/auth-throttle";
 import { ApiError, sendSuccess } from "../platform/http/envelope";
 import type { KeyService } from "../keys/key-service";
 import { requestLogger } from "../platform/logging/request-log";
-import type { BanCounter } from "./ban-counts";
 import { DiscordRefused, DiscordUnavailable } from "./discord-client";
 import type { OperatorService } from "./operator-service";
 import type { StoredOperator } from "./operator-store";
@@ -39,7 +38,8 @@ export interface OperatorRouteParts {
 	keys: KeyService;
 	throttle: AuthThrottle;
 	address: GatewayAddress;
-	banCount: BanCounter;
+	/** Active bans of a guild, or null when the data store cannot be read (the listing still answers). */
+	banCount: (guildId: string) => Promise<number | null>;
 }
 
 const callbackUri = (address: GatewayAddress, req: Request) => `${publicBase(address, req)}${SIGN_IN_PATH}/discord/callback`;

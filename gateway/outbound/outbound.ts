@@ -4,7 +4,7 @@
 import type { Logger } from "pino";
 import type { OutboundAdmin } from "./outbound-routes";
 import type { Config } from "../config";
-import { ChangeFeed } from "../changes/change-feed";
+import type { ChangeFeed } from "../changes/change-feed";
 import { ExperienceService } from "./experiences/experience-service";
 import { OutboundHttp } from "../platform/http/outbound-http";
 import type { SecretBox } from "../platform/secrets/secret-box";
@@ -26,6 +26,8 @@ export interface OutboundTiming {
 	leaseMs?: number;
 	/** Key lifecycle scan (default 60 s). */
 	keyScanMs?: number;
+	/** Another read of the followed change logs, for changes whose wake was lost (default 2 s). */
+	changeLogPollMs?: number;
 }
 
 export interface RunningOutbound {
@@ -44,14 +46,13 @@ async function openOutboxStore(config: Config, clock: () => number, logger: Logg
 
 export async function startOutbound(
 	config: Config,
-	parts: { dataStoreUrl: string; internalToken: string; secrets: SecretBox; clock: () => number; logger: Logger; timing?: OutboundTiming },
+	parts: { feed: ChangeFeed; secrets: SecretBox; clock: () => number; logger: Logger; timing?: OutboundTiming },
 ): Promise<RunningOutbound> {
-	const { clock, logger, secrets, timing = {} } = parts;
+	const { feed, clock, logger, secrets, timing = {} } = parts;
 	const log = (message: string, err: unknown) => logger.warn({ err }, message);
 	const store = await openOutboxStore(config, clock, logger);
 	const policy = { allowLoopback: config.outboundAllowLoopback };
 	const http = new OutboundHttp(policy);
-	const feed = new ChangeFeed(parts.dataStoreUrl, parts.internalToken);
 	const worker = new DeliveryWorker({
 		store,
 		http,
@@ -64,7 +65,7 @@ export async function startOutbound(
 		leaseMs: timing.leaseMs,
 	});
 	const wake = () => worker.wake();
-	const follower = new ChangeLogFollower({ store, feed, onEnqueued: wake, log });
+	const follower = new ChangeLogFollower({ store, feed, pollMs: timing.changeLogPollMs, onEnqueued: wake, log });
 	const scheduler = new KeyLifecycleScheduler({ store, clock, scanMs: timing.keyScanMs, onEnqueued: wake, log });
 	const outboundParts = { store, secrets, policy, feed, clock, wake };
 	return {
@@ -72,7 +73,7 @@ export async function startOutbound(
 		changed: () => follower.wake(),
 		async close() {
 			await Promise.all([follower.close(), scheduler.close(), worker.close()]);
-			await Promise.allSettled([http.close(), feed.close()]);
+			await http.close().catch(() => undefined);
 			await store.close();
 		},
 	};

@@ -18,9 +18,18 @@ interface HotRoute {
 	path: string;
 	/** Static path segments by position; params are null. */
 	segments: (string | null)[];
-	/** The pipeline's handlers, then the route's own. */
-	chain: readonly RequestHandler[];
+	/** The app with this route in place of its router, for Express's own `app.handle`. */
+	app: Express;
 }
+
+/**
+ * Express 5's `app.handle` (lib/application.js), which Express's types leave out: it sets the request
+ * up (prototypes, `req.res` and `res.req`, `res.locals`, X-Powered-By), then calls `this.router.handle`.
+ */
+type AppHandle = (this: Express, req: IncomingMessage, res: ServerResponse, done: () => void) => void;
+
+/** `app.handle` makes Express's final handler when given no callback; a hot route answers its own errors. */
+const noFinalHandler = () => undefined;
 
 /**
  * A CPU profile of cached ban-status under load put Express's router (its layer walk, parseurl, the
@@ -36,10 +45,14 @@ export class HotRoutes {
 		maxParamLength: 16_384,
 	});
 
+	private readonly handle: AppHandle;
+
 	constructor(
 		private readonly app: Express,
 		private readonly pipeline: HotRoutePipeline,
-	) {}
+	) {
+		this.handle = (app as Express & { handle: AppHandle }).handle;
+	}
 
 	/** GET (and HEAD, as Express answers HEAD with a GET route). */
 	get(path: string, ...handlers: RequestHandler[]): void {
@@ -52,7 +65,10 @@ export class HotRoutes {
 
 	private add(methods: HTTPMethod[], path: string, handlers: RequestHandler[]): void {
 		const segments = path.split("/").map((part) => (part.startsWith(":") ? null : part));
-		const route: HotRoute = { path, segments, chain: [...this.pipeline.before, ...handlers] };
+		const chain = [...this.pipeline.before, ...handlers];
+		// Inherits everything from the app (settings, request and response prototypes) but its router.
+		const router = { handle: (req: Request, res: Response) => this.run(path, chain, req, res) };
+		const route: HotRoute = { path, segments, app: Object.create(this.app, { router: { value: router } }) as Express };
 		this.table.on(methods, path, () => undefined, route);
 	}
 
@@ -66,27 +82,20 @@ export class HotRoutes {
 				this.app(req, res);
 				return;
 			}
-			this.run(route, found.params as Record<string, string>, req, res);
+			// What matched, as Express's router would set it; `app.handle` then sets the rest up and runs the route.
+			(req as Request).params = found.params as Record<string, string>;
+			this.handle.call(route.app, req, res, noFinalHandler);
 		};
 	}
 
-	/** Does what Express's app.handle and router do for a matched route, then runs its handlers in order. */
-	private run(route: HotRoute, params: Record<string, string>, incoming: IncomingMessage, outgoing: ServerResponse): void {
-		const req = incoming as Request;
-		const res = outgoing as Response;
-		req.res = res;
-		res.req = req;
-		Object.setPrototypeOf(req, this.app.request);
-		Object.setPrototypeOf(res, this.app.response);
-		res.locals ??= Object.create(null) as Response["locals"];
+	/** Does what Express's router does for a matched route, then runs its handlers in order. */
+	private run(path: string, chain: readonly RequestHandler[], req: Request, res: Response): void {
 		req.originalUrl = req.url;
 		req.baseUrl = "";
-		req.params = params;
-		req.route = { path: route.path };
+		req.route = { path };
 		// Express parses the query again on every read of req.query; it is read several times per request.
 		const query: unknown = Reflect.get(this.app.request, "query", req);
 		Object.defineProperty(req, "query", { value: query, writable: true, enumerable: true, configurable: true });
-		const { chain } = route;
 		let index = 0;
 		const next = (err?: unknown): void => {
 			if (err !== undefined && err !== null) {

@@ -448,6 +448,15 @@ describe("active lists", () => {
 		expectError(await page(`?${query}`), 400, "bad_request", message);
 	});
 
+	test("the internal count answers how many bans the active list holds", async () => {
+		for (let id = 1; id <= 4; id++) await ban({ roblox_id: id });
+		await call("POST", moderation("/roblox/unban"), { body: { roblox_id: 2, moderator_roblox_id: 1 } });
+		await call("POST", moderation("/roblox/mute"), { body: { roblox_id: 5, reason: "x", moderator_roblox_id: 1 } });
+		expect((await call("GET", moderation("/roblox/bans/count"))).body).toEqual({ status: "success", code: 200, message: "Active ban count", data: { count: 3 } });
+		expectError(await call("GET", moderation("/roblox/bans/count", OTHER_GUILD)), 403, "guild_mismatch");
+		expectError(await call("GET", moderation("/roblox/bans/count"), { token: null }), 401, "unauthorized");
+	});
+
 	test("a cursor from the mutes list is refused by the bans list", async () => {
 		for (const id of [1, 2]) {
 			await call("POST", moderation("/roblox/mute"), { body: { roblox_id: id, reason: "x", moderator_roblox_id: 1 } });

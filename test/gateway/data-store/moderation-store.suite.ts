@@ -173,6 +173,21 @@ export function moderationStoreSuite(open: OpenModerationStore): void {
 		expect(seen.map((record) => record.robloxId)).toEqual(created.filter((r) => r.robloxId !== 4).map((r) => r.robloxId));
 	});
 
+	test("countActive counts what the active list holds: not lifted, not expired, one kind, one guild", async () => {
+		expect(await store.countActive(guild, "ban")).toBe(0);
+		for (let robloxId = 1; robloxId <= 5; robloxId++) await store.impose(guild, "ban", ban(robloxId));
+		await store.impose(guild, "ban", ban(1, { placeId: PLACE }));
+		await store.impose(guild, "ban", ban(6, { durationMs: MINUTE }));
+		await store.impose(guild, "mute", ban(7));
+		await store.impose(otherGuild, "ban", ban(8));
+		await store.lift(guild, "ban", { robloxId: 2, moderatorId: MODERATOR, reason: null });
+		expect(await store.countActive(guild, "ban")).toBe(6);
+		now += MINUTE;
+		expect(await store.countActive(guild, "ban")).toBe(5);
+		expect(await store.countActive(guild, "mute")).toBe(1);
+		expect(await store.countActive(otherGuild, "ban")).toBe(1);
+	});
+
 	test("a page boundary on the last record ends with no further page", async () => {
 		for (let robloxId = 1; robloxId <= 4; robloxId++) await store.impose(guild, "ban", ban(robloxId));
 		const first = await store.listActive(guild, "ban", { limit: 2, after: null });

@@ -77,6 +77,14 @@ describe("guild isolation", () => {
 		const malformed = await gateway.api(`/moderation/${GUILD_A}/roblox/ban`, { method: "POST", headers, body: "{not json" });
 		expect(malformed.status).toBe(400);
 	});
+
+	it("does not forward the data store's internal reads (the change log, the ban count): the contract's 404", async () => {
+		for (const path of ["/changes?after=0", "/roblox/bans/count"]) {
+			const response = await gateway.api(`/moderation/${GUILD_B}${path}`, { headers: { "x-api-key": keyB } });
+			expect(response.status).toBe(404);
+			expect(response.body).toEqual({ status: "error", code: 404, message: "Route not found", error: "not_found" });
+		}
+	});
 });
 
 describe("data store failures", () => {

@@ -12,6 +12,7 @@ import { errorHandler } from "../../../gateway/platform/http/envelope";
 import { jsonBody } from "../../../gateway/platform/http/json-body";
 import type { ModerationChangeNotice } from "../../../gateway/changes/change-bus";
 import { moderationConsoleRouter } from "../../../gateway/moderation/console-routes";
+import { DataStoreClient } from "../../../gateway/moderation/data-store-client";
 import { createForwarder, type Forwarder } from "../../../gateway/moderation/forward";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -133,6 +134,7 @@ describe.each(backends)("history and the dashboard's moderation on %s", (backend
 
 describe("the dashboard's moderation routes for an operator with only view", () => {
 	let dataStore: RunningDataStore;
+	let client: DataStoreClient;
 	let forwarder: Forwarder;
 	let dataDir: string;
 	let url: string;
@@ -142,7 +144,8 @@ describe("the dashboard's moderation routes for an operator with only view", () 
 	beforeAll(async () => {
 		dataDir = await mkdtemp(join(tmpdir(), "console-access-"));
 		dataStore = await startDataStore({ dataDir, internalToken: "internal-secret-for-test" });
-		forwarder = createForwarder({ target: dataStore.url, internalToken: "internal-secret-for-test" });
+		client = new DataStoreClient({ target: dataStore.url, internalToken: "internal-secret-for-test" });
+		forwarder = createForwarder(client);
 		const viewer = new Set<Permission>(["view"]);
 		const viewOnly: Access = { actor: { type: "operator", id: "80351110224678912", name: "Viewer" }, permissionsIn: () => viewer };
 		const app = express();
@@ -163,7 +166,7 @@ describe("the dashboard's moderation routes for an operator with only view", () 
 	});
 	afterAll(async () => {
 		await close();
-		await forwarder.close();
+		await client.close();
 		await dataStore.close();
 		await rm(dataDir, { recursive: true, force: true });
 	});

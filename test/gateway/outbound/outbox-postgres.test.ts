@@ -1,7 +1,8 @@
 // test/gateway/outbound/outbox-postgres.test.ts
-// The outbox on PostgreSQL: two gateway instances on one database deliver each outbox row once.
+// The outbox on PostgreSQL: two gateway instances on one database deliver each outbox row once, and hear each other's bans.
 
 import { afterEach, describe, expect, it } from "vitest";
+import { PostgresModerationStore } from "../../../gateway/data-store/postgres-moderation-store";
 import { GUILD_A, banBody, startTestGateway, type TestGateway } from "../harness";
 import { createTestSchema, type TestSchema } from "../platform/db/test-schema";
 import { WebhookReceiver, eventually } from "./webhook-receiver";
@@ -55,5 +56,30 @@ describe("outbox on PostgreSQL", () => {
 		const listed = await second.admin("GET", `/guilds/${GUILD_A}/webhooks/${hook.body.data.webhook.id}/deliveries?limit=100`);
 		expect(listed.body.data.deliveries).toHaveLength(BANS + 1);
 		expect(listed.body.data.deliveries.every((one: { status: string; attempts: unknown[] }) => one.status === "delivered" && one.attempts.length === 1)).toBe(true);
+	});
+
+	it("a ban another instance writes reaches this instance's webhook through LISTEN/NOTIFY, not the outbox's poll", { timeout: 30_000 }, async () => {
+		schema = await createTestSchema("outbox_wakeup");
+		receiver = new WebhookReceiver();
+		await receiver.listen();
+		const env = { DATABASE_URL: schema.url, OUTBOUND_ALLOW_LOOPBACK: "true", SECRETS_KEY: "a-shared-secrets-key-of-at-least-32-chars" };
+		// The outbox's own read of the change logs is a minute away: only the notification can be quick.
+		const gateway = await startTestGateway(env, { outbound: { changeLogPollMs: 60_000 } });
+		gateways.push(gateway);
+		const hook = await gateway.admin("POST", `/guilds/${GUILD_A}/webhooks`, { url: receiver.url, events: ["ban.created"] });
+		expect(hook.status).toBe(201);
+		receiver.secret = hook.body.data.secret;
+
+		// Instance A, without Redis: its data store writes the ban to the shared database, and this gateway hears only PostgreSQL.
+		const otherInstance = await PostgresModerationStore.open({ connectionString: schema.url });
+		try {
+			await otherInstance.impose(GUILD_A, "ban", { robloxId: 4242, placeId: null, reason: "Exploiting", moderatorId: 261, jobId: null, durationMs: null });
+		} finally {
+			await otherInstance.close();
+		}
+		const bannedAt = Date.now();
+		await eventually(() => receiver!.delivered("ban.created").length === 1, 10_000, "the ban's webhook");
+		expect(Date.now() - bannedAt).toBeLessThan(1_500);
+		expect(receiver.delivered("ban.created")[0].event.data.roblox_id).toBe("4242");
 	});
 });
