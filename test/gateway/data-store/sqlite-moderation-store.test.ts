@@ -63,7 +63,7 @@ describe("SqliteModerationStore", () => {
 		const dataDir = freshDir();
 		await SqliteModerationStore.open({ dataDir }).close();
 		const db = new Database(join(dataDir, "moderation.sqlite"));
-		db.pragma("user_version = 99");
+		db.prepare("INSERT INTO moderation_migrations (id, name, applied_at) VALUES (99, '0099_from-the-future', 0)").run();
 		db.close();
 		expect(() => SqliteModerationStore.open({ dataDir })).toThrow(/schema 99 is newer/);
 	});
