@@ -32,7 +32,7 @@ function completeUnversioned(db: Database.Database): void {
 	if (keyId?.notnull === 1) {
 		db.exec(`
 			ALTER TABLE key_audit RENAME TO key_audit_v1;
-			DROP INDEX key_audit_by_guild;
+			DROP INDEX IF EXISTS key_audit_by_guild;
 			CREATE TABLE key_audit (
 				id       INTEGER PRIMARY KEY AUTOINCREMENT,
 				guild_id TEXT NOT NULL,

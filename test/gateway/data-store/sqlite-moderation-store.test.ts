@@ -36,7 +36,8 @@ describe("SqliteModerationStore", () => {
 		const dataDir = freshDir();
 		await SqliteModerationStore.open({ dataDir }).close();
 		const db = new Database(join(dataDir, "moderation.sqlite"));
-		// As a v1 program left it: the same table without the columns added since.
+		// As a v1 program left it: the same table without the columns added since, and no numbered migrations.
+		db.exec("DROP TABLE moderation_migrations");
 		db.exec("ALTER TABLE moderation_records DROP COLUMN moderator_actor");
 		db.exec("ALTER TABLE moderation_records DROP COLUMN lifted_by_actor");
 		db.prepare(
