@@ -76,10 +76,10 @@ export function openSqliteGatewayDatabase(directory: string): SqliteGatewayDatab
 	mkdirSync(directory, { recursive: true });
 	const sqlite = new Database(join(directory, GATEWAY_DATABASE_FILE));
 	try {
+		// Other processes (a second gateway, a test's workers) may hold the file's lock: wait, do not fail.
+		sqlite.pragma("busy_timeout = 5000");
 		sqlite.pragma("journal_mode = WAL");
 		sqlite.pragma("foreign_keys = ON");
-		// Other processes (a second gateway, the CLI's tests) may write the same file: wait, do not fail.
-		sqlite.pragma("busy_timeout = 5000");
 		migrateSqlite(sqlite, GATEWAY_MIGRATIONS);
 	} catch (err) {
 		sqlite.close();

@@ -102,9 +102,11 @@ export function migrateSqlite(db: Database.Database, set: MigrationSet, now: () 
 export async function migratePostgres(pool: pg.Pool, schema: string, set: MigrationSet, now: () => number = Date.now): Promise<string[]> {
 	const migrations = readMigrations(set, "postgres");
 	const client = await pool.connect();
+	// pg reads `query_timeout` from a query's config too, though its types do not list it.
+	const unhurried = (text: string, values?: unknown[]) => client.query({ text, values, query_timeout: MIGRATION_TIMEOUT_MS } as pg.QueryConfig);
+	const record = (migration: Migration) =>
+		client.query(`INSERT INTO ${set.table} (id, name, applied_at) VALUES ($1, $2, $3)`, [migration.id, migration.name, now()]);
 	try {
-		// pg reads `query_timeout` from a query's config too, though its types do not list it.
-		const unhurried = (text: string, values?: unknown[]) => client.query({ text, values, query_timeout: MIGRATION_TIMEOUT_MS } as pg.QueryConfig);
 		await client.query("BEGIN");
 		await client.query("SET LOCAL statement_timeout = 0");
 		await unhurried("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`technified.migrations:${schema}:${set.table}`]);
@@ -116,9 +118,7 @@ export async function migratePostgres(pool: pg.Pool, schema: string, set: Migrat
 			if (set.nodePgMigrateNames !== undefined && (await exists(NODE_PG_MIGRATE_TABLE))) {
 				const ran = new Set((await client.query<{ name: string }>(`SELECT name FROM ${NODE_PG_MIGRATE_TABLE}`)).rows.map((row) => row.name));
 				for (const migration of migrations) {
-					if (ran.has(set.nodePgMigrateNames[migration.id] ?? "")) {
-						await client.query(`INSERT INTO ${set.table} (id, name, applied_at) VALUES ($1, $2, $3)`, [migration.id, migration.name, now()]);
-					}
+					if (ran.has(set.nodePgMigrateNames[migration.id] ?? "")) await record(migration);
 				}
 			}
 		}
@@ -127,14 +127,15 @@ export async function migratePostgres(pool: pg.Pool, schema: string, set: Migrat
 		const pending = migrations.filter((migration) => !applied.includes(migration.id));
 		for (const migration of pending) {
 			await unhurried(migration.sql);
-			await client.query(`INSERT INTO ${set.table} (id, name, applied_at) VALUES ($1, $2, $3)`, [migration.id, migration.name, now()]);
+			await record(migration);
 		}
 		await client.query("COMMIT");
+		client.release();
 		return pending.map((migration) => migration.name);
 	} catch (err) {
 		await client.query("ROLLBACK").catch(() => {});
+		// Destroyed rather than pooled: the connection may be the reason it failed.
+		client.release(err instanceof Error ? err : true);
 		throw err;
-	} finally {
-		client.release();
 	}
 }
