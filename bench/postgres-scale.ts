@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { FIND_ACTIVE_SQL, PostgresModerationStore } from "../gateway/data-store/postgres-moderation-store";
 import { PostgresKeyStore } from "../gateway/keys/postgres-key-store";
+import { openPostgresGatewayDatabase } from "../gateway/platform/db/gateway-database";
 
 export interface Scale {
 	keys: number;
@@ -130,8 +131,9 @@ async function loadScale(baseUrl: string, scale: Scale): Promise<LoadedScale> {
 		const quiet = () => {};
 		const moderation = await PostgresModerationStore.open({ connectionString: url.toString(), log: quiet });
 		opened.push(moderation);
-		const keys = await PostgresKeyStore.open({ connectionString: url.toString(), log: quiet });
-		opened.push(keys);
+		const database = await openPostgresGatewayDatabase({ connectionString: url.toString(), log: quiet });
+		opened.push(database);
+		const keys = new PostgresKeyStore(database.postgres);
 		const loadStarted = Date.now();
 		await load(admin, scale);
 		const loadSeconds = (Date.now() - loadStarted) / 1000;

@@ -13,6 +13,14 @@ import { SqliteKeyStore } from "./keys/sqlite-key-store";
 import type { OperatorStore } from "./operators/operator-store";
 import { PostgresOperatorStore } from "./operators/postgres-operator-store";
 import { SqliteOperatorStore } from "./operators/sqlite-operator-store";
+import { PostgresExperienceStore } from "./outbound/experiences/postgres-experience-store";
+import { SqliteExperienceStore } from "./outbound/experiences/sqlite-experience-store";
+import type { OutboxStores } from "./outbound/outbound";
+import { PostgresChangeCursors, PostgresDeliveryQueue, PostgresKeyNotices } from "./outbound/queue/postgres-queue-stores";
+import { SqliteChangeCursors, SqliteDeliveryQueue, SqliteKeyNotices } from "./outbound/queue/sqlite-queue-stores";
+import { PostgresWebhookStore } from "./outbound/webhooks/postgres-webhook-store";
+import { SqliteWebhookStore } from "./outbound/webhooks/sqlite-webhook-store";
+import { openGatewayDatabase, type GatewayDatabase } from "./platform/db/gateway-database";
 import { memoryQuotaLimiters, type QuotaLimiters } from "./rate-limits/quota";
 import { RedisChangeBus } from "./changes/redis-change-bus";
 import { redisAuthFailureLimiter, redisQuotaLimiters } from "./rate-limits/redis-limits";
@@ -39,20 +47,48 @@ async function opened<T>(config: StorePlace, opening: () => T | Promise<T>): Pro
 	}
 }
 
-/** Keys in PostgreSQL when DATABASE_URL is set (shared by every instance), else in SQLite under DATA_DIR. */
-export async function openKeyStore(config: Config): Promise<KeyStore> {
-	return opened<KeyStore>(config, () =>
-		config.databaseUrl !== undefined ? PostgresKeyStore.open({ connectionString: config.databaseUrl }) : SqliteKeyStore.open(config.dataDir),
-	);
+/**
+ * The gateway database (keys, audit, operators, outbox), opened and migrated once: in PostgreSQL when
+ * DATABASE_URL is set (shared by every instance), else in keys.sqlite under DATA_DIR.
+ */
+export async function openDatabase(config: StorePlace, log?: (message: string) => void): Promise<GatewayDatabase> {
+	return opened(config, () => openGatewayDatabase(config, log));
 }
 
-/** Operators beside the keys: the same PostgreSQL database, or the same SQLite file. */
-export async function openOperatorStore(config: Config): Promise<OperatorStore> {
-	return opened<OperatorStore>(config, () =>
-		config.databaseUrl !== undefined
-			? PostgresOperatorStore.open({ connectionString: config.databaseUrl })
-			: SqliteOperatorStore.open(config.dataDir),
-	);
+/** Every store of the gateway database, on its one connection or pool. */
+export interface GatewayStores {
+	keys: KeyStore;
+	operators: OperatorStore;
+	outbox: OutboxStores;
+}
+
+export function gatewayStores(database: GatewayDatabase, clock: () => number): GatewayStores {
+	if (database.dialect === "sqlite") {
+		const db = database.sqlite;
+		return {
+			keys: new SqliteKeyStore(db),
+			operators: new SqliteOperatorStore(db),
+			outbox: {
+				webhooks: new SqliteWebhookStore(db),
+				experiences: new SqliteExperienceStore(db, clock),
+				queue: new SqliteDeliveryQueue(db, clock),
+				cursors: new SqliteChangeCursors(db, clock),
+				notices: new SqliteKeyNotices(db, clock),
+			},
+		};
+	}
+	const db = database.postgres;
+	return {
+		keys: new PostgresKeyStore(db),
+		operators: new PostgresOperatorStore(db),
+		outbox: {
+			webhooks: new PostgresWebhookStore(db),
+			experiences: new PostgresExperienceStore(db, clock),
+			queue: new PostgresDeliveryQueue(db, clock),
+			cursors: new PostgresChangeCursors(db, clock),
+			notices: new PostgresKeyNotices(db, clock),
+		},
+	};
 }
 
 /**

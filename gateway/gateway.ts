@@ -6,7 +6,7 @@ import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { resolveAdminToken } from "./operators/admin-token";
-import { openChangeBus, openKeyStore, openModerationStore, openOperatorStore, openRateLimits } from "./backends";
+import { gatewayStores, openChangeBus, openDatabase, openModerationStore, openRateLimits } from "./backends";
 import { createGatewayApp } from "./app";
 import { BanStatusCache } from "./moderation/ban-status-cache";
 import type { Config } from "./config";
@@ -148,8 +148,10 @@ async function startParts(
 				"elsewhere only when its caches expire (keys 30 s, ban status BAN_CACHE_TTL_SECONDS); set REDIS_URL",
 		);
 	}
-	const keyStore = parts.add(await openKeyStore(config), (store) => store.close());
-	const keys = parts.add(await KeyService.create({ store: keyStore, clock, log: logFailure }), (service) => service.close());
+	// Closed last: every store below writes through it.
+	const database = parts.add(await openDatabase(config, log), (opened) => opened.close());
+	const stores = gatewayStores(database, clock);
+	const keys = parts.add(await KeyService.create({ store: stores.keys, clock, log: logFailure }), (service) => service.close());
 
 	// The embedded data store gets a fresh internal token each start: only this process knows it.
 	const internalToken = config.dataStoreToken ?? randomBytes(32).toString("base64url");
@@ -180,7 +182,7 @@ async function startParts(
 	const events = new EventHub(dataStore.changes, { clock, logger });
 	// Webhooks and Open Cloud mirrors, in the key store's database (README, "Webhooks and Roblox's own bans").
 	const outbound = parts.add(
-		await startOutbound(config, { feed: dataStore.changes, secrets: context.secrets, clock, logger, timing: options.outbound }),
+		startOutbound(config, { stores: stores.outbox, feed: dataStore.changes, secrets: context.secrets, clock, logger, timing: options.outbound }),
 		(running) => running.close(),
 	);
 	const changes = fanOutChanges(bus, { keys, banCache, events, outbox: outbound });
@@ -192,13 +194,12 @@ async function startParts(
 	}
 
 	const forwarder = createForwarder(dataStore);
-	const operatorStore = parts.add(await openOperatorStore(config), (store) => store.close());
 	const discord = config.discord === undefined ? undefined : new DiscordClient(config.discord, clock);
-	const operators = new OperatorService({ store: operatorStore, keys, discord, secrets: context.secrets, clock, log: logFailure });
+	const operators = new OperatorService({ store: stores.operators, keys, discord, secrets: context.secrets, clock, log: logFailure });
 	parts.add(operators, (service) => service.stop());
 	operators.start();
 	const readiness: ReadinessCheck[] = [
-		{ name: "key_store", check: () => keyStore.ping() },
+		{ name: "key_store", check: () => database.ping() },
 		dataStoreReadiness(dataStoreUrl),
 	];
 	const app = createGatewayApp({

@@ -26,6 +26,8 @@ await build({
 	sourcemap: true,
 	logLevel: "warning",
 });
-// The bundle at dist/gateway/main.js finds "./migrations" beside itself, as gateway/platform/db/ finds
-// them beside the source; dist/dashboard is two levels up from main.js, as dashboard-router.ts expects.
+// The bundles (main.js and data-store-worker.js) find "./migrations" and "./moderation-migrations" beside
+// themselves, as gateway/platform/db/ and gateway/data-store/ find them beside the sources; dist/dashboard
+// is two levels up from main.js, as dashboard-router.ts expects.
 await cp("gateway/platform/db/migrations", `${OUT_DIR}/migrations`, { recursive: true });
+await cp("gateway/data-store/moderation-migrations", `${OUT_DIR}/moderation-migrations`, { recursive: true });

@@ -2,6 +2,7 @@
 // The shared ModerationStore: bans and mutes in PostgreSQL, read and written by every gateway instance.
 
 import { PostgresDatabase, type PostgresOptions, type Queryable } from "../platform/db/postgres-database";
+import { MODERATION_MIGRATIONS } from "./moderation-schema";
 import { historyBefore, listKey, toActivePage, toHistoryPage, toRecord, type RecordRow } from "./moderation-rows";
 import {
 	CHANGE_LOG_RETENTION,
@@ -100,7 +101,7 @@ export class PostgresModerationStore implements ModerationStore {
 	/** Connects and applies pending migrations. */
 	static async open(options: PostgresModerationStoreOptions): Promise<PostgresModerationStore> {
 		return new PostgresModerationStore(
-			await PostgresDatabase.open(options),
+			await PostgresDatabase.open(options, MODERATION_MIGRATIONS),
 			options.clock ?? Date.now,
 			options.changeRetention ?? CHANGE_LOG_RETENTION,
 		);

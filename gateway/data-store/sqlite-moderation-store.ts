@@ -21,6 +21,8 @@ import {
 	type NewModeration,
 	type HistoryPage,
 } from "./moderation-store";
+import { migrateSqlite } from "../platform/db/migrations";
+import { MODERATION_MIGRATIONS } from "./moderation-schema";
 import { historyBefore, listKey, toActivePage, toHistoryPage, toRecord, type RecordRow } from "./moderation-rows";
 
 export interface SqliteModerationStoreOptions {
@@ -32,60 +34,6 @@ export interface SqliteModerationStoreOptions {
 	clock?: Clock;
 	/** Default CHANGE_LOG_RETENTION; tests shrink it. */
 	changeRetention?: ChangeRetention;
-}
-
-/** Bumped with every schema change; `open` migrates older files forward. */
-const SCHEMA_VERSION = 1;
-
-// AUTOINCREMENT (not plain rowid) so ids are never reused after a delete by hand: history and
-// replacement read "newest" by id.
-// The partial indexes cover only unlifted rows, which are what every hot query reads.
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS moderation_records (
-	id           INTEGER PRIMARY KEY AUTOINCREMENT,
-	guild_id     TEXT    NOT NULL,
-	kind         TEXT    NOT NULL CHECK (kind IN ('ban', 'mute')),
-	roblox_id    INTEGER NOT NULL,
-	place_id     INTEGER,
-	reason       TEXT    NOT NULL,
-	moderator_id INTEGER NOT NULL,
-	job_id       TEXT,
-	created_at   INTEGER NOT NULL,
-	expires_at   INTEGER,
-	lifted_at    INTEGER,
-	lifted_by    INTEGER,
-	lift_reason  TEXT
-);
-CREATE INDEX IF NOT EXISTS moderation_records_unlifted_by_user
-	ON moderation_records (guild_id, kind, roblox_id) WHERE lifted_at IS NULL;
-DROP INDEX IF EXISTS moderation_records_unlifted_by_id;
-CREATE INDEX IF NOT EXISTS moderation_records_unlifted_in_list_order
-	ON moderation_records (guild_id, kind, created_at, roblox_id, coalesce(place_id, 0)) WHERE lifted_at IS NULL;
-CREATE INDEX IF NOT EXISTS moderation_records_by_user
-	ON moderation_records (guild_id, kind, roblox_id, id);
-CREATE TABLE IF NOT EXISTS moderation_change_heads (
-	guild_id TEXT    PRIMARY KEY,
-	head     INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS moderation_changes (
-	guild_id  TEXT    NOT NULL,
-	seq       INTEGER NOT NULL,
-	event     TEXT    NOT NULL CHECK (event IN ('ban', 'unban', 'mute', 'unmute')),
-	record_id INTEGER NOT NULL REFERENCES moderation_records (id),
-	job_id    TEXT,
-	at        INTEGER NOT NULL,
-	PRIMARY KEY (guild_id, seq)
-) WITHOUT ROWID;
-`;
-
-// Added after v1 (issue 15): who acted from the dashboard.
-// Guarded by the table's columns, so a v1 file opens and gains them.
-const ACTOR_COLUMNS = ["moderator_actor", "lifted_by_actor"] as const;
-function addActorColumns(db: Database.Database): void {
-	const present = new Set((db.pragma("table_info(moderation_records)") as { name: string }[]).map((column) => column.name));
-	for (const column of ACTOR_COLUMNS) {
-		if (!present.has(column)) db.exec(`ALTER TABLE moderation_records ADD COLUMN ${column} TEXT`);
-	}
 }
 
 const ACTIVE = "lifted_at IS NULL AND (expires_at IS NULL OR expires_at > @now)";
@@ -245,15 +193,7 @@ export class SqliteModerationStore implements ModerationStore {
 			db.pragma("synchronous = NORMAL");
 			// The gateway and CLI tools may open the same file; wait for a writer instead of failing.
 			db.pragma("busy_timeout = 5000");
-			const version = db.pragma("user_version", { simple: true }) as number;
-			if (version > SCHEMA_VERSION) {
-				throw new Error(`moderation database schema ${version} is newer than this program (${SCHEMA_VERSION})`);
-			}
-			db.transaction(() => {
-				db.exec(SCHEMA);
-				addActorColumns(db);
-				db.pragma(`user_version = ${SCHEMA_VERSION}`);
-			})();
+			migrateSqlite(db, MODERATION_MIGRATIONS);
 			return new SqliteModerationStore(db, options.clock ?? Date.now, options.changeRetention ?? CHANGE_LOG_RETENTION);
 		} catch (error) {
 			db.close();

@@ -1,10 +1,9 @@
 // gateway/keys/audit-writes.ts
-// Writes one guild audit event and its outbox event inside the caller's transaction, for every store sharing the key store's database.
+// Writes one guild audit event and its outbox event inside the caller's transaction, for every store of the gateway database.
 
 import type Database from "better-sqlite3";
 import { auditOutboxEvent } from "../outbound/queue/outbox-events";
-import { enqueueInPostgres } from "../outbound/queue/postgres-outbox-store";
-import { SqliteOutboxWriter } from "../outbound/queue/sqlite-outbox-store";
+import { SqliteOutboxWriter, enqueueInPostgres } from "../outbound/queue/outbox-writes";
 import type { Queryable } from "../platform/db/postgres-database";
 import type { AuditDraft } from "./key-store";
 
@@ -14,8 +13,8 @@ const auditValues = (guildId: string, keyId: string | null, draft: AuditDraft) =
 	[guildId, keyId, draft.event, JSON.stringify(draft.actor), draft.address, draft.at, JSON.stringify(draft.details)] as const;
 
 /**
- * The audit insert and the outbox enqueue on one SQLite connection: the key, operator and outbox stores
- * each hold one on their own connection and call it inside their write transactions (better-sqlite3 is
+ * The audit insert and the outbox enqueue on the gateway database's SQLite connection: the key,
+ * operator, webhook and experience stores call it inside their write transactions (better-sqlite3 is
  * synchronous, so the event is part of the change's transaction).
  */
 export class SqliteAuditWriter {

@@ -145,7 +145,7 @@ const keyNotFound = () => notFound("API key not found");
  * The one way into API keys for the admin API, the CLI and request authentication.
  *
  * @example
- * const keys = await KeyService.create({ store: SqliteKeyStore.open(dataDir) });
+ * const keys = await KeyService.create({ store: new SqliteKeyStore(openSqliteGatewayDatabase(dataDir).sqlite) });
  * const { key, record } = await keys.create(guildId, { name: "game servers" }, { actor: { type: "admin_token" }, address: null });
  * const result = await keys.verify(key); // { ok: true, key: { id, guildId, scopes, allowsAddress, … } }
  * if (result.ok) keys.recordUse(result.key.id);

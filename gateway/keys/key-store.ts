@@ -216,9 +216,4 @@ export interface KeyStore {
 	/** Drops per-minute counts and client addresses last seen before `before`, to bound the tables. */
 	pruneUsage(before: number): Promise<void>;
 
-	/** Resolves when the store answers a trivial query (readiness), rejects otherwise. */
-	ping(): Promise<void>;
-
-	/** Idempotent: closing a closed store does nothing. */
-	close(): Promise<void>;
 }

@@ -2,7 +2,7 @@
 // The shared key store: PostgreSQL tables every gateway instance reads and writes (DATABASE_URL).
 
 import { randomBytes } from "node:crypto";
-import { PostgresDatabase, type PostgresOptions, type Queryable } from "../platform/db/postgres-database";
+import type { PostgresDatabase, Queryable } from "../platform/db/postgres-database";
 import { writePostgresAudit } from "./audit-writes";
 import { changedKey, latestAddresses, rolledKey, toAuditEvent, toKeyRow, toStoredKey, type AuditRow, type KeyRow } from "./key-rows";
 import type {
@@ -31,29 +31,23 @@ const KEY_COLUMNS =
  * creators on any instance never pass the limit, and a revoke can never be undone by a racing enable.
  *
  * @example
- * const store = await PostgresKeyStore.open({ connectionString: process.env.DATABASE_URL! });
- * const keys = await KeyService.create({ store });
+ * const database = await openPostgresGatewayDatabase({ connectionString: process.env.DATABASE_URL! });
+ * const keys = await KeyService.create({ store: new PostgresKeyStore(database.postgres) });
  */
 export class PostgresKeyStore implements KeyStore {
-	private constructor(
-		private readonly db: PostgresDatabase,
-		private readonly secret: string,
-	) {}
+	private secret: Promise<string> | undefined;
 
-	/** Connects, applies pending migrations and loads (creating on first use) the checksum secret. */
-	static async open(options: PostgresOptions): Promise<PostgresKeyStore> {
-		const db = await PostgresDatabase.open(options);
-		try {
-			// ON CONFLICT DO NOTHING: instances opening a new database at once all end up with the first secret.
-			await db.rows("INSERT INTO settings (name, value) VALUES ('checksum_secret', $1) ON CONFLICT (name) DO NOTHING", [
-				randomBytes(32).toString("hex"),
-			]);
-			const [{ value }] = await db.rows<{ value: string }>("SELECT value FROM settings WHERE name = 'checksum_secret'");
-			return new PostgresKeyStore(db, value);
-		} catch (err) {
-			await db.close();
-			throw err;
-		}
+	/** On the gateway database's pool (see platform/db/gateway-database.ts), migrated already. */
+	constructor(private readonly db: PostgresDatabase) {}
+
+	/** Loads (creating on first use) the checksum secret. */
+	private async loadSecret(): Promise<string> {
+		// ON CONFLICT DO NOTHING: instances opening a new database at once all end up with the first secret.
+		await this.db.rows("INSERT INTO settings (name, value) VALUES ('checksum_secret', $1) ON CONFLICT (name) DO NOTHING", [
+			randomBytes(32).toString("hex"),
+		]);
+		const [{ value }] = await this.db.rows<{ value: string }>("SELECT value FROM settings WHERE name = 'checksum_secret'");
+		return value;
 	}
 
 	private async audit(tx: Queryable, guildId: string, keyId: string | null, draft: AuditDraft): Promise<void> {
@@ -108,6 +102,11 @@ export class PostgresKeyStore implements KeyStore {
 	}
 
 	async checksumSecret(): Promise<string> {
+		// A failed read (the database down at start) is tried again on the next call.
+		this.secret ??= this.loadSecret().catch((err: unknown) => {
+			this.secret = undefined;
+			throw err;
+		});
 		return this.secret;
 	}
 
@@ -354,11 +353,4 @@ export class PostgresKeyStore implements KeyStore {
 		);
 	}
 
-	async ping(): Promise<void> {
-		await this.db.ping();
-	}
-
-	async close(): Promise<void> {
-		await this.db.close();
-	}
 }

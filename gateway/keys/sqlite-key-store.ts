@@ -1,12 +1,9 @@
 // gateway/keys/sqlite-key-store.ts
-// The embedded key store: one SQLite file (WAL) under the data directory, schema created at open.
+// The embedded key store: keys in the gateway database's SQLite file (keys.sqlite under DATA_DIR).
 
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { changedKey, latestAddresses, rolledKey, toAuditEvent, toKeyRow, toStoredKey, type AuditRow, type KeyRow } from "./key-rows";
-import { OUTBOX_SQLITE_SCHEMA } from "../outbound/queue/sqlite-outbox-store";
 import { SqliteAuditWriter } from "./audit-writes";
 import type {
 	AuditDraft,
@@ -23,114 +20,6 @@ import type {
 	UsageBatch,
 	UsageCount,
 } from "./key-store";
-
-/** File name of the key store inside the data directory. */
-export const KEY_STORE_FILE = "keys.sqlite";
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS keys (
-	id            TEXT PRIMARY KEY,
-	guild_id      TEXT NOT NULL,
-	prefix        TEXT NOT NULL,
-	name          TEXT,
-	state         TEXT NOT NULL CHECK (state IN ('active', 'disabled', 'revoked')),
-	scopes        TEXT NOT NULL,
-	allowed_cidrs TEXT NOT NULL,
-	created_at    INTEGER NOT NULL,
-	updated_at    INTEGER NOT NULL,
-	last_used_at  INTEGER,
-	expires_at    INTEGER,
-	revoked_at    INTEGER
-);
-CREATE INDEX IF NOT EXISTS keys_by_guild ON keys (guild_id, created_at);
-CREATE TABLE IF NOT EXISTS key_secrets (
-	key_id     TEXT NOT NULL REFERENCES keys (id) ON DELETE CASCADE,
-	hash       TEXT NOT NULL UNIQUE,
-	expires_at INTEGER
-);
-CREATE INDEX IF NOT EXISTS key_secrets_by_key ON key_secrets (key_id);
-CREATE TABLE IF NOT EXISTS key_audit (
-	id       INTEGER PRIMARY KEY AUTOINCREMENT,
-	guild_id TEXT NOT NULL,
-	key_id   TEXT NOT NULL,
-	event    TEXT NOT NULL,
-	actor    TEXT NOT NULL,
-	at       INTEGER NOT NULL,
-	details  TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS key_audit_by_guild ON key_audit (guild_id, at, id);
-CREATE TABLE IF NOT EXISTS key_usage (
-	key_id TEXT NOT NULL REFERENCES keys (id) ON DELETE CASCADE,
-	minute INTEGER NOT NULL,
-	count  INTEGER NOT NULL,
-	PRIMARY KEY (key_id, minute)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS settings (
-	name  TEXT PRIMARY KEY,
-	value TEXT NOT NULL
-);
-`;
-
-/**
- * (v2) Columns a v1 file lacks, added in place: the key's hold and creator, the audit event's address.
- * The audit actor column stays text (JSON of the actor from v2 on).
- */
-const V2_COLUMNS: readonly { table: string; column: string; type: string }[] = [
-	{ table: "keys", column: "hold", type: "TEXT" },
-	{ table: "keys", column: "created_by_id", type: "TEXT" },
-	{ table: "keys", column: "created_by_name", type: "TEXT" },
-	{ table: "key_audit", column: "address", type: "TEXT" },
-];
-
-function addV2Columns(db: Database.Database): void {
-	db.transaction(() => {
-		for (const { table, column, type } of V2_COLUMNS) {
-			const columns = db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all();
-			if (!columns.some((existing) => existing.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
-		}
-		db.exec("CREATE INDEX IF NOT EXISTS keys_by_creator ON keys (created_by_id)");
-		// Member events concern no key: key_id becomes nullable, which SQLite allows only by rebuilding the table.
-		const keyId = db.prepare<[], { notnull: number }>("SELECT \"notnull\" FROM pragma_table_info('key_audit') WHERE name = 'key_id'").get();
-		if (keyId?.notnull === 1) {
-			db.exec(`
-				CREATE TABLE key_audit_v2 (
-					id       INTEGER PRIMARY KEY AUTOINCREMENT,
-					guild_id TEXT NOT NULL,
-					key_id   TEXT,
-					event    TEXT NOT NULL,
-					actor    TEXT NOT NULL,
-					address  TEXT,
-					at       INTEGER NOT NULL,
-					details  TEXT NOT NULL
-				);
-				INSERT INTO key_audit_v2 (id, guild_id, key_id, event, actor, address, at, details)
-					SELECT id, guild_id, key_id, event, actor, address, at, details FROM key_audit;
-				DROP TABLE key_audit;
-				ALTER TABLE key_audit_v2 RENAME TO key_audit;
-				CREATE INDEX key_audit_by_guild ON key_audit (guild_id, at, id);
-			`);
-		}
-	}).immediate();
-}
-
-// Added after v1 (issue 15): description, quota overrides and client addresses. Guarded by the
-// table's columns, so a v1 file opens and gains them.
-const CONSOLE_COLUMNS = ["description", "rate_limits", "last_used_ip"] as const;
-const CLIENT_ADDRESSES = `
-CREATE TABLE IF NOT EXISTS key_client_addresses (
-	key_id       TEXT    NOT NULL REFERENCES keys (id) ON DELETE CASCADE,
-	address      TEXT    NOT NULL,
-	count        INTEGER NOT NULL,
-	last_seen_at INTEGER NOT NULL,
-	PRIMARY KEY (key_id, address)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS key_client_addresses_by_last_seen ON key_client_addresses (last_seen_at);
-`;
-function addConsoleColumns(db: Database.Database): void {
-	const present = new Set((db.pragma("table_info(keys)") as { name: string }[]).map((column) => column.name));
-	for (const column of CONSOLE_COLUMNS) if (!present.has(column)) db.exec(`ALTER TABLE keys ADD COLUMN ${column} TEXT`);
-	db.exec(CLIENT_ADDRESSES);
-}
 
 function prepareStatements(db: Database.Database) {
 	return {
@@ -201,25 +90,13 @@ function prepareStatements(db: Database.Database) {
 }
 
 export class SqliteKeyStore implements KeyStore {
-	private readonly db: Database.Database;
 	private readonly secret: string;
 	private readonly statements: ReturnType<typeof prepareStatements>;
 	/** Audit events, and the outbox events they cause, on this connection inside the change's transaction. */
 	private readonly auditWriter: SqliteAuditWriter;
 
-	/** Opens (creating when absent) `keys.sqlite` under `directory`. */
-	static open(directory: string): SqliteKeyStore {
-		mkdirSync(directory, { recursive: true });
-		return new SqliteKeyStore(new Database(join(directory, KEY_STORE_FILE)));
-	}
-
-	private constructor(db: Database.Database) {
-		this.db = db;
-		db.pragma("journal_mode = WAL");
-		db.pragma("foreign_keys = ON");
-		db.exec(SCHEMA);
-		addV2Columns(db);
-		addConsoleColumns(db);
+	/** On the gateway database's connection (see platform/db/gateway-database.ts), migrated already. */
+	constructor(private readonly db: Database.Database) {
 		// INSERT OR IGNORE: when two instances open a new file at once, both end up with the first secret.
 		db.prepare("INSERT OR IGNORE INTO settings (name, value) VALUES ('checksum_secret', ?)").run(
 			randomBytes(32).toString("hex"),
@@ -227,8 +104,6 @@ export class SqliteKeyStore implements KeyStore {
 		this.secret = (db.prepare("SELECT value FROM settings WHERE name = 'checksum_secret'").get() as { value: string })
 			.value;
 		this.statements = prepareStatements(db);
-		// The outbox's tables (README, "Webhooks and Roblox's own bans"), created here too so a v1 file gains them at open.
-		db.exec(OUTBOX_SQLITE_SCHEMA);
 		this.auditWriter = new SqliteAuditWriter(db);
 	}
 
@@ -399,11 +274,4 @@ export class SqliteKeyStore implements KeyStore {
 		return this.statements.recentAddresses.all(keyId, limit);
 	}
 
-	async ping(): Promise<void> {
-		this.db.prepare("SELECT 1").get();
-	}
-
-	async close(): Promise<void> {
-		if (this.db.open) this.db.close();
-	}
 }

@@ -92,7 +92,4 @@ export interface OperatorStore {
 	/** Sets an existing member's permissions; false when the guild has no such member. */
 	updateMember(guildId: string, discordUserId: string, permissions: readonly Permission[], change?: MemberChange): Promise<boolean>;
 	deleteMember(guildId: string, discordUserId: string, change?: MemberChange): Promise<boolean>;
-
-	ping(): Promise<void>;
-	close(): Promise<void>;
 }

@@ -3,7 +3,7 @@
 
 import type { Permission } from "./access";
 import { writePostgresAudit } from "../keys/audit-writes";
-import { PostgresDatabase, type PostgresOptions, type Queryable } from "../platform/db/postgres-database";
+import type { PostgresDatabase, Queryable } from "../platform/db/postgres-database";
 import type { MemberChange, OperatorGuild, OperatorStore, StoredMember, StoredOperator, StoredSession } from "./operator-store";
 import {
 	memberAudit,
@@ -22,15 +22,11 @@ const MEMBER_SELECT = `SELECT guild_members.*, operators.name AS name FROM guild
 
 /**
  * @example
- * const operators = await PostgresOperatorStore.open({ connectionString: process.env.DATABASE_URL! });
+ * const operators = new PostgresOperatorStore((await openPostgresGatewayDatabase({ connectionString })).postgres);
  */
 export class PostgresOperatorStore implements OperatorStore {
-	private constructor(private readonly db: PostgresDatabase) {}
-
-	/** Connects and applies pending migrations (the tables come with migration 0005). */
-	static async open(options: PostgresOptions): Promise<PostgresOperatorStore> {
-		return new PostgresOperatorStore(await PostgresDatabase.open(options));
-	}
+	/** On the gateway database's pool (see platform/db/gateway-database.ts), migrated already. */
+	constructor(private readonly db: PostgresDatabase) {}
 
 	async upsertOperator(operator: { id: string; name: string; sealedTokens: string | null }): Promise<StoredOperator> {
 		const [row] = await this.db.rows<OperatorRow>(
@@ -188,14 +184,6 @@ export class PostgresOperatorStore implements OperatorStore {
 			if (change !== undefined) await writePostgresAudit(tx, guildId, null, memberAudit("member_removed", before, undefined, change));
 			return true;
 		});
-	}
-
-	async ping(): Promise<void> {
-		await this.db.ping();
-	}
-
-	async close(): Promise<void> {
-		await this.db.close();
 	}
 }
 

@@ -1,13 +1,10 @@
 // gateway/operators/sqlite-operator-store.ts
-// Operators in the embedded key store's SQLite file (keys.sqlite): sessions, Discord guilds, grants, suspensions.
+// Operators in the gateway database's SQLite file (keys.sqlite): sessions, Discord guilds, grants, suspensions.
 
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import type { Permission } from "./access";
 import { SqliteAuditWriter } from "../keys/audit-writes";
 import type { AuditDraft } from "../keys/key-store";
-import { KEY_STORE_FILE } from "../keys/sqlite-key-store";
 import type { MemberChange, OperatorGuild, OperatorStore, StoredMember, StoredOperator, StoredSession } from "./operator-store";
 import {
 	memberAudit,
@@ -21,70 +18,24 @@ import {
 	type SessionRow,
 } from "./operator-rows";
 
-/** (v2) Tables a v1 file lacks; created in place when absent. */
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS operators (
-	id             TEXT PRIMARY KEY,
-	name           TEXT NOT NULL,
-	suspended_at   INTEGER,
-	guilds_read_at INTEGER,
-	sealed_tokens  TEXT
-);
-CREATE TABLE IF NOT EXISTS operator_guilds (
-	operator_id TEXT NOT NULL REFERENCES operators (id) ON DELETE CASCADE,
-	guild_id    TEXT NOT NULL,
-	name        TEXT NOT NULL,
-	icon        TEXT,
-	owner       INTEGER NOT NULL,
-	permissions TEXT NOT NULL,
-	PRIMARY KEY (operator_id, guild_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS operator_guilds_by_guild ON operator_guilds (guild_id);
-CREATE TABLE IF NOT EXISTS operator_sessions (
-	token_hash   TEXT PRIMARY KEY,
-	operator_id  TEXT NOT NULL REFERENCES operators (id) ON DELETE CASCADE,
-	csrf_token   TEXT NOT NULL,
-	created_at   INTEGER NOT NULL,
-	last_seen_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS operator_sessions_by_operator ON operator_sessions (operator_id);
-CREATE TABLE IF NOT EXISTS guild_members (
-	guild_id        TEXT NOT NULL,
-	discord_user_id TEXT NOT NULL,
-	permissions     TEXT NOT NULL,
-	added_by        TEXT NOT NULL,
-	added_at        INTEGER NOT NULL,
-	PRIMARY KEY (guild_id, discord_user_id)
-);
-CREATE INDEX IF NOT EXISTS guild_members_by_user ON guild_members (discord_user_id);
-`;
-
 const MEMBER_SELECT = `SELECT guild_members.*, operators.name AS name FROM guild_members
 	LEFT JOIN operators ON operators.id = guild_members.discord_user_id`;
 
 /**
  * @example
- * const operators = SqliteOperatorStore.open(dataDir); // beside the keys, in keys.sqlite
+ * const operators = new SqliteOperatorStore(openSqliteGatewayDatabase(dataDir).sqlite); // beside the keys
  */
 export class SqliteOperatorStore implements OperatorStore {
-	/** Made at the first audited grant change: the audit and outbox tables are the key store's, created when it opens the file. */
-	private auditWriter: SqliteAuditWriter | undefined;
+	private readonly auditWriter: SqliteAuditWriter;
 
-	private constructor(private readonly db: Database.Database) {}
+	/** On the gateway database's connection (see platform/db/gateway-database.ts), migrated already. */
+	constructor(private readonly db: Database.Database) {
+		this.auditWriter = new SqliteAuditWriter(db);
+	}
 
 	/** Writes the grant change's audit event and `member.changed` delivery; call inside the change's transaction. */
 	private audit(guildId: string, draft: AuditDraft): void {
-		this.auditWriter ??= new SqliteAuditWriter(this.db);
 		this.auditWriter.write(guildId, null, draft);
-	}
-
-	static open(directory: string): SqliteOperatorStore {
-		mkdirSync(directory, { recursive: true });
-		const db = new Database(join(directory, KEY_STORE_FILE));
-		db.pragma("journal_mode = WAL");
-		db.pragma("foreign_keys = ON");
-		db.exec(SCHEMA);
-		return new SqliteOperatorStore(db);
 	}
 
 	async upsertOperator(operator: { id: string; name: string; sealedTokens: string | null }): Promise<StoredOperator> {
@@ -258,13 +209,5 @@ export class SqliteOperatorStore implements OperatorStore {
 				return true;
 			})
 			.immediate();
-	}
-
-	async ping(): Promise<void> {
-		this.db.prepare("SELECT 1").get();
-	}
-
-	async close(): Promise<void> {
-		if (this.db.open) this.db.close();
 	}
 }

@@ -1,5 +1,5 @@
 // gateway/outbound/outbound.ts
-// Starts everything that sends out: the outbox store, the change-log follower, the key scheduler, the delivery worker.
+// Starts everything that sends out: the change-log follower, the key scheduler, the delivery worker, over the outbox's stores.
 
 import type { Logger } from "pino";
 import type { OutboundAdmin } from "./outbound-routes";
@@ -12,9 +12,11 @@ import { WebhookService } from "./webhooks/webhook-service";
 import { ChangeLogFollower } from "./queue/change-log-follower";
 import { DeliveryWorker } from "./queue/delivery-worker";
 import { KeyLifecycleScheduler } from "./queue/key-lifecycle";
-import type { OutboxStore } from "./queue/outbox-store";
-import { PostgresOutboxStore } from "./queue/postgres-outbox-store";
-import { SqliteOutboxStore } from "./queue/sqlite-outbox-store";
+import type { ChangeCursors } from "./queue/change-cursors";
+import type { DeliveryQueue } from "./queue/delivery-queue";
+import type { KeyNotices } from "./queue/key-notices";
+import type { ExperienceStore } from "./experiences/experience-store";
+import type { WebhookStore } from "./webhooks/webhook-store";
 
 /** Tests shorten the waits; production uses the defaults of each part. */
 export interface OutboundTiming {
@@ -37,24 +39,27 @@ export interface RunningOutbound {
 	close(): Promise<void>;
 }
 
-/** In the key store's database: PostgreSQL when DATABASE_URL is set, else keys.sqlite (opened after the key store). */
-async function openOutboxStore(config: Config, clock: () => number, logger: Logger): Promise<OutboxStore> {
-	return config.databaseUrl !== undefined
-		? PostgresOutboxStore.open({ connectionString: config.databaseUrl, log: (message) => logger.warn(message) }, clock)
-		: SqliteOutboxStore.open(config.dataDir, clock);
+/** The outbox's stores, all in the gateway database (so key changes write their events in their own transaction). */
+export interface OutboxStores {
+	webhooks: WebhookStore;
+	experiences: ExperienceStore;
+	queue: DeliveryQueue;
+	cursors: ChangeCursors;
+	notices: KeyNotices;
 }
 
-export async function startOutbound(
+export function startOutbound(
 	config: Config,
-	parts: { feed: ChangeFeed; secrets: SecretBox; clock: () => number; logger: Logger; timing?: OutboundTiming },
-): Promise<RunningOutbound> {
-	const { feed, clock, logger, secrets, timing = {} } = parts;
+	parts: { stores: OutboxStores; feed: ChangeFeed; secrets: SecretBox; clock: () => number; logger: Logger; timing?: OutboundTiming },
+): RunningOutbound {
+	const { stores, feed, clock, logger, secrets, timing = {} } = parts;
 	const log = (message: string, err: unknown) => logger.warn({ err }, message);
-	const store = await openOutboxStore(config, clock, logger);
 	const policy = { allowLoopback: config.outboundAllowLoopback };
 	const http = new OutboundHttp(policy);
 	const worker = new DeliveryWorker({
-		store,
+		queue: stores.queue,
+		webhooks: stores.webhooks,
+		experiences: stores.experiences,
 		http,
 		secrets,
 		openCloudUrl: config.openCloudUrl,
@@ -65,16 +70,15 @@ export async function startOutbound(
 		leaseMs: timing.leaseMs,
 	});
 	const wake = () => worker.wake();
-	const follower = new ChangeLogFollower({ store, feed, pollMs: timing.changeLogPollMs, onEnqueued: wake, log });
-	const scheduler = new KeyLifecycleScheduler({ store, clock, scanMs: timing.keyScanMs, onEnqueued: wake, log });
-	const outboundParts = { store, secrets, policy, feed, clock, wake };
+	const follower = new ChangeLogFollower({ cursors: stores.cursors, feed, pollMs: timing.changeLogPollMs, onEnqueued: wake, log });
+	const scheduler = new KeyLifecycleScheduler({ notices: stores.notices, clock, scanMs: timing.keyScanMs, onEnqueued: wake, log });
+	const outboundParts = { webhooks: stores.webhooks, experiences: stores.experiences, secrets, policy, feed, clock, wake };
 	return {
 		admin: { webhooks: new WebhookService(outboundParts), experiences: new ExperienceService(outboundParts) },
 		changed: () => follower.wake(),
 		async close() {
 			await Promise.all([follower.close(), scheduler.close(), worker.close()]);
 			await http.close().catch(() => undefined);
-			await store.close();
 		},
 	};
 }

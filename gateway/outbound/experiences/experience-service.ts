@@ -6,7 +6,7 @@ import type { createExperienceBody, experienceRecord, updateExperienceBody } fro
 import { ApiError, notFound } from "../../platform/http/envelope";
 import type { AuditDetails, ChangedBy } from "../../keys/key-store";
 import { OPEN_CLOUD_KEY_PURPOSE } from "../queue/delivery-worker";
-import type { StoredExperience } from "../queue/outbox-store";
+import type { StoredExperience } from "./experience-store";
 import { changeLogHead, outboundAudit, type OutboundParts } from "../webhooks/webhook-service";
 
 type ExperienceRecord = z.infer<typeof experienceRecord>;
@@ -39,7 +39,7 @@ export class ExperienceService {
 	constructor(private readonly parts: OutboundParts) {}
 
 	async link(guildId: string, body: z.output<typeof createExperienceBody>, by: ChangedBy): Promise<ExperienceRecord> {
-		const { store, secrets, feed, clock } = this.parts;
+		const { experiences: store, secrets, feed, clock } = this.parts;
 		const link: StoredExperience = {
 			guildId,
 			universeId: body.universe_id,
@@ -58,12 +58,12 @@ export class ExperienceService {
 	}
 
 	async list(guildId: string): Promise<ExperienceRecord[]> {
-		return (await this.parts.store.listExperiences(guildId)).map(toExperienceRecord);
+		return (await this.parts.experiences.listExperiences(guildId)).map(toExperienceRecord);
 	}
 
 	/** A new key makes a failing link `ok` again: mirroring resumes with the next ban. */
 	async update(guildId: string, universeId: string, body: z.output<typeof updateExperienceBody>, by: ChangedBy): Promise<ExperienceRecord> {
-		const { store, secrets, clock } = this.parts;
+		const { experiences: store, secrets, clock } = this.parts;
 		const current = await store.getExperience(guildId, universeId);
 		if (current === undefined) throw experienceNotFound();
 		const next: StoredExperience = {
@@ -85,6 +85,6 @@ export class ExperienceService {
 
 	async unlink(guildId: string, universeId: string, by: ChangedBy): Promise<void> {
 		const audit = outboundAudit("experience_unlinked", { universe_id: universeId }, by, this.parts.clock);
-		if (!(await this.parts.store.deleteExperience(guildId, universeId, audit))) throw experienceNotFound();
+		if (!(await this.parts.experiences.deleteExperience(guildId, universeId, audit))) throw experienceNotFound();
 	}
 }

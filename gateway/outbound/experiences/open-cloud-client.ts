@@ -10,7 +10,7 @@
 // expired, or lacks the universe or the user-restrictions write permission.
 
 import type { OutboundRequest, OutboundResponse } from "../../platform/http/outbound-http";
-import type { StoredExperience } from "../queue/outbox-store";
+import type { StoredExperience } from "./experience-store";
 
 /** Where Open Cloud answers unless OPEN_CLOUD_URL says otherwise (tests point it at a fake). */
 export const DEFAULT_OPEN_CLOUD_URL = "https://apis.roblox.com";

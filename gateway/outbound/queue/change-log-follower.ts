@@ -3,10 +3,11 @@
 
 import type { ChangeFeed } from "../../changes/change-feed";
 import { moderationOutboxEvent } from "./outbox-events";
-import type { OutboxEvent, OutboxStore } from "./outbox-store";
+import type { ChangeCursors } from "./change-cursors";
+import type { OutboxEvent } from "./outbox-events";
 
 export interface ChangeLogFollowerOptions {
-	store: OutboxStore;
+	cursors: ChangeCursors;
 	feed: ChangeFeed;
 	/** Another pass over every followed guild this often (ms), for changes whose wake was lost. Default 2000. */
 	pollMs?: number;
@@ -49,7 +50,7 @@ export class ChangeLogFollower {
 		do {
 			this.again = false;
 			try {
-				for (const { guildId, after } of await this.options.store.followedGuilds()) await this.follow(guildId, after);
+				for (const { guildId, after } of await this.options.cursors.followedGuilds()) await this.follow(guildId, after);
 			} catch (err) {
 				this.options.log("reading the change log into the outbox failed; retrying on the next pass", err);
 			}
@@ -62,13 +63,13 @@ export class ChangeLogFollower {
 			const page = await this.options.feed.after(guildId, from);
 			// A data store that lost its log (a new database) starts again at its head.
 			if (from > page.head) {
-				await this.options.store.advanceCursor({ guildId, from, to: page.head, events: [] });
+				await this.options.cursors.advanceCursor({ guildId, from, to: page.head, events: [] });
 				return;
 			}
 			const last = page.events.at(-1);
 			if (last === undefined) return;
 			const events = page.events.map((change) => moderationOutboxEvent(guildId, change)).filter((event): event is OutboxEvent => event !== undefined);
-			if (!(await this.options.store.advanceCursor({ guildId, from, to: last.id, events }))) return;
+			if (!(await this.options.cursors.advanceCursor({ guildId, from, to: last.id, events }))) return;
 			if (events.length > 0) this.options.onEnqueued();
 			if (last.id >= page.head) return;
 			from = last.id;

@@ -8,7 +8,10 @@ import type { AuditDraft } from "../../keys/key-store";
 import { OutboundRefused, type OutboundHttp, type OutboundResponse } from "../../platform/http/outbound-http";
 import type { SecretBox } from "../../platform/secrets/secret-box";
 import { discordRequest, standardRequest } from "../webhooks/webhook-messages";
-import type { AttemptOutcome, OutboxEvent, OutboxStore, StoredDelivery } from "./outbox-store";
+import type { ExperienceStore } from "../experiences/experience-store";
+import type { WebhookStore } from "../webhooks/webhook-store";
+import type { AttemptOutcome, DeliveryQueue, StoredDelivery } from "./delivery-queue";
+import type { OutboxEvent } from "./outbox-events";
 
 /**
  * Delays after each failed attempt: Standard Webhooks' schedule (immediately, 5 s, 5 min, 30 min, 2 h,
@@ -25,7 +28,10 @@ export const WEBHOOK_SECRET_PURPOSE = "webhook signing secret";
 export const OPEN_CLOUD_KEY_PURPOSE = "open cloud api key";
 
 export interface DeliveryWorkerOptions {
-	store: OutboxStore;
+	queue: DeliveryQueue;
+	/** Where a delivery's target is read: its webhook, or its experience link (whose mirror outcome is recorded). */
+	webhooks: WebhookStore;
+	experiences: ExperienceStore;
 	http: OutboundHttp;
 	secrets: SecretBox;
 	openCloudUrl: string;
@@ -101,15 +107,15 @@ export class DeliveryWorker {
 		do {
 			this.again = false;
 			try {
-				const { store, clock } = this.options;
+				const { queue, clock } = this.options;
 				const now = clock();
-				const leased = await store.lease(this.owner, now, now + (this.options.leaseMs ?? 15_000), this.options.batch ?? 20);
+				const leased = await queue.lease(this.owner, now, now + (this.options.leaseMs ?? 15_000), this.options.batch ?? 20);
 				await Promise.all(leased.map((delivery) => this.attempt(delivery)));
 				// A full batch means more may be due.
 				if (leased.length === (this.options.batch ?? 20)) this.again = true;
 				if (now - this.lastPruneAt >= PRUNE_EVERY_MS) {
 					this.lastPruneAt = now;
-					await store.pruneFinished(now - FINISHED_RETENTION_MS);
+					await queue.pruneFinished(now - FINISHED_RETENTION_MS);
 				}
 			} catch (err) {
 				this.options.logger.warn({ err }, "outbox delivery round failed; retrying on the next");
@@ -126,7 +132,7 @@ export class DeliveryWorker {
 			verdict = { kind: "retry", words: transportWords(err), statusCode: null };
 		}
 		const outcome = this.outcome(delivery, verdict, now);
-		await this.options.store.finish(delivery.id, this.owner, outcome);
+		await this.options.queue.finish(delivery.id, this.owner, outcome);
 		if (outcome.result !== "delivered") {
 			this.options.logger.info(
 				{ delivery_id: delivery.id, event: delivery.event, target: delivery.target.kind, result: outcome.result, reason: outcome.attempt.error },
@@ -145,7 +151,7 @@ export class DeliveryWorker {
 	}
 
 	private async sendWebhook(delivery: StoredDelivery, now: number): Promise<Verdict> {
-		const webhook = await this.options.store.getWebhook(delivery.guildId, delivery.target.id);
+		const webhook = await this.options.webhooks.getWebhook(delivery.guildId, delivery.target.id);
 		if (webhook === undefined) return { kind: "give_up", words: "the webhook was deleted", statusCode: null };
 		if (!webhook.enabled) return { kind: "give_up", words: "the webhook is disabled", statusCode: null };
 		const request =
@@ -158,8 +164,8 @@ export class DeliveryWorker {
 	}
 
 	private async mirror(delivery: StoredDelivery, now: number): Promise<Verdict> {
-		const { store, secrets } = this.options;
-		const link = await store.getExperience(delivery.guildId, delivery.target.id);
+		const { experiences, secrets } = this.options;
+		const link = await experiences.getExperience(delivery.guildId, delivery.target.id);
 		if (link === undefined) return { kind: "give_up", words: "the experience was unlinked", statusCode: null };
 		if (link.status === "failing") return { kind: "give_up", words: "the experience link is failing", statusCode: null };
 		const event = JSON.parse(delivery.payload) as Parameters<typeof restrictionRequest>[3];
@@ -169,7 +175,7 @@ export class DeliveryWorker {
 		const verdict = judgeMirror(response, now);
 		switch (verdict.kind) {
 			case "done":
-				await store.markMirrored(link.guildId, link.universeId, Math.floor(now / 1000));
+				await experiences.markMirrored(link.guildId, link.universeId, Math.floor(now / 1000));
 				return verdict;
 			case "key_refused": {
 				const failing: OutboxEvent = {
@@ -186,7 +192,7 @@ export class DeliveryWorker {
 					at: Math.floor(now / 1000),
 					details: { universe_id: link.universeId, key_prefix: link.keyPrefix, status_code: response.status, error: verdict.words },
 				};
-				await store.markFailing(link.guildId, link.universeId, verdict.words, failing, audit);
+				await experiences.markFailing(link.guildId, link.universeId, verdict.words, failing, audit);
 				this.wake();
 				return { kind: "give_up", words: verdict.words, statusCode: response.status };
 			}

@@ -3,12 +3,13 @@
 
 import { AUTO_EXPIRY_SECONDS } from "../../keys/key-service";
 import type { WebhookEvent } from "../../../shared/records";
-import type { ExpiringKey, OutboxEvent, OutboxStore } from "./outbox-store";
+import type { ExpiringKey, KeyNotices } from "./key-notices";
+import type { OutboxEvent } from "./outbox-events";
 
 const DAY = 86_400;
 
 export interface KeyLifecycleOptions {
-	store: OutboxStore;
+	notices: KeyNotices;
 	clock: () => number;
 	/** How often (ms) keys are looked at. Default 60 000: notices are a minute late at most. */
 	scanMs?: number;
@@ -69,14 +70,14 @@ export class KeyLifecycleScheduler {
 	}
 
 	private async scanOnce(): Promise<void> {
-		const { store, clock } = this.options;
+		const { notices, clock } = this.options;
 		try {
 			const now = Math.floor(clock() / 1000);
 			let written = false;
-			for (const key of await store.keysNearExpiry(now - 7 * DAY, now + 7 * DAY, AUTO_EXPIRY_SECONDS)) {
+			for (const key of await notices.keysNearExpiry(now - 7 * DAY, now + 7 * DAY, AUTO_EXPIRY_SECONDS)) {
 				for (const notice of dueNotices(key, now)) {
 					const event: OutboxEvent = { guildId: key.guildId, type: notice.type, at: now * 1000, data: notice.data };
-					if (await store.noticeOnce(key.id, notice.kind, notice.period, event)) written = true;
+					if (await notices.noticeOnce(key.id, notice.kind, notice.period, event)) written = true;
 				}
 			}
 			if (written) this.options.onEnqueued();

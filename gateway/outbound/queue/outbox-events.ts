@@ -1,10 +1,23 @@
 // gateway/outbound/queue/outbox-events.ts
 // Turns what happened (a key's or member's audit event, a change-log entry) into the outbox's events, and an event into its sent JSON.
 
-import type { ModerationEvent } from "../../../shared/records";
+import type { ModerationEvent, WebhookEvent } from "../../../shared/records";
 import type { AuditDraft } from "../../keys/key-store";
-import type { WebhookEvent } from "../../../shared/records";
-import type { OutboxEvent } from "./outbox-store";
+
+/** Events mirrored into Roblox's own bans by every linked experience. */
+export const MIRRORED_EVENTS: readonly WebhookEvent[] = ["ban.created", "ban.lifted"];
+
+/** Sent only to the one webhook a test-send names. */
+export const TEST_EVENT = "webhook.test";
+
+/** An event as written to the outbox: what happened, in the guild, with the payload's `data`. */
+export interface OutboxEvent {
+	guildId: string;
+	type: WebhookEvent | typeof TEST_EVENT;
+	/** Unix milliseconds of the change. */
+	at: number;
+	data: Record<string, unknown>;
+}
 
 /** The key audit events that are also outbox events; the others (enabled, updated, deleted) are not webhook events (README, "Webhooks and Roblox's own bans"). */
 const KEY_EVENTS: Partial<Record<AuditDraft["event"], WebhookEvent>> = {

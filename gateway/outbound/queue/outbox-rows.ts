@@ -1,31 +1,8 @@
 // gateway/outbound/queue/outbox-rows.ts
-// Row shapes of the outbox tables, shared by the SQLite and PostgreSQL stores, and their mapping to records.
+// Row shapes of the delivery tables, shared by the SQLite and PostgreSQL stores, and their mapping to records.
 
-import type { WebhookEvent } from "../../../shared/records";
-import type { Attempt, StoredDelivery, StoredExperience, StoredWebhook, WebhookFormat } from "./outbox-store";
-
-export interface WebhookRow {
-	id: string;
-	guild_id: string;
-	url: string;
-	events: string;
-	format: WebhookFormat;
-	enabled: number | boolean;
-	sealed_secret: string | null;
-	created_at: number;
-}
-
-export interface ExperienceRow {
-	guild_id: string;
-	universe_id: string;
-	sealed_key: string;
-	key_prefix: string;
-	exclude_alt_accounts: number | boolean;
-	status: "ok" | "failing";
-	last_error: string | null;
-	last_mirrored_at: number | null;
-	created_at: number;
-}
+import type { Attempt, StoredDelivery } from "./delivery-queue";
+import type { ExpiringKey } from "./key-notices";
 
 export interface DeliveryRow {
 	id: string;
@@ -47,33 +24,6 @@ export interface AttemptRow {
 	error: string | null;
 }
 
-export function toWebhook(row: WebhookRow): StoredWebhook {
-	return {
-		id: row.id,
-		guildId: row.guild_id,
-		url: row.url,
-		events: JSON.parse(row.events) as WebhookEvent[],
-		format: row.format,
-		enabled: Boolean(row.enabled),
-		sealedSecret: row.sealed_secret,
-		createdAt: row.created_at,
-	};
-}
-
-export function toExperience(row: ExperienceRow): StoredExperience {
-	return {
-		guildId: row.guild_id,
-		universeId: row.universe_id,
-		sealedKey: row.sealed_key,
-		keyPrefix: row.key_prefix,
-		excludeAltAccounts: Boolean(row.exclude_alt_accounts),
-		status: row.status,
-		lastError: row.last_error,
-		lastMirroredAt: row.last_mirrored_at,
-		createdAt: row.created_at,
-	};
-}
-
 export function toDelivery(row: DeliveryRow, attempts: AttemptRow[]): StoredDelivery {
 	return {
 		id: row.id,
@@ -87,4 +37,17 @@ export function toDelivery(row: DeliveryRow, attempts: AttemptRow[]): StoredDeli
 		createdAt: row.created_at,
 		attempts: attempts.map((attempt): Attempt => ({ at: attempt.at, statusCode: attempt.status_code, error: attempt.error })),
 	};
+}
+
+export interface ExpiringKeyRow {
+	id: string;
+	guild_id: string;
+	prefix: string;
+	name: string | null;
+	expires_at: number | null;
+	last_activity: number;
+}
+
+export function toExpiringKey(row: ExpiringKeyRow): ExpiringKey {
+	return { id: row.id, guildId: row.guild_id, prefix: row.prefix, name: row.name, expiresAt: row.expires_at, lastActivity: row.last_activity };
 }

@@ -4,7 +4,8 @@
 import { randomBytes } from "node:crypto";
 import { Webhook } from "standardwebhooks";
 import type { OutboundRequest } from "../../platform/http/outbound-http";
-import type { StoredDelivery, StoredWebhook } from "../queue/outbox-store";
+import type { StoredDelivery } from "../queue/delivery-queue";
+import type { StoredWebhook } from "./webhook-store";
 
 /** A new signing secret: `whsec_` and 24 random bytes in base64, the form the standardwebhooks libraries read. */
 export function newWebhookSecret(): string {

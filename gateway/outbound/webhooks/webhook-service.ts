@@ -9,12 +9,16 @@ import { ApiError, badRequest, notFound } from "../../platform/http/envelope";
 import type { AuditDetails, AuditDraft, AuditEventKind, ChangedBy } from "../../keys/key-store";
 import { checkOutboundUrl, OutboundRefused, type OutboundPolicy } from "../../platform/http/outbound-http";
 import { WEBHOOK_SECRET_PURPOSE } from "../queue/delivery-worker";
-import { TEST_EVENT, type OutboxStore, type StoredDelivery, type StoredWebhook } from "../queue/outbox-store";
+import type { StoredDelivery } from "../queue/delivery-queue";
+import { TEST_EVENT } from "../queue/outbox-events";
+import type { ExperienceStore } from "../experiences/experience-store";
+import type { StoredWebhook, WebhookStore } from "./webhook-store";
 import type { SecretBox } from "../../platform/secrets/secret-box";
 import { newWebhookSecret } from "./webhook-messages";
 
 export interface OutboundParts {
-	store: OutboxStore;
+	webhooks: WebhookStore;
+	experiences: ExperienceStore;
 	secrets: SecretBox;
 	policy: OutboundPolicy;
 	/** Where a guild's change log stands when it is first followed: earlier changes are not sent. */
@@ -78,7 +82,7 @@ export class WebhookService {
 	constructor(private readonly parts: OutboundParts) {}
 
 	async create(guildId: string, body: z.output<typeof createWebhookBody>, by: ChangedBy): Promise<{ webhook: WebhookRecord; secret?: string }> {
-		const { store, secrets, policy, feed, clock } = this.parts;
+		const { webhooks: store, secrets, policy, feed, clock } = this.parts;
 		const url = await checkedUrl(body.url, policy);
 		const secret = body.format === "standard" ? newWebhookSecret() : undefined;
 		const webhook: StoredWebhook = {
@@ -96,11 +100,11 @@ export class WebhookService {
 	}
 
 	async list(guildId: string): Promise<WebhookRecord[]> {
-		return (await this.parts.store.listWebhooks(guildId)).map(toWebhookRecord);
+		return (await this.parts.webhooks.listWebhooks(guildId)).map(toWebhookRecord);
 	}
 
 	async update(guildId: string, id: string, body: z.output<typeof updateWebhookBody>, by: ChangedBy): Promise<{ webhook: WebhookRecord; secret?: string }> {
-		const { store, secrets, policy, clock } = this.parts;
+		const { webhooks: store, secrets, policy, clock } = this.parts;
 		const current = await store.getWebhook(guildId, id);
 		if (current === undefined) throw webhookNotFound();
 		const format = body.format ?? current.format;
@@ -123,12 +127,12 @@ export class WebhookService {
 
 	async delete(guildId: string, id: string, by: ChangedBy): Promise<void> {
 		const audit = outboundAudit("webhook_deleted", { webhook_id: id }, by, this.parts.clock);
-		if (!(await this.parts.store.deleteWebhook(guildId, id, audit))) throw webhookNotFound();
+		if (!(await this.parts.webhooks.deleteWebhook(guildId, id, audit))) throw webhookNotFound();
 	}
 
 	/** Sends a `webhook.test` event to this webhook alone, through the outbox like any other. */
 	async test(guildId: string, id: string, by: ChangedBy): Promise<DeliveryRecord> {
-		const { store, clock } = this.parts;
+		const { webhooks: store, clock } = this.parts;
 		if ((await store.getWebhook(guildId, id)) === undefined) throw webhookNotFound();
 		const audit = outboundAudit("webhook_test_sent", { webhook_id: id }, by, clock);
 		await store.enqueueFor(id, { guildId, type: TEST_EVENT, at: clock(), data: { guild_id: guildId, webhook_id: id } }, audit);
@@ -138,13 +142,13 @@ export class WebhookService {
 	}
 
 	async deliveries(guildId: string, id: string, limit: number): Promise<DeliveryRecord[]> {
-		const { store } = this.parts;
+		const { webhooks: store } = this.parts;
 		if ((await store.getWebhook(guildId, id)) === undefined) throw webhookNotFound();
 		return (await store.listDeliveries(id, limit)).map(toDeliveryRecord);
 	}
 
 	async redeliver(guildId: string, id: string, deliveryId: string, by: ChangedBy): Promise<DeliveryRecord> {
-		const { store, clock } = this.parts;
+		const { webhooks: store, clock } = this.parts;
 		if ((await store.getWebhook(guildId, id)) === undefined) throw webhookNotFound();
 		const audit = outboundAudit("webhook_redelivered", { webhook_id: id, delivery_id: deliveryId }, by, clock);
 		const delivery = await store.redeliver(guildId, id, deliveryId, clock(), audit);

@@ -1,15 +1,9 @@
 // gateway/platform/db/postgres-database.ts
-// One PostgreSQL connection pool for a store: migrations at open, timeouts, and outages as JSON 503s.
+// One PostgreSQL connection pool for a database: its migrations at open, timeouts, and outages as JSON 503s.
 
-import { fileURLToPath } from "node:url";
-import { runner } from "node-pg-migrate";
 import pg from "pg";
 import { ApiError } from "../http/envelope";
-
-/** Where the SQL migrations live; node-pg-migrate applies them in file-name order. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL("./migrations/postgres", import.meta.url));
-/** The table, in the store's schema, recording which migrations ran. */
-const MIGRATIONS_TABLE = "technified_migrations";
+import { migratePostgres, type MigrationSet } from "./migrations";
 
 export interface PostgresOptions {
 	/**
@@ -71,7 +65,7 @@ export interface Queryable {
 }
 
 /**
- * A pool plus the store's schema. Broken connections are dropped by the pool and replaced on the next
+ * A pool plus the database's schema. Broken connections are dropped by the pool and replaced on the next
  * query, so the store recovers by itself when the database comes back; until then every call rejects
  * with a 503 `ApiError`.
  */
@@ -84,8 +78,8 @@ export class PostgresDatabase implements Queryable {
 		readonly schema: string,
 	) {}
 
-	/** Connects, finds the schema and applies pending migrations (waiting for another instance doing so). */
-	static async open(options: PostgresOptions): Promise<PostgresDatabase> {
+	/** Connects, finds the schema and applies the set's pending migrations (waiting for another instance doing so). */
+	static async open(options: PostgresOptions, migrations: MigrationSet): Promise<PostgresDatabase> {
 		const log = options.log ?? ((message: string) => console.log(message));
 		const queryTimeoutMs = options.queryTimeoutMs ?? 5_000;
 		const pool = new pg.Pool({
@@ -105,17 +99,8 @@ export class PostgresDatabase implements Queryable {
 		try {
 			const [{ schema }] = (await pool.query<{ schema: string | null }>("SELECT current_schema() AS schema")).rows;
 			if (schema === null) throw new Error("DATABASE_URL: no schema of the search_path exists; create it first");
-			const applied = await runner({
-				databaseUrl: { connectionString: options.connectionString, application_name: options.applicationName },
-				dir: MIGRATIONS_DIR,
-				schema,
-				migrationsTable: MIGRATIONS_TABLE,
-				direction: "up",
-				// Instances starting together: the second waits for the first's migrations instead of failing.
-				advisoryLockMode: "wait",
-				logger: { debug() {}, info() {}, warn: log, error: log },
-			});
-			if (applied.length > 0) log(`PostgreSQL: applied migrations ${applied.map((m) => m.name).join(", ")} in schema ${schema}`);
+			const applied = await migratePostgres(pool, schema, migrations);
+			if (applied.length > 0) log(`PostgreSQL: applied ${migrations.label} migrations ${applied.join(", ")} in schema ${schema}`);
 			return new PostgresDatabase(pool, schema);
 		} catch (err) {
 			await pool.end();

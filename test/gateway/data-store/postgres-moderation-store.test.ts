@@ -1,11 +1,11 @@
 // test/gateway/data-store/postgres-moderation-store.test.ts
 // Runs the shared store suite against PostgreSQL in a private schema, plus what a shared database adds.
 
-import { readdir } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ChangeRetention, ModerationStore, NewModeration } from "../../../gateway/data-store/moderation-store";
 import { FIND_ACTIVE_SQL, PostgresModerationStore } from "../../../gateway/data-store/postgres-moderation-store";
-import { MIGRATIONS_DIR } from "../../../gateway/platform/db/postgres-database";
+import { MODERATION_MIGRATIONS } from "../../../gateway/data-store/moderation-schema";
+import { readMigrations } from "../../../gateway/platform/db/migrations";
 import { createTestSchema, type TestSchema } from "../platform/db/test-schema";
 import { moderationStoreSuite } from "./moderation-store.suite";
 
@@ -90,8 +90,8 @@ describe("PostgresModerationStore", () => {
 		const store = await PostgresModerationStore.open({ connectionString: schema.url, log: (m) => messages.push(m) });
 		await store.close();
 		expect(messages).toEqual([]);
-		const { rows } = await schema.admin.query(`SELECT count(*)::int AS n FROM ${schema.name}.technified_migrations`);
-		expect(rows[0].n).toBe((await readdir(MIGRATIONS_DIR)).filter((name) => name.endsWith(".sql")).length);
+		const { rows } = await schema.admin.query(`SELECT count(*)::int AS n FROM ${schema.name}.moderation_migrations`);
+		expect(rows[0].n).toBe(readMigrations(MODERATION_MIGRATIONS, "postgres").length);
 	});
 
 	test("ping fails once the store is closed", async () => {

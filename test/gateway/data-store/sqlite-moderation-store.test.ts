@@ -36,7 +36,8 @@ describe("SqliteModerationStore", () => {
 		const dataDir = freshDir();
 		await SqliteModerationStore.open({ dataDir }).close();
 		const db = new Database(join(dataDir, "moderation.sqlite"));
-		// As a v1 program left it: the same table without the columns added since.
+		// As a v1 program left it: the same table without the columns added since, and no numbered migrations.
+		db.exec("DROP TABLE moderation_migrations");
 		db.exec("ALTER TABLE moderation_records DROP COLUMN moderator_actor");
 		db.exec("ALTER TABLE moderation_records DROP COLUMN lifted_by_actor");
 		db.prepare(
@@ -63,7 +64,7 @@ describe("SqliteModerationStore", () => {
 		const dataDir = freshDir();
 		await SqliteModerationStore.open({ dataDir }).close();
 		const db = new Database(join(dataDir, "moderation.sqlite"));
-		db.pragma("user_version = 99");
+		db.prepare("INSERT INTO moderation_migrations (id, name, applied_at) VALUES (99, '0099_from-the-future', 0)").run();
 		db.close();
 		expect(() => SqliteModerationStore.open({ dataDir })).toThrow(/schema 99 is newer/);
 	});

@@ -3,11 +3,12 @@
 
 import { KeyService } from "../../../gateway/keys/key-service";
 import { SqliteKeyStore } from "../../../gateway/keys/sqlite-key-store";
+import { openSqliteGatewayDatabase } from "../../../gateway/platform/db/gateway-database";
 import { ApiError } from "../../../gateway/platform/http/envelope";
 
 const [dir, guildId, attempts, startAt] = process.argv.slice(2);
-const store = SqliteKeyStore.open(dir);
-const keys = await KeyService.create({ store });
+const database = openSqliteGatewayDatabase(dir);
+const keys = await KeyService.create({ store: new SqliteKeyStore(database.sqlite) });
 // Every process starts creating at the same moment, once all have paid their start-up time.
 await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(startAt) - Date.now())));
 let created = 0;
@@ -20,5 +21,5 @@ for (let i = 0; i < Number(attempts); i++) {
 	}
 }
 await keys.close();
-await store.close();
+await database.close();
 process.stdout.write(`${created}\n`);

@@ -9,6 +9,7 @@ import { hashApiKey } from "../../../gateway/keys/api-key";
 import { KeyService, type KeyChangeNotice, type KeyServiceOptions } from "../../../gateway/keys/key-service";
 import type { ChangedBy, KeyStore } from "../../../gateway/keys/key-store";
 import { SqliteKeyStore } from "../../../gateway/keys/sqlite-key-store";
+import { openSqliteGatewayDatabase, type SqliteGatewayDatabase } from "../../../gateway/platform/db/gateway-database";
 import { DAY, GUILD_A, GUILD_B, countingStore, fakeClock, tempDir } from "./fixtures";
 
 const ACTOR: ChangedBy = { actor: { type: "admin_token" }, address: "127.0.0.1" };
@@ -17,6 +18,8 @@ const OPERATOR: ChangedBy = { actor: { type: "operator", id: "111111111111111111
 let dir: ReturnType<typeof tempDir>;
 let clock: ReturnType<typeof fakeClock>;
 let sqlite: SqliteKeyStore;
+/** The connection `sqlite` writes through: closing it is the gateway stopping. */
+let database: SqliteGatewayDatabase;
 let spy: ReturnType<typeof countingStore>;
 let keys: KeyService;
 const opened: { close(): Promise<void> }[] = [];
@@ -28,10 +31,15 @@ async function openService(store: KeyStore, options: Partial<KeyServiceOptions> 
 	return service;
 }
 
+/** A connection of its own to the test's database file, as another process would open it. */
+function openDatabase(): SqliteGatewayDatabase {
+	const opening = openSqliteGatewayDatabase(dir.path);
+	opened.push(opening);
+	return opening;
+}
+
 function openStore(): SqliteKeyStore {
-	const store = SqliteKeyStore.open(dir.path);
-	opened.push(store);
-	return store;
+	return new SqliteKeyStore(openDatabase().sqlite);
 }
 
 /** The ApiError a promise rejects with, to assert status, code and message together. */
@@ -47,7 +55,8 @@ async function apiError(promise: Promise<unknown>): Promise<ApiError> {
 beforeEach(async () => {
 	dir = tempDir();
 	clock = fakeClock();
-	sqlite = openStore();
+	database = openDatabase();
+	sqlite = new SqliteKeyStore(database.sqlite);
 	spy = countingStore(sqlite);
 	keys = await openService(spy.store);
 });
@@ -487,7 +496,7 @@ describe("usage and last use", () => {
 		clock.advance(120);
 		keys.recordUse(record.id);
 		await keys.close();
-		await sqlite.close();
+		await database.close();
 		const restarted = await openService(openStore());
 		expect((await restarted.get(GUILD_A, record.id)).last_used_at).toBe(clock.seconds());
 		expect(await restarted.verify(key)).toMatchObject({ ok: true, key: { id: record.id } });
@@ -549,7 +558,7 @@ describe("persistence", () => {
 	it("keeps keys and the checksum secret across a restart", async () => {
 		const { key, record } = await keys.create(GUILD_A, { name: "persisted" }, ACTOR);
 		await keys.close();
-		await sqlite.close();
+		await database.close();
 		const restarted = await openService(openStore());
 		expect(await restarted.list(GUILD_A)).toEqual([record]);
 		expect(await restarted.verify(key)).toMatchObject({ ok: true, key: { id: record.id } });

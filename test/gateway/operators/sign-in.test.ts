@@ -4,7 +4,7 @@
 import Database from "better-sqlite3";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KEY_STORE_FILE } from "../../../gateway/keys/sqlite-key-store";
+import { GATEWAY_DATABASE_FILE } from "../../../gateway/platform/db/gateway-database";
 import { SESSION_IDLE_SECONDS, SESSION_LIFETIME_SECONDS } from "../../../gateway/operators/operator-service";
 import { startFakeDiscord, type FakeDiscord } from "../../fakes/discord";
 import { fakeClock } from "../keys/fixtures";
@@ -79,7 +79,7 @@ describe("Discord sign-in", () => {
 			csrf_token: expect.stringMatching(/^[\w-]{43}$/),
 			session_expires_at: clock.seconds() + SESSION_IDLE_SECONDS,
 		});
-		const file = new Database(join(gateway.dataDir, KEY_STORE_FILE), { readonly: true });
+		const file = new Database(join(gateway.dataDir, GATEWAY_DATABASE_FILE), { readonly: true });
 		const stored = JSON.stringify(file.prepare("SELECT * FROM operators").all()) + JSON.stringify(file.prepare("SELECT * FROM operator_sessions").all());
 		file.close();
 		for (const token of discord.accessTokensOf(OWNER)) expect(stored).not.toContain(token);

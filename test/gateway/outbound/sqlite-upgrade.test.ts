@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { KEY_STORE_FILE } from "../../../gateway/keys/sqlite-key-store";
+import { GATEWAY_DATABASE_FILE } from "../../../gateway/platform/db/gateway-database";
 import { GUILD_A, startTestGateway, type TestGateway } from "../harness";
 
 const OUTBOX_TABLES = ["webhooks", "experience_links", "outbox_deliveries", "outbox_attempts", "outbox_change_cursors", "key_notices"];
@@ -26,15 +26,15 @@ describe("SQLite key store upgrade", () => {
 		gateway = await startTestGateway({}, { dataDir });
 		const { id } = await gateway.createKey(GUILD_A);
 		await gateway.stop({ keepData: true });
-		// What version 1 left: the same file without any outbox table.
-		const file = new Database(path.join(dataDir, KEY_STORE_FILE));
-		for (const table of OUTBOX_TABLES) file.exec(`DROP TABLE ${table}`);
+		// What version 1 left: the same file without any outbox table, and without numbered migrations.
+		const file = new Database(path.join(dataDir, GATEWAY_DATABASE_FILE));
+		for (const table of [...OUTBOX_TABLES, "gateway_migrations"]) file.exec(`DROP TABLE ${table}`);
 		file.close();
 
 		gateway = await startTestGateway({}, { dataDir });
 		expect((await gateway.admin("GET", `/guilds/${GUILD_A}/keys`)).body.data.keys.map((key: { id: string }) => key.id)).toEqual([id]);
 		expect((await gateway.admin("GET", `/guilds/${GUILD_A}/webhooks`)).body.data.webhooks).toEqual([]);
-		const reopened = new Database(path.join(dataDir, KEY_STORE_FILE), { readonly: true });
+		const reopened = new Database(path.join(dataDir, GATEWAY_DATABASE_FILE), { readonly: true });
 		const tables = reopened.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
 		reopened.close();
 		expect(tables.map((table) => table.name)).toEqual(expect.arrayContaining(OUTBOX_TABLES));

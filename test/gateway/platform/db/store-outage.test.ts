@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { ApiError } from "../../../../gateway/platform/http/envelope";
 import type { StoredKey } from "../../../../gateway/keys/key-store";
 import { PostgresKeyStore } from "../../../../gateway/keys/postgres-key-store";
+import { openPostgresGatewayDatabase } from "../../../../gateway/platform/db/gateway-database";
 import { startTcpRelay, type TcpRelay } from "./tcp-relay";
 import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from "./test-schema";
 
@@ -33,7 +34,8 @@ const newKey = (): StoredKey => ({
 const created = { event: "created" as const, actor: { type: "admin_token" as const }, address: null, at: 1, details: {} };
 
 it("a connection cut in the middle of a transaction rejects with a 503 and the process carries on", async () => {
-	const store = await PostgresKeyStore.open({ connectionString: schema.urlVia(relay.port), log: quiet });
+	const database = await openPostgresGatewayDatabase({ connectionString: schema.urlVia(relay.port), log: quiet });
+	const store = new PostgresKeyStore(database.postgres);
 	try {
 		const before = newKey();
 		await store.createKey(before, randomUUID(), 3, created);
@@ -50,7 +52,7 @@ it("a connection cut in the middle of a transaction rejects with a 503 and the p
 		expect((await store.listKeys(GUILD)).map((key) => key.id)).toEqual([before.id]);
 		expect((await store.createKey(newKey(), randomUUID(), 3, created)).outcome).toBe("created");
 	} finally {
-		await store.close();
+		await database.close();
 	}
 });
 
@@ -58,7 +60,7 @@ it("opening while the database is down fails at once, without the connection pas
 	relay.set("cut");
 	const url = new URL(schema.urlVia(relay.port));
 	url.password = "s3cret-in-the-url";
-	const failure = await PostgresKeyStore.open({ connectionString: url.toString(), log: quiet }).catch((err: unknown) => err);
+	const failure = await openPostgresGatewayDatabase({ connectionString: url.toString(), log: quiet }).catch((err: unknown) => err);
 	expect(failure).toBeInstanceOf(Error);
 	expect((failure as Error).message).not.toContain("s3cret-in-the-url");
 });

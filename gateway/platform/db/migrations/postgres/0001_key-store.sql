@@ -1,7 +1,5 @@
--- gateway/postgres/migrations/0001_key-store.sql
+-- gateway/platform/db/migrations/postgres/0001_key-store.sql
 -- API keys, their secrets, audit trail, per-minute usage and the checksum secret (KeyStore).
-
--- Up Migration
 
 CREATE TABLE keys (
 	id            TEXT PRIMARY KEY,
@@ -53,11 +51,3 @@ CREATE TABLE settings (
 	name  TEXT PRIMARY KEY,
 	value TEXT NOT NULL
 );
-
--- Down Migration
-
-DROP TABLE settings;
-DROP TABLE key_usage;
-DROP TABLE key_audit;
-DROP TABLE key_secrets;
-DROP TABLE keys;

@@ -1,7 +1,5 @@
--- gateway/postgres/migrations/0005_operators.sql
+-- gateway/platform/db/migrations/postgres/0002_operators.sql
 -- (v2) Operators: each key's creator and hold, the audit event's address, and the operators' sessions, grants and suspensions.
-
--- Up Migration
 
 -- Null creator: the admin token (every key made before v2). Hold: moderated, user_moderated or
 -- creator_removed, on top of the state, until a roll (or a lifted suspension) clears it.
@@ -53,18 +51,3 @@ CREATE TABLE guild_members (
 	PRIMARY KEY (guild_id, discord_user_id)
 );
 CREATE INDEX guild_members_by_user ON guild_members (discord_user_id);
-
--- Down Migration
-
-DROP TABLE guild_members;
-DROP TABLE operator_sessions;
-DROP TABLE operator_guilds;
-DROP TABLE operators;
-
-DELETE FROM key_audit WHERE key_id IS NULL;
-ALTER TABLE key_audit ALTER COLUMN key_id SET NOT NULL;
-ALTER TABLE key_audit DROP COLUMN address;
-DROP INDEX keys_by_creator;
-ALTER TABLE keys DROP COLUMN created_by_name;
-ALTER TABLE keys DROP COLUMN created_by_id;
-ALTER TABLE keys DROP COLUMN hold;

@@ -1,14 +1,6 @@
--- gateway/postgres/migrations/0003_list-order-index.sql
+-- gateway/data-store/moderation-migrations/postgres/0002_list-order-index.sql
 -- The active lists page in creation order by the guild's own values, so a cursor carries no global row id.
-
--- Up Migration
 
 DROP INDEX moderation_records_unlifted_by_id;
 CREATE INDEX moderation_records_unlifted_in_list_order
 	ON moderation_records (guild_id, kind, created_at, roblox_id, (coalesce(place_id, 0))) WHERE lifted_at IS NULL;
-
--- Down Migration
-
-DROP INDEX moderation_records_unlifted_in_list_order;
-CREATE INDEX moderation_records_unlifted_by_id
-	ON moderation_records (guild_id, kind, id) WHERE lifted_at IS NULL;

@@ -1,7 +1,5 @@
--- gateway/postgres/migrations/0007_outbox.sql
--- The outbox (contract section 7): webhooks, experience links, deliveries with their attempts, change-log cursors, key notices.
-
--- Up Migration
+-- gateway/platform/db/migrations/postgres/0004_outbox.sql
+-- The outbox (README, "Webhooks and Roblox's own bans"): webhooks, experience links, deliveries with their attempts, change-log cursors, key notices.
 
 CREATE TABLE webhooks (
 	id            TEXT PRIMARY KEY,
@@ -71,12 +69,3 @@ CREATE TABLE key_notices (
 	period BIGINT NOT NULL,
 	PRIMARY KEY (key_id, kind, period)
 );
-
--- Down Migration
-
-DROP TABLE key_notices;
-DROP TABLE outbox_change_cursors;
-DROP TABLE outbox_attempts;
-DROP TABLE outbox_deliveries;
-DROP TABLE experience_links;
-DROP TABLE webhooks;

@@ -1,7 +1,5 @@
--- gateway/postgres/migrations/0002_moderation-store.sql
+-- gateway/data-store/moderation-migrations/postgres/0001_moderation-store.sql
 -- Bans and mutes (ModerationStore): one row per record, lifted rows kept as history.
-
--- Up Migration
 
 -- An identity never hands out an id twice, so a list cursor (an id) never sees a reused one.
 CREATE TABLE moderation_records (
@@ -29,7 +27,3 @@ CREATE INDEX moderation_records_unlifted_by_id
 -- A user's whole history, oldest first.
 CREATE INDEX moderation_records_by_user
 	ON moderation_records (guild_id, kind, roblox_id, id);
-
--- Down Migration
-
-DROP TABLE moderation_records;

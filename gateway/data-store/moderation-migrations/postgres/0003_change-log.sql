@@ -1,7 +1,5 @@
--- gateway/postgres/migrations/0004_change-log.sql
+-- gateway/data-store/moderation-migrations/postgres/0003_change-log.sql
 -- Each guild's change log (ModerationStore.changesAfter): one row per ban, unban, mute and unmute, numbered per guild.
-
--- Up Migration
 
 -- One row per guild: its latest sequence. The row lock taken when drawing the next number makes a
 -- guild's writers take turns, so sequences commit in order and without gaps.
@@ -18,8 +16,3 @@ CREATE TABLE moderation_changes (
 	at        BIGINT NOT NULL,
 	PRIMARY KEY (guild_id, seq)
 );
-
--- Down Migration
-
-DROP TABLE moderation_changes;
-DROP TABLE moderation_change_heads;

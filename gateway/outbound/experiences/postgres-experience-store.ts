@@ -1,0 +1,97 @@
+// gateway/outbound/experiences/postgres-experience-store.ts
+// Experience links in the gateway database's PostgreSQL tables, each change audited in its own transaction.
+
+import { writePostgresAudit } from "../../keys/audit-writes";
+import type { AuditDraft } from "../../keys/key-store";
+import type { PostgresDatabase } from "../../platform/db/postgres-database";
+import type { OutboxEvent } from "../queue/outbox-events";
+import { enqueueInPostgres } from "../queue/outbox-writes";
+import { followFrom, unfollowIfIdle } from "../queue/postgres-queue-stores";
+import { toExperience, type ExperienceRow } from "./experience-rows";
+import type { ExperienceStore, StoredExperience } from "./experience-store";
+
+export class PostgresExperienceStore implements ExperienceStore {
+	constructor(
+		private readonly db: PostgresDatabase,
+		private readonly clock: () => number,
+	) {}
+
+	async createExperience(experience: StoredExperience, changeCursor: number, audit: AuditDraft): Promise<boolean> {
+		return this.db.transaction(async (tx) => {
+			const rows = await tx.rows(
+				`INSERT INTO experience_links (guild_id, universe_id, sealed_key, key_prefix, exclude_alt_accounts, status, last_error,
+				 last_mirrored_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING universe_id`,
+				[
+					experience.guildId,
+					experience.universeId,
+					experience.sealedKey,
+					experience.keyPrefix,
+					experience.excludeAltAccounts,
+					experience.status,
+					experience.lastError,
+					experience.lastMirroredAt,
+					experience.createdAt,
+				],
+			);
+			await followFrom(tx, experience.guildId, changeCursor);
+			if (rows.length > 0) await writePostgresAudit(tx, experience.guildId, null, audit);
+			return rows.length > 0;
+		});
+	}
+
+	async listExperiences(guildId: string): Promise<StoredExperience[]> {
+		const rows = await this.db.rows<ExperienceRow>("SELECT * FROM experience_links WHERE guild_id = $1 ORDER BY created_at, universe_id", [guildId]);
+		return rows.map(toExperience);
+	}
+
+	async getExperience(guildId: string, universeId: string): Promise<StoredExperience | undefined> {
+		const [row] = await this.db.rows<ExperienceRow>("SELECT * FROM experience_links WHERE guild_id = $1 AND universe_id = $2", [guildId, universeId]);
+		return row === undefined ? undefined : toExperience(row);
+	}
+
+	async updateExperience(experience: StoredExperience, audit: AuditDraft): Promise<boolean> {
+		return this.db.transaction(async (tx) => {
+			const rows = await tx.rows(
+				`UPDATE experience_links SET sealed_key = $3, key_prefix = $4, exclude_alt_accounts = $5, status = $6, last_error = $7
+				 WHERE guild_id = $1 AND universe_id = $2 RETURNING universe_id`,
+				[experience.guildId, experience.universeId, experience.sealedKey, experience.keyPrefix, experience.excludeAltAccounts, experience.status, experience.lastError],
+			);
+			if (rows.length > 0) await writePostgresAudit(tx, experience.guildId, null, audit);
+			return rows.length > 0;
+		});
+	}
+
+	async deleteExperience(guildId: string, universeId: string, audit: AuditDraft): Promise<boolean> {
+		return this.db.transaction(async (tx) => {
+			const rows = await tx.rows("DELETE FROM experience_links WHERE guild_id = $1 AND universe_id = $2 RETURNING universe_id", [guildId, universeId]);
+			await tx.rows("DELETE FROM outbox_deliveries WHERE guild_id = $1 AND target_kind = 'experience' AND target_id = $2", [guildId, universeId]);
+			await unfollowIfIdle(tx, guildId);
+			if (rows.length > 0) await writePostgresAudit(tx, guildId, null, audit);
+			return rows.length > 0;
+		});
+	}
+
+	async markMirrored(guildId: string, universeId: string, at: number): Promise<void> {
+		await this.db.rows(
+			"UPDATE experience_links SET status = 'ok', last_error = NULL, last_mirrored_at = $3 WHERE guild_id = $1 AND universe_id = $2",
+			[guildId, universeId, at],
+		);
+	}
+
+	async markFailing(guildId: string, universeId: string, words: string, event: OutboxEvent, audit: AuditDraft): Promise<void> {
+		await this.db.transaction(async (tx) => {
+			const rows = await tx.rows(
+				"UPDATE experience_links SET status = 'failing', last_error = $3 WHERE guild_id = $1 AND universe_id = $2 AND status = 'ok' RETURNING universe_id",
+				[guildId, universeId, words],
+			);
+			if (rows.length === 0) return;
+			await tx.rows(
+				`UPDATE outbox_deliveries SET status = 'failed', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL
+				 WHERE guild_id = $1 AND target_kind = 'experience' AND target_id = $2 AND status = 'pending' AND lease_owner IS NULL`,
+				[guildId, universeId],
+			);
+			await enqueueInPostgres(tx, event, this.clock());
+			await writePostgresAudit(tx, guildId, null, audit);
+		});
+	}
+}
