@@ -67,14 +67,20 @@ function normaliseRequest(req: IncomingMessage, limits: EdgeLimits): ApiError | 
 	// No route answers OPTIONS: without this, Express's routers answer it in plain text.
 	if (req.method === "OPTIONS") return notFound("Route not found");
 	if (!path.startsWith("/dashboard")) for (const name of CONDITIONAL_HEADERS) delete req.headers[name];
-	if (queryAt !== -1 && path.startsWith(API_BASE)) return repeatedQueryParameter(target.slice(queryAt + 1));
+	if (queryAt !== -1 && path.startsWith(API_BASE)) return multiValuedQueryParameter(target.slice(queryAt + 1));
 	return undefined;
 }
 
-/** Every query parameter of the API is single-valued: `place_id=3&place_id=4` has no one meaning. */
-function repeatedQueryParameter(query: string): ApiError | undefined {
+/**
+ * Every query parameter of the API is single-valued: `place_id=3&place_id=4` has no one meaning, nor
+ * has `place_id[]=3` (the list syntax of PHP and qs), which the routes' parser would otherwise take
+ * for an unknown name and ignore, while the cache in front of them answered as if no place were given.
+ */
+function multiValuedQueryParameter(query: string): ApiError | undefined {
 	const seen = new Set<string>();
 	for (const name of new URLSearchParams(query).keys()) {
+		const bracket = name.indexOf("[");
+		if (bracket > 0) return badRequest(`${name.slice(0, bracket)} must be given once, as a plain value`);
 		if (seen.has(name)) return badRequest(`${name} must be given once`);
 		seen.add(name);
 	}

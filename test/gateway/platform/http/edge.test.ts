@@ -201,6 +201,12 @@ describe("on one gateway", () => {
 				expect(twice.status, round).toBe(400);
 				expect(twice.body.message).toMatch(/place_id must be given once/);
 				expect((await gateway.api(`${path}?place_id=03`, { headers })).status, round).toBe(400);
+				// The array syntax of PHP and qs, raw or escaped: a list, refused as a repeated parameter is.
+				for (const list of ["place_id[]=3", "place_id%5B%5D=3", "place_id[0]=3", "no_cache[]=true"]) {
+					const answer = await gateway.api(`${path}?${list}`, { headers });
+					expect(answer.status, `${round}: ${list}`).toBe(400);
+					expect(answer.body.message, list).toMatch(/^(place_id|no_cache) must be given once, as a plain value$/);
+				}
 				expect((await gateway.api(path, { headers })).status).toBe(200);
 			}
 		});
@@ -211,6 +217,17 @@ describe("on one gateway", () => {
 			expect(answer.body.error).toBe("invalid_api_key");
 			const basic = await gateway.api(`/moderation/${GUILD_A}/ban-status/1`, { headers: { authorization: "Basic dXNlcjpwYXNz" } });
 			expect(basic.body.error).toBe("missing_api_key");
+		});
+
+		it("Authorization: Bearer (or ApiKey) with nothing after it is a missing key, not an invalid one", async () => {
+			for (const scheme of ["Bearer ", "Bearer", "ApiKey ", "bearer   "]) {
+				const answer = await rawRequest(
+					gateway.port,
+					request([`GET /api/v1/moderation/${GUILD_A}/ban-status/1 HTTP/1.1`, "Host: x", `Authorization: ${scheme}`, "Connection: close"]),
+				);
+				expectEnvelope(answer, 401, "missing_api_key");
+				expect(JSON.parse(answer.body).message, scheme).toBe("Missing API key");
+			}
 		});
 	});
 
