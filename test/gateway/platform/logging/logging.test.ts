@@ -45,6 +45,17 @@ describe("request and admin logs", () => {
 		expect(typeof line?.time).toBe("string");
 	});
 
+	it("names a dashboard moderation route by its pattern, without the guild's id", async () => {
+		const answer = await gateway.admin("GET", `/guilds/${GUILD_A}/moderation/status/261`);
+		expect(answer.status).toBe(200);
+		const id = answer.headers.get("x-request-id");
+		expect(sink.parsed().find((entry) => entry.request_id === id)).toMatchObject({
+			req: { method: "GET", path: `/admin/v1/guilds/${GUILD_A}/moderation/status/261` },
+			route: "/admin/v1/guilds/:guildId/moderation/status/:identifier",
+			msg: "GET /admin/v1/guilds/:guildId/moderation/status/:identifier 200",
+		});
+	});
+
 	it("gives every answer a request id, made up when the caller's is missing or unfit for a log", async () => {
 		const made = await gateway.api(`/moderation/${GUILD_A}/ban-status/1`, { headers: { "x-api-key": key, "x-request-id": "bad id\twith spaces" } });
 		const id = made.headers.get("x-request-id");
