@@ -5,7 +5,7 @@ import http, { type IncomingMessage, type RequestListener, type ServerResponse }
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { API_BASE } from "../../../shared/routes";
-import { ApiError, badRequest, errorBody, notFound } from "./envelope";
+import { ApiError, badRequest, errorBody, notFound, refuseOnce } from "./envelope";
 
 /** Limits on what one client may hold of the server; defaults a Roblox fleet never reaches. */
 export interface EdgeLimits {
@@ -31,10 +31,12 @@ const CONDITIONAL_HEADERS = ["if-none-match", "if-modified-since", "if-match", "
 const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
 
 /** Writes the contract's error envelope on a response that Express has not seen (yet). */
-function answerError(res: ServerResponse, error: ApiError): void {
-	const body = JSON.stringify(errorBody(error));
-	res.writeHead(error.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
-	res.end(body);
+function answerError(req: IncomingMessage, res: ServerResponse, error: ApiError): void {
+	refuseOnce(req, res, () => {
+		const body = JSON.stringify(errorBody(error));
+		res.writeHead(error.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+		res.end(body);
+	});
 }
 
 /**
@@ -95,7 +97,7 @@ export function createEdgeServer(listener: RequestListener, limits: EdgeLimits, 
 	/** A request answered before routing: its log line (the request log never sees it) and the envelope. */
 	const refuse = (req: IncomingMessage, res: ServerResponse, error: ApiError) => {
 		logger.info({ req: { method: req.method, path: req.url?.split("?")[0] }, res: { status: error.status } }, `refused before routing: ${error.message}`);
-		answerError(res, error);
+		answerError(req, res, error);
 	};
 	const server = http.createServer(
 		{

@@ -10,7 +10,7 @@ import { AuthThrottle } from "../../../../gateway/auth/auth-throttle";
 import { ConfigError, readConfig } from "../../../../gateway/config";
 import { ApiError } from "../../../../gateway/platform/http/envelope";
 import { ADMIN_TOKEN, GUILD_A, GUILD_B, banBody, startTestGateway, type TestGateway } from "../../harness";
-import { rawRequest, type RawAnswer } from "./raw-http";
+import { rawExchange, rawRequest, type RawAnswer } from "./raw-http";
 import { FORWARDED_HEADERS, startRecordingDataStore, type RecordingDataStore } from "./recording-data-store";
 
 function expectEnvelope(answer: RawAnswer, status: number, error: string): void {
@@ -288,6 +288,25 @@ describe("resource limits", () => {
 		const answer = await rawRequest(gateway.port, trickle, { gapMs: 100, timeoutMs: 6_000 });
 		expectEnvelope(answer, 408, "request_timeout");
 		expect(answer.elapsedMs).toBeLessThan(3_500);
+	});
+
+	it("a request refused while its body is still coming gets that one answer, and its connection is closed", async () => {
+		const { key } = await gateway.createKey(GUILD_A);
+		const unfinished = (headers: string[]) =>
+			request([`POST /api/v1/moderation/${GUILD_A}/roblox/ban HTTP/1.1`, "Host: x", "Content-Type: application/json", "Content-Length: 500", ...headers], '{"roblox_id":');
+		// No key (401), another guild's key (403): both refused before the body is read.
+		for (const [headers, status] of [[[], "401"], [[`X-API-Key: ${(await gateway.createKey(GUILD_B)).key}`], "403"]] as const) {
+			const exchange = await rawExchange(gateway.port, unfinished([...headers]), 3_000);
+			expect(exchange.statusLines, exchange.text).toEqual([expect.stringMatching(new RegExp(`^HTTP/1.1 ${status} `))]);
+			expect(exchange.text).toMatch(/\r\nConnection: close\r\n/i);
+			expect(exchange.closedAfterMs, exchange.text).toBeLessThan(1_000);
+		}
+		// A body sent whole keeps the connection: the next request on it is answered too.
+		const body = JSON.stringify(banBody(4100));
+		const whole = request([`POST /api/v1/moderation/${GUILD_B}/roblox/ban HTTP/1.1`, "Host: x", `X-API-Key: ${key}`, "Content-Type: application/json", `Content-Length: ${body.length}`], body);
+		const kept = await rawExchange(gateway.port, whole + request(["GET /healthz HTTP/1.1", "Host: x"]), 500);
+		expect(kept.statusLines, kept.text).toEqual([expect.stringMatching(/^HTTP\/1.1 403 /), expect.stringMatching(/^HTTP\/1.1 200 /)]);
+		expect(kept.closedAfterMs).toBeUndefined();
 	});
 
 	it("connections beyond MAX_CONNECTIONS are closed on arrival, and served again once others close", async () => {
