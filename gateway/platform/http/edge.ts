@@ -5,7 +5,7 @@ import http, { type IncomingMessage, type RequestListener, type ServerResponse }
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { API_BASE } from "../../../shared/routes";
-import { ApiError, badRequest, errorBody, notFound, refuseOnce } from "./envelope";
+import { ApiError, badRequest, bodyPending, errorBody, notFound, refuseOnce } from "./envelope";
 
 /** Limits on what one client may hold of the server; defaults a Roblox fleet never reaches. */
 export interface EdgeLimits {
@@ -107,6 +107,13 @@ export function createEdgeServer(listener: RequestListener, limits: EdgeLimits, 
 			connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
 		},
 		(req, res) => {
+			// One request, one answer: whatever answered it (a cached GET that never reads a body, say), a body
+			// still coming once the answer is written would draw the request timeout's 408 as a second one.
+			if (bodyPending(req)) {
+				res.once("finish", () => {
+					if (bodyPending(req)) req.socket.end();
+				});
+			}
 			const refusal = normaliseRequest(req, limits);
 			if (refusal === undefined) listener(req, res);
 			else refuse(req, res, refusal);

@@ -38,7 +38,7 @@ export function sendSuccess<T>(res: Response, code: number, message: string, dat
 }
 
 /** Whether the request announced a body that has not all arrived yet. */
-function bodyPending(req: IncomingMessage): boolean {
+export function bodyPending(req: IncomingMessage): boolean {
 	if (req.complete) return false;
 	const { "content-length": length, "transfer-encoding": coding } = req.headers;
 	return coding !== undefined || (length !== undefined && length !== "0");

@@ -309,6 +309,14 @@ describe("resource limits", () => {
 		expect(kept.closedAfterMs).toBeUndefined();
 	});
 
+	it("an answer given while the request's body is still coming is the only one: the connection ends after it", async () => {
+		const { key } = await gateway.createKey(GUILD_A);
+		const banStatus = request([`GET /api/v1/moderation/${GUILD_A}/ban-status/4200 HTTP/1.1`, "Host: x", `X-API-Key: ${key}`, "Content-Length: 500"], "{");
+		const exchange = await rawExchange(gateway.port, banStatus, 3_000);
+		expect(exchange.statusLines, exchange.text).toEqual([expect.stringMatching(/^HTTP\/1.1 200 /)]);
+		expect(exchange.closedAfterMs, exchange.text).toBeLessThan(1_000);
+	});
+
 	it("connections beyond MAX_CONNECTIONS are closed on arrival, and served again once others close", async () => {
 		const held = await Promise.all(
 			Array.from({ length: 5 }, () => new Promise<net.Socket>((resolve) => {
