@@ -279,7 +279,7 @@ describe("resource limits", () => {
 	let gateway: TestGateway;
 
 	beforeAll(async () => {
-		gateway = await startTestGateway({ HEADERS_TIMEOUT_SECONDS: "1", REQUEST_TIMEOUT_SECONDS: "2", MAX_CONNECTIONS: "5" });
+		gateway = await startTestGateway({ HEADERS_TIMEOUT_SECONDS: "1", REQUEST_TIMEOUT_SECONDS: "2", MAX_CONNECTIONS: "5", AUTH_FAILURES_PER_MINUTE: "1" });
 	});
 	afterAll(() => gateway.stop());
 
@@ -294,8 +294,14 @@ describe("resource limits", () => {
 		const { key } = await gateway.createKey(GUILD_A);
 		const unfinished = (headers: string[]) =>
 			request([`POST /api/v1/moderation/${GUILD_A}/roblox/ban HTTP/1.1`, "Host: x", "Content-Type: application/json", "Content-Length: 500", ...headers], '{"roblox_id":');
-		// No key (401), another guild's key (403): both refused before the body is read.
-		for (const [headers, status] of [[[], "401"], [[`X-API-Key: ${(await gateway.createKey(GUILD_B)).key}`], "403"]] as const) {
+		// No key (401, the address's one allowed failure), another guild's key (403), then a wrong key
+		// from the now throttled address (429): all refused before the body is read.
+		const refusals = [
+			[[], "401"],
+			[[`X-API-Key: ${(await gateway.createKey(GUILD_B)).key}`], "403"],
+			[[`X-API-Key: ${key}x`], "429"],
+		] as const;
+		for (const [headers, status] of refusals) {
 			const exchange = await rawExchange(gateway.port, unfinished([...headers]), 3_000);
 			expect(exchange.statusLines, exchange.text).toEqual([expect.stringMatching(new RegExp(`^HTTP/1.1 ${status} `))]);
 			expect(exchange.text).toMatch(/\r\nConnection: close\r\n/i);
