@@ -1,5 +1,5 @@
 // gateway/platform/http/envelope.ts
-// Builds the contract's success and error envelopes, and the error type every layer throws.
+// Builds the contract's success and error envelopes, sends refusals (one answer per request), and the error type every layer throws.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Request, Response, NextFunction, ErrorRequestHandler } from "express";
