@@ -1,5 +1,5 @@
 // bench/targets.ts
-// Child-process entry for `npm run bench`: starts one measured server and prints its URL as JSON.
+// Child-process entry for `npm run bench`: starts one measured server in a process of its own and prints its URL as JSON.
 
 import http from "node:http";
 import { mkdtemp } from "node:fs/promises";
@@ -58,6 +58,12 @@ if (mode === "data-store") {
 		upstreamRequest.on("error", () => res.writeHead(502).end());
 		req.pipe(upstreamRequest);
 	});
+	server.listen(0, "127.0.0.1", () => report({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+} else if (mode === "bare-answer") {
+	// The ceiling of any Node answer: http.createServer writing the cached ban-status body, nothing else.
+	const body = Buffer.from(JSON.stringify({ status: "success", code: 200, message: "User is not banned", data: { banned: false } }));
+	const headers = { "content-type": "application/json; charset=utf-8", "content-length": body.length };
+	const server = http.createServer((_req, res) => res.writeHead(200, headers).end(body));
 	server.listen(0, "127.0.0.1", () => report({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
 } else if (mode === "gateway") {
 	const dataDir = await mkdtemp(path.join(os.tmpdir(), "bench-gateway-"));

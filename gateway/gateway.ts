@@ -19,7 +19,7 @@ import { createEdgeServer } from "./platform/http/edge";
 import { fanOutChanges } from "./changes/change-fan-out";
 import { EventHub } from "./events/event-hub";
 import { PostgresWakeups } from "./changes/postgres-wakeups";
-import { createLogger } from "./platform/logging/logger";
+import { createLogger, redactingSecrets } from "./platform/logging/logger";
 import { startOutbound, type OutboundTiming } from "./outbound/outbound";
 import { createForwarder } from "./moderation/forward";
 import { DataStoreClient } from "./moderation/data-store-client";
@@ -110,7 +110,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
 			config,
 			options,
 			{
-				logger,
+				// From here on, the admin token typed into a URL by mistake is cleaned from the log as keys are.
+				logger: redactingSecrets(logger, [admin.token]),
 				log,
 				clock,
 				adminToken: admin.token,

@@ -8,7 +8,7 @@ import { badRequest, sendSuccess } from "../platform/http/envelope";
 import { jsonBody } from "../platform/http/json-body";
 import type { KeyService } from "../keys/key-service";
 import type { AuthThrottle } from "../auth/auth-throttle";
-import { requestLogger, routeOf } from "../platform/logging/request-log";
+import { mountedAt, requestLogger, routeOf } from "../platform/logging/request-log";
 import { outboundRouter, type OutboundAdmin } from "../outbound/outbound-routes";
 import { operatorRoutes, signInRoutes, type OperatorRouteParts } from "../operators/operator-routes";
 import { authenticateAdmin, requireSameOrigin } from "../operators/session-auth";
@@ -51,6 +51,8 @@ function bodyObject(body: unknown): Record<string, unknown> {
 	return body as Record<string, unknown>;
 }
 
+const MODERATION_MOUNT = "/guilds/:guildId/moderation";
+
 /** `moderation`: the dashboard's moderation routes, mounted under each guild after authentication. */
 export function adminRouter(
 	keys: KeyService,
@@ -73,7 +75,7 @@ export function adminRouter(
 	router.use(logAdminAction);
 	router.use(jsonBody(maxJsonDepth));
 	router.use(operatorRoutes(operators));
-	if (moderation !== undefined) router.use("/guilds/:guildId/moderation", moderation);
+	if (moderation !== undefined) router.use(MODERATION_MOUNT, mountedAt(MODERATION_MOUNT), moderation);
 
 	const mayView = requireKeyPermission("view", (guildId, keyId) => keys.creatorId(guildId, keyId));
 	const mayChange = requireKeyPermission("change", (guildId, keyId) => keys.creatorId(guildId, keyId));

@@ -15,14 +15,15 @@ const KEY_SCHEME = /^(?:ApiKey|Bearer)(?:\s+|$)/i;
 /**
  * Reads the key from `X-API-Key`, `Authorization: ApiKey …` or `Authorization: Bearer …`. Whatever
  * follows the scheme is the key as given (`Bearer <key> extra` is an invalid key, not a missing one);
- * an Authorization header of another scheme carries no API key.
+ * a scheme with nothing after it, or an Authorization header of another scheme, carries no API key.
  */
 export function extractApiKey(headers: IncomingHttpHeaders): string | undefined {
 	const direct = headers["x-api-key"];
 	if (typeof direct === "string" && direct.trim() !== "") return direct.trim();
 	const authorization = headers.authorization?.trim() ?? "";
 	const scheme = KEY_SCHEME.exec(authorization);
-	return scheme === null ? undefined : authorization.slice(scheme[0].length);
+	if (scheme === null || scheme[0].length === authorization.length) return undefined;
+	return authorization.slice(scheme[0].length);
 }
 
 const FAILURE_CODE: Record<VerifyFailure, ErrorCode> = {

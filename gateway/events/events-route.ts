@@ -4,8 +4,8 @@
 import type { Request, RequestHandler, Response } from "express";
 import type { ModerationEvent, ModerationEventsData } from "../../shared/records";
 import { verifiedKey } from "../auth/authenticate";
-import { readField, readPart, sequence } from "../platform/http/fields";
-import { eventsQuery } from "../moderation/moderation-schemas";
+import { readPart } from "../platform/http/fields";
+import { eventsQuery, lastEventIdHeader } from "../moderation/moderation-schemas";
 import { ApiError, sendSuccess } from "../platform/http/envelope";
 import type { EventHub, StartPosition, Subscriber } from "./event-hub";
 
@@ -59,7 +59,8 @@ export function eventsRoute({ hub, maxStreamsPerKey }: EventsRouteOptions): Requ
 		const query = readPart(eventsQuery, req.query);
 		// A reconnecting EventSource sends where it stopped; that wins over the URL it was opened with.
 		const lastEventId = req.headers["last-event-id"];
-		const after = stream && typeof lastEventId === "string" ? readField(sequence, "Last-Event-ID", lastEventId.trim()) : query.after;
+		const resumeAt = stream && typeof lastEventId === "string" ? lastEventIdHeader.parse(lastEventId.trim()) : undefined;
+		const after = resumeAt ?? query.after;
 		const { wait } = query;
 		hold(key.id, res);
 		let start: StartPosition;

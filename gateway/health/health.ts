@@ -6,6 +6,7 @@ import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import type { AuthThrottle } from "../auth/auth-throttle";
 import { requireBearerToken } from "../auth/bearer-token";
 import { sendError, sendSuccess, ApiError } from "../platform/http/envelope";
+import { routeOf } from "../platform/logging/request-log";
 
 /** One dependency `/readyz` checks; `check` rejects when the part is unreachable. */
 export interface ReadinessCheck {
@@ -50,15 +51,14 @@ export class GatewayMetrics {
 	}
 
 	/**
-	 * Times every response. The route label is the matched route pattern, never the raw path, so ids
-	 * in paths cannot grow the label set without bound.
+	 * Times every response. The route label is the declared route pattern (as the request log names it),
+	 * never the raw path, so ids in paths cannot grow the label set without bound.
 	 */
 	middleware(): RequestHandler {
 		return (req, res, next) => {
 			const started = process.hrtime.bigint();
 			res.on("finish", () => {
-				const route = req.route?.path === undefined ? "unmatched" : `${req.baseUrl}${String(req.route.path)}`;
-				this.responses.observe({ route, status: res.statusCode }, Number(process.hrtime.bigint() - started) / 1e9);
+				this.responses.observe({ route: routeOf(req), status: res.statusCode }, Number(process.hrtime.bigint() - started) / 1e9);
 			});
 			next();
 		};

@@ -81,6 +81,13 @@ export const eventsQuery = z.object({
 		.meta({ description: `Long poll only: seconds to hold the request when nothing is new, 0 to ${MAX_EVENTS_WAIT_SECONDS} (default ${MAX_EVENTS_WAIT_SECONDS})` }),
 });
 
+/**
+ * A stream's `Last-Event-ID` header: where a reconnecting EventSource stopped. One that is no sequence
+ * (set by something else on the origin) counts as absent: EventSource takes a 400 as final and never
+ * reconnects.
+ */
+export const lastEventIdHeader = sequence.optional().catch(undefined);
+
 /** Ban and mute. */
 export const imposeBody = jsonObject({
 	roblox_id: robloxId,

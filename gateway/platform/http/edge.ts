@@ -5,7 +5,7 @@ import http, { type IncomingMessage, type RequestListener, type ServerResponse }
 import type { Duplex } from "node:stream";
 import type { Logger } from "pino";
 import { API_BASE } from "../../../shared/routes";
-import { ApiError, badRequest, errorBody, notFound } from "./envelope";
+import { ApiError, badRequest, bodyPending, errorBody, notFound, refuseOnce } from "./envelope";
 
 /** Limits on what one client may hold of the server; defaults a Roblox fleet never reaches. */
 export interface EdgeLimits {
@@ -31,10 +31,12 @@ const CONDITIONAL_HEADERS = ["if-none-match", "if-modified-since", "if-match", "
 const ABSOLUTE_FORM = /^https?:\/\/[^/?#]*/i;
 
 /** Writes the contract's error envelope on a response that Express has not seen (yet). */
-function answerError(res: ServerResponse, error: ApiError): void {
-	const body = JSON.stringify(errorBody(error));
-	res.writeHead(error.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
-	res.end(body);
+function answerError(req: IncomingMessage, res: ServerResponse, error: ApiError): void {
+	refuseOnce(req, res, () => {
+		const body = JSON.stringify(errorBody(error));
+		res.writeHead(error.status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+		res.end(body);
+	});
 }
 
 /**
@@ -67,14 +69,20 @@ function normaliseRequest(req: IncomingMessage, limits: EdgeLimits): ApiError | 
 	// No route answers OPTIONS: without this, Express's routers answer it in plain text.
 	if (req.method === "OPTIONS") return notFound("Route not found");
 	if (!path.startsWith("/dashboard")) for (const name of CONDITIONAL_HEADERS) delete req.headers[name];
-	if (queryAt !== -1 && path.startsWith(API_BASE)) return repeatedQueryParameter(target.slice(queryAt + 1));
+	if (queryAt !== -1 && path.startsWith(API_BASE)) return multiValuedQueryParameter(target.slice(queryAt + 1));
 	return undefined;
 }
 
-/** Every query parameter of the API is single-valued: `place_id=3&place_id=4` has no one meaning. */
-function repeatedQueryParameter(query: string): ApiError | undefined {
+/**
+ * Every query parameter of the API is single-valued: `place_id=3&place_id=4` has no one meaning, nor
+ * has `place_id[]=3` (the list syntax of PHP and qs), which the routes' parser would otherwise take
+ * for an unknown name and ignore, while the cache in front of them answered as if no place were given.
+ */
+function multiValuedQueryParameter(query: string): ApiError | undefined {
 	const seen = new Set<string>();
 	for (const name of new URLSearchParams(query).keys()) {
+		const bracket = name.indexOf("[");
+		if (bracket > 0) return badRequest(`${name.slice(0, bracket)} must be given once, as a plain value`);
 		if (seen.has(name)) return badRequest(`${name} must be given once`);
 		seen.add(name);
 	}
@@ -89,7 +97,7 @@ export function createEdgeServer(listener: RequestListener, limits: EdgeLimits, 
 	/** A request answered before routing: its log line (the request log never sees it) and the envelope. */
 	const refuse = (req: IncomingMessage, res: ServerResponse, error: ApiError) => {
 		logger.info({ req: { method: req.method, path: req.url?.split("?")[0] }, res: { status: error.status } }, `refused before routing: ${error.message}`);
-		answerError(res, error);
+		answerError(req, res, error);
 	};
 	const server = http.createServer(
 		{
@@ -99,6 +107,13 @@ export function createEdgeServer(listener: RequestListener, limits: EdgeLimits, 
 			connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
 		},
 		(req, res) => {
+			// One request, one answer: whatever answered it (a cached GET that never reads a body, say), a body
+			// still coming once the answer is written would draw the request timeout's 408 as a second one.
+			if (bodyPending(req)) {
+				res.once("finish", () => {
+					if (bodyPending(req)) req.socket.end();
+				});
+			}
 			const refusal = normaliseRequest(req, limits);
 			if (refusal === undefined) listener(req, res);
 			else refuse(req, res, refusal);

@@ -1,6 +1,7 @@
 // gateway/platform/http/envelope.ts
-// Builds the contract's success and error envelopes, and the error type every layer throws.
+// Builds the contract's success and error envelopes, sends refusals (one answer per request), and the error type every layer throws.
 
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Request, Response, NextFunction, ErrorRequestHandler } from "express";
 import type { ErrorCode } from "../../../shared/errors";
 import type { ErrorEnvelope, SuccessEnvelope } from "../../../shared/envelope";
@@ -36,9 +37,34 @@ export function sendSuccess<T>(res: Response, code: number, message: string, dat
 	res.status(code).json(successBody(code, message, data));
 }
 
+/** Whether the request announced a body that has not all arrived yet. */
+export function bodyPending(req: IncomingMessage): boolean {
+	if (req.complete) return false;
+	const { "content-length": length, "transfer-encoding": coding } = req.headers;
+	return coding !== undefined || (length !== undefined && length !== "0");
+}
+
+/**
+ * One request, one answer: after a refusal sent while the request's body is still coming, a kept-alive
+ * connection would go on reading that body, and one that never ends would draw the request timeout's
+ * 408 as a second, unasked answer. Such a refusal waits one turn of the event loop (the body may only
+ * be unparsed in what has already arrived); if it is still coming, the refusal says `Connection: close`
+ * and Node ends the socket once it is written.
+ */
+export function refuseOnce(req: IncomingMessage, res: ServerResponse, answer: () => void): void {
+	if (!bodyPending(req)) return answer();
+	setImmediate(() => {
+		if (res.headersSent) return;
+		if (bodyPending(req)) res.setHeader("Connection", "close");
+		answer();
+	});
+}
+
 export function sendError(res: Response, error: ApiError): void {
-	if (error.extra.retry_after !== undefined) res.setHeader("Retry-After", String(error.extra.retry_after));
-	res.status(error.status).json(errorBody(error));
+	refuseOnce(res.req, res, () => {
+		if (error.extra.retry_after !== undefined) res.setHeader("Retry-After", String(error.extra.retry_after));
+		res.status(error.status).json(errorBody(error));
+	});
 }
 
 /** Unknown routes: the contract's JSON 404. */

@@ -3,6 +3,7 @@
 
 import pino, { type DestinationStream, type Logger } from "pino";
 import pretty from "pino-pretty";
+import { API_KEY_PREFIX } from "../../../shared/routes";
 
 export type LogFormat = "json" | "pretty";
 
@@ -33,16 +34,77 @@ const REDACTED_PATHS = [
 	"internalToken",
 ];
 
+/** Where a line names a request's target: a key or token typed into it by mistake must not reach the log. */
+const TARGET_PATHS = ["req.path", "req.url", "req.query"];
+const TARGET_FIELDS = new Set(TARGET_PATHS.map((path) => path.slice("req.".length)));
+const CENSOR = "[redacted]";
+
+/** A key as the API issues them (`technified_<guild id>_<secret>`), whole or cut short. */
+const KEY_SHAPED = new RegExp(`${API_KEY_PREFIX}\\d+_[0-9A-Za-z]*`, "gi");
+const ESCAPE_RUN = /(?:%[0-9A-Fa-f]{2})+/g;
+
+/** Percent-escapes undone, twice over at most (a client may escape what was escaped); malformed runs kept. */
+function unescaped(text: string): string {
+	let plain = text;
+	for (let round = 0; round < 3 && plain.includes("%"); round++) {
+		const next = plain.replace(ESCAPE_RUN, (run) => {
+			try {
+				return decodeURIComponent(run);
+			} catch {
+				return run;
+			}
+		});
+		if (next === plain) break;
+		plain = next;
+	}
+	return plain;
+}
+
+function holdsSecret(text: string, secrets: readonly string[]): boolean {
+	KEY_SHAPED.lastIndex = 0;
+	return KEY_SHAPED.test(text) || secrets.some((secret) => text.includes(secret));
+}
+
+function scrubbed(text: string, secrets: readonly string[]): string {
+	let clean = text.replace(KEY_SHAPED, CENSOR);
+	for (const secret of secrets) clean = clean.replaceAll(secret, CENSOR);
+	return clean;
+}
+
+/** A target as it was sent, unless it holds a secret, escaped or not: then unescaped, each secret `[redacted]`. */
+function withoutSecrets(target: string, secrets: readonly string[]): string {
+	const plain = unescaped(target);
+	if (!holdsSecret(target, secrets) && !holdsSecret(plain, secrets)) return target;
+	return scrubbed(unescaped(scrubbed(target, secrets)), secrets);
+}
+
+/** The fixed paths censored whole; a logged target cleaned of key-shaped strings and of `secrets`. */
+function redaction(secrets: readonly string[]) {
+	return {
+		paths: [...REDACTED_PATHS, ...TARGET_PATHS],
+		censor: (value: unknown, path: string[]) =>
+			typeof value === "string" && TARGET_FIELDS.has(path[path.length - 1]) ? withoutSecrets(value, secrets) : CENSOR,
+	};
+}
+
 /** `destination` is for tests and the bench; by default lines go to standard output. */
 export function createLogger(settings: LogSettings, destination?: DestinationStream): Logger {
 	const options = {
 		level: settings.level,
 		base: undefined,
 		timestamp: pino.stdTimeFunctions.isoTime,
-		redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+		redact: redaction([]),
 	};
 	if (settings.format === "pretty") return pino(options, pretty({ destination: destination ?? 1, sync: true }));
 	return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
+}
+
+/**
+ * `logger`, with `secrets` (the admin token, known once the gateway has found it) also cleaned from
+ * every logged target, as key-shaped strings are.
+ */
+export function redactingSecrets(logger: Logger, secrets: readonly string[]): Logger {
+	return logger.child({}, { redact: redaction(secrets) });
 }
 
 /** For tests and tools that start a gateway without wanting its lines. */

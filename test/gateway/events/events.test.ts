@@ -9,9 +9,9 @@ import { deletePrefix, redisUrl, requireRedis, uniquePrefix } from "../platform/
 const eventsPath = (query = "") => `/moderation/${GUILD_A}/events${query}`;
 
 /** Reads a server-sent event stream as it arrives, frame by frame. */
-async function openStream(gateway: TestGateway, key: string, headers: Record<string, string> = {}) {
+async function openStream(gateway: TestGateway, key: string, headers: Record<string, string> = {}, query = "") {
 	const controller = new AbortController();
-	const response = await fetch(`${gateway.url}/api/v1${eventsPath()}`, {
+	const response = await fetch(`${gateway.url}/api/v1${eventsPath(query)}`, {
 		headers: { "x-api-key": key, accept: "text/event-stream", ...headers },
 		signal: controller.signal,
 	});
@@ -126,6 +126,29 @@ describe("the events route on one gateway", () => {
 		const resumed = await openStream(gateway, key, { "last-event-id": muted.id });
 		expect(await resumed.nextFrame()).toMatchObject({ event: "ban", id: String(Number(muted.id) + 1) });
 		resumed.close();
+	});
+
+	it("a Last-Event-ID that is no sequence is taken as absent (a 400 would end an EventSource for good)", async () => {
+		const head = (await poll("?wait=0")).body.data.next as number;
+		await ban(6);
+		// With `after`, the stream starts there, as if no Last-Event-ID had been sent.
+		const fromAfter = await openStream(gateway, key, { "last-event-id": "not-a-number" }, `?after=${head}`);
+		expect(fromAfter.response.status).toBe(200);
+		expect(await fromAfter.nextFrame()).toMatchObject({ event: "ban", id: String(head + 1) });
+		fromAfter.close();
+		// Without it, the stream starts at the head of the log and sends what happens next.
+		for (const bad of ["abc", "-1", "007", "1e3", "99999999999999999999"]) {
+			const stream = await openStream(gateway, key, { "last-event-id": bad });
+			expect(stream.response.status, bad).toBe(200);
+			expect(stream.response.headers.get("content-type"), bad).toMatch(/^text\/event-stream/);
+			stream.close();
+		}
+		const fromHead = await openStream(gateway, key, { "last-event-id": "abc" });
+		await ban(7);
+		const next = await fromHead.nextFrame();
+		expect(next).toMatchObject({ event: "ban" });
+		expect(JSON.parse(next.data)).toMatchObject({ roblox_id: "7" });
+		fromHead.close();
 	});
 });
 

@@ -2,7 +2,7 @@
 // Unauthenticated probes: liveness, readiness and Prometheus metrics.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GUILD_A, startTestGateway, type TestGateway } from "../harness";
+import { GUILD_A, GUILD_B, startTestGateway, type TestGateway } from "../harness";
 
 describe("health and metrics", () => {
 	let gateway: TestGateway;
@@ -32,5 +32,17 @@ describe("health and metrics", () => {
 		);
 		expect(text).not.toContain("987654");
 		expect(text).not.toContain(key);
+	});
+
+	it("labels the dashboard's moderation routes by their pattern, not by each guild's id", async () => {
+		for (const guild of [GUILD_A, GUILD_B]) {
+			expect((await gateway.admin("GET", `/guilds/${guild}/moderation/status/5550123`)).status).toBe(200);
+		}
+		const text = await (await fetch(`${gateway.url}/metrics`)).text();
+		expect(text).toContain(
+			'technified_http_request_duration_seconds_count{route="/admin/v1/guilds/:guildId/moderation/status/:identifier",status="200"} 2',
+		);
+		expect(text).not.toContain(GUILD_B);
+		expect(text).not.toContain("5550123");
 	});
 });

@@ -10,7 +10,7 @@ import { AuthThrottle } from "../../../../gateway/auth/auth-throttle";
 import { ConfigError, readConfig } from "../../../../gateway/config";
 import { ApiError } from "../../../../gateway/platform/http/envelope";
 import { ADMIN_TOKEN, GUILD_A, GUILD_B, banBody, startTestGateway, type TestGateway } from "../../harness";
-import { rawRequest, type RawAnswer } from "./raw-http";
+import { rawExchange, rawRequest, type RawAnswer } from "./raw-http";
 import { FORWARDED_HEADERS, startRecordingDataStore, type RecordingDataStore } from "./recording-data-store";
 
 function expectEnvelope(answer: RawAnswer, status: number, error: string): void {
@@ -201,6 +201,12 @@ describe("on one gateway", () => {
 				expect(twice.status, round).toBe(400);
 				expect(twice.body.message).toMatch(/place_id must be given once/);
 				expect((await gateway.api(`${path}?place_id=03`, { headers })).status, round).toBe(400);
+				// The array syntax of PHP and qs, raw or escaped: a list, refused as a repeated parameter is.
+				for (const list of ["place_id[]=3", "place_id%5B%5D=3", "place_id[0]=3", "no_cache[]=true"]) {
+					const answer = await gateway.api(`${path}?${list}`, { headers });
+					expect(answer.status, `${round}: ${list}`).toBe(400);
+					expect(answer.body.message, list).toMatch(/^(place_id|no_cache) must be given once, as a plain value$/);
+				}
 				expect((await gateway.api(path, { headers })).status).toBe(200);
 			}
 		});
@@ -211,6 +217,17 @@ describe("on one gateway", () => {
 			expect(answer.body.error).toBe("invalid_api_key");
 			const basic = await gateway.api(`/moderation/${GUILD_A}/ban-status/1`, { headers: { authorization: "Basic dXNlcjpwYXNz" } });
 			expect(basic.body.error).toBe("missing_api_key");
+		});
+
+		it("Authorization: Bearer (or ApiKey) with nothing after it is a missing key, not an invalid one", async () => {
+			for (const scheme of ["Bearer ", "Bearer", "ApiKey ", "bearer   "]) {
+				const answer = await rawRequest(
+					gateway.port,
+					request([`GET /api/v1/moderation/${GUILD_A}/ban-status/1 HTTP/1.1`, "Host: x", `Authorization: ${scheme}`, "Connection: close"]),
+				);
+				expectEnvelope(answer, 401, "missing_api_key");
+				expect(JSON.parse(answer.body).message, scheme).toBe("Missing API key");
+			}
 		});
 	});
 
@@ -262,7 +279,7 @@ describe("resource limits", () => {
 	let gateway: TestGateway;
 
 	beforeAll(async () => {
-		gateway = await startTestGateway({ HEADERS_TIMEOUT_SECONDS: "1", REQUEST_TIMEOUT_SECONDS: "2", MAX_CONNECTIONS: "5" });
+		gateway = await startTestGateway({ HEADERS_TIMEOUT_SECONDS: "1", REQUEST_TIMEOUT_SECONDS: "2", MAX_CONNECTIONS: "5", AUTH_FAILURES_PER_MINUTE: "1" });
 	});
 	afterAll(() => gateway.stop());
 
@@ -271,6 +288,39 @@ describe("resource limits", () => {
 		const answer = await rawRequest(gateway.port, trickle, { gapMs: 100, timeoutMs: 6_000 });
 		expectEnvelope(answer, 408, "request_timeout");
 		expect(answer.elapsedMs).toBeLessThan(3_500);
+	});
+
+	it("a request refused while its body is still coming gets that one answer, and its connection is closed", async () => {
+		const { key } = await gateway.createKey(GUILD_A);
+		const unfinished = (headers: string[]) =>
+			request([`POST /api/v1/moderation/${GUILD_A}/roblox/ban HTTP/1.1`, "Host: x", "Content-Type: application/json", "Content-Length: 500", ...headers], '{"roblox_id":');
+		// No key (401, the address's one allowed failure), another guild's key (403), then a wrong key
+		// from the now throttled address (429): all refused before the body is read.
+		const refusals = [
+			[[], "401"],
+			[[`X-API-Key: ${(await gateway.createKey(GUILD_B)).key}`], "403"],
+			[[`X-API-Key: ${key}x`], "429"],
+		] as const;
+		for (const [headers, status] of refusals) {
+			const exchange = await rawExchange(gateway.port, unfinished([...headers]), 3_000);
+			expect(exchange.statusLines, exchange.text).toEqual([expect.stringMatching(new RegExp(`^HTTP/1.1 ${status} `))]);
+			expect(exchange.text).toMatch(/\r\nConnection: close\r\n/i);
+			expect(exchange.closedAfterMs, exchange.text).toBeLessThan(1_000);
+		}
+		// A body sent whole keeps the connection: the next request on it is answered too.
+		const body = JSON.stringify(banBody(4100));
+		const whole = request([`POST /api/v1/moderation/${GUILD_B}/roblox/ban HTTP/1.1`, "Host: x", `X-API-Key: ${key}`, "Content-Type: application/json", `Content-Length: ${body.length}`], body);
+		const kept = await rawExchange(gateway.port, whole + request(["GET /healthz HTTP/1.1", "Host: x"]), 500);
+		expect(kept.statusLines, kept.text).toEqual([expect.stringMatching(/^HTTP\/1.1 403 /), expect.stringMatching(/^HTTP\/1.1 200 /)]);
+		expect(kept.closedAfterMs).toBeUndefined();
+	});
+
+	it("an answer given while the request's body is still coming is the only one: the connection ends after it", async () => {
+		const { key } = await gateway.createKey(GUILD_A);
+		const banStatus = request([`GET /api/v1/moderation/${GUILD_A}/ban-status/4200 HTTP/1.1`, "Host: x", `X-API-Key: ${key}`, "Content-Length: 500"], "{");
+		const exchange = await rawExchange(gateway.port, banStatus, 3_000);
+		expect(exchange.statusLines, exchange.text).toEqual([expect.stringMatching(/^HTTP\/1.1 200 /)]);
+		expect(exchange.closedAfterMs, exchange.text).toBeLessThan(1_000);
 	});
 
 	it("connections beyond MAX_CONNECTIONS are closed on arrival, and served again once others close", async () => {

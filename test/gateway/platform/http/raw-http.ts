@@ -68,3 +68,32 @@ function parseAnswer(text: string, elapsedMs: number): RawAnswer | undefined {
 	const length = headers["content-length"] === undefined ? bytes.length : Number(headers["content-length"]);
 	return { status: Number(status[1]), headers, body: bytes.subarray(0, length).toString("utf8"), elapsedMs };
 }
+
+export interface RawExchange {
+	/** The status line of every answer received, in order (an answer may follow a body without a line break). */
+	statusLines: string[];
+	/** Everything received, as text. */
+	text: string;
+	/** Milliseconds from connecting to the server closing the socket; undefined if it stayed open. */
+	closedAfterMs?: number;
+}
+
+/**
+ * Writes `request` and keeps the socket open for `listenMs`, recording every answer the server sends
+ * on it (not only the first) and whether it closes the connection.
+ */
+export function rawExchange(port: number, request: string, listenMs: number): Promise<RawExchange> {
+	const started = Date.now();
+	return new Promise((resolve, reject) => {
+		const socket = net.connect(port, "127.0.0.1", () => socket.write(request));
+		let received = "";
+		let closedAfterMs: number | undefined;
+		socket.on("data", (data) => (received += data.toString("utf8")));
+		socket.on("error", (err: NodeJS.ErrnoException) => (err.code === "ECONNRESET" || err.code === "EPIPE" ? undefined : reject(err)));
+		socket.on("close", () => (closedAfterMs ??= Date.now() - started));
+		setTimeout(() => {
+			socket.destroy();
+			resolve({ statusLines: received.match(/HTTP\/1\.1 \d{3} [^\r\n]*/g) ?? [], text: received, closedAfterMs });
+		}, listenMs);
+	});
+}

@@ -45,6 +45,17 @@ describe("request and admin logs", () => {
 		expect(typeof line?.time).toBe("string");
 	});
 
+	it("names a dashboard moderation route by its pattern, without the guild's id", async () => {
+		const answer = await gateway.admin("GET", `/guilds/${GUILD_A}/moderation/status/261`);
+		expect(answer.status).toBe(200);
+		const id = answer.headers.get("x-request-id");
+		expect(sink.parsed().find((entry) => entry.request_id === id)).toMatchObject({
+			req: { method: "GET", path: `/admin/v1/guilds/${GUILD_A}/moderation/status/261` },
+			route: "/admin/v1/guilds/:guildId/moderation/status/:identifier",
+			msg: "GET /admin/v1/guilds/:guildId/moderation/status/:identifier 200",
+		});
+	});
+
 	it("gives every answer a request id, made up when the caller's is missing or unfit for a log", async () => {
 		const made = await gateway.api(`/moderation/${GUILD_A}/ban-status/1`, { headers: { "x-api-key": key, "x-request-id": "bad id\twith spaces" } });
 		const id = made.headers.get("x-request-id");
@@ -67,6 +78,45 @@ describe("request and admin logs", () => {
 		);
 		const everything = sink.lines.join("\n");
 		for (const secret of [key, created.body.data.key as string, ADMIN_TOKEN]) expect(everything).not.toContain(secret);
+	});
+
+	it("redacts a key or the admin token typed into a path or query, escaped or not, and keeps the line", async () => {
+		const secretOf = (full: string) => full.slice(full.lastIndexOf("_") + 1);
+		const escapeEvery = (text: string) => [...text].map((char) => `%${char.charCodeAt(0).toString(16).padStart(2, "0")}`).join("");
+		const mistakes = [
+			`/api/v1/moderation/${GUILD_A}/ban-status/${key}`,
+			`/api/v1/${key}`,
+			`/api/v1/moderation/${GUILD_A}/ban-status/1?key=${key}`,
+			`/api/v1/moderation/${GUILD_A}/ban-status/${escapeEvery(key)}`,
+			`/api/v1/${key.replaceAll("_", "%5F")}`,
+			`/api/v1/${escapeEvery(escapeEvery(key))}`,
+			`/admin/v1/${ADMIN_TOKEN}/keys`,
+			`/admin/v1/guilds/${escapeEvery(ADMIN_TOKEN)}/keys`,
+			`/dashboard/${key}`,
+			`/healthz?token=${ADMIN_TOKEN}`,
+		];
+		const ids: string[] = [];
+		for (const [index, path] of mistakes.entries()) {
+			const id = `mistake-${index}`;
+			ids.push(id);
+			await fetch(`${gateway.url}${path}`, { headers: { "x-api-key": key, "x-request-id": id } });
+		}
+		// Refused before routing (OPTIONS): that line names the path too.
+		await fetch(`${gateway.url}/api/v1/${key}`, { method: "OPTIONS" });
+		await new Promise((resolve) => setTimeout(resolve, 50));
+		const lines = sink.parsed();
+		for (const id of ids) {
+			const line = lines.find((entry) => entry.request_id === id);
+			expect(line?.req.path, id).toEqual(expect.any(String));
+		}
+		expect(lines.find((entry) => entry.request_id === "mistake-0")?.req.path).toBe(`/api/v1/moderation/${GUILD_A}/ban-status/[redacted]`);
+		expect(lines.some((entry) => /^refused before routing/.test(entry.msg) && entry.req.path === "/api/v1/[redacted]")).toBe(true);
+		const everything = sink.lines.join("\n");
+		const unescaped = decodeURIComponent(decodeURIComponent(everything));
+		for (const secret of [secretOf(key), ADMIN_TOKEN]) {
+			expect(everything).not.toContain(secret);
+			expect(unescaped).not.toContain(secret);
+		}
 	});
 });
 
