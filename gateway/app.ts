@@ -21,7 +21,7 @@ import { errorHandler, notFoundHandler } from "./platform/http/envelope";
 import { HotRoutes } from "./platform/http/hot-routes";
 import { jsonBody } from "./platform/http/json-body";
 import { requestLog, requestLogger } from "./platform/logging/request-log";
-import type { KeyService } from "./keys/key-service";
+import type { Keys } from "./keys/keys";
 import type { EventHub } from "./events/event-hub";
 import { eventsRoute } from "./events/events-route";
 import type { ModerationChangeNotice } from "./changes/change-bus";
@@ -31,7 +31,7 @@ import { batchCost, showQuota, spendQuota, type QuotaLimiters } from "./rate-lim
 
 export interface GatewayParts {
 	config: Pick<Config, "trustProxy" | "banCacheTtlSeconds" | "maxJsonDepth" | "metricsToken" | "maxStreamsPerKey">;
-	keys: KeyService;
+	keys: Keys;
 	adminToken: string;
 	authThrottle: AuthThrottle;
 	quotas: QuotaLimiters;
@@ -69,7 +69,7 @@ export function createGatewayApp(parts: GatewayParts): RequestListener {
 	addModerationRoutes(app, hot, parts);
 	app.use(
 		"/admin/v1",
-		adminRouter(parts.keys, parts.adminToken, parts.authThrottle, parts.config.maxJsonDepth, parts.operators, parts.outbound, moderationConsoleRouter(parts)),
+		adminRouter(parts.keys.admin, parts.adminToken, parts.authThrottle, parts.config.maxJsonDepth, parts.operators, parts.outbound, moderationConsoleRouter(parts)),
 	);
 	app.use("/dashboard", dashboardRouter({ discordSignIn: parts.operators.operators.discordEnabled }));
 	app.use(docsRouter());

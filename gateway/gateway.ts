@@ -14,7 +14,7 @@ import { DataStoreWorker } from "./data-store/data-store-worker";
 import { startDataStore } from "./data-store/server";
 import { GatewayMetrics, dataStoreReadiness, type ReadinessCheck } from "./health/health";
 import { applyChangesFirst } from "./changes/apply-changes-first";
-import { KeyService } from "./keys/key-service";
+import { startKeys, type Keys } from "./keys/keys";
 import { createEdgeServer } from "./platform/http/edge";
 import { ChangeFeed } from "./changes/change-feed";
 import { EventHub } from "./events/event-hub";
@@ -51,7 +51,7 @@ export interface RunningGateway {
 	adminToken: string;
 	/** True when this start generated the admin token (it is printed once). */
 	adminTokenGenerated: boolean;
-	keys: KeyService;
+	keys: Keys;
 	/** Operators' sessions, guild re-reads, members and suspensions. */
 	operators: OperatorService;
 	logger: Logger;
@@ -149,7 +149,7 @@ async function startParts(
 		);
 	}
 	const keyStore = parts.add(await openKeyStore(config), (store) => store.close());
-	const keys = parts.add(await KeyService.create({ store: keyStore, clock, log: logFailure }), (service) => service.close());
+	const keys = parts.add(await startKeys({ store: keyStore, clock, log: logFailure }), (opened) => opened.close());
 
 	// The embedded data store gets a fresh internal token each start: only this process knows it.
 	const internalToken = config.dataStoreToken ?? randomBytes(32).toString("base64url");
@@ -171,7 +171,7 @@ async function startParts(
 	const bus = parts.add(await openChangeBus(config, log), (opened) => opened.close());
 	const limits = parts.add(await openRateLimits(config, log), (opened) => opened.close());
 	const banCache = new BanStatusCache({ ttlSeconds: config.banCacheTtlSeconds, clock });
-	keys.onChange((change) => bus.publish({ kind: "key", keyId: change.keyId }));
+	keys.admin.onChange((change) => bus.publish({ kind: "key", keyId: change.keyId }));
 	const events = new EventHub(new ChangeFeed(dataStoreUrl, internalToken), { clock, logger });
 	// Without Redis, instances sharing the embedded store's PostgreSQL hear each other's changes from it.
 	if (config.databaseUrl !== undefined && config.redisUrl === undefined && config.dataStoreUrl === undefined) {
@@ -183,7 +183,7 @@ async function startParts(
 		(running) => running.close(),
 	);
 	bus.subscribe((change) => {
-		if (change.kind === "key") return keys.invalidate(change.keyId);
+		if (change.kind === "key") return keys.verifier.invalidate(change.keyId);
 		if (change.kind === "ban") banCache.invalidate(change.guildId, change.userId);
 		events.wake(change.guildId);
 		outbound.changed();
@@ -195,7 +195,7 @@ async function startParts(
 	);
 	const operatorStore = parts.add(await openOperatorStore(config), (store) => store.close());
 	const discord = config.discord === undefined ? undefined : new DiscordClient(config.discord, clock);
-	const operators = new OperatorService({ store: operatorStore, keys, discord, secrets: context.secrets, clock, log: logFailure });
+	const operators = new OperatorService({ store: operatorStore, keys: keys.admin, discord, secrets: context.secrets, clock, log: logFailure });
 	parts.add(operators, (service) => service.stop());
 	operators.start();
 	const readiness: ReadinessCheck[] = [
@@ -222,7 +222,7 @@ async function startParts(
 		logger,
 		operators: {
 			operators,
-			keys,
+			keys: keys.admin,
 			throttle: limits.authThrottle,
 			address: { publicUrl: config.publicUrl },
 			banCount: dataStoreBanCounter(dataStoreUrl, internalToken),

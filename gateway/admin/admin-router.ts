@@ -2,11 +2,12 @@
 // The key management API (README, "API summary") behind the platform operator's ADMIN_TOKEN or an operator's session.
 
 import express, { type Request, type RequestHandler, type Router } from "express";
-import { auditQuery, guildParams, rollKeyBody, usageQuery } from "../keys/key-schemas";
+import { guildParams } from "../keys/key-schemas";
 import { readPart } from "../platform/http/fields";
 import { badRequest, sendSuccess } from "../platform/http/envelope";
 import { jsonBody } from "../platform/http/json-body";
-import type { KeyService } from "../keys/key-service";
+import type { KeyAdmin } from "../keys/key-admin";
+import { readAuditLimit, readKeyUpdate, readNewKey, readRollOverlap, readUsageQuery } from "../keys/key-commands";
 import type { AuthThrottle } from "../auth/auth-throttle";
 import { requestLogger, routeOf } from "../platform/logging/request-log";
 import { outboundRouter, type OutboundAdmin } from "../outbound/outbound-routes";
@@ -53,7 +54,7 @@ function bodyObject(body: unknown): Record<string, unknown> {
 
 /** `moderation`: the dashboard's moderation routes, mounted under each guild after authentication. */
 export function adminRouter(
-	keys: KeyService,
+	keys: KeyAdmin,
 	adminToken: string,
 	throttle: AuthThrottle,
 	maxJsonDepth: number | undefined,
@@ -85,7 +86,7 @@ export function adminRouter(
 	});
 
 	router.post("/guilds/:guildId/keys", requirePermission("create_keys"), async (req, res) => {
-		const { key, record } = await keys.create(guildParam(req.params), bodyObject(req.body), changedBy(req, res));
+		const { key, record } = await keys.create(guildParam(req.params), readNewKey(req.body), changedBy(req, res));
 		sendSuccess(res, 201, "API key created; store it now, it will not be shown again", { key, api_key: record });
 	});
 
@@ -98,7 +99,7 @@ export function adminRouter(
 	}
 
 	router.patch("/guilds/:guildId/keys/:keyId", mayChange, async (req, res) => {
-		const record = await keys.update(guildParam(req.params), keyParam(req.params), bodyObject(req.body), changedBy(req, res));
+		const record = await keys.update(guildParam(req.params), keyParam(req.params), readKeyUpdate(req.body), changedBy(req, res));
 		sendSuccess(res, 200, "API key updated", { api_key: record });
 	});
 
@@ -108,7 +109,7 @@ export function adminRouter(
 	});
 
 	router.post("/guilds/:guildId/keys/:keyId/roll", mayChange, async (req, res) => {
-		const { expire_previous_in_seconds: overlap } = readPart(rollKeyBody, bodyObject(req.body));
+		const overlap = readRollOverlap(req.body);
 		const { key, record } = await keys.roll(guildParam(req.params), keyParam(req.params), overlap, changedBy(req, res));
 		sendSuccess(res, 200, "API key rolled; store the new key now, it will not be shown again", { key, api_key: record });
 	});
@@ -119,17 +120,14 @@ export function adminRouter(
 	});
 
 	router.get("/guilds/:guildId/audit", requirePermission("administer_keys"), async (req, res) => {
-		const { limit } = readPart(auditQuery, req.query);
-		const events = await keys.audit(guildParam(req.params), { limit });
+		const limit = readAuditLimit(req.query);
+		const events = await keys.audit(guildParam(req.params), limit);
 		sendSuccess(res, 200, "Audit events retrieved", { events });
 	});
 
 	router.get("/guilds/:guildId/keys/:keyId/usage", mayView, async (req, res) => {
-		const { granularity, window: windowText } = readPart(usageQuery, req.query);
-		const defaultWindow = granularity === "minute" ? 3600 : 86_400;
-		// The service checks the range, which depends on the granularity (a non-number becomes NaN and fails there).
-		const window = windowText === undefined ? defaultWindow : Number(windowText);
-		const usage = await keys.usage(guildParam(req.params), keyParam(req.params), { granularity, window });
+		const query = readUsageQuery(req.query);
+		const usage = await keys.usage(guildParam(req.params), keyParam(req.params), query);
 		sendSuccess(res, 200, "Usage retrieved", usage);
 	});
 

@@ -8,7 +8,7 @@ import { readPart } from "../platform/http/fields";
 import { discordCallbackQuery, memberParams, operatorParams } from "./operator-schemas";
 import type { AuthThrottle } from "../auth/auth-throttle";
 import { ApiError, sendSuccess } from "../platform/http/envelope";
-import type { KeyService } from "../keys/key-service";
+import type { KeyAdmin } from "../keys/key-admin";
 import { requestLogger } from "../platform/logging/request-log";
 import type { BanCounter } from "./ban-counts";
 import { DiscordRefused, DiscordUnavailable } from "./discord-client";
@@ -36,7 +36,7 @@ const SIGN_IN_SECONDS = 600;
 
 export interface OperatorRouteParts {
 	operators: OperatorService;
-	keys: KeyService;
+	keys: KeyAdmin;
 	throttle: AuthThrottle;
 	address: GatewayAddress;
 	banCount: BanCounter;

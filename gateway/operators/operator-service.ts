@@ -15,7 +15,7 @@ import {
 import { addMemberBody, updateMemberBody } from "./operator-schemas";
 import { readPart } from "../platform/http/fields";
 import { ApiError, notFound } from "../platform/http/envelope";
-import type { KeyService } from "../keys/key-service";
+import type { KeyAdmin } from "../keys/key-admin";
 import type { ChangedBy } from "../keys/key-store";
 import type { SecretBox } from "../platform/secrets/secret-box";
 import { DiscordRefused, type DiscordClient, type DiscordTokens } from "./discord-client";
@@ -61,7 +61,7 @@ export interface MemberRecord {
 
 export interface OperatorServiceOptions {
 	store: OperatorStore;
-	keys: KeyService;
+	keys: KeyAdmin;
 	/** Undefined without DISCORD_CLIENT_ID/SECRET: then only the admin token signs in. */
 	discord: DiscordClient | undefined;
 	secrets: SecretBox;
@@ -86,7 +86,7 @@ const memberRecord = (member: StoredMember): MemberRecord => ({
  */
 export class OperatorService {
 	private readonly store: OperatorStore;
-	private readonly keys: KeyService;
+	private readonly keys: KeyAdmin;
 	private readonly discord: DiscordClient | undefined;
 	private readonly secrets: SecretBox;
 	private readonly clock: () => number;

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
-import type { VerifiedKey } from "../../keys/key-service";
+import type { VerifiedKey } from "../../keys/key-verifier";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 
