@@ -5,6 +5,7 @@ import type { Request, RequestHandler, Response } from "express";
 import type { Actor, ApiKeyRecord } from "../../shared/records";
 import { ApiError } from "../platform/http/envelope";
 import type { ChangedBy } from "../keys/key-store";
+import type { Guard } from "../platform/http/route";
 
 export type { Actor };
 
@@ -153,5 +154,20 @@ export function requireKeyPermission(need: KeyNeed, creatorOf: (guildId: string,
 		if (!permissions.has("create_keys")) return next(denied(permission));
 		if (allowsKey(access, guildId, need, await creatorOf(guildId, keyId))) return next();
 		next(new ApiError(403, "permission_denied", "You may change only the keys you generated in this guild"));
+	};
+}
+
+/**
+ * The guard of each admin route, compiled once at registration: the one check its declaration names
+ * (`route.ts`), after the admin mount's authentication. `creatorOf` serves the key routes' `create_keys` rule.
+ */
+export function adminGuards(creatorOf: (guildId: string, keyId: string) => Promise<string | null>): (guard: Guard) => RequestHandler[] {
+	return (guard) => {
+		if (guard.caller !== "admin" || guard.need === undefined) return [];
+		const { need } = guard;
+		if ("permission" in need) return [requirePermission(...need.permission)];
+		if ("key" in need) return [requireKeyPermission(need.key, creatorOf)];
+		if ("keyListing" in need) return [requireKeyListing];
+		return [requirePlatformOperator];
 	};
 }
