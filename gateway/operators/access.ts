@@ -6,12 +6,11 @@ import type { Actor, ApiKeyRecord } from "../../shared/records";
 import { ApiError } from "../platform/http/envelope";
 import type { ChangedBy } from "../keys/key-store";
 import type { Guard } from "../platform/http/route";
+import { PERMISSIONS, type Permission } from "./permissions";
 
 export type { Actor };
 
-/** The permissions of the README's "API summary", after Roblox's group API-key permissions. */
-export const PERMISSIONS = ["administer_keys", "create_keys", "moderate", "view", "manage_members"] as const;
-export type Permission = (typeof PERMISSIONS)[number];
+export { PERMISSIONS, type Permission };
 
 /** The caller of one admin request, as its credentials established it. */
 export interface Access {

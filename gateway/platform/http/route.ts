@@ -6,8 +6,7 @@ import type { z } from "zod";
 import type { ErrorCode } from "../../../shared/errors";
 import type { Scope } from "../../../shared/records";
 import type { QuotaCategory } from "../../config";
-import type { Permission } from "../../operators/access";
-import { readPart } from "./fields";
+import type { Permission } from "../../operators/permissions";
 
 /** What an admin caller must hold beyond signing in (README, "API summary": the permissions). */
 export type AdminNeed =
@@ -75,23 +74,6 @@ export interface Route<Deps = unknown> {
 /** Declares a route, typed against the parts its handler needs. */
 export function defineRoute<Deps>(route: Route<Deps>): Route<Deps> {
 	return route;
-}
-
-/** The parts of a request a route declared, parsed in order (path, query, body); the first refusal is the 400. */
-export function readRequest<Request extends RouteRequest>(
-	request: Request,
-	req: { params: unknown; query: unknown; body?: unknown },
-): {
-	params: Request["params"] extends z.ZodObject ? z.output<Request["params"]> : undefined;
-	query: Request["query"] extends z.ZodObject ? z.output<Request["query"]> : undefined;
-	body: Request["body"] extends { schema: z.ZodType } ? z.output<Request["body"]["schema"]> : undefined;
-} {
-	type Parsed = ReturnType<typeof readRequest<Request>>;
-	return {
-		params: request.params === undefined ? undefined : readPart(request.params, req.params),
-		query: request.query === undefined ? undefined : readPart(request.query, req.query),
-		body: request.body === undefined ? undefined : readPart(request.body.schema, req.body ?? {}),
-	} as Parsed;
 }
 
 /** Where routes are registered: an Express app or router, and for `hot` routes the hot table. */
