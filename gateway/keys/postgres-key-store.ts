@@ -32,7 +32,7 @@ const KEY_COLUMNS =
  *
  * @example
  * const store = await PostgresKeyStore.open({ connectionString: process.env.DATABASE_URL! });
- * const keys = await KeyService.create({ store });
+ * const keys = await startKeys({ store });
  */
 export class PostgresKeyStore implements KeyStore {
 	private constructor(
