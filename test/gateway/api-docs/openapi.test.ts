@@ -117,10 +117,7 @@ describe("the OpenAPI document", () => {
 				expect(Object.keys(operation.responses ?? {}), `${where} answered ${response.status}`).toContain(String(response.status));
 				const type = response.headers.get("content-type") ?? "";
 				const body = response.status === 204 || response.status === 302 ? undefined : type.startsWith("application/json") ? await response.json() : await response.text();
-				if (typeof body === "string") {
-					expect(Object.keys(operation.responses?.[String(response.status)].content ?? {}).some((listed) => type.startsWith(listed)), where).toBe(true);
-					continue;
-				}
+				if (body !== undefined) expect(Object.keys(operation.responses?.[String(response.status)].content ?? {}).some((listed) => type.startsWith(listed)), where).toBe(true);
 				expect((body as { message?: string } | undefined)?.message, where).not.toBe("Route not found");
 				checkDocumentedAnswer(method, path, { status: response.status, body });
 			}
