@@ -157,7 +157,8 @@ function successContent(answer: SuccessAnswer): JsonSchema | undefined {
 		const { example, ...schema } = toJsonSchema(data.schema, "output");
 		return { [data.text]: { schema, ...(example === undefined ? {} : { example }) } };
 	}
-	return { "application/json": { schema: toJsonSchema(successEnvelope(answer.status, data as z.ZodType), "output") } };
+	const example = answer.example === undefined ? {} : { example: { status: "success", code: answer.status, ...answer.example } };
+	return { "application/json": { schema: toJsonSchema(successEnvelope(answer.status, data as z.ZodType), "output"), ...example } };
 }
 
 function responses(route: Route): JsonSchema {

@@ -79,7 +79,7 @@ export const HEALTH_ROUTES: readonly Route<HealthRouteParts>[] = [
 		path: "/healthz",
 		summary: "The process is up",
 		guard: { caller: "anyone" },
-		answers: [{ status: 200, description: "OK", data: z.object({ status: z.literal("up") }) }],
+		answers: [{ status: 200, description: "OK", data: z.object({ status: z.literal("up") }), example: { message: "OK", data: { status: "up" } } }],
 		handle: () => [(_req, res) => sendSuccess(res, 200, "OK", { status: "up" })],
 	}),
 	health({
@@ -88,7 +88,7 @@ export const HEALTH_ROUTES: readonly Route<HealthRouteParts>[] = [
 		summary: "Every store and the data store are reachable",
 		description: "503 names the failing parts in `message` and `details.failing`.",
 		guard: { caller: "anyone" },
-		answers: [{ status: 200, description: "Ready", data: z.object({ ready: z.literal(true) }) }],
+		answers: [{ status: 200, description: "Ready", data: z.object({ ready: z.literal(true) }), example: { message: "Ready", data: { ready: true } } }],
 		errors: [503],
 		handle: ({ readiness }) => [
 			async (_req, res) => {

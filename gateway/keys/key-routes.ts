@@ -32,6 +32,25 @@ const guildOf = (req: Request) => readPart(guildParams, req.params).guildId;
 /** Express types a param as possibly repeated once a route has more than one handler; ours never are. */
 const keyOf = (req: Request) => String(req.params.keyId);
 
+/** A key as the admin API shows it, for the examples. */
+const KEY_RECORD = {
+	id: "00000000-0000-4000-8000-000000000000",
+	guild_id: "123456789012345678",
+	prefix: "technified_123456789012345678_a1B2c3",
+	name: "game servers",
+	status: "active",
+	scopes: ["moderation:read", "moderation:write"],
+	allowed_cidrs: [],
+	created_at: 1_750_000_000,
+	last_used_at: null,
+	expires_at: null,
+	revoked_at: null,
+	created_by: { type: "admin_token", id: null, name: null },
+	description: null,
+	last_used_ip: null,
+	rate_limits: null,
+};
+
 const key = (fields: Omit<Route<KeyRouteParts>, "tag">): Route<KeyRouteParts> => defineRoute({ tag: "API keys", ...fields });
 
 const transitions = [
@@ -56,7 +75,7 @@ export const KEY_ROUTES: readonly Route<KeyRouteParts>[] = [
 		summary: "List the guild's keys",
 		guard: { caller: "admin", need: { keyListing: true } },
 		request: { params: guildParams },
-		answers: [{ status: 200, description: "API keys retrieved", data: keyListData }],
+		answers: [{ status: 200, description: "API keys retrieved", data: keyListData, example: { message: "API keys retrieved", data: { keys: [KEY_RECORD] } } }],
 		handle: ({ keys }) => [
 			async (req, res) => {
 				const guildId = guildOf(req);
@@ -71,7 +90,17 @@ export const KEY_ROUTES: readonly Route<KeyRouteParts>[] = [
 		description: "At most 3 keys per guild that are not revoked (409 `key_limit_reached`). The full key is in `data.key`, this once.",
 		guard: { caller: "admin", need: { permission: ["create_keys"] } },
 		request: { params: guildParams, body: { schema: createKeyBody, required: false, example: { name: "game servers" } } },
-		answers: [{ status: 201, description: "API key created; store it now, it will not be shown again", data: keyIssuedData }],
+		answers: [
+			{
+				status: 201,
+				description: "API key created; store it now, it will not be shown again",
+				data: keyIssuedData,
+				example: {
+					message: "API key created; store it now, it will not be shown again",
+					data: { key: "technified_123456789012345678_a1B2c3…", api_key: KEY_RECORD },
+				},
+			},
+		],
 		errors: [409],
 		conflicts: ["key_limit_reached"],
 		handle: ({ keys }) => [

@@ -50,6 +50,11 @@ const read = { caller: "api_key", scope: "moderation:read", category: "moderatio
 const list = { caller: "api_key", scope: "moderation:read", category: "lists" } as const;
 const write = { caller: "api_key", scope: "moderation:write", category: "writes", body: true } as const;
 
+/** One ban as the data store answers it, for the examples. */
+const BAN_INFO = { reason: "Exploiting", banned_by: "1", created_at: 1_750_000_000, expires_at: 1_750_604_800, is_permanent: false, place_id: null };
+const LIFTED = { lifted_at: 1_750_000_600, lifted_by: "1", lift_reason: "Appeal accepted" };
+const MUTE_INFO = { reason: "Spam", muted_by: "1", created_at: 1_750_000_000, expires_at: 1_750_003_600, is_permanent: false, place_id: null };
+
 const moderation = (fields: Omit<Route<ModerationRouteParts>, "tag">): Route<ModerationRouteParts> => defineRoute({ tag: "Moderation", ...fields });
 
 function kindRoutes(kind: "ban" | "mute") {
@@ -66,7 +71,17 @@ function kindRoutes(kind: "ban" | "mute") {
 			"records for that place apply too. The answer carries `Cache-Control: private, max-age=<seconds>`: how long a client may reuse it.",
 		guard: read,
 		request: { params: statusParams, query: statusQuery },
-		answers: [{ status: 200, description: `User is ${statusNoun} / User is not ${statusNoun}`, data: kind === "ban" ? banStatusData : muteStatusData }],
+		answers: [
+			{
+				status: 200,
+				description: `User is ${statusNoun} / User is not ${statusNoun}`,
+				data: kind === "ban" ? banStatusData : muteStatusData,
+				example:
+					kind === "ban"
+						? { message: "User is banned", data: { banned: true, ban_info: BAN_INFO } }
+						: { message: "User is muted", data: { muted: true, mute_info: MUTE_INFO } },
+			},
+		],
 		errors: FORWARDED,
 		hot: true,
 		handle: ({ forwarder, banCache, config }) => [
@@ -83,7 +98,17 @@ function kindRoutes(kind: "ban" | "mute") {
 			description: `Needs the \`moderation:write\` scope. ${Kind}ning a user who already has one replaces it.`,
 			guard: write,
 			request: { params: guildParams, body: { schema: imposeBody, required: true, example: { roblox_id: "261", reason: "Exploiting", moderator_roblox_id: "1", duration: "7d" } } },
-			answers: [{ status: 201, description: `User ${statusNoun}`, data: kind === "ban" ? banWriteData : muteWriteData }],
+			answers: [
+				{
+					status: 201,
+					description: `User ${statusNoun}`,
+					data: kind === "ban" ? banWriteData : muteWriteData,
+					example:
+						kind === "ban"
+							? { message: "User banned", data: { ban: { roblox_id: "261", ...BAN_INFO } } }
+							: { message: "User muted", data: { mute: { roblox_id: "261", ...MUTE_INFO } } },
+				},
+			],
 			errors: FORWARDED,
 			handle: (deps) => [change(deps), deps.forwarder.handler],
 		}),
@@ -94,7 +119,17 @@ function kindRoutes(kind: "ban" | "mute") {
 			description: `Needs the \`moderation:write\` scope. 404 \`No active ${kind} for this user\` when there is none.`,
 			guard: write,
 			request: { params: guildParams, body: { schema: liftBody, required: true, example: { roblox_id: "261", moderator_roblox_id: "1" } } },
-			answers: [{ status: 200, description: `User ${liftedNoun}`, data: kind === "ban" ? unbanData : unmuteData }],
+			answers: [
+				{
+					status: 200,
+					description: `User ${liftedNoun}`,
+					data: kind === "ban" ? unbanData : unmuteData,
+					example: {
+						message: `User ${liftedNoun}`,
+						data: { roblox_id: "261", lifted: [{ roblox_id: "261", ...(kind === "ban" ? BAN_INFO : MUTE_INFO), ...LIFTED }] },
+					},
+				},
+			],
 			errors: [...FORWARDED, 404],
 			handle: (deps) => [change(deps), deps.forwarder.handler],
 		}),
@@ -106,7 +141,14 @@ function kindRoutes(kind: "ban" | "mute") {
 		description: "In the order they were made, a page at a time: pass `next_cursor` back as `cursor` until it is null.",
 		guard: list,
 		request: { params: guildParams, query: listQuery },
-		answers: [{ status: 200, description: `Active ${records}`, data: kind === "ban" ? activeBansData : activeMutesData }],
+		answers: [
+			{
+				status: 200,
+				description: `Active ${records}`,
+				data: kind === "ban" ? activeBansData : activeMutesData,
+				example: { message: `Active ${records}`, data: { [records]: [{ roblox_id: "261", ...(kind === "ban" ? BAN_INFO : MUTE_INFO) }], next_cursor: null } },
+			},
+		],
 		errors: FORWARDED,
 		handle: ({ forwarder }) => [forwarder.handler],
 	});
@@ -123,7 +165,14 @@ const batch = moderation({
 	description: `1 to ${BATCH_MAX_IDENTIFIERS} ids per request; costs one quota point per 10 ids (at least 1).`,
 	guard: { ...read, cost: batchCost, body: true },
 	request: { params: guildParams, query: statusQuery, body: { schema: batchBody, required: true, example: { identifiers: ["261", "156"], include_mutes: true } } },
-	answers: [{ status: 200, description: "Ban statuses", data: banStatusBatchData }],
+	answers: [
+		{
+			status: 200,
+			description: "Ban statuses",
+			data: banStatusBatchData,
+			example: { message: "Ban statuses", data: { results: { "261": { banned: true, ban_info: BAN_INFO, muted: false }, "156": { banned: false, muted: false } } } },
+		},
+	],
 	errors: FORWARDED,
 	hot: true,
 	handle: ({ forwarder }) => [forwarder.handler],
@@ -138,7 +187,20 @@ const history = moderation({
 		"until it is null. Costs one `lists` point.",
 	guard: list,
 	request: { params: statusParams, query: listQuery },
-	answers: [{ status: 200, description: "Moderation history", data: historyData }],
+	answers: [
+		{
+			status: 200,
+			description: "Moderation history",
+			data: historyData,
+			example: {
+				message: "Moderation history",
+				data: {
+					entries: [{ kind: "ban", state: "lifted", reason: "Exploiting", by: "1", created_at: 1_750_000_000, expires_at: null, is_permanent: true, place_id: null, ...LIFTED, job_id: null }],
+					next_cursor: null,
+				},
+			},
+		},
+	],
 	errors: FORWARDED,
 	handle: ({ forwarder }) => [forwarder.handler],
 });
@@ -178,7 +240,18 @@ const events = moderation({
 			},
 		],
 	},
-	answers: [{ status: 200, description: "Moderation events", data: moderationEventsData }, EVENT_STREAM],
+	answers: [
+		{
+			status: 200,
+			description: "Moderation events",
+			data: moderationEventsData,
+			example: {
+				message: "Moderation events",
+				data: { events: [{ id: 7, event: "ban", roblox_id: "261", place_id: null, ban_info: BAN_INFO, job_id: null, at: 1_750_000_000 }], next: 7 },
+			},
+		},
+		EVENT_STREAM,
+	],
 	errors: [502],
 	hot: true,
 	handle: ({ events: hub, config }) => [eventsRoute({ hub, maxStreamsPerKey: config.maxStreamsPerKey })],

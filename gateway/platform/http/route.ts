@@ -40,6 +40,8 @@ export interface SuccessAnswer {
 	description: string;
 	/** The envelope's `data`; null for an answer without a body (204, 302); `text` for another media type. */
 	data: z.ZodType | null | { text: string; schema: z.ZodType };
+	/** A real answer's `message` and `data`, shown in the document (and checked against its schema by a test). */
+	example?: { message: string; data: unknown };
 }
 
 export interface RouteRequest {

@@ -124,6 +124,19 @@ describe("the OpenAPI document", () => {
 		}
 	});
 
+	it("shows an answer for every key-authenticated route, in a form its own schema accepts", () => {
+		for (const [template, methods] of Object.entries(document.paths)) {
+			for (const [method, operation] of Object.entries(methods)) {
+				const examples = Object.entries(operation.responses ?? {}).flatMap(([status, answer]) => {
+					const example = (answer.content?.["application/json"] as { example?: unknown } | undefined)?.example;
+					return example === undefined ? [] : [{ status: Number(status), example }];
+				});
+				if (template.startsWith("/api/v1/")) expect(examples, `${method.toUpperCase()} ${template}`).not.toEqual([]);
+				for (const { status, example } of examples) checkDocumentedAnswer(method, template, { status, body: example });
+			}
+		}
+	});
+
 	it("documents each request field with the limits the routes enforce", () => {
 		const body = bodySchema(document.paths["/api/v1/moderation/{guildId}/roblox/ban"].post);
 		expect(body.required).toEqual(["roblox_id", "reason", "moderator_roblox_id"]);
