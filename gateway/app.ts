@@ -1,5 +1,5 @@
 // gateway/app.ts
-// The gateway's composition: which checks guard which route, in the order the contract answers them.
+// The gateway's composition: each feature's declared routes registered with their guards, the hot table first, then Express.
 
 import type { RequestListener } from "node:http";
 import express from "express";
@@ -16,7 +16,7 @@ import type { Config } from "./config";
 import { GatewayMetrics, HEALTH_ROUTES, type ReadinessCheck } from "./health/health";
 import { errorHandler, notFoundHandler } from "./platform/http/envelope";
 import { HotRoutes } from "./platform/http/hot-routes";
-import { registerRoutes } from "./platform/http/route";
+import { noCredential, registerRoutes } from "./platform/http/route";
 import { requestLog, requestLogger } from "./platform/logging/request-log";
 import type { Keys } from "./keys/keys";
 import type { EventHub } from "./events/event-hub";
@@ -64,7 +64,7 @@ export function createGatewayApp(parts: GatewayParts): RequestListener {
 	// The keyed API first: its reads in the hot table, its writes and lists as routes of the app itself
 	// (every layer and router before them is a check each game-server request pays for).
 	const guardParts = { keys: parts.keys, authThrottle: parts.authThrottle, quotas: parts.quotas, maxJsonDepth: parts.config.maxJsonDepth };
-	registerRoutes({ express: app, hot }, MODERATION_ROUTES, parts, (guard) => (guard.caller === "api_key" ? [keyGuard(guardParts, guard)] : []));
+	registerRoutes({ express: app, hot }, MODERATION_ROUTES, parts, (guard) => (guard.caller === "api_key" ? [keyGuard(guardParts, guard)] : noCredential(guard)));
 	app.use(
 		ADMIN_BASE,
 		adminRouter({
@@ -80,7 +80,7 @@ export function createGatewayApp(parts: GatewayParts): RequestListener {
 	app.use("/dashboard", dashboardRouter({ discordSignIn: parts.operators.operators.discordEnabled }));
 	app.use(docsRouter());
 	const metricsGuard = parts.config.metricsToken === undefined ? [] : [requireBearerToken(parts.config.metricsToken, parts.authThrottle, "metrics")];
-	registerRoutes({ express: app }, HEALTH_ROUTES, parts, (guard) => (guard.caller === "metrics" ? metricsGuard : []));
+	registerRoutes({ express: app }, HEALTH_ROUTES, parts, (guard) => (guard.caller === "metrics" ? metricsGuard : noCredential(guard)));
 
 	app.use(notFoundHandler);
 	app.use(onError);

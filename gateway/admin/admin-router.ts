@@ -11,7 +11,7 @@ import { OPERATOR_ROUTES, SIGN_IN_ROUTES, type OperatorRouteParts } from "../ope
 import { authenticateAdmin, requireSameOrigin } from "../operators/session-auth";
 import { OUTBOUND_ROUTES, type OutboundAdmin } from "../outbound/outbound-routes";
 import { jsonBody } from "../platform/http/json-body";
-import { registerRoutes, type RouteTarget } from "../platform/http/route";
+import { noCredential, registerRoutes, type RouteTarget } from "../platform/http/route";
 import { requestLogger, routeOf } from "../platform/logging/request-log";
 
 /** Where the admin API lives; its routes declare full paths. */
@@ -56,7 +56,7 @@ export function adminRouter(parts: AdminParts): Router {
 		next();
 	});
 	// Signing in needs no credential yet; everything after it needs the admin token or a session.
-	registerRoutes(target, SIGN_IN_ROUTES, parts.operators, () => []);
+	registerRoutes(target, SIGN_IN_ROUTES, parts.operators, noCredential);
 	const { operators } = parts.operators;
 	router.use(authenticateAdmin(parts.adminToken, parts.throttle, operators, parts.operators.address), requireSameOrigin(parts.operators.address));
 	router.use(logAdminAction);

@@ -1,5 +1,5 @@
 // gateway/keys/key-commands.ts
-// What the key admin is asked to do, already parsed: the routes (and the CLI's tests) turn request bodies and queries into these.
+// What the key admin is asked to do, already parsed: the key routes turn request bodies and queries into these commands.
 
 import type { RateLimitOverrides, Scope } from "../../shared/records";
 import { readPart } from "../platform/http/fields";

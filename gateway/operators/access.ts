@@ -162,7 +162,8 @@ export function requireKeyPermission(need: KeyNeed, creatorOf: (guildId: string,
  */
 export function adminGuards(creatorOf: (guildId: string, keyId: string) => Promise<string | null>): (guard: Guard) => RequestHandler[] {
 	return (guard) => {
-		if (guard.caller !== "admin" || guard.need === undefined) return [];
+		if (guard.caller !== "admin") throw new Error(`a route for the ${guard.caller} caller registered behind the admin API's authentication`);
+		if (guard.need === undefined) return [];
 		const { need } = guard;
 		if ("permission" in need) return [requirePermission(...need.permission)];
 		if ("key" in need) return [requireKeyPermission(need.key, creatorOf)];

@@ -1,5 +1,5 @@
 // gateway/operators/operator-routes.ts
-// The operators' routes of the admin API: Discord sign-in and its callback, logout, /me, /guilds, members and suspensions.
+// The operators' routes of the admin API, declared once: Discord sign-in and its callback, logout, /me, /guilds, members and suspensions.
 
 import type { Request } from "express";
 import { accessOf, changedBy, PERMISSIONS } from "./access";

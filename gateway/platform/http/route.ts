@@ -78,6 +78,12 @@ export function defineRoute<Deps>(route: Route<Deps>): Route<Deps> {
 	return route;
 }
 
+/** The guard of a route that needs no credential; a route that does, registered here, is a mistake caught at start. */
+export function noCredential(guard: Guard): RequestHandler[] {
+	if (guard.caller !== "anyone" && guard.caller !== "sign_in") throw new Error(`a route for the ${guard.caller} caller registered without its guard`);
+	return [];
+}
+
 /** Where routes are registered: an Express app or router, and for `hot` routes the hot table. */
 export interface RouteTarget {
 	express: Pick<Router, "get" | "post" | "patch" | "delete">;
