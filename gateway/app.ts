@@ -13,7 +13,8 @@ import { keyGuard } from "./auth/key-guard";
 import { BanStatusCache } from "./moderation/ban-status-cache";
 import { dashboardRouter } from "./dashboard/dashboard-router";
 import type { Config } from "./config";
-import { GatewayMetrics, HEALTH_ROUTES, type ReadinessCheck } from "./health/health";
+import { GatewayMetrics, type ReadinessCheck } from "./health/health";
+import { ROUTES } from "./routes";
 import { errorHandler, notFoundHandler } from "./platform/http/envelope";
 import { HotRoutes } from "./platform/http/hot-routes";
 import { noCredential, registerRoutes } from "./platform/http/route";
@@ -23,7 +24,6 @@ import type { EventHub } from "./events/event-hub";
 import type { ModerationChangeNotice } from "./changes/change-bus";
 import type { Forwarder } from "./moderation/forward";
 import type { OperatorRouteParts } from "./operators/operator-routes";
-import { MODERATION_ROUTES } from "./moderation/moderation-routes";
 import type { QuotaLimiters } from "./rate-limits/quota";
 
 export interface GatewayParts {
@@ -64,7 +64,7 @@ export function createGatewayApp(parts: GatewayParts): RequestListener {
 	// The keyed API first: its reads in the hot table, its writes and lists as routes of the app itself
 	// (every layer and router before them is a check each game-server request pays for).
 	const guardParts = { keys: parts.keys, authThrottle: parts.authThrottle, quotas: parts.quotas, maxJsonDepth: parts.config.maxJsonDepth };
-	registerRoutes({ express: app, hot }, MODERATION_ROUTES, parts, (guard) => (guard.caller === "api_key" ? [keyGuard(guardParts, guard)] : noCredential(guard)));
+	registerRoutes({ express: app, hot }, ROUTES.moderation, parts, (guard) => (guard.caller === "api_key" ? [keyGuard(guardParts, guard)] : noCredential(guard)));
 	app.use(
 		ADMIN_BASE,
 		adminRouter({
@@ -80,7 +80,7 @@ export function createGatewayApp(parts: GatewayParts): RequestListener {
 	app.use("/dashboard", dashboardRouter({ discordSignIn: parts.operators.operators.discordEnabled }));
 	app.use(docsRouter());
 	const metricsGuard = parts.config.metricsToken === undefined ? [] : [requireBearerToken(parts.config.metricsToken, parts.authThrottle, "metrics")];
-	registerRoutes({ express: app }, HEALTH_ROUTES, parts, (guard) => (guard.caller === "metrics" ? metricsGuard : noCredential(guard)));
+	registerRoutes({ express: app }, ROUTES.health, parts, (guard) => (guard.caller === "metrics" ? metricsGuard : noCredential(guard)));
 
 	app.use(notFoundHandler);
 	app.use(onError);

@@ -3,16 +3,16 @@
 
 import express, { type RequestHandler, type Router } from "express";
 import type { KeyAdmin } from "../keys/key-admin";
-import { KEY_ROUTES } from "../keys/key-routes";
 import type { AuthThrottle } from "../auth/auth-throttle";
-import { CONSOLE_ROUTES, type ConsoleParts } from "../moderation/console-routes";
+import type { ConsoleParts } from "../moderation/console-routes";
 import { adminGuards, changedBy } from "../operators/access";
-import { OPERATOR_ROUTES, SIGN_IN_ROUTES, type OperatorRouteParts } from "../operators/operator-routes";
+import type { OperatorRouteParts } from "../operators/operator-routes";
 import { authenticateAdmin, requireSameOrigin } from "../operators/session-auth";
-import { OUTBOUND_ROUTES, type OutboundAdmin } from "../outbound/outbound-routes";
+import type { OutboundAdmin } from "../outbound/outbound-routes";
 import { jsonBody } from "../platform/http/json-body";
 import { noCredential, registerRoutes, type RouteTarget } from "../platform/http/route";
 import { requestLogger, routeOf } from "../platform/logging/request-log";
+import { ROUTES } from "../routes";
 
 /** Where the admin API lives; its routes declare full paths. */
 export const ADMIN_BASE = "/admin/v1";
@@ -56,15 +56,15 @@ export function adminRouter(parts: AdminParts): Router {
 		next();
 	});
 	// Signing in needs no credential yet; everything after it needs the admin token or a session.
-	registerRoutes(target, SIGN_IN_ROUTES, parts.operators, noCredential);
+	registerRoutes(target, ROUTES.signIn, parts.operators, noCredential);
 	const { operators } = parts.operators;
 	router.use(authenticateAdmin(parts.adminToken, parts.throttle, operators, parts.operators.address), requireSameOrigin(parts.operators.address));
 	router.use(logAdminAction);
 	router.use(jsonBody(parts.maxJsonDepth));
 	const guards = adminGuards((guildId, keyId) => parts.keys.creatorId(guildId, keyId));
-	registerRoutes(target, OPERATOR_ROUTES, parts.operators, guards);
-	registerRoutes(target, CONSOLE_ROUTES, parts.console, guards);
-	registerRoutes(target, KEY_ROUTES, { keys: parts.keys }, guards);
-	registerRoutes(target, OUTBOUND_ROUTES, parts.outbound, guards);
+	registerRoutes(target, ROUTES.operators, parts.operators, guards);
+	registerRoutes(target, ROUTES.console, parts.console, guards);
+	registerRoutes(target, ROUTES.keys, { keys: parts.keys }, guards);
+	registerRoutes(target, ROUTES.outbound, parts.outbound, guards);
 	return router;
 }

@@ -3,26 +3,12 @@
 
 import { z } from "zod";
 import { ErrorMessage } from "../../shared/errors";
-import { HEALTH_ROUTES } from "../health/health";
-import { KEY_ROUTES } from "../keys/key-routes";
-import { CONSOLE_ROUTES } from "../moderation/console-routes";
-import { MODERATION_ROUTES } from "../moderation/moderation-routes";
-import { OPERATOR_ROUTES, SIGN_IN_ROUTES } from "../operators/operator-routes";
-import { OUTBOUND_ROUTES } from "../outbound/outbound-routes";
 import { wireForms } from "../platform/http/fields";
 import type { Route, SuccessAnswer } from "../platform/http/route";
+import { ROUTES } from "../routes";
 import { ERROR_DESCRIPTIONS, errorCodes, errorStatuses, type Caller } from "./error-answers";
 
-/** Every route the gateway serves, in the order the reference lists them. */
-export const DOCUMENTED_ROUTES: readonly Route[] = [
-	...MODERATION_ROUTES,
-	...KEY_ROUTES,
-	...CONSOLE_ROUTES,
-	...OUTBOUND_ROUTES,
-	...SIGN_IN_ROUTES,
-	...OPERATOR_ROUTES,
-	...HEALTH_ROUTES,
-];
+const DOCUMENTED_ROUTES: readonly Route[] = Object.values(ROUTES).flat();
 
 export type JsonSchema = { [keyword: string]: unknown };
 
