@@ -6,7 +6,7 @@ import express from "express";
 import type { Logger } from "pino";
 import { ADMIN_BASE, adminRouter } from "./admin/admin-router";
 import type { OutboundAdmin } from "./outbound/outbound-routes";
-import { docsRouter } from "./api-docs/docs-router";
+import { buildOpenApiDocument } from "./api-docs/openapi-document";
 import { AuthThrottle } from "./auth/auth-throttle";
 import { requireBearerToken } from "./auth/bearer-token";
 import { keyGuard } from "./auth/key-guard";
@@ -78,7 +78,7 @@ export function createGatewayApp(parts: GatewayParts): RequestListener {
 		}),
 	);
 	app.use("/dashboard", dashboardRouter({ discordSignIn: parts.operators.operators.discordEnabled }));
-	app.use(docsRouter());
+	registerRoutes({ express: app }, ROUTES.docs, { document: buildOpenApiDocument() }, noCredential);
 	const metricsGuard = parts.config.metricsToken === undefined ? [] : [requireBearerToken(parts.config.metricsToken, parts.authThrottle, "metrics")];
 	registerRoutes({ express: app }, ROUTES.health, parts, (guard) => (guard.caller === "metrics" ? metricsGuard : noCredential(guard)));
 

@@ -1,6 +1,7 @@
 // gateway/routes.ts
 // Every route the gateway serves, by feature: the app and the admin mount register these lists, the OpenAPI document reads them.
 
+import { DOCS_ROUTES } from "./api-docs/docs-router";
 import { HEALTH_ROUTES } from "./health/health";
 import { KEY_ROUTES } from "./keys/key-routes";
 import { CONSOLE_ROUTES } from "./moderation/console-routes";
@@ -17,4 +18,5 @@ export const ROUTES = {
 	signIn: SIGN_IN_ROUTES,
 	operators: OPERATOR_ROUTES,
 	health: HEALTH_ROUTES,
+	docs: DOCS_ROUTES,
 } as const;

@@ -7,10 +7,10 @@ import { wireForms } from "../platform/http/fields";
 import type { Route, SuccessAnswer } from "../platform/http/route";
 import { ROUTES } from "../routes";
 import { ERROR_DESCRIPTIONS, errorCodes, errorStatuses, type Caller } from "./error-answers";
+import type { JsonSchema } from "./reference-page";
 
 const DOCUMENTED_ROUTES: readonly Route[] = Object.values(ROUTES).flat();
 
-export type JsonSchema = { [keyword: string]: unknown };
 
 /** Keywords of a text field's parse steps that its wire form replaces. */
 const TEXT_KEYWORDS = ["type", "pattern", "enum", "const", "format", "minLength", "maxLength"];
@@ -242,7 +242,8 @@ export function buildOpenApiDocument(): JsonSchema {
 					"else 403 `csrf_rejected`.",
 			},
 			{ name: "Outbound", description: "Webhooks and linked Roblox experiences: what the gateway sends out." },
-			{ name: "Health", description: "Unauthenticated probes." },
+			{ name: "Health", description: "Unauthenticated probes, and the Prometheus metrics." },
+			{ name: "Reference", description: "This document and its readable page, unauthenticated." },
 		],
 		paths,
 		components: {

@@ -2,7 +2,8 @@
 // Renders the OpenAPI document as one readable HTML page, server-side and without script, so it needs nothing the dashboard's CSP forbids.
 
 import escapeHtml from "escape-html";
-import type { JsonSchema } from "./openapi-document";
+/** A JSON Schema, or any part of the OpenAPI document, as these pages read it. */
+export type JsonSchema = { [keyword: string]: unknown };
 
 interface Row {
 	name: string;
