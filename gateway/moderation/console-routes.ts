@@ -19,6 +19,7 @@ import {
 	unbanData,
 	unmuteData,
 } from "./moderation-schemas";
+import { FORWARDED } from "./moderation-routes";
 import type { BanStatusCache } from "./ban-status-cache";
 import { onModerationChange } from "./ban-cache-middleware";
 import { ApiError, sendSuccess } from "../platform/http/envelope";
@@ -36,9 +37,6 @@ export interface ConsoleParts {
 export function actorLabel(actor: Actor): string {
 	return actor.type === "operator" ? `discord:${actor.id}` : "admin_token";
 }
-
-/** The data store's own failures reach the dashboard as they reach a game server. */
-const FORWARDED = [502, 503, 504] as const;
 
 /** The query string as the caller sent it, for the data store to check with its own schemas. */
 function queryOf(req: Request): string {

@@ -44,8 +44,8 @@ export interface ModerationRouteParts {
 }
 
 const GUILD = `${API_BASE}/moderation/:guildId`;
-/** The data store answers behind every keyed route: unreachable, failing or slow. */
-const FORWARDED = [502, 503, 504] as const;
+/** The data store answers behind every route that reaches it: unreachable, failing or slow. */
+export const FORWARDED = [502, 503, 504] as const;
 const read = { caller: "api_key", scope: "moderation:read", category: "moderation" } as const;
 const list = { caller: "api_key", scope: "moderation:read", category: "lists" } as const;
 const write = { caller: "api_key", scope: "moderation:write", category: "writes", body: true } as const;
