@@ -79,7 +79,7 @@ if (mode === "data-store") {
 	});
 	// Request logging on, as in production, written where it costs the serialising but no terminal.
 	const gateway = await startGateway(config, { logger: createLogger(config.log, pino.destination("/dev/null")) });
-	const created = await gateway.keys.create(guild, { name: "bench" }, { actor: { type: "admin_token" }, address: null });
+	const created = await gateway.keys.admin.create(guild, { name: "bench" }, { actor: { type: "admin_token" }, address: null });
 	report({ url: gateway.url, key: created.key });
 } else if (mode === "gateway-embedded") {
 	// `npm start` as shipped: the data store embedded, on a worker thread ("worker") or on the gateway's own loop ("inline").
@@ -95,7 +95,7 @@ if (mode === "data-store") {
 		logger: createLogger(config.log, pino.destination("/dev/null")),
 		inlineDataStore: upstream === "inline",
 	});
-	const created = await gateway.keys.create(guild, { name: "bench" }, { actor: { type: "admin_token" }, address: null });
+	const created = await gateway.keys.admin.create(guild, { name: "bench" }, { actor: { type: "admin_token" }, address: null });
 	report({ url: gateway.url, key: created.key });
 } else if (mode === "gateway-redis") {
 	// One of several instances: rate limits and invalidation in Redis, keys in a data directory they share.
@@ -114,7 +114,7 @@ if (mode === "data-store") {
 		MAX_CONNECTIONS: "15000",
 	});
 	const gateway = await startGateway(config, { logger: createLogger({ ...config.log, level: "warn" }, pino.destination(2)) });
-	const created = await gateway.keys.create(guild, { name: "bench" }, { actor: { type: "admin_token" }, address: null });
+	const created = await gateway.keys.admin.create(guild, { name: "bench" }, { actor: { type: "admin_token" }, address: null });
 	report({ url: gateway.url, key: created.key });
 } else {
 	throw new Error(`unknown bench target "${mode}"`);

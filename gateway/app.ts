@@ -1,37 +1,34 @@
 // gateway/app.ts
-// The gateway's composition: which checks guard which route, in the order the contract answers them.
+// The gateway's composition: each feature's declared routes registered with their guards, the hot table first, then Express.
 
 import type { RequestListener } from "node:http";
-import express, { type Express, type Request, type RequestHandler, type Response } from "express";
+import express from "express";
 import type { Logger } from "pino";
-import type { Scope } from "../shared/records";
-import { API_BASE } from "../shared/routes";
-import { adminRouter } from "./admin/admin-router";
+import { ADMIN_BASE, adminRouter } from "./admin/admin-router";
 import type { OutboundAdmin } from "./outbound/outbound-routes";
-import { docsRouter } from "./api-docs/docs-router";
+import { buildOpenApiDocument } from "./api-docs/openapi-document";
 import { AuthThrottle } from "./auth/auth-throttle";
-import { authenticateRequest, authorizeRequest } from "./auth/authenticate";
+import { requireBearerToken } from "./auth/bearer-token";
+import { keyGuard } from "./auth/key-guard";
 import { BanStatusCache } from "./moderation/ban-status-cache";
-import { advertiseCacheLifetime, onModerationChange, serveCachedBanStatus } from "./moderation/ban-cache-middleware";
 import { dashboardRouter } from "./dashboard/dashboard-router";
-import { moderationConsoleRouter } from "./moderation/console-routes";
-import type { Config, QuotaCategory } from "./config";
-import { GatewayMetrics, healthRouter, type ReadinessCheck } from "./health/health";
+import type { Config } from "./config";
+import { GatewayMetrics, type ReadinessCheck } from "./health/health";
+import { ROUTES } from "./routes";
 import { errorHandler, notFoundHandler } from "./platform/http/envelope";
 import { HotRoutes } from "./platform/http/hot-routes";
-import { jsonBody } from "./platform/http/json-body";
+import { noCredential, registerRoutes } from "./platform/http/route";
 import { requestLog, requestLogger } from "./platform/logging/request-log";
-import type { KeyService } from "./keys/key-service";
+import type { Keys } from "./keys/keys";
 import type { EventHub } from "./events/event-hub";
-import { eventsRoute } from "./events/events-route";
 import type { ModerationChangeNotice } from "./changes/change-bus";
 import type { Forwarder } from "./moderation/forward";
 import type { OperatorRouteParts } from "./operators/operator-routes";
-import { batchCost, showQuota, spendQuota, type QuotaLimiters } from "./rate-limits/quota";
+import type { QuotaLimiters } from "./rate-limits/quota";
 
 export interface GatewayParts {
 	config: Pick<Config, "trustProxy" | "banCacheTtlSeconds" | "maxJsonDepth" | "metricsToken" | "maxStreamsPerKey">;
-	keys: KeyService;
+	keys: Keys;
 	adminToken: string;
 	authThrottle: AuthThrottle;
 	quotas: QuotaLimiters;
@@ -66,81 +63,26 @@ export function createGatewayApp(parts: GatewayParts): RequestListener {
 
 	// The keyed API first: its reads in the hot table, its writes and lists as routes of the app itself
 	// (every layer and router before them is a check each game-server request pays for).
-	addModerationRoutes(app, hot, parts);
+	const guardParts = { keys: parts.keys, authThrottle: parts.authThrottle, quotas: parts.quotas, maxJsonDepth: parts.config.maxJsonDepth };
+	registerRoutes({ express: app, hot }, ROUTES.moderation, parts, (guard) => (guard.caller === "api_key" ? [keyGuard(guardParts, guard)] : noCredential(guard)));
 	app.use(
-		"/admin/v1",
-		adminRouter(parts.keys, parts.adminToken, parts.authThrottle, parts.config.maxJsonDepth, parts.operators, parts.outbound, moderationConsoleRouter(parts)),
+		ADMIN_BASE,
+		adminRouter({
+			adminToken: parts.adminToken,
+			throttle: parts.authThrottle,
+			maxJsonDepth: parts.config.maxJsonDepth,
+			keys: parts.keys.admin,
+			operators: parts.operators,
+			console: parts,
+			outbound: parts.outbound,
+		}),
 	);
 	app.use("/dashboard", dashboardRouter({ discordSignIn: parts.operators.operators.discordEnabled }));
-	app.use(docsRouter());
-	app.use(healthRouter(parts.readiness, parts.metrics, { token: parts.config.metricsToken, throttle: parts.authThrottle }));
+	registerRoutes({ express: app }, ROUTES.docs, { document: buildOpenApiDocument() }, noCredential);
+	const metricsGuard = parts.config.metricsToken === undefined ? [] : [requireBearerToken(parts.config.metricsToken, parts.authThrottle, "metrics")];
+	registerRoutes({ express: app }, ROUTES.health, parts, (guard) => (guard.caller === "metrics" ? metricsGuard : noCredential(guard)));
 
 	app.use(notFoundHandler);
 	app.use(onError);
 	return hot.listener();
-}
-
-/** What a route needs of its caller: a scope, a quota category, and for POST routes a JSON body. */
-interface RouteRule {
-	scope: Scope;
-	category: QuotaCategory;
-	/** Quota points the request costs, from its parsed body (default 1). */
-	cost?: (body: unknown) => number;
-	body?: boolean;
-}
-
-/**
- * One middleware per route for every check, in the contract's order: key (401/429), guild, address
- * and scope (403), body (400/413, parsed only for a verified key), quota (429). One layer instead of
- * four keeps the hot path short: each Express layer and promise costs on every request.
- */
-function guard(parts: GatewayParts, rule: RouteRule): RequestHandler {
-	const parseJson = jsonBody(parts.config.maxJsonDepth);
-	const readBody = (req: Request, res: Response) =>
-		new Promise<void>((resolve, reject) => parseJson(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
-	return async (req, res, next) => {
-		const key = await authenticateRequest(req, parts.keys, parts.authThrottle);
-		res.locals.apiKey = key;
-		try {
-			authorizeRequest(req, key, rule.scope);
-			if (rule.body) await readBody(req, res);
-		} catch (refusal) {
-			// Keyed answers always carry the key's quota, refusals included (README, "API summary"); if the
-			// limiter cannot be read, the refusal still goes out, only without the headers.
-			await showQuota(res, parts.quotas, rule.category, key.id).catch(() => undefined);
-			throw refusal;
-		}
-		await spendQuota(res, parts.quotas, rule.category, key.id, rule.cost?.(req.body) ?? 1);
-		next();
-	};
-}
-
-/** Game-server reads go in the hot table (`hot`), matched before Express; writes and lists stay in Express. */
-function addModerationRoutes(app: Express, hot: HotRoutes, parts: GatewayParts): void {
-	const { forwarder, banCache } = parts;
-	const forward = forwarder.handler;
-	const base = `${API_BASE}/moderation/:guildId`;
-	const read = guard(parts, { scope: "moderation:read", category: "moderation" });
-	const write = guard(parts, { scope: "moderation:write", category: "writes", body: true });
-	const banChange = onModerationChange("ban", banCache, parts.announceChange);
-	const muteChange = onModerationChange("mute", banCache, parts.announceChange);
-
-	hot.get(`${base}/ban-status/:identifier`, read, serveCachedBanStatus(banCache, parts.config.banCacheTtlSeconds), forward);
-	hot.post(
-		`${base}/ban-status/batch`,
-		guard(parts, { scope: "moderation:read", category: "moderation", cost: batchCost, body: true }),
-		forward,
-	);
-	hot.get(`${base}/mute-status/:identifier`, read, advertiseCacheLifetime(parts.config.banCacheTtlSeconds), forward);
-
-	app.post(`${base}/roblox/ban`, write, banChange, forward);
-	app.post(`${base}/roblox/unban`, write, banChange, forward);
-	app.post(`${base}/roblox/mute`, write, muteChange, forward);
-	app.post(`${base}/roblox/unmute`, write, muteChange, forward);
-	hot.get(`${base}/events`, read, eventsRoute({ hub: parts.events, maxStreamsPerKey: parts.config.maxStreamsPerKey }));
-
-	const list = guard(parts, { scope: "moderation:read", category: "lists" });
-	app.get(`${base}/roblox/bans/active`, list, forward);
-	app.get(`${base}/roblox/mutes/active`, list, forward);
-	app.get(`${base}/roblox/history/:identifier`, list, forward);
 }

@@ -14,7 +14,7 @@ import { DataStoreWorker } from "./data-store/data-store-worker";
 import { startDataStore } from "./data-store/server";
 import { GatewayMetrics, dataStoreReadiness, type ReadinessCheck } from "./health/health";
 import { applyChangesFirst } from "./changes/apply-changes-first";
-import { KeyService } from "./keys/key-service";
+import { startKeys, type Keys } from "./keys/keys";
 import { createEdgeServer } from "./platform/http/edge";
 import { fanOutChanges } from "./changes/change-fan-out";
 import { EventHub } from "./events/event-hub";
@@ -51,7 +51,7 @@ export interface RunningGateway {
 	adminToken: string;
 	/** True when this start generated the admin token (it is printed once). */
 	adminTokenGenerated: boolean;
-	keys: KeyService;
+	keys: Keys;
 	/** Operators' sessions, guild re-reads, members and suspensions. */
 	operators: OperatorService;
 	logger: Logger;
@@ -152,7 +152,7 @@ async function startParts(
 	// Closed last: every store below writes through it.
 	const database = parts.add(await openDatabase(config, log), (opened) => opened.close());
 	const stores = gatewayStores(database, clock);
-	const keys = parts.add(await KeyService.create({ store: stores.keys, clock, log: logFailure }), (service) => service.close());
+	const keys = parts.add(await startKeys({ store: stores.keys, clock, log: logFailure }), (opened) => opened.close());
 
 	// The embedded data store gets a fresh internal token each start: only this process knows it.
 	const internalToken = config.dataStoreToken ?? randomBytes(32).toString("base64url");
@@ -186,8 +186,8 @@ async function startParts(
 		startOutbound(config, { stores: stores.outbox, feed: dataStore.changes, secrets: context.secrets, clock, logger, timing: options.outbound }),
 		(running) => running.close(),
 	);
-	const changes = fanOutChanges(bus, { keys, banCache, events, outbox: outbound });
-	keys.onChange((change) => changes.announce({ kind: "key", keyId: change.keyId }));
+	const changes = fanOutChanges(bus, { keys: keys.verifier, banCache, events, outbox: outbound });
+	keys.admin.onChange((change) => changes.announce({ kind: "key", keyId: change.keyId }));
 	// Without Redis, instances sharing the embedded store's PostgreSQL hear each other's changes from it.
 	if (config.databaseUrl !== undefined && config.redisUrl === undefined && config.dataStoreUrl === undefined) {
 		const wakeups = PostgresWakeups.start(config.databaseUrl, (guildId) => changes.apply({ kind: "log", guildId }), log);
@@ -196,7 +196,7 @@ async function startParts(
 
 	const forwarder = createForwarder(dataStore);
 	const discord = config.discord === undefined ? undefined : new DiscordClient(config.discord, clock);
-	const operators = new OperatorService({ store: stores.operators, keys, discord, secrets: context.secrets, clock, log: logFailure });
+	const operators = new OperatorService({ store: stores.operators, keys: keys.admin, discord, secrets: context.secrets, clock, log: logFailure });
 	parts.add(operators, (service) => service.stop());
 	operators.start();
 	const readiness: ReadinessCheck[] = [
@@ -219,7 +219,7 @@ async function startParts(
 		logger,
 		operators: {
 			operators,
-			keys,
+			keys: keys.admin,
 			throttle: limits.authThrottle,
 			address: { publicUrl: config.publicUrl },
 			banCount: (guildId) => dataStore.activeBanCount(guildId),

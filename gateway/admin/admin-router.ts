@@ -1,26 +1,34 @@
 // gateway/admin/admin-router.ts
-// The key management API (README, "API summary") behind the platform operator's ADMIN_TOKEN or an operator's session.
+// The admin API's mount (README, "API summary"): sign-in first, then the ADMIN_TOKEN or a session, then each feature's declared routes.
 
-import express, { type Request, type RequestHandler, type Router } from "express";
-import { auditQuery, guildParams, rollKeyBody, usageQuery } from "../keys/key-schemas";
-import { readPart } from "../platform/http/fields";
-import { badRequest, sendSuccess } from "../platform/http/envelope";
-import { jsonBody } from "../platform/http/json-body";
-import type { KeyService } from "../keys/key-service";
+import express, { type RequestHandler, type Router } from "express";
+import type { KeyAdmin } from "../keys/key-admin";
 import type { AuthThrottle } from "../auth/auth-throttle";
-import { mountedAt, requestLogger, routeOf } from "../platform/logging/request-log";
-import { outboundRouter, type OutboundAdmin } from "../outbound/outbound-routes";
-import { operatorRoutes, signInRoutes, type OperatorRouteParts } from "../operators/operator-routes";
+import type { ConsoleParts } from "../moderation/console-routes";
+import { adminGuards, changedBy } from "../operators/access";
+import type { OperatorRouteParts } from "../operators/operator-routes";
 import { authenticateAdmin, requireSameOrigin } from "../operators/session-auth";
-import {
-	accessOf,
-	changedBy,
-	requireKeyListing,
-	requireKeyPermission,
-	requirePermission,
-	requirePlatformOperator,
-	visibleKeys,
-} from "../operators/access";
+import type { OutboundAdmin } from "../outbound/outbound-routes";
+import { jsonBody } from "../platform/http/json-body";
+import { noCredential, registerRoutes, type RouteTarget } from "../platform/http/route";
+import { requestLogger, routeOf } from "../platform/logging/request-log";
+import { ROUTES } from "../routes";
+
+/** Where the admin API lives; its routes declare full paths. */
+export const ADMIN_BASE = "/admin/v1";
+
+export interface AdminParts {
+	adminToken: string;
+	throttle: AuthThrottle;
+	maxJsonDepth: number | undefined;
+	keys: KeyAdmin;
+	/** Sign-in, sessions, members and suspensions. */
+	operators: OperatorRouteParts;
+	/** The dashboard's moderation routes. */
+	console: ConsoleParts;
+	/** Webhook and Roblox experience routes (README, "Webhooks and Roblox's own bans"). */
+	outbound: OutboundAdmin;
+}
 
 /**
  * Every change made through the admin API gets a line of its own with its actor, beside the request
@@ -38,104 +46,25 @@ const logAdminAction: RequestHandler = (req, res, next) => {
 	next();
 };
 
-function guildParam(params: Request["params"]): string {
-	return readPart(guildParams, params).guildId;
-}
-
-/** Express types a param as possibly repeated once a route has more than one handler; ours never are. */
-const keyParam = (params: Request["params"]) => String(params.keyId);
-
-function bodyObject(body: unknown): Record<string, unknown> {
-	if (body === undefined) return {};
-	if (body === null || typeof body !== "object" || Array.isArray(body)) throw badRequest("body must be a JSON object");
-	return body as Record<string, unknown>;
-}
-
-const MODERATION_MOUNT = "/guilds/:guildId/moderation";
-
-/** `moderation`: the dashboard's moderation routes, mounted under each guild after authentication. */
-export function adminRouter(
-	keys: KeyService,
-	adminToken: string,
-	throttle: AuthThrottle,
-	maxJsonDepth: number | undefined,
-	operators: OperatorRouteParts,
-	outbound?: OutboundAdmin,
-	moderation?: Router,
-): Router {
+/** Mounted at `ADMIN_BASE`. */
+export function adminRouter(parts: AdminParts): Router {
 	const router = express.Router();
+	const target: RouteTarget = { express: router, under: ADMIN_BASE };
 	// Answers carry keys and audit trails: no browser or proxy may keep them.
 	router.use((_req, res, next) => {
 		res.setHeader("Cache-Control", "no-store");
 		next();
 	});
 	// Signing in needs no credential yet; everything after it needs the admin token or a session.
-	router.use(signInRoutes(operators));
-	router.use(authenticateAdmin(adminToken, throttle, operators.operators, operators.address), requireSameOrigin(operators.address));
+	registerRoutes(target, ROUTES.signIn, parts.operators, noCredential);
+	const { operators } = parts.operators;
+	router.use(authenticateAdmin(parts.adminToken, parts.throttle, operators, parts.operators.address), requireSameOrigin(parts.operators.address));
 	router.use(logAdminAction);
-	router.use(jsonBody(maxJsonDepth));
-	router.use(operatorRoutes(operators));
-	if (moderation !== undefined) router.use(MODERATION_MOUNT, mountedAt(MODERATION_MOUNT), moderation);
-
-	const mayView = requireKeyPermission("view", (guildId, keyId) => keys.creatorId(guildId, keyId));
-	const mayChange = requireKeyPermission("change", (guildId, keyId) => keys.creatorId(guildId, keyId));
-
-	router.get("/guilds/:guildId/keys", requireKeyListing, async (req, res) => {
-		const guildId = guildParam(req.params);
-		const list = visibleKeys(accessOf(res), guildId, await keys.list(guildId));
-		sendSuccess(res, 200, "API keys retrieved", { keys: list });
-	});
-
-	router.post("/guilds/:guildId/keys", requirePermission("create_keys"), async (req, res) => {
-		const { key, record } = await keys.create(guildParam(req.params), bodyObject(req.body), changedBy(req, res));
-		sendSuccess(res, 201, "API key created; store it now, it will not be shown again", { key, api_key: record });
-	});
-
-	const transitions = { revoke: "revoked", disable: "disabled", enable: "enabled" } as const;
-	for (const [action, done] of Object.entries(transitions) as [keyof typeof transitions, string][]) {
-		router.post(`/guilds/:guildId/keys/:keyId/${action}`, mayChange, async (req, res) => {
-			const record = await keys[action](guildParam(req.params), keyParam(req.params), changedBy(req, res));
-			sendSuccess(res, 200, `API key ${done}`, { api_key: record });
-		});
-	}
-
-	router.patch("/guilds/:guildId/keys/:keyId", mayChange, async (req, res) => {
-		const record = await keys.update(guildParam(req.params), keyParam(req.params), bodyObject(req.body), changedBy(req, res));
-		sendSuccess(res, 200, "API key updated", { api_key: record });
-	});
-
-	router.delete("/guilds/:guildId/keys/:keyId", mayChange, async (req, res) => {
-		await keys.delete(guildParam(req.params), keyParam(req.params), changedBy(req, res));
-		res.status(204).end();
-	});
-
-	router.post("/guilds/:guildId/keys/:keyId/roll", mayChange, async (req, res) => {
-		const { expire_previous_in_seconds: overlap } = readPart(rollKeyBody, bodyObject(req.body));
-		const { key, record } = await keys.roll(guildParam(req.params), keyParam(req.params), overlap, changedBy(req, res));
-		sendSuccess(res, 200, "API key rolled; store the new key now, it will not be shown again", { key, api_key: record });
-	});
-
-	router.post("/guilds/:guildId/keys/:keyId/moderate", requirePlatformOperator, async (req, res) => {
-		const record = await keys.moderate(guildParam(req.params), keyParam(req.params), changedBy(req, res));
-		sendSuccess(res, 200, "API key moderated; roll it to give it a new secret", { api_key: record });
-	});
-
-	router.get("/guilds/:guildId/audit", requirePermission("administer_keys"), async (req, res) => {
-		const { limit } = readPart(auditQuery, req.query);
-		const events = await keys.audit(guildParam(req.params), { limit });
-		sendSuccess(res, 200, "Audit events retrieved", { events });
-	});
-
-	router.get("/guilds/:guildId/keys/:keyId/usage", mayView, async (req, res) => {
-		const { granularity, window: windowText } = readPart(usageQuery, req.query);
-		const defaultWindow = granularity === "minute" ? 3600 : 86_400;
-		// The service checks the range, which depends on the granularity (a non-number becomes NaN and fails there).
-		const window = windowText === undefined ? defaultWindow : Number(windowText);
-		const usage = await keys.usage(guildParam(req.params), keyParam(req.params), { granularity, window });
-		sendSuccess(res, 200, "Usage retrieved", usage);
-	});
-
-	if (outbound !== undefined) router.use(outboundRouter(outbound));
-
+	router.use(jsonBody(parts.maxJsonDepth));
+	const guards = adminGuards((guildId, keyId) => parts.keys.creatorId(guildId, keyId));
+	registerRoutes(target, ROUTES.operators, parts.operators, guards);
+	registerRoutes(target, ROUTES.console, parts.console, guards);
+	registerRoutes(target, ROUTES.keys, { keys: parts.keys }, guards);
+	registerRoutes(target, ROUTES.outbound, parts.outbound, guards);
 	return router;
 }

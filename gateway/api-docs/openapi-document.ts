@@ -1,15 +1,36 @@
 // gateway/api-docs/openapi-document.ts
-// Builds the OpenAPI 3.1 document from the operation table: the same zod schemas the routes parse requests with.
+// Builds the OpenAPI 3.1 document from the routes each feature declares: the same zod schemas the routes parse requests with.
 
 import { z } from "zod";
-import { ErrorMessage, type ErrorCode } from "../../shared/errors";
-import { ERROR_DESCRIPTIONS, OPERATIONS, errorCodes, type Caller, type Operation } from "./operations";
+import { ErrorMessage } from "../../shared/errors";
+import { wireForms } from "../platform/http/fields";
+import type { Route, SuccessAnswer } from "../platform/http/route";
+import { ROUTES } from "../routes";
+import { ERROR_DESCRIPTIONS, errorCodes, errorStatuses, type Caller } from "./error-answers";
+import type { JsonSchema } from "./reference-page";
 
-export type JsonSchema = { [keyword: string]: unknown };
+const DOCUMENTED_ROUTES: readonly Route[] = Object.values(ROUTES).flat();
 
-/** Requests are described as callers write them (before parsing), answers as the gateway sends them. */
+
+/** Keywords of a text field's parse steps that its wire form replaces. */
+const TEXT_KEYWORDS = ["type", "pattern", "enum", "const", "format", "minLength", "maxLength"];
+
+/**
+ * Requests are described as callers write them (before parsing), answers as the gateway sends them;
+ * a number or boolean read from text is written as what it is (`wireForms`), with its bounds.
+ */
 function toJsonSchema(schema: z.ZodType, io: "input" | "output"): JsonSchema {
-	const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any" });
+	const { $schema: _dialect, ...json } = z.toJSONSchema(schema, {
+		target: "draft-2020-12",
+		io,
+		unrepresentable: "any",
+		override: ({ zodSchema, jsonSchema }) => {
+			const form = wireForms.get(zodSchema);
+			if (form === undefined) return;
+			for (const keyword of TEXT_KEYWORDS) delete jsonSchema[keyword];
+			Object.assign(jsonSchema, form);
+		},
+	});
 	return json;
 }
 
@@ -29,7 +50,7 @@ function errorEnvelope(status: number, codes: readonly [string, ...string[]]) {
 	});
 }
 
-/** Any error envelope: the `default` answer (the edge's 408, 417, 431, a 500). */
+/** Any error envelope: the `default` answer (a 500, or what no route lists). */
 const anyError = z
 	.object({
 		status: z.literal("error"),
@@ -41,12 +62,12 @@ const anyError = z
 	})
 	.meta({ description: "Every error is this envelope" });
 
-function conflictCodes(operation: Operation): readonly [string, ...string[]] {
-	if (operation.conflicts === undefined) throw new Error(`${operation.method} ${operation.path} answers 409 but lists no conflict codes`);
-	return operation.conflicts;
+function conflictCodes(route: Route): readonly [string, ...string[]] {
+	if (route.conflicts === undefined) throw new Error(`${route.method} ${route.path} answers 409 but lists no conflict codes`);
+	return route.conflicts;
 }
 
-const CALLER_SUFFIX: Record<Caller, string> = { api_key: "ApiKey", admin_token: "AdminToken", anyone: "Anyone", sign_in: "SignIn" };
+const CALLER_SUFFIX: Record<Caller, string> = { api_key: "ApiKey", admin: "AdminToken", anyone: "Anyone", sign_in: "SignIn", metrics: "Metrics" };
 
 /** Errors whose codes depend on the caller (401, 403, 429) get one schema per caller; the others one for all. */
 function errorSchemaName(status: number, caller: Caller): string {
@@ -57,9 +78,11 @@ function errorSchemaName(status: number, caller: Caller): string {
 
 const SECURITY: Record<Caller, { [scheme: string]: string[] }[]> = {
 	api_key: [{ ApiKeyHeader: [] }, { ApiKeyAuthorization: [] }, { ApiKeyBearer: [] }],
-	admin_token: [{ AdminToken: [] }, { OperatorSession: [] }],
+	admin: [{ AdminToken: [] }, { OperatorSession: [] }],
 	anyone: [],
 	sign_in: [],
+	// Open unless METRICS_TOKEN is set: the route's description says so.
+	metrics: [],
 };
 
 const QUOTA_HEADERS = {
@@ -70,42 +93,82 @@ const QUOTA_HEADERS = {
 	RateLimit: { description: 'What is left of it, e.g. `"moderation";r=297;t=41`', schema: { type: "string" } },
 };
 
-function parameters(operation: Operation): JsonSchema[] {
+/** What each path parameter's example is: ids that parse, in the guild the examples share. */
+const PATH_EXAMPLES: Record<string, string | number> = {
+	guildId: "123456789012345678",
+	identifier: 261,
+	keyId: "00000000-0000-4000-8000-000000000000",
+	webhookId: "00000000-0000-4000-8000-000000000001",
+	deliveryId: "00000000-0000-4000-8000-000000000002",
+	universeId: 1818,
+	discordUserId: "80351110224678912",
+};
+
+/** `/api/v1/moderation/:guildId/…` as OpenAPI writes it: `/api/v1/moderation/{guildId}/…`. */
+export const templateOf = (path: string) => path.replace(/:([A-Za-z]+)/g, "{$1}");
+
+function parameters(route: Route): JsonSchema[] {
+	const request = route.request ?? {};
 	const parts = [
-		["path", operation.params],
-		["query", operation.query],
+		["path", request.params],
+		["query", request.query],
 	] as const;
-	return parts.flatMap(([where, schema]) => {
+	const fields = parts.flatMap(([where, schema]) => {
 		if (schema === undefined) return [];
 		const json = toJsonSchema(schema, "input") as { properties?: Record<string, JsonSchema>; required?: string[] };
-		return Object.entries(json.properties ?? {}).map(([name, { description, ...property }]) => ({
-			name,
-			in: where,
-			required: where === "path" || (json.required ?? []).includes(name),
-			...(description === undefined ? {} : { description }),
-			schema: property,
-		}));
+		return Object.entries(json.properties ?? {}).map(([name, { description, example, ...property }]) => {
+			const shown = example ?? (where === "path" ? PATH_EXAMPLES[name] : undefined);
+			return {
+				name,
+				in: where,
+				required: where === "path" || (json.required ?? []).includes(name),
+				...(description === undefined ? {} : { description }),
+				schema: property,
+				...(shown === undefined ? {} : { example: shown }),
+			};
+		});
 	});
+	const headers = (request.headers ?? []).map(({ name, description, schema }) => {
+		const { example, ...property } = toJsonSchema(schema, "input");
+		return { name, in: "header", required: false, description, schema: property, ...(example === undefined ? {} : { example }) };
+	});
+	return [...fields, ...headers];
 }
 
-function responses(operation: Operation): JsonSchema {
-	const { success, caller } = operation;
+/** The content of one success answer: the JSON envelope around its `data`, or another media type as is. */
+function successContent(answer: SuccessAnswer): JsonSchema | undefined {
+	const { data } = answer;
+	if (data === null) return undefined;
+	if ("text" in data) {
+		const { example, ...schema } = toJsonSchema(data.schema, "output");
+		return { [data.text]: { schema, ...(example === undefined ? {} : { example }) } };
+	}
+	const example = answer.example === undefined ? {} : { example: { status: "success", code: answer.status, ...answer.example } };
+	return { "application/json": { schema: toJsonSchema(successEnvelope(answer.status, data as z.ZodType), "output"), ...example } };
+}
+
+function responses(route: Route): JsonSchema {
+	const caller = route.guard.caller;
 	const keyed = caller === "api_key";
-	const answers: JsonSchema = {
-		[success.status]: {
-			description: success.description,
+	const answers: JsonSchema = {};
+	for (const answer of route.answers) {
+		const listed = answers[answer.status] as { content?: JsonSchema } | undefined;
+		const content = successContent(answer);
+		if (listed !== undefined) {
+			// A second form of the same answer (the events route's stream): one more media type.
+			listed.content = { ...listed.content, ...content };
+			continue;
+		}
+		answers[answer.status] = {
+			description: answer.description,
 			...(keyed ? { headers: QUOTA_HEADERS } : {}),
-			...(success.data === null
-				? {}
-				: { content: { "application/json": { schema: toJsonSchema(successEnvelope(success.status, success.data), "output") } } }),
-		},
-	};
-	for (const status of operation.errors) {
+			...(content === undefined ? {} : { content }),
+		};
+	}
+	for (const status of errorStatuses(route)) {
 		// A 409's codes are the route's own; every other error status is one shared schema.
 		const schema =
-			status === 409
-				? toJsonSchema(errorEnvelope(409, conflictCodes(operation)), "output")
-				: { $ref: `#/components/schemas/${errorSchemaName(status, caller)}` };
+			status === 409 ? toJsonSchema(errorEnvelope(409, conflictCodes(route)), "output") : { $ref: `#/components/schemas/${errorSchemaName(status, caller)}` };
 		answers[status] = {
 			description: ERROR_DESCRIPTIONS[status],
 			...(status === 429 ? { headers: { "Retry-After": { description: "Whole seconds, at least 1", schema: { type: "integer" } } } } : {}),
@@ -119,23 +182,25 @@ function responses(operation: Operation): JsonSchema {
 	return answers;
 }
 
-function operationObject(operation: Operation): JsonSchema {
+function operationObject(route: Route): JsonSchema {
+	const template = templateOf(route.path);
+	const body = route.request?.body;
 	return {
-		operationId: `${operation.method}${operation.path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? "").toUpperCase())}`,
-		tags: [operation.tag],
-		summary: operation.summary,
-		...(operation.description === undefined ? {} : { description: operation.description }),
-		security: SECURITY[operation.caller],
-		parameters: parameters(operation),
-		...(operation.body === undefined
+		operationId: `${route.method}${template.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? "").toUpperCase())}`,
+		tags: [route.tag],
+		summary: route.summary,
+		...(route.description === undefined ? {} : { description: route.description }),
+		security: SECURITY[route.guard.caller],
+		parameters: parameters(route),
+		...(body === undefined
 			? {}
 			: {
 					requestBody: {
-						required: operation.body.required,
-						content: { "application/json": { schema: toJsonSchema(operation.body.schema, "input") } },
+						required: body.required,
+						content: { "application/json": { schema: toJsonSchema(body.schema, "input"), ...(body.example === undefined ? {} : { example: body.example }) } },
 					},
 				}),
-		responses: responses(operation),
+		responses: responses(route),
 	};
 }
 
@@ -143,11 +208,10 @@ function operationObject(operation: Operation): JsonSchema {
 export function buildOpenApiDocument(): JsonSchema {
 	const paths: Record<string, Record<string, JsonSchema>> = {};
 	const schemas: Record<string, JsonSchema> = { ErrorEnvelope: toJsonSchema(anyError, "output") };
-	for (const operation of OPERATIONS) {
-		(paths[operation.path] ??= {})[operation.method] = operationObject(operation);
-		for (const status of operation.errors.filter((listed) => listed !== 409)) {
-			const codes = errorCodes(status, operation.caller) as [ErrorCode, ...ErrorCode[]];
-			schemas[errorSchemaName(status, operation.caller)] ??= toJsonSchema(errorEnvelope(status, codes), "output");
+	for (const route of DOCUMENTED_ROUTES) {
+		(paths[templateOf(route.path)] ??= {})[route.method] = operationObject(route);
+		for (const status of errorStatuses(route).filter((listed) => listed !== 409)) {
+			schemas[errorSchemaName(status, route.guard.caller)] ??= toJsonSchema(errorEnvelope(status, errorCodes(status, route.guard.caller)), "output");
 		}
 	}
 	return {
@@ -178,7 +242,8 @@ export function buildOpenApiDocument(): JsonSchema {
 					"else 403 `csrf_rejected`.",
 			},
 			{ name: "Outbound", description: "Webhooks and linked Roblox experiences: what the gateway sends out." },
-			{ name: "Health", description: "Unauthenticated probes." },
+			{ name: "Health", description: "Unauthenticated probes, and the Prometheus metrics." },
+			{ name: "Reference", description: "This document and its readable page, unauthenticated." },
 		],
 		paths,
 		components: {

@@ -2,7 +2,8 @@
 // Renders the OpenAPI document as one readable HTML page, server-side and without script, so it needs nothing the dashboard's CSP forbids.
 
 import escapeHtml from "escape-html";
-import type { JsonSchema } from "./openapi-document";
+/** A JSON Schema, or any part of the OpenAPI document, as these pages read it. */
+export type JsonSchema = { [keyword: string]: unknown };
 
 interface Row {
 	name: string;
@@ -27,7 +28,7 @@ interface OperationObject {
 	security: Record<string, string[]>[];
 	parameters: ParameterObject[];
 	requestBody?: { required: boolean; content: { "application/json": { schema: JsonSchema } } };
-	responses: Record<string, { description: string; content?: { "application/json": { schema: JsonSchema } } }>;
+	responses: Record<string, { description: string; content?: Record<string, { schema: JsonSchema }> }>;
 }
 
 /** Escapes, then turns `code` spans into <code>: the document's descriptions use that much Markdown. */
@@ -162,8 +163,12 @@ function operationSection(method: string, path: string, operation: OperationObje
 	}));
 	const body = operation.requestBody?.content["application/json"].schema;
 	const [successStatus, success] = Object.entries(operation.responses)[0];
-	const envelope = success.content === undefined ? undefined : resolve(success.content["application/json"].schema, document);
+	const json = success.content?.["application/json"];
+	const envelope = json === undefined ? undefined : resolve(json.schema, document);
 	const data = (envelope?.properties as Record<string, JsonSchema> | undefined)?.data;
+	// The events route also answers as an event stream; /metrics answers in Prometheus's text.
+	const otherForms = Object.keys(success.content ?? {}).filter((type) => type !== "application/json");
+	const forms = otherForms.length === 0 ? "" : `<p>${json === undefined ? "Answered" : "Also answered"} as ${otherForms.map((type) => `<code>${escapeHtml(type)}</code>`).join(", ")}.</p>`;
 	const errors = Object.entries(operation.responses)
 		.slice(1)
 		.filter(([status]) => status !== "default")
@@ -181,7 +186,8 @@ ${operation.description === undefined ? "" : `<p>${prose(operation.description)}
 ${fieldTable(parameters, "Parameters")}
 ${body === undefined ? "" : fieldTable(rows(body), `Body (JSON${operation.requestBody?.required ? "" : ", optional"})`)}
 <h4>${successStatus} — ${prose(success.description)}</h4>
-${data === undefined ? "<p>No body.</p>" : fieldTable(rows(data, "data."), "Answer <code>data</code>")}
+${data === undefined ? (forms === "" ? "<p>No body.</p>" : "") : fieldTable(rows(data, "data."), "Answer <code>data</code>")}
+${forms}
 ${errors === "" ? "" : `<h4>Errors</h4><table class="errors"><thead><tr><th>status</th><th><code>error</code></th><th>when</th></tr></thead><tbody>${errors}</tbody></table>`}
 </section>`;
 }

@@ -6,7 +6,8 @@ import type { Request, Response } from "express";
 import { ErrorMessage, type ErrorCode } from "../../shared/errors";
 import type { Scope } from "../../shared/records";
 import { ApiError } from "../platform/http/envelope";
-import type { KeyService, VerifiedKey, VerifyFailure } from "../keys/key-service";
+import type { Keys } from "../keys/keys";
+import type { VerifiedKey, VerifyFailure } from "../keys/key-verifier";
 import { allowAnyAddress } from "./address-matcher";
 import type { AuthThrottle } from "./auth-throttle";
 
@@ -49,12 +50,12 @@ export function verifiedKey(res: Response): VerifiedKey {
  * Verifies the request's API key. Failures count against the caller's address; while the address is
  * throttled, keys that do not verify get `auth_throttled` (and a malformed one no store lookup at all).
  */
-export async function authenticateRequest(req: Request, keys: KeyService, throttle: AuthThrottle): Promise<VerifiedKey> {
+export async function authenticateRequest(req: Request, keys: Pick<Keys, "verifier" | "usage">, throttle: AuthThrottle): Promise<VerifiedKey> {
 	const apiKey = extractApiKey(req.headers);
-	const result = apiKey === undefined ? undefined : await keys.verify(apiKey);
+	const result = apiKey === undefined ? undefined : await keys.verifier.verify(apiKey);
 	if (result?.ok) {
 		// The address as TRUST_PROXY reads it: the key's last_used_ip and recent addresses (README, "API summary").
-		keys.recordUse(result.key.id, req.ip);
+		keys.usage.recordUse(result.key.id, req.ip);
 		return result.key;
 	}
 	return throttle.refuse(

@@ -3,7 +3,7 @@
 
 import Table from "cli-table3";
 import type { ApiKeyRecord } from "../../shared/records";
-import type { UsageReport } from "../keys/key-service";
+import type { UsageReport } from "../keys/key-admin";
 
 /** Enough of a UUID to name a key among a guild's few (the CLI accepts it back). */
 export const shortId = (id: string) => id.slice(0, 8);

@@ -3,7 +3,7 @@
 
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { ApiKeyRecord } from "../../shared/records";
-import type { UsageReport } from "../keys/key-service";
+import type { UsageReport } from "../keys/key-admin";
 import { AdminClient, CliError, adminCredentials } from "./admin-client";
 import { keyDetailTable, keyListTable, shortId, usageTable } from "./key-tables";
 

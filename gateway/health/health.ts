@@ -1,12 +1,12 @@
 // gateway/health/health.ts
 // Liveness, readiness (every store and the data store named when failing) and Prometheus metrics.
 
-import express, { type RequestHandler, type Router } from "express";
+import type { RequestHandler } from "express";
 import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
-import type { AuthThrottle } from "../auth/auth-throttle";
-import { requireBearerToken } from "../auth/bearer-token";
+import { z } from "zod";
 import { sendError, sendSuccess, ApiError } from "../platform/http/envelope";
 import { routeOf } from "../platform/logging/request-log";
+import { defineRoute, type Route } from "../platform/http/route";
 
 /** One dependency `/readyz` checks; `check` rejects when the part is unreachable. */
 export interface ReadinessCheck {
@@ -65,27 +65,59 @@ export class GatewayMetrics {
 	}
 }
 
-/** `/metrics` is open unless `metricsToken` is set (METRICS_TOKEN); then it needs that Bearer token. */
-export function healthRouter(
-	checks: readonly ReadinessCheck[],
-	metrics: GatewayMetrics,
-	metricsAccess: { token: string | undefined; throttle: AuthThrottle },
-): Router {
-	const router = express.Router();
-	router.get("/healthz", (_req, res) => sendSuccess(res, 200, "OK", { status: "up" }));
-	router.get("/readyz", async (_req, res) => {
-		const results = await Promise.allSettled(checks.map(withTimeout));
-		const failing = checks.filter((_check, i) => results[i].status === "rejected").map((check) => check.name);
-		if (failing.length === 0) return sendSuccess(res, 200, "Ready", { ready: true });
-		sendError(
-			res,
-			new ApiError(503, "service_unavailable", `Not ready: ${failing.join(", ")} unreachable`, { details: { failing } }),
-		);
-	});
-	const metricsGuard: RequestHandler[] =
-		metricsAccess.token === undefined ? [] : [requireBearerToken(metricsAccess.token, metricsAccess.throttle, "metrics")];
-	router.get("/metrics", ...metricsGuard, async (_req, res) => {
-		res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-	});
-	return router;
+export interface HealthRouteParts {
+	readiness: readonly ReadinessCheck[];
+	metrics: GatewayMetrics;
 }
+
+const health = (fields: Omit<Route<HealthRouteParts>, "tag">): Route<HealthRouteParts> => defineRoute({ tag: "Health", ...fields });
+
+/** Unauthenticated probes, and `/metrics`: open unless METRICS_TOKEN is set, then it needs that Bearer token. */
+export const HEALTH_ROUTES: readonly Route<HealthRouteParts>[] = [
+	health({
+		method: "get",
+		path: "/healthz",
+		summary: "The process is up",
+		guard: { caller: "anyone" },
+		answers: [{ status: 200, description: "OK", data: z.object({ status: z.literal("up") }), example: { message: "OK", data: { status: "up" } } }],
+		handle: () => [(_req, res) => sendSuccess(res, 200, "OK", { status: "up" })],
+	}),
+	health({
+		method: "get",
+		path: "/readyz",
+		summary: "Every store and the data store are reachable",
+		description: "503 names the failing parts in `message` and `details.failing`.",
+		guard: { caller: "anyone" },
+		answers: [{ status: 200, description: "Ready", data: z.object({ ready: z.literal(true) }), example: { message: "Ready", data: { ready: true } } }],
+		errors: [503],
+		handle: ({ readiness }) => [
+			async (_req, res) => {
+				const results = await Promise.allSettled(readiness.map(withTimeout));
+				const failing = readiness.filter((_check, i) => results[i].status === "rejected").map((check) => check.name);
+				if (failing.length === 0) return sendSuccess(res, 200, "Ready", { ready: true });
+				sendError(res, new ApiError(503, "service_unavailable", `Not ready: ${failing.join(", ")} unreachable`, { details: { failing } }));
+			},
+		],
+	}),
+	health({
+		method: "get",
+		path: "/metrics",
+		summary: "Prometheus metrics",
+		description:
+			"The Prometheus text format: response counts and durations by route pattern and status, and the process's own metrics. " +
+			"Open unless METRICS_TOKEN is set; then it needs `Authorization: Bearer <METRICS_TOKEN>`.",
+		guard: { caller: "metrics" },
+		answers: [
+			{
+				status: 200,
+				description: "Metrics in the Prometheus text format",
+				data: { text: "text/plain", schema: z.string().meta({ example: 'technified_http_request_duration_seconds_count{route="/healthz",status="200"} 1\n' }) },
+			},
+		],
+		handle: ({ metrics }) => [
+			async (_req, res) => {
+				res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+			},
+		],
+	}),
+];

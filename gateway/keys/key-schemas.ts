@@ -5,7 +5,7 @@ import { z } from "zod";
 import { ALL_SCOPES, type Actor, type ApiKeyRecord, type AuditActor, type Scope } from "../../shared/records";
 import { invalidCidrs } from "../auth/address-matcher";
 import type { AuditEventKind } from "./key-store";
-import { guildIdParam } from "../platform/http/fields";
+import { guildIdParam, writtenAs } from "../platform/http/fields";
 
 const MAX_NAME_LENGTH = 64;
 const MAX_ALLOWED_CIDRS = 32;
@@ -178,8 +178,7 @@ export const usageGranularity = z.enum(["minute", "hour"], { error: "granularity
 export const usageQuery = z.object({
 	granularity: usageGranularity.default("hour"),
 	// Its range depends on the granularity: the service checks it, in words naming both.
-	window: z
-		.string()
+	window: writtenAs(z.string(), { type: "integer", minimum: 60, maximum: 2_592_000 })
 		.optional()
 		.meta({ description: "Seconds back from now: 60 to 86400 per minute (default 3600), 60 to 2592000 per hour (default 86400)" }),
 });

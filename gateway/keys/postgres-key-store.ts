@@ -32,7 +32,7 @@ const KEY_COLUMNS =
  *
  * @example
  * const database = await openPostgresGatewayDatabase({ connectionString: process.env.DATABASE_URL! });
- * const keys = await KeyService.create({ store: new PostgresKeyStore(database.postgres) });
+ * const keys = await startKeys({ store: new PostgresKeyStore(database.postgres) });
  */
 export class PostgresKeyStore implements KeyStore {
 	private secret: Promise<string> | undefined;

@@ -29,6 +29,7 @@ import {
 	robloxId,
 	robloxIdText,
 	sequence,
+	writtenAs,
 } from "../platform/http/fields";
 
 /** A JSON body: an object, or the one refusal every route words the same. */
@@ -72,13 +73,17 @@ export const changesQuery = z.object({ after: sequence.optional().transform((aft
 /** The events route (README, "API summary"). */
 export const eventsQuery = z.object({
 	after: sequence.optional(),
-	wait: z
-		.string(waitWords)
-		.regex(/^(0|[1-9][0-9]?)$/, waitWords)
-		.refine((value) => Number(value) <= MAX_EVENTS_WAIT_SECONDS, waitWords)
-		.default(String(MAX_EVENTS_WAIT_SECONDS))
-		.transform(Number)
-		.meta({ description: `Long poll only: seconds to hold the request when nothing is new, 0 to ${MAX_EVENTS_WAIT_SECONDS} (default ${MAX_EVENTS_WAIT_SECONDS})` }),
+	wait: writtenAs(
+		z
+			.string(waitWords)
+			.regex(/^(0|[1-9][0-9]?)$/, waitWords)
+			.refine((value) => Number(value) <= MAX_EVENTS_WAIT_SECONDS, waitWords)
+			.default(String(MAX_EVENTS_WAIT_SECONDS))
+			.transform(Number)
+			.meta({ description: `Long poll only: seconds to hold the request when nothing is new, 0 to ${MAX_EVENTS_WAIT_SECONDS} (default ${MAX_EVENTS_WAIT_SECONDS})` }),
+		// The example asks for an answer at once: a client trying it should not wait 25 seconds.
+		{ type: "integer", minimum: 0, maximum: MAX_EVENTS_WAIT_SECONDS, default: MAX_EVENTS_WAIT_SECONDS, example: 0 },
+	),
 });
 
 /**

@@ -5,12 +5,12 @@ import type { Request, RequestHandler, Response } from "express";
 import type { Actor, ApiKeyRecord } from "../../shared/records";
 import { ApiError } from "../platform/http/envelope";
 import type { ChangedBy } from "../keys/key-store";
+import type { Guard } from "../platform/http/route";
+import { PERMISSIONS, type Permission } from "./permissions";
 
 export type { Actor };
 
-/** The permissions of the README's "API summary", after Roblox's group API-key permissions. */
-export const PERMISSIONS = ["administer_keys", "create_keys", "moderate", "view", "manage_members"] as const;
-export type Permission = (typeof PERMISSIONS)[number];
+export { PERMISSIONS, type Permission };
 
 /** The caller of one admin request, as its credentials established it. */
 export interface Access {
@@ -153,5 +153,21 @@ export function requireKeyPermission(need: KeyNeed, creatorOf: (guildId: string,
 		if (!permissions.has("create_keys")) return next(denied(permission));
 		if (allowsKey(access, guildId, need, await creatorOf(guildId, keyId))) return next();
 		next(new ApiError(403, "permission_denied", "You may change only the keys you generated in this guild"));
+	};
+}
+
+/**
+ * The guard of each admin route, compiled once at registration: the one check its declaration names
+ * (`route.ts`), after the admin mount's authentication. `creatorOf` serves the key routes' `create_keys` rule.
+ */
+export function adminGuards(creatorOf: (guildId: string, keyId: string) => Promise<string | null>): (guard: Guard) => RequestHandler[] {
+	return (guard) => {
+		if (guard.caller !== "admin") throw new Error(`a route for the ${guard.caller} caller registered behind the admin API's authentication`);
+		if (guard.need === undefined) return [];
+		const { need } = guard;
+		if ("permission" in need) return [requirePermission(...need.permission)];
+		if ("key" in need) return [requireKeyPermission(need.key, creatorOf)];
+		if ("keyListing" in need) return [requireKeyListing];
+		return [requirePlatformOperator];
 	};
 }

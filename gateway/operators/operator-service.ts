@@ -12,10 +12,8 @@ import {
 	type DiscordGuildRights,
 	type Permission,
 } from "./access";
-import { addMemberBody, updateMemberBody } from "./operator-schemas";
-import { readPart } from "../platform/http/fields";
 import { ApiError, notFound } from "../platform/http/envelope";
-import type { KeyService } from "../keys/key-service";
+import type { KeyAdmin } from "../keys/key-admin";
 import type { ChangedBy } from "../keys/key-store";
 import type { SecretBox } from "../platform/secrets/secret-box";
 import { DiscordRefused, type DiscordClient, type DiscordTokens } from "./discord-client";
@@ -59,9 +57,15 @@ export interface MemberRecord {
 	added_at: number;
 }
 
+/** A grant of permissions in a guild to a Discord user, as the members route parsed it. */
+export interface NewMember {
+	discordUserId: string;
+	permissions: Permission[];
+}
+
 export interface OperatorServiceOptions {
 	store: OperatorStore;
-	keys: KeyService;
+	keys: KeyAdmin;
 	/** Undefined without DISCORD_CLIENT_ID/SECRET: then only the admin token signs in. */
 	discord: DiscordClient | undefined;
 	secrets: SecretBox;
@@ -86,7 +90,7 @@ const memberRecord = (member: StoredMember): MemberRecord => ({
  */
 export class OperatorService {
 	private readonly store: OperatorStore;
-	private readonly keys: KeyService;
+	private readonly keys: KeyAdmin;
 	private readonly discord: DiscordClient | undefined;
 	private readonly secrets: SecretBox;
 	private readonly clock: () => number;
@@ -268,16 +272,14 @@ export class OperatorService {
 	}
 
 	/** 409 `member_exists` when the guild already has them. */
-	async addMember(guildId: string, body: unknown, by: ChangedBy): Promise<MemberRecord> {
-		const { discord_user_id: discordUserId, permissions } = readPart(addMemberBody, body ?? {});
+	async addMember(guildId: string, { discordUserId, permissions }: NewMember, by: ChangedBy): Promise<MemberRecord> {
 		const now = this.now();
 		const added = await this.store.addMember({ guildId, discordUserId, permissions, addedBy: by.actor, addedAt: now }, { ...by, at: now });
 		if (!added) throw new ApiError(409, "member_exists", "This Discord user is already a member of the guild; change their permissions instead");
 		return memberRecord((await this.store.getMember(guildId, discordUserId))!);
 	}
 
-	async updateMember(guildId: string, discordUserId: string, body: unknown, by: ChangedBy): Promise<MemberRecord> {
-		const { permissions } = readPart(updateMemberBody, body ?? {});
+	async updateMember(guildId: string, discordUserId: string, permissions: readonly Permission[], by: ChangedBy): Promise<MemberRecord> {
 		if (!(await this.store.updateMember(guildId, discordUserId, permissions, { ...by, at: this.now() }))) throw notFound("No such member in this guild");
 		await this.followGrant(guildId, discordUserId, by);
 		return memberRecord((await this.store.getMember(guildId, discordUserId))!);

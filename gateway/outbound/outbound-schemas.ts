@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { WEBHOOK_EVENTS } from "../../shared/records";
 import { adminGuildId } from "../keys/key-schemas";
+import { writtenAs } from "../platform/http/fields";
 
 const MAX_URL_LENGTH = 2_048;
 const MAX_DELIVERIES = 100;
@@ -17,7 +18,11 @@ const universeId = z
 	.regex(/^[1-9][0-9]{0,15}$/, universeWords)
 	.refine((text) => Number.isSafeInteger(Number(text)), universeWords)
 	.meta({ description: "A Roblox universe (experience) id, in decimal" });
-export const experienceParams = z.object({ guildId: adminGuildId, universeId });
+/** In a path the id is digits a client writes from a number; in a body it stays the string it always was. */
+export const experienceParams = z.object({
+	guildId: adminGuildId,
+	universeId: writtenAs(universeId.meta({ description: "A Roblox universe (experience) id" }), { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+});
 
 const urlWords = { error: `url must be an https URL of at most ${MAX_URL_LENGTH} characters` };
 const webhookUrl = z

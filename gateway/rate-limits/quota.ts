@@ -7,7 +7,7 @@ import { ErrorMessage } from "../../shared/errors";
 import { BATCH_MAX_IDENTIFIERS } from "../../shared/routes";
 import type { QuotaCategory, Quotas } from "../config";
 import { ApiError } from "../platform/http/envelope";
-import type { VerifiedKey } from "../keys/key-service";
+import type { VerifiedKey } from "../keys/key-verifier";
 
 /** Quotas are counted over a fixed minute (contract: "per key, per category, per minute"). */
 export const QUOTA_WINDOW_SECONDS = 60;

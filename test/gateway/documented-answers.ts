@@ -9,7 +9,7 @@ const DOCUMENT_ID = "openapi.json";
 const document = buildOpenApiDocument() as { paths: Record<string, Record<string, { responses: Record<string, ResponseObject> }>> };
 
 interface ResponseObject {
-	content?: { "application/json": { schema: unknown } };
+	content?: Record<string, { schema: unknown }>;
 }
 
 // OpenAPI keywords (`example`, …) are not JSON Schema's: not strict, but every error reported.
@@ -45,13 +45,15 @@ const pointer = (...tokens: string[]) =>
 
 const validators = new Map<string, ValidateFunction>();
 
-/** The schema of the answer, or null for a documented answer without a body (204). */
-function validatorFor(route: DocumentedRoute | undefined, status: number): ValidateFunction | null {
+/** The schema of the answer, null for a documented answer without a body (204), or "text" for one in another media type (`/metrics`). */
+function validatorFor(route: DocumentedRoute | undefined, status: number): ValidateFunction | null | "text" {
 	const responses = route === undefined ? undefined : document.paths[route.template][route.method].responses;
 	const listed = responses?.[String(status)] === undefined ? "default" : String(status);
 	let location = `${DOCUMENT_ID}#/components/schemas/ErrorEnvelope`;
 	if (route !== undefined && responses?.[listed] !== undefined) {
-		if (responses[listed].content === undefined) return null;
+		const content = responses[listed].content;
+		if (content === undefined) return null;
+		if (content["application/json"] === undefined) return "text";
 		location = `${DOCUMENT_ID}#/${pointer("paths", route.template, route.method, "responses", listed, "content", "application/json", "schema")}`;
 	}
 	let validate = validators.get(location);
@@ -69,6 +71,10 @@ export function checkDocumentedAnswer(method: string, url: string, answer: { sta
 	const route = documentedRoute(method, pathname);
 	const validate = validatorFor(route, answer.status);
 	const where = `${method.toUpperCase()} ${pathname} → ${answer.status}${route === undefined ? " (undocumented route: the error envelope)" : ` (${route.template})`}`;
+	if (validate === "text") {
+		if (typeof answer.body !== "string") throw new Error(`${where}: the document says text, got ${JSON.stringify(answer.body)}`);
+		return;
+	}
 	if (validate === null) {
 		if (answer.body !== undefined) throw new Error(`${where}: the document says no body, got ${JSON.stringify(answer.body)}`);
 		return;

@@ -1,7 +1,7 @@
 // gateway/outbound/queue/key-lifecycle.ts
 // Notices of keys nearing or past their expiry and auto-expiry, each written exactly once per key and period.
 
-import { AUTO_EXPIRY_SECONDS } from "../../keys/key-service";
+import { AUTO_EXPIRY_SECONDS, autoExpiresAt } from "../../keys/key-expiry";
 import type { WebhookEvent } from "../../../shared/records";
 import type { ExpiringKey, KeyNotices } from "./key-notices";
 import type { OutboxEvent } from "./outbox-events";
@@ -37,7 +37,7 @@ export function dueNotices(key: ExpiringKey, now: number): Notice[] {
 		else if (now >= expiresAt - DAY) notices.push({ type: "key.expiring", kind: "key.expiring:1d", period: expiresAt, data: { ...data, days_left: 1 } });
 		else if (now >= expiresAt - 7 * DAY) notices.push({ type: "key.expiring", kind: "key.expiring:7d", period: expiresAt, data: { ...data, days_left: 7 } });
 	}
-	const autoAt = key.lastActivity + AUTO_EXPIRY_SECONDS;
+	const autoAt = autoExpiresAt(key.lastActivity);
 	// A key that expires first never auto-expires.
 	if (expiresAt === null || autoAt < expiresAt) {
 		const data = { ...about, auto_expires_at: autoAt };

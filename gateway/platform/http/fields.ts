@@ -17,6 +17,27 @@ const LIST_LIMIT_MAX = 500;
 const LIST_LIMIT_DEFAULT = 100;
 
 /**
+ * How a field read from text (a path or query value) is written on the wire, for the OpenAPI document:
+ * `limit=1` is an integer to a generated client, not the string its schema parses. The document
+ * writes a registered schema's JSON Schema from this entry instead of from its parse steps.
+ */
+export interface WireForm {
+	type: "integer" | "boolean";
+	minimum?: number;
+	maximum?: number;
+	default?: number | boolean;
+	/** What the document's example sends. */
+	example?: number | boolean;
+}
+export const wireForms = z.registry<WireForm>();
+
+/** Registers how `schema`'s text is written on the wire; answers `schema`. */
+export function writtenAs<Schema extends z.ZodType>(schema: Schema, form: WireForm): Schema {
+	wireForms.add(schema, form);
+	return schema;
+}
+
+/**
  * Words a refusal from the field's name (`identifiers[3]`, from the issue's path) and the value sent.
  * zod decides whether a value passes; these only say why not, so the wording stays the API's own.
  */
@@ -43,12 +64,13 @@ const isSafeDecimal = (text: string) => Number.isSafeInteger(Number(text));
 /** A positive id below 2^53 written in decimal (path or query string), as a number. */
 function decimalId(what: string) {
 	const words = worded(givenOnce((field) => `${field} must be ${what}: a positive integer below 2^53, without leading zeros`));
-	return z
+	const id = z
 		.string(words)
 		.regex(POSITIVE_DECIMAL, words)
 		.refine(isSafeDecimal, words)
 		.transform(Number)
 		.meta({ description: `${what}: a positive integer below 2^53, in decimal without leading zeros` });
+	return writtenAs(id, { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 }
 
 /** A positive id below 2^53 in a JSON body: a number, or a string holding one in decimal. */
@@ -122,19 +144,21 @@ export const duration = z
  * `no_cache` is for the caches in front of the store; the store reads its database on every request,
  * so the value is only checked, to answer a typo the way the gateway would.
  */
-export const noCacheQuery = z
-	.enum(["true", "false"], worded(givenOnce((field) => `${field} must be true or false`)))
+export const noCacheQuery = writtenAs(z.enum(["true", "false"], worded(givenOnce((field) => `${field} must be true or false`))), { type: "boolean" })
 	.optional()
 	.meta({ description: "`true` bypasses every cache" });
 
 const limitWords = worded(givenOnce((field) => `${field} must be an integer from 1 to ${LIST_LIMIT_MAX}`));
-export const limitQuery = z
-	.string(limitWords)
-	.regex(POSITIVE_DECIMAL, limitWords)
-	.refine((value) => Number(value) <= LIST_LIMIT_MAX, limitWords)
-	.default(String(LIST_LIMIT_DEFAULT))
-	.transform(Number)
-	.meta({ description: `Records per page, 1 to ${LIST_LIMIT_MAX} (default ${LIST_LIMIT_DEFAULT})` });
+export const limitQuery = writtenAs(
+	z
+		.string(limitWords)
+		.regex(POSITIVE_DECIMAL, limitWords)
+		.refine((value) => Number(value) <= LIST_LIMIT_MAX, limitWords)
+		.default(String(LIST_LIMIT_DEFAULT))
+		.transform(Number)
+		.meta({ description: `Records per page, 1 to ${LIST_LIMIT_MAX} (default ${LIST_LIMIT_DEFAULT})` }),
+	{ type: "integer", minimum: 1, maximum: LIST_LIMIT_MAX, default: LIST_LIMIT_DEFAULT },
+);
 
 export const cursorQuery = z
 	.string(worded(givenOnce((field) => `${field} must be a string`)))
@@ -143,12 +167,15 @@ export const cursorQuery = z
 
 /** A change-log position: 0 or a positive integer below 2^53 (query `after`, header `Last-Event-ID`). */
 const sequenceWords = worded(givenOnce((field) => `${field} must be an event sequence: 0 or a positive integer, without leading zeros`));
-export const sequence = z
-	.string(sequenceWords)
-	.regex(/^(0|[1-9][0-9]*)$/, sequenceWords)
-	.refine(isSafeDecimal, sequenceWords)
-	.transform(Number)
-	.meta({ description: "An event's `id` (the guild's sequence); events after it are sent" });
+export const sequence = writtenAs(
+	z
+		.string(sequenceWords)
+		.regex(/^(0|[1-9][0-9]*)$/, sequenceWords)
+		.refine(isSafeDecimal, sequenceWords)
+		.transform(Number)
+		.meta({ description: "An event's `id` (the guild's sequence); events after it are sent" }),
+	{ type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+);
 
 /** The batch route's `include_mutes`. */
 export const includeMutes = z

@@ -5,38 +5,19 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
-import type { VerifiedKey } from "../../keys/key-service";
+import type { VerifiedKey } from "../../keys/key-verifier";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 
 /** A caller's id is kept when it is one a log line can carry as it is; otherwise a new one is made. */
 const CALLER_REQUEST_ID = /^[\w.:@-]{1,128}$/;
 
-/** The base URL a router mounted at a pattern with params was entered by, and that pattern in full. */
-const mounts = new WeakMap<IncomingMessage, { baseUrl: string; pattern: string }>();
-
-/**
- * For a router mounted at a path with params (`/guilds/:guildId/moderation`): its requests are named by
- * that pattern, not by the ids Express puts in `req.baseUrl`, so neither a log line nor a metric's
- * label carries a guild's id. Each param matches one segment: the pattern stands for as many segments.
- */
-export function mountedAt(pattern: string): RequestHandler {
-	const depth = pattern.split("/").length - 1;
-	return (req, _res, next) => {
-		const outer = req.baseUrl.split("/").slice(0, -depth).join("/");
-		mounts.set(req, { baseUrl: req.baseUrl, pattern: `${outer}${pattern}` });
-		next();
-	};
-}
-
 /** The route as declared (`/api/v1/moderation/:guildId/ban-status/:identifier`): ids stay out of the line. */
 export function routeOf(req: IncomingMessage): string {
 	const { route, baseUrl = "" } = req as Partial<Request>;
 	if (route?.path === undefined) return "unmatched";
-	const mount = mounts.get(req);
-	// Only while the request is still in that router: one that fell through it was routed elsewhere.
-	const base = mount !== undefined && mount.baseUrl === baseUrl ? mount.pattern : baseUrl;
-	return `${base}${String(route.path)}`;
+	// Routers are mounted at fixed paths only (declared routes carry their params), so baseUrl holds no id.
+	return `${baseUrl}${String(route.path)}`;
 }
 
 function keyFields(res: ServerResponse): { key_prefix?: string; guild?: string } {

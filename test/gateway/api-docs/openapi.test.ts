@@ -1,5 +1,5 @@
 // test/gateway/api-docs/openapi.test.ts
-// The OpenAPI document at /api/v1/openapi.json: valid 3.1, true to the routes the gateway serves, read by the reference at /docs; and the harness's answer check catching an answer it does not describe.
+// The OpenAPI document at /api/v1/openapi.json: valid 3.1, built from the routes' declarations, each example answered as documented, read by the reference at /docs; and the harness's answer check catching an answer it does not describe.
 
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -19,8 +19,9 @@ interface Schema {
 }
 interface OperationObject {
 	security?: Record<string, string[]>[];
-	parameters?: { name: string; in: string; required: boolean }[];
-	requestBody?: { content: { "application/json": { schema: Schema } } };
+	parameters?: { name: string; in: string; required: boolean; schema?: Schema; example?: unknown }[];
+	requestBody?: { content: { "application/json": { schema: Schema; example?: unknown } } };
+	responses?: Record<string, { content?: Record<string, unknown> }>;
 }
 interface Document {
 	openapi: string;
@@ -48,66 +49,38 @@ describe("the OpenAPI document", () => {
 		expect(document).toEqual(buildOpenApiDocument());
 	});
 
-	it("describes every key-authenticated and admin route of contract sections 3 and 4 that exists today", () => {
-		const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
-			Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
-		);
-		const moderation = "/api/v1/moderation/{guildId}";
-		const keys = "/admin/v1/guilds/{guildId}/keys";
-		expect(operations.sort()).toEqual(
-			[
-				`GET ${moderation}/ban-status/{identifier}`,
-				`POST ${moderation}/ban-status/batch`,
-				`GET ${moderation}/mute-status/{identifier}`,
-				...["ban", "unban", "mute", "unmute"].map((action) => `POST ${moderation}/roblox/${action}`),
-				`GET ${moderation}/roblox/bans/active`,
-				`GET ${moderation}/roblox/mutes/active`,
-				`GET ${moderation}/events`,
-				`GET ${moderation}/roblox/history/{identifier}`,
-				...["status/{identifier}", "history/{identifier}", "bans", "mutes"].map((read) => `GET /admin/v1/guilds/{guildId}/moderation/${read}`),
-				...["ban", "unban", "mute", "unmute"].map((action) => `POST /admin/v1/guilds/{guildId}/moderation/${action}`),
-				`GET ${keys}`,
-				`POST ${keys}`,
-				...["revoke", "disable", "enable", "roll", "moderate"].map((action) => `POST ${keys}/{keyId}/${action}`),
-				`PATCH ${keys}/{keyId}`,
-				`DELETE ${keys}/{keyId}`,
-				`GET ${keys}/{keyId}/usage`,
-				"GET /admin/v1/guilds/{guildId}/audit",
-				"GET /admin/v1/auth/discord",
-				"GET /admin/v1/auth/discord/callback",
-				"POST /admin/v1/auth/logout",
-				"GET /admin/v1/me",
-				"GET /admin/v1/guilds",
-				"GET /admin/v1/guilds/{guildId}/members",
-				"POST /admin/v1/guilds/{guildId}/members",
-				"PATCH /admin/v1/guilds/{guildId}/members/{discordUserId}",
-				"DELETE /admin/v1/guilds/{guildId}/members/{discordUserId}",
-				"POST /admin/v1/operators/{discordUserId}/suspend",
-				"POST /admin/v1/operators/{discordUserId}/unsuspend",
-				...[
-					"GET /webhooks",
-					"POST /webhooks",
-					"PATCH /webhooks/{webhookId}",
-					"DELETE /webhooks/{webhookId}",
-					"POST /webhooks/{webhookId}/test",
-					"GET /webhooks/{webhookId}/deliveries",
-					"POST /webhooks/{webhookId}/deliveries/{deliveryId}/redeliver",
-					"GET /experiences",
-					"POST /experiences",
-					"PATCH /experiences/{universeId}",
-					"DELETE /experiences/{universeId}",
-				].map((route) => route.replace(" ", " /admin/v1/guilds/{guildId}")),
-				"GET /healthz",
-				"GET /readyz",
-			].sort(),
-		);
+	it("says what the server enforces: numbers as numbers with their bounds, the event stream, /metrics, every status", () => {
+		const events = document.paths["/api/v1/moderation/{guildId}/events"].get;
+		const query = (operation: OperationObject | undefined, name: string) => operation?.parameters?.find((parameter) => parameter.name === name)?.schema;
+		expect(query(events, "wait")).toMatchObject({ type: "integer", minimum: 0, maximum: 25, default: 25 });
+		expect(query(events, "after")).toMatchObject({ type: "integer", minimum: 0 });
+		expect(query(document.paths["/api/v1/moderation/{guildId}/roblox/bans/active"].get, "limit")).toMatchObject({ type: "integer", minimum: 1, maximum: 500, default: 100 });
+		expect(events?.parameters?.filter((parameter) => parameter.in === "header").map((parameter) => parameter.name)).toEqual(["Accept", "Last-Event-ID"]);
+		expect(Object.keys(events?.responses?.["200"].content ?? {})).toEqual(["application/json", "text/event-stream"]);
+		expect(Object.keys(document.paths["/metrics"].get?.responses?.["200"].content ?? {})).toEqual(["text/plain"]);
+		for (const [path, methods] of Object.entries(document.paths)) {
+			for (const [method, operation] of Object.entries(methods)) {
+				const where = `${method.toUpperCase()} ${path}`;
+				const statuses = Object.keys(operation.responses ?? {});
+				expect(statuses, where).toEqual(expect.arrayContaining(["408", "417", "431"]));
+				if (operation.requestBody !== undefined) expect(statuses, where).toEqual(expect.arrayContaining(["400", "413", "415"]));
+				if (/\/(webhooks|experiences|members|audit)/.test(path)) expect(statuses, where).toContain("403");
+				// A number read from the query is written as one: no digits-only string left for a client to quote.
+				for (const parameter of operation.parameters ?? []) {
+					if (parameter.in === "query") expect(parameter.schema?.pattern, `${where} ${parameter.name}`).toBeUndefined();
+					// Discord ids exceed 2^53: strings of digits; Roblox ids fit in a number.
+					if (["identifier", "universeId"].includes(parameter.name)) expect(parameter.schema, `${where} ${parameter.name}`).toMatchObject({ type: "integer", minimum: 1 });
+				}
+			}
+		}
 	});
 
 	it("offers the three key header forms on public routes and the operator's Bearer token on admin routes", () => {
 		for (const [path, methods] of Object.entries(document.paths)) {
 			for (const operation of Object.values(methods)) {
 				const schemes = (operation.security ?? []).map((requirement) => Object.keys(requirement)[0]);
-				if (path.startsWith("/api/v1/")) expect(schemes).toEqual(["ApiKeyHeader", "ApiKeyAuthorization", "ApiKeyBearer"]);
+				// The document itself is as open as /healthz.
+				if (path.startsWith("/api/v1/") && path !== "/api/v1/openapi.json") expect(schemes).toEqual(["ApiKeyHeader", "ApiKeyAuthorization", "ApiKeyBearer"]);
 				// The sign-in itself is where a session comes from: nothing to show yet.
 				else if (path.startsWith("/admin/v1/auth/discord")) expect(schemes).toEqual([]);
 				else if (path.startsWith("/admin/v1/")) expect(schemes).toEqual(["AdminToken", "OperatorSession"]);
@@ -123,22 +96,44 @@ describe("the OpenAPI document", () => {
 		});
 	});
 
-	it("names only routes the gateway serves: each documented operation is routed, none is 'Route not found'", async () => {
-		const { key, id } = await gateway.createKey(GUILD_A);
+	it("answers each operation's documented example as the document says it answers", async () => {
+		const { key } = await gateway.createKey(GUILD_A);
 		for (const [template, methods] of Object.entries(document.paths)) {
-			for (const method of Object.keys(methods)) {
-				const path = template.replace("{guildId}", GUILD_A).replace("{identifier}", "261").replace("{keyId}", id);
+			for (const [method, operation] of Object.entries(methods)) {
+				const where = `${method.toUpperCase()} ${template}`;
+				let path = template;
+				const search = new URLSearchParams();
+				for (const parameter of operation.parameters ?? []) {
+					if (parameter.in === "path") path = path.replace(`{${parameter.name}}`, String(parameter.example));
+					else if (parameter.in === "query" && parameter.example !== undefined) search.set(parameter.name, String(parameter.example));
+				}
+				const example = operation.requestBody?.content["application/json"].example;
 				const credential = path.startsWith("/admin/") ? `Bearer ${ADMIN_TOKEN}` : `Bearer ${key}`;
-				// The events route is a long poll: asked not to wait, it answers at once.
-				const query = path.endsWith("/events") ? "?wait=0" : "";
-				const response = await fetch(`${gateway.url}${path}${query}`, {
+				const response = await fetch(`${gateway.url}${path}${search.size === 0 ? "" : `?${search}`}`, {
 					method: method.toUpperCase(),
-					headers: { authorization: credential, "content-type": "application/json" },
-					body: method === "get" || method === "delete" ? undefined : "{}",
+					headers: { authorization: credential, ...(example === undefined ? {} : { "content-type": "application/json" }) },
+					body: example === undefined ? undefined : JSON.stringify(example),
+					redirect: "manual",
 				});
-				const body = response.status === 204 ? undefined : ((await response.json()) as { message?: string });
-				expect(body?.message, `${method.toUpperCase()} ${path}`).not.toBe("Route not found");
+				expect(Object.keys(operation.responses ?? {}), `${where} answered ${response.status}`).toContain(String(response.status));
+				const type = response.headers.get("content-type") ?? "";
+				const body = response.status === 204 || response.status === 302 ? undefined : type.startsWith("application/json") ? await response.json() : await response.text();
+				if (body !== undefined) expect(Object.keys(operation.responses?.[String(response.status)].content ?? {}).some((listed) => type.startsWith(listed)), where).toBe(true);
+				expect((body as { message?: string } | undefined)?.message, where).not.toBe("Route not found");
 				checkDocumentedAnswer(method, path, { status: response.status, body });
+			}
+		}
+	});
+
+	it("shows an answer for every key-authenticated route, in a form its own schema accepts", () => {
+		for (const [template, methods] of Object.entries(document.paths)) {
+			for (const [method, operation] of Object.entries(methods)) {
+				const examples = Object.entries(operation.responses ?? {}).flatMap(([status, answer]) => {
+					const example = (answer.content?.["application/json"] as { example?: unknown } | undefined)?.example;
+					return example === undefined ? [] : [{ status: Number(status), example }];
+				});
+				if (template.startsWith("/api/v1/moderation/")) expect(examples, `${method.toUpperCase()} ${template}`).not.toEqual([]);
+				for (const { status, example } of examples) checkDocumentedAnswer(method, template, { status, body: example });
 			}
 		}
 	});

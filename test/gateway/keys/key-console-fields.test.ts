@@ -101,7 +101,7 @@ describe.each(["sqlite", "postgres"] as const)("key description, quotas and addr
 		const record = (await first.admin("GET", `/guilds/${GUILD_A}/keys`)).body.data.keys.find((entry: { id: string }) => entry.id === id);
 		expect(record.last_used_ip).toBe("2001:db8::5");
 		// The usage route flushes this instance's pending uses first; the other instance's come with its flush.
-		if (second !== first) await second.keys.flush();
+		if (second !== first) await second.keys.usage.flush();
 		const usage = await first.admin("GET", `${keyPath(id)}/usage?granularity=minute&window=3600`);
 		expect(usage.status).toBe(200);
 		const addresses = usage.body.data.recent_addresses as { address: string; count: number; last_seen_at: number }[];

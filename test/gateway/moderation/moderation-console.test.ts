@@ -5,13 +5,14 @@ import type { AddressInfo } from "node:net";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Access, Permission } from "../../../gateway/operators/access";
-import { grantAccess } from "../../../gateway/operators/access";
+import { adminGuards, grantAccess } from "../../../gateway/operators/access";
 import { BanStatusCache } from "../../../gateway/moderation/ban-status-cache";
 import { startDataStore, type RunningDataStore } from "../../../gateway/data-store/server";
 import { errorHandler } from "../../../gateway/platform/http/envelope";
 import { jsonBody } from "../../../gateway/platform/http/json-body";
 import type { ModerationChangeNotice } from "../../../gateway/changes/change-bus";
-import { moderationConsoleRouter } from "../../../gateway/moderation/console-routes";
+import { CONSOLE_ROUTES } from "../../../gateway/moderation/console-routes";
+import { registerRoutes } from "../../../gateway/platform/http/route";
 import { DataStoreClient } from "../../../gateway/moderation/data-store-client";
 import { createForwarder, type Forwarder } from "../../../gateway/moderation/forward";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -154,9 +155,11 @@ describe("the dashboard's moderation routes for an operator with only view", () 
 			next();
 		});
 		app.use(jsonBody());
-		app.use(
-			"/guilds/:guildId/moderation",
-			moderationConsoleRouter({ forwarder, banCache: new BanStatusCache({ ttlSeconds: 30 }), announceChange: (change) => announced.push(change) }),
+		registerRoutes(
+			{ express: app, under: "/admin/v1" },
+			CONSOLE_ROUTES,
+			{ forwarder, banCache: new BanStatusCache({ ttlSeconds: 30 }), announceChange: (change) => announced.push(change) },
+			adminGuards(async () => null),
 		);
 		app.use(errorHandler(() => undefined));
 		const server = app.listen(0, "127.0.0.1");

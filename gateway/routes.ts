@@ -1,0 +1,22 @@
+// gateway/routes.ts
+// Every route the gateway serves, by feature: the app and the admin mount register these lists, the OpenAPI document reads them.
+
+import { DOCS_ROUTES } from "./api-docs/docs-router";
+import { HEALTH_ROUTES } from "./health/health";
+import { KEY_ROUTES } from "./keys/key-routes";
+import { CONSOLE_ROUTES } from "./moderation/console-routes";
+import { MODERATION_ROUTES } from "./moderation/moderation-routes";
+import { OPERATOR_ROUTES, SIGN_IN_ROUTES } from "./operators/operator-routes";
+import { OUTBOUND_ROUTES } from "./outbound/outbound-routes";
+
+/** In the order the reference lists them; each list is registered in its own order (Express matches in that order). */
+export const ROUTES = {
+	moderation: MODERATION_ROUTES,
+	keys: KEY_ROUTES,
+	console: CONSOLE_ROUTES,
+	outbound: OUTBOUND_ROUTES,
+	signIn: SIGN_IN_ROUTES,
+	operators: OPERATOR_ROUTES,
+	health: HEALTH_ROUTES,
+	docs: DOCS_ROUTES,
+} as const;
