@@ -4,7 +4,7 @@
 import type { RequestListener } from "node:http";
 import express from "express";
 import type { Logger } from "pino";
-import { ADMIN_BASE, adminRouter } from "./admin/admin-router";
+import { ADMIN_BASE, adminRouter } from "./admin-router";
 import type { OutboundAdmin } from "./outbound/outbound-routes";
 import { buildOpenApiDocument } from "./api-docs/openapi-document";
 import { AuthThrottle } from "./auth/auth-throttle";
@@ -14,7 +14,7 @@ import { BanStatusCache } from "./moderation/ban-status-cache";
 import { dashboardRouter } from "./dashboard/dashboard-router";
 import type { Config } from "./config";
 import { GatewayMetrics, type ReadinessCheck } from "./health/health";
-import { ROUTES } from "./routes";
+import { ALL_ROUTES, ROUTES } from "./routes";
 import { errorHandler, notFoundHandler } from "./platform/http/envelope";
 import { HotRoutes } from "./platform/http/hot-routes";
 import { noCredential, registerRoutes } from "./platform/http/route";
@@ -78,7 +78,7 @@ export function createGatewayApp(parts: GatewayParts): RequestListener {
 		}),
 	);
 	app.use("/dashboard", dashboardRouter({ discordSignIn: parts.operators.operators.discordEnabled }));
-	registerRoutes({ express: app }, ROUTES.docs, { document: buildOpenApiDocument() }, noCredential);
+	registerRoutes({ express: app }, ROUTES.docs, { document: buildOpenApiDocument(ALL_ROUTES) }, noCredential);
 	const metricsGuard = parts.config.metricsToken === undefined ? [] : [requireBearerToken(parts.config.metricsToken, parts.authThrottle, "metrics")];
 	registerRoutes({ express: app }, ROUTES.health, parts, (guard) => (guard.caller === "metrics" ? metricsGuard : noCredential(guard)));
 

@@ -3,9 +3,6 @@
 
 import type { Config } from "./config";
 import { AuthThrottle } from "./auth/auth-throttle";
-import type { ModerationStore } from "./data-store/moderation-store";
-import { PostgresModerationStore } from "./data-store/postgres-moderation-store";
-import { SqliteModerationStore } from "./data-store/sqlite-moderation-store";
 import { LocalChangeBus, type ChangeBus } from "./changes/change-bus";
 import type { KeyStore } from "./keys/key-store";
 import { PostgresKeyStore } from "./keys/postgres-key-store";
@@ -21,31 +18,11 @@ import { SqliteChangeCursors, SqliteDeliveryQueue, SqliteKeyNotices } from "./ou
 import { PostgresWebhookStore } from "./outbound/webhooks/postgres-webhook-store";
 import { SqliteWebhookStore } from "./outbound/webhooks/sqlite-webhook-store";
 import { openGatewayDatabase, type GatewayDatabase } from "./platform/db/gateway-database";
+import { opened, type StorePlace } from "./platform/db/store-place";
 import { memoryQuotaLimiters, type QuotaLimiters } from "./rate-limits/quota";
 import { RedisChangeBus } from "./changes/redis-change-bus";
 import { redisAuthFailureLimiter, redisQuotaLimiters } from "./rate-limits/redis-limits";
 import { connectRedis, disconnectRedis, redisReady, redisTarget } from "./platform/redis/redis-connection";
-
-/** What decides where the stores live (the data store's worker has only this of the config). */
-type StorePlace = Pick<Config, "databaseUrl" | "dataDir">;
-
-/** Where the stores live, for an operator: host, port and database of DATABASE_URL (never its password). */
-function storePlace(config: StorePlace): string {
-	if (config.databaseUrl === undefined) return `SQLite in ${config.dataDir} (DATA_DIR)`;
-	const url = new URL(config.databaseUrl);
-	const host = url.hostname || url.searchParams.get("host") || "localhost";
-	const database = decodeURIComponent(url.pathname.slice(1)) || "(the user's)";
-	return `PostgreSQL at ${host}:${url.port || 5432}, database ${database} (DATABASE_URL)`;
-}
-
-/** A store that cannot be opened at start-up is named in the one failure line, with the driver's reason. */
-async function opened<T>(config: StorePlace, opening: () => T | Promise<T>): Promise<T> {
-	try {
-		return await opening();
-	} catch (err) {
-		throw new Error(`${storePlace(config)} cannot be used: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-	}
-}
 
 /**
  * The gateway database (keys, audit, operators, outbox), opened and migrated once: in PostgreSQL when
@@ -89,18 +66,6 @@ export function gatewayStores(database: GatewayDatabase, clock: () => number): G
 			notices: new PostgresKeyNotices(db, clock),
 		},
 	};
-}
-
-/**
- * Bans and mutes for the embedded data store: in the same PostgreSQL database as the keys when
- * DATABASE_URL is set, so every instance's embedded data store reads and writes the same bans.
- */
-export async function openModerationStore(config: StorePlace, clock: () => number): Promise<ModerationStore> {
-	return opened<ModerationStore>(config, () =>
-		config.databaseUrl !== undefined
-			? PostgresModerationStore.open({ connectionString: config.databaseUrl, clock })
-			: SqliteModerationStore.open({ dataDir: config.dataDir, clock }),
-	);
 }
 
 export interface RateLimits {

@@ -6,13 +6,10 @@ import { DEFAULT_OPEN_CLOUD_URL } from "./outbound/experiences/open-cloud-client
 import { invalidCidrs } from "./auth/address-matcher";
 import { DEFAULT_EDGE_LIMITS, type EdgeLimits } from "./platform/http/edge";
 import { DEFAULT_MAX_JSON_DEPTH } from "./platform/http/json-body";
+import type { DiscordSettings } from "./operators/discord-client";
 import { LOG_LEVELS, type LogLevel, type LogSettings } from "./platform/logging/logger";
-
-export type QuotaCategory = "moderation" | "lists" | "writes";
-
-export const QUOTA_CATEGORIES: readonly QuotaCategory[] = ["moderation", "lists", "writes"];
-
-export type Quotas = Record<QuotaCategory, number>;
+import { QUOTA_CATEGORIES, type QuotaCategory } from "../shared/records";
+import type { Quotas } from "./rate-limits/quota";
 
 /** Per-key requests per minute by category (README, "API summary"). */
 export const DEFAULT_QUOTAS: Quotas = { moderation: 300, lists: 100, writes: 50 };
@@ -55,13 +52,6 @@ export interface Config {
 	outboundAllowLoopback: boolean;
 	/** Discord sign-in for operators (DISCORD_CLIENT_ID and DISCORD_CLIENT_SECRET); undefined: only the admin token signs in. */
 	discord: DiscordSettings | undefined;
-}
-
-export interface DiscordSettings {
-	clientId: string;
-	clientSecret: string;
-	/** DISCORD_API_URL without a trailing slash; the authorize page is this without `/api`. */
-	apiUrl: string;
 }
 
 /** Raised for an invalid variable; `main` prints its message as the one start-up line. */

@@ -20,3 +20,6 @@ export const ROUTES = {
 	health: HEALTH_ROUTES,
 	docs: DOCS_ROUTES,
 } as const;
+
+/** Every declared route, in the reference's order. */
+export const ALL_ROUTES = Object.values(ROUTES).flat();

@@ -115,8 +115,16 @@ export interface ApiKeyRecord {
 	rate_limits: RateLimitOverrides | null;
 }
 
-/** Quota categories of the README's "API summary", as the admin API names them. */
-export type RateLimitOverrides = Partial<Record<"moderation" | "lists" | "writes", number>>;
+/** Per-key per-minute quota categories (README, "API summary"), as the admin API names them. */
+export const QUOTA_CATEGORIES = ["moderation", "lists", "writes"] as const;
+export type QuotaCategory = (typeof QUOTA_CATEGORIES)[number];
+
+/** Per-category quotas of one key, overriding the gateway's defaults. */
+export type RateLimitOverrides = Partial<Record<QuotaCategory, number>>;
+
+/** The permissions an operator may hold in a guild (README, "API summary"), after Roblox's group API-key permissions. */
+export const PERMISSIONS = ["administer_keys", "create_keys", "moderate", "view", "manage_members"] as const;
+export type Permission = (typeof PERMISSIONS)[number];
 
 /** (v2) One address a key was used from, in the usage report. */
 export interface ClientAddressUse {

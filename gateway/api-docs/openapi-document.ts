@@ -5,11 +5,8 @@ import { z } from "zod";
 import { ErrorMessage } from "../../shared/errors";
 import { wireForms } from "../platform/http/fields";
 import type { Route, SuccessAnswer } from "../platform/http/route";
-import { ROUTES } from "../routes";
 import { ERROR_DESCRIPTIONS, errorCodes, errorStatuses, type Caller } from "./error-answers";
 import type { JsonSchema } from "./reference-page";
-
-const DOCUMENTED_ROUTES: readonly Route[] = Object.values(ROUTES).flat();
 
 
 /** Keywords of a text field's parse steps that its wire form replaces. */
@@ -204,11 +201,11 @@ function operationObject(route: Route): JsonSchema {
 	};
 }
 
-/** The document served at `/api/v1/openapi.json`; built once, it never changes while the process runs. */
-export function buildOpenApiDocument(): JsonSchema {
+/** The document served at `/api/v1/openapi.json`, of every declared route; built once, it never changes while the process runs. */
+export function buildOpenApiDocument(routes: readonly Route[]): JsonSchema {
 	const paths: Record<string, Record<string, JsonSchema>> = {};
 	const schemas: Record<string, JsonSchema> = { ErrorEnvelope: toJsonSchema(anyError, "output") };
-	for (const route of DOCUMENTED_ROUTES) {
+	for (const route of routes) {
 		(paths[templateOf(route.path)] ??= {})[route.method] = operationObject(route);
 		for (const status of errorStatuses(route).filter((listed) => listed !== 409)) {
 			schemas[errorSchemaName(status, route.guard.caller)] ??= toJsonSchema(errorEnvelope(status, errorCodes(status, route.guard.caller)), "output");

@@ -2,7 +2,7 @@
 // The embedded data store's worker thread: opens its own store, serves it on loopback, reports to the gateway.
 
 import { parentPort, workerData } from "node:worker_threads";
-import { openModerationStore } from "../backends";
+import { openModerationStore } from "./open-moderation-store";
 import { borrowedClock } from "./shared-clock";
 import { startDataStore } from "./server";
 import type { WorkerReport, WorkerStart } from "./data-store-worker";

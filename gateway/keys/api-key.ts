@@ -3,6 +3,7 @@
 
 import { createHmac, hash, randomBytes, timingSafeEqual } from "node:crypto";
 import { API_KEY_PREFIX } from "../../shared/routes";
+import { GUILD_ID, GUILD_ID_DIGITS } from "../platform/http/fields";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -13,9 +14,6 @@ export const SECRET_CHECKSUM_LENGTH = 6;
 /** Secret characters shown in a key's prefix, enough to tell a guild's keys apart. */
 export const PREFIX_SECRET_LENGTH = 6;
 
-/** Discord ids (snowflakes) never start with 0; the data store refuses such paths too. */
-const GUILD_ID_DIGITS = "[1-9]\\d{16,19}";
-export const GUILD_ID = new RegExp(`^${GUILD_ID_DIGITS}$`);
 const KEY_PATTERN = new RegExp(
 	`^${API_KEY_PREFIX}(${GUILD_ID_DIGITS})_([0-9A-Za-z]{${SECRET_RANDOM_LENGTH + SECRET_CHECKSUM_LENGTH}})$`,
 );

@@ -4,7 +4,6 @@
 import { z } from "zod";
 import { API_BASE, BATCH_MAX_IDENTIFIERS } from "../../shared/routes";
 import type { ModerationChangeNotice } from "../changes/change-bus";
-import type { Config } from "../config";
 import type { EventHub } from "../events/event-hub";
 import { eventsRoute } from "../events/events-route";
 import { defineRoute, type Route, type SuccessAnswer } from "../platform/http/route";
@@ -35,7 +34,7 @@ import {
 } from "./moderation-schemas";
 
 export interface ModerationRouteParts {
-	config: Pick<Config, "banCacheTtlSeconds" | "maxStreamsPerKey">;
+	config: { banCacheTtlSeconds: number; maxStreamsPerKey: number };
 	forwarder: Forwarder;
 	banCache: BanStatusCache;
 	/** Tells other gateway instances and this one's event streams that a user's ban or mute changed. */

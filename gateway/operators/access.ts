@@ -6,7 +6,7 @@ import type { Actor, ApiKeyRecord } from "../../shared/records";
 import { ApiError } from "../platform/http/envelope";
 import type { ChangedBy } from "../keys/key-store";
 import type { Guard } from "../platform/http/route";
-import { PERMISSIONS, type Permission } from "./permissions";
+import { PERMISSIONS, type Permission } from "../../shared/records";
 
 export type { Actor };
 

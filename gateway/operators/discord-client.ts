@@ -2,8 +2,15 @@
 // Discord as the sign-in needs it: the OAuth2 code flow with PKCE (arctic) and the two REST reads, /users/@me and its guilds.
 
 import { CodeChallengeMethod, OAuth2Client, OAuth2RequestError, type OAuth2Tokens } from "arctic";
-import type { DiscordSettings } from "../config";
 import type { OperatorGuild } from "./operator-store";
+
+/** Discord's OAuth2 application (DISCORD_CLIENT_ID, DISCORD_CLIENT_SECRET, DISCORD_API_URL). */
+export interface DiscordSettings {
+	clientId: string;
+	clientSecret: string;
+	/** DISCORD_API_URL without a trailing slash; the authorize page is this without `/api`. */
+	apiUrl: string;
+}
 
 /** The scopes of the README's "API summary": who the user is, and their guilds with owner and permissions. */
 export const DISCORD_SCOPES = ["identify", "guilds"];

@@ -3,7 +3,6 @@
 
 import type { Logger } from "pino";
 import type { OutboundAdmin } from "./outbound-routes";
-import type { Config } from "../config";
 import type { ChangeFeed } from "../changes/change-feed";
 import { ExperienceService } from "./experiences/experience-service";
 import { OutboundHttp } from "../platform/http/outbound-http";
@@ -49,7 +48,7 @@ export interface OutboxStores {
 }
 
 export function startOutbound(
-	config: Config,
+	config: { openCloudUrl: string; outboundAllowLoopback: boolean },
 	parts: { stores: OutboxStores; feed: ChangeFeed; secrets: SecretBox; clock: () => number; logger: Logger; timing?: OutboundTiming },
 ): RunningOutbound {
 	const { stores, feed, clock, logger, secrets, timing = {} } = parts;

@@ -5,9 +5,12 @@ import type { Response } from "express";
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { ErrorMessage } from "../../shared/errors";
 import { BATCH_MAX_IDENTIFIERS } from "../../shared/routes";
-import type { QuotaCategory, Quotas } from "../config";
+import type { QuotaCategory } from "../../shared/records";
 import { ApiError } from "../platform/http/envelope";
 import type { VerifiedKey } from "../keys/key-verifier";
+
+/** Per-key requests per minute, by category. */
+export type Quotas = Record<QuotaCategory, number>;
 
 /** Quotas are counted over a fixed minute (contract: "per key, per category, per minute"). */
 export const QUOTA_WINDOW_SECONDS = 60;

@@ -3,7 +3,7 @@
 
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis } from "rate-limiter-flexible";
-import type { Quotas } from "../config";
+import type { Quotas } from "./quota";
 import { QUOTA_WINDOW_SECONDS, type QuotaLimiters } from "./quota";
 
 /** Window of the auth-failure throttle, as `AuthThrottle.inMemory` counts it. */

@@ -4,9 +4,10 @@
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { buildOpenApiDocument } from "../../gateway/api-docs/openapi-document";
+import { ALL_ROUTES } from "../../gateway/routes";
 
 const DOCUMENT_ID = "openapi.json";
-const document = buildOpenApiDocument() as { paths: Record<string, Record<string, { responses: Record<string, ResponseObject> }>> };
+const document = buildOpenApiDocument(ALL_ROUTES) as { paths: Record<string, Record<string, { responses: Record<string, ResponseObject> }>> };
 
 interface ResponseObject {
 	content?: Record<string, { schema: unknown }>;

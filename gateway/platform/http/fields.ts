@@ -3,7 +3,10 @@
 
 import { z } from "zod";
 import { badRequest } from "./envelope";
-import { GUILD_ID } from "../../keys/api-key";
+
+/** Discord ids (snowflakes) never start with 0; the data store refuses such paths too. */
+export const GUILD_ID_DIGITS = "[1-9]\\d{16,19}";
+export const GUILD_ID = new RegExp(`^${GUILD_ID_DIGITS}$`);
 
 // Canonical decimal only: "007" and "7" would otherwise be two cache keys for one user.
 const POSITIVE_DECIMAL = /^[1-9][0-9]*$/;

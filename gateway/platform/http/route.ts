@@ -4,9 +4,7 @@
 import type { RequestHandler, Router } from "express";
 import type { z } from "zod";
 import type { ErrorCode } from "../../../shared/errors";
-import type { Scope } from "../../../shared/records";
-import type { QuotaCategory } from "../../config";
-import type { Permission } from "../../operators/permissions";
+import type { Permission, QuotaCategory, Scope } from "../../../shared/records";
 
 /** What an admin caller must hold beyond signing in (README, "API summary": the permissions). */
 export type AdminNeed =

@@ -5,7 +5,6 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
-import type { VerifiedKey } from "../../keys/key-verifier";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 
@@ -20,8 +19,14 @@ export function routeOf(req: IncomingMessage): string {
 	return `${baseUrl}${String(route.path)}`;
 }
 
+/** What a line tells of the verified key the key guard left in `res.locals.apiKey`. */
+interface KeyFields {
+	prefix: string;
+	guildId: string;
+}
+
 function keyFields(res: ServerResponse): { key_prefix?: string; guild?: string } {
-	const key = (res as Response).locals?.apiKey as VerifiedKey | undefined;
+	const key = (res as Response).locals?.apiKey as KeyFields | undefined;
 	return key === undefined ? {} : { key_prefix: key.prefix, guild: key.guildId };
 }
 

@@ -2,8 +2,7 @@
 // The admin API (README, "API summary") as the page calls it: one method per endpoint, errors in words.
 
 import type { Envelope } from "../../../../shared/envelope";
-import type { Actor, ApiKeyRecord, ClientAddressUse, Scope } from "../../../../shared/records";
-import type { Permission } from "../../../operators/access";
+import type { Actor, ApiKeyRecord, ClientAddressUse, Permission, Scope } from "../../../../shared/records";
 import type { AuditEvent } from "../../../keys/key-store";
 
 export type { Actor, ApiKeyRecord, AuditEvent, Permission, Scope };

@@ -1,18 +1,18 @@
-// gateway/admin/admin-router.ts
+// gateway/admin-router.ts
 // The admin API's mount (README, "API summary"): sign-in first, then the ADMIN_TOKEN or a session, then each feature's declared routes.
 
 import express, { type RequestHandler, type Router } from "express";
-import type { KeyAdmin } from "../keys/key-admin";
-import type { AuthThrottle } from "../auth/auth-throttle";
-import type { ConsoleParts } from "../moderation/console-routes";
-import { adminGuards, changedBy } from "../operators/access";
-import type { OperatorRouteParts } from "../operators/operator-routes";
-import { authenticateAdmin, requireSameOrigin } from "../operators/session-auth";
-import type { OutboundAdmin } from "../outbound/outbound-routes";
-import { jsonBody } from "../platform/http/json-body";
-import { noCredential, registerRoutes, type RouteTarget } from "../platform/http/route";
-import { requestLogger, routeOf } from "../platform/logging/request-log";
-import { ROUTES } from "../routes";
+import type { KeyAdmin } from "./keys/key-admin";
+import type { AuthThrottle } from "./auth/auth-throttle";
+import type { ConsoleParts } from "./moderation/console-routes";
+import { adminGuards, changedBy } from "./operators/access";
+import type { OperatorRouteParts } from "./operators/operator-routes";
+import { authenticateAdmin, requireSameOrigin } from "./operators/session-auth";
+import type { OutboundAdmin } from "./outbound/outbound-routes";
+import { jsonBody } from "./platform/http/json-body";
+import { noCredential, registerRoutes, type RouteTarget } from "./platform/http/route";
+import { requestLogger, routeOf } from "./platform/logging/request-log";
+import { ROUTES } from "./routes";
 
 /** Where the admin API lives; its routes declare full paths. */
 export const ADMIN_BASE = "/admin/v1";
