@@ -137,6 +137,11 @@ export class World {
 		return JSON.parse(outcome) as StartResult;
 	}
 
+	/** `Technified.client()`, as an admin script calls it; later calls go to the client it returns. */
+	async reachClient(modulePath = "ServerScriptService.Technified") {
+		return JSON.parse(await this.call<string>("reachClient", modulePath)) as { found: boolean; sameAsStarted: boolean };
+	}
+
 	join(...userIds: number[]) {
 		return this.call("join", JSON.stringify(userIds));
 	}
