@@ -14,6 +14,7 @@
 
 import { client, onModeration, TechnifiedClient } from "../index";
 import type { ModerationChange } from "../changes";
+import { errorInWords } from "./errors";
 
 /** A Player, or the table Adonis makes for a user who is not in the server (Functions.GetFakePlayer). */
 export interface AdonisUser {
@@ -105,7 +106,7 @@ export function install(vargs: AdonisVargs) {
 				return;
 			}
 			const [ok, problem] = pcall(() => write(running, moderator.UserId));
-			if (!ok) hint(moderator, tostring(problem));
+			if (!ok) hint(moderator, errorInWords(problem));
 		});
 	};
 
