@@ -35,7 +35,8 @@ interface AdonisSignal<T> {
 }
 
 interface MuteEvent {
-	Target: number;
+	/** A fake player's UserId: digits typed for a user not in the server stay a string. */
+	Target: number | string;
 	Moderator: number;
 }
 
@@ -63,8 +64,8 @@ const MUTE_REASON = "Muted in Adonis";
 /** Adonis's own words for a ban given none (Admin.AddBan's kick message). */
 const NO_REASON = "No reason provided";
 
-function userIdOf(user: AdonisUser | number | undefined): number | undefined {
-	const id = typeIs(user, "number") ? user : tonumber(user?.UserId);
+function userIdOf(user: AdonisUser | number | string | undefined): number | undefined {
+	const id = typeIs(user, "number") || typeIs(user, "string") ? tonumber(user) : tonumber(user?.UserId);
 	return id !== undefined && id > 0 ? id : undefined;
 }
 
@@ -112,19 +113,21 @@ export function install(vargs: AdonisVargs) {
 
 	admin.AddBan = (user, reason, doSave, moderator, banType) => {
 		original.AddBan(user, reason, doSave, moderator, banType);
-		send(moderator, userIdOf(user), (c, moderatorId) => c.ban(userIdOf(user)!, { reason: reason ?? NO_REASON, moderatorId }));
+		const target = userIdOf(user);
+		send(moderator, target, (c, moderatorId) => c.ban(target!, { reason: reason ?? NO_REASON, moderatorId }));
 	};
 
 	admin.AddTimeBan = (user, duration, reason, moderator) => {
 		original.AddTimeBan(user, duration, reason, moderator);
+		const target = userIdOf(user);
 		const seconds = math.floor(tonumber(duration) ?? 0);
-		send(moderator, userIdOf(user), (c, moderatorId) =>
-			c.ban(userIdOf(user)!, { reason: reason ?? NO_REASON, duration: `${seconds}s`, moderatorId }),
-		);
+		send(moderator, target, (c, moderatorId) => c.ban(target!, { reason: reason ?? NO_REASON, duration: `${seconds}s`, moderatorId }));
 	};
 
-	const lifted = (user: AdonisUser | number) =>
-		send(unbanningModerator.get(coroutine.running()), userIdOf(user), (c, moderatorId) => c.unban(userIdOf(user)!, { moderatorId }));
+	const lifted = (user: AdonisUser | number) => {
+		const target = userIdOf(user);
+		send(unbanningModerator.get(coroutine.running()), target, (c, moderatorId) => c.unban(target!, { moderatorId }));
+	};
 
 	admin.RemoveBan = (user, doSave) => {
 		const removed = original.RemoveBan(user, doSave);
@@ -168,11 +171,12 @@ export function install(vargs: AdonisVargs) {
 		const duration = muteDuration(args[1]);
 		return runWith(() => {
 			const connection = vargs.Service.Events.PlayerMuted.Connect((event) => {
-				if (event.Moderator !== player.UserId) return;
+				const target = userIdOf(event.Target);
+				if (event.Moderator !== player.UserId || target === undefined) return;
 				const seconds = duration !== undefined ? durationSeconds(duration) : undefined;
-				if (seconds !== undefined) muteEnds.set(event.Target, os.time() + seconds);
-				else muteEnds.delete(event.Target);
-				send(player, userIdOf(event.Target), (c, moderatorId) => c.mute(event.Target, { reason: MUTE_REASON, duration, moderatorId }));
+				if (seconds !== undefined) muteEnds.set(target, os.time() + seconds);
+				else muteEnds.delete(target);
+				send(player, target, (c, moderatorId) => c.mute(target, { reason: MUTE_REASON, duration, moderatorId }));
 			});
 			return () => connection.Disconnect();
 		}, run);
@@ -181,12 +185,13 @@ export function install(vargs: AdonisVargs) {
 	wrapCommand("UnMute", (player, _, run) =>
 		runWith(() => {
 			const connection = vargs.Service.Events.PlayerUnMuted.Connect((event) => {
-				if (event.Moderator !== player.UserId) return;
-				const endsAt = muteEnds.get(event.Target);
-				muteEnds.delete(event.Target);
+				const target = userIdOf(event.Target);
+				if (event.Moderator !== player.UserId || target === undefined) return;
+				const endsAt = muteEnds.get(target);
+				muteEnds.delete(target);
 				// Adonis's timer ending a timed mute sent from here: the API has ended it at the same moment.
 				if (endsAt !== undefined && os.time() >= endsAt) return;
-				send(player, userIdOf(event.Target), (c, moderatorId) => c.unmute(event.Target, { moderatorId }));
+				send(player, target, (c, moderatorId) => c.unmute(target, { moderatorId }));
 			});
 			return () => connection.Disconnect();
 		}, run),

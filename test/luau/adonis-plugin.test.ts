@@ -165,6 +165,13 @@ describe("mutes", () => {
 		expect(writes(api)[1].body.duration).toBeUndefined();
 	});
 
+	test(":mute of a user who is not in the server, typed as an id, sends the mute for that id", async () => {
+		const api = new FakeApi();
+		const server = await adonisServer(api);
+		await adonis(server, ":mute 777");
+		expect(writes(api)).toEqual([{ action: "mute", body: expect.objectContaining({ roblox_id: "777", moderator_roblox_id: String(MODERATOR) }) }]);
+	});
+
 	test("a mute from the API shows in Adonis's mute list and leaves it with the unmute; nothing is written back", async () => {
 		const api = new FakeApi();
 		const server = await adonisServer(api);
