@@ -75,10 +75,14 @@ function entryUserId(entry: BanEntry | MuteEntry): number | undefined {
 	return tonumber(entry.UserId);
 }
 
-/** `10m`, `2h`, `7d` (Adonis's own form, which the API reads as is); anything else is permanent. */
-function muteDuration(argument: string | undefined): string | undefined {
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `10m`, `2h`, `7d`: Adonis's own form, which the API reads as is; anything else ("inf", none) is permanent. */
+function adonisDuration(argument: string | undefined): { text: string; seconds: number } | undefined {
 	if (argument === undefined) return undefined;
-	return argument.match("^%d+[smhd]$")[0] !== undefined ? argument : undefined;
+	const [count, unit] = argument.match("^(%d+)([smhd])$");
+	if (count === undefined) return undefined;
+	return { text: argument, seconds: tonumber(count)! * UNIT_SECONDS[unit as string] };
 }
 
 export function install(vargs: AdonisVargs) {
@@ -98,7 +102,11 @@ export function install(vargs: AdonisVargs) {
 	const hint = (moderator: Player, message: string) => server.Functions.Hint(message, [moderator]);
 
 	/** In its own thread: Adonis's command carries on while the API answers; a refusal is told to the moderator. */
-	const send = (moderator: Player | undefined, userId: number | undefined, write: (c: TechnifiedClient, moderatorId: number) => void) => {
+	const send = (
+		moderator: Player | undefined,
+		userId: number | undefined,
+		write: (c: TechnifiedClient, userId: number, moderatorId: number) => void,
+	) => {
 		if (moderator === undefined || userId === undefined) return;
 		task.spawn(() => {
 			const running = client();
@@ -106,28 +114,24 @@ export function install(vargs: AdonisVargs) {
 				hint(moderator, "Technified is not running in this server: this change stays in Adonis only");
 				return;
 			}
-			const [ok, problem] = pcall(() => write(running, moderator.UserId));
+			const [ok, problem] = pcall(() => write(running, userId, moderator.UserId));
 			if (!ok) hint(moderator, errorInWords(problem));
 		});
 	};
 
 	admin.AddBan = (user, reason, doSave, moderator, banType) => {
 		original.AddBan(user, reason, doSave, moderator, banType);
-		const target = userIdOf(user);
-		send(moderator, target, (c, moderatorId) => c.ban(target!, { reason: reason ?? NO_REASON, moderatorId }));
+		send(moderator, userIdOf(user), (c, userId, moderatorId) => c.ban(userId, { reason: reason ?? NO_REASON, moderatorId }));
 	};
 
 	admin.AddTimeBan = (user, duration, reason, moderator) => {
 		original.AddTimeBan(user, duration, reason, moderator);
-		const target = userIdOf(user);
 		const seconds = math.floor(tonumber(duration) ?? 0);
-		send(moderator, target, (c, moderatorId) => c.ban(target!, { reason: reason ?? NO_REASON, duration: `${seconds}s`, moderatorId }));
+		send(moderator, userIdOf(user), (c, userId, moderatorId) => c.ban(userId, { reason: reason ?? NO_REASON, duration: `${seconds}s`, moderatorId }));
 	};
 
-	const lifted = (user: AdonisUser | number) => {
-		const target = userIdOf(user);
-		send(unbanningModerator.get(coroutine.running()), target, (c, moderatorId) => c.unban(target!, { moderatorId }));
-	};
+	const lifted = (user: AdonisUser | number) =>
+		send(unbanningModerator.get(coroutine.running()), userIdOf(user), (c, userId, moderatorId) => c.unban(userId, { moderatorId }));
 
 	admin.RemoveBan = (user, doSave) => {
 		const removed = original.RemoveBan(user, doSave);
@@ -168,15 +172,14 @@ export function install(vargs: AdonisVargs) {
 	}
 
 	wrapCommand("Mute", (player, args, run) => {
-		const duration = muteDuration(args[1]);
+		const duration = adonisDuration(args[1]);
 		return runWith(() => {
 			const connection = vargs.Service.Events.PlayerMuted.Connect((event) => {
 				const target = userIdOf(event.Target);
 				if (event.Moderator !== player.UserId || target === undefined) return;
-				const seconds = duration !== undefined ? durationSeconds(duration) : undefined;
-				if (seconds !== undefined) muteEnds.set(target, os.time() + seconds);
+				if (duration !== undefined) muteEnds.set(target, os.time() + duration.seconds);
 				else muteEnds.delete(target);
-				send(player, target, (c, moderatorId) => c.mute(target, { reason: MUTE_REASON, duration, moderatorId }));
+				send(player, target, (c, userId, moderatorId) => c.mute(userId, { reason: MUTE_REASON, duration: duration?.text, moderatorId }));
 			});
 			return () => connection.Disconnect();
 		}, run);
@@ -191,19 +194,13 @@ export function install(vargs: AdonisVargs) {
 				muteEnds.delete(target);
 				// Adonis's timer ending a timed mute sent from here: the API has ended it at the same moment.
 				if (endsAt !== undefined && os.time() >= endsAt) return;
-				send(player, target, (c, moderatorId) => c.unmute(target, { moderatorId }));
+				send(player, target, (c, userId, moderatorId) => c.unmute(userId, { moderatorId }));
 			});
 			return () => connection.Disconnect();
 		}, run),
 	);
 
 	onModeration((change) => mirror(server, original, change));
-}
-
-function durationSeconds(duration: string): number | undefined {
-	const [count, unit] = duration.match("^(%d+)([smhd])$");
-	const seconds = { s: 1, m: 60, h: 3600, d: 86400 } as Record<string, number>;
-	return count !== undefined ? tonumber(count)! * seconds[unit as string] : undefined;
 }
 
 function hasUser(entries: Array<BanEntry | MuteEntry>, userId: number) {
