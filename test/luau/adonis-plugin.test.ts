@@ -10,7 +10,8 @@ import { BASE_URL, FakeApi, TEST_KEY } from "./harness/fake-api";
 import { luauHost, REPO_ROOT, World } from "./harness/luau-host";
 
 const ADONIS = "ServerScriptService.Adonis";
-const PLUGIN = "ServerScriptService.Technified.integrations.Server-Technified";
+/** The plugin as the README installs it: copied out of the model (here into ServerStorage, a place of Adonis's). */
+const PLUGIN = "ServerStorage.Server-Technified";
 const MODERATOR = 400;
 
 interface AdonisState {
@@ -26,12 +27,17 @@ const writes = (api: FakeApi) =>
 		.filter((request) => request.url.includes("/roblox/"))
 		.map((request) => ({ action: request.url.split("/").at(-1), body: JSON.parse(request.body) as Record<string, string> }));
 
+async function installPlugin(server: World) {
+	await server.move("ServerScriptService.Technified.integrations.Server-Technified", "ServerStorage");
+}
+
 /** A server with Technified started (live updates on), Adonis loaded with the plugin, and the moderator in it. */
 async function adonisServer(api: FakeApi): Promise<World> {
 	const host = await luauHost([
 		{ parentPath: "ServerScriptService", name: "Adonis", source: readFileSync(join(REPO_ROOT, "test/luau/integrations/adonis.luau"), "utf8") },
 	]);
 	const server = await host.newWorld(api.transport, { seed: 7 });
+	await installPlugin(server);
 	await server.start({ apiKey: TEST_KEY, baseUrl: BASE_URL });
 	await server.invoke(ADONIS, "boot", PLUGIN);
 	await server.join(MODERATOR);
@@ -194,6 +200,7 @@ describe("without Technified running", () => {
 			{ parentPath: "ServerScriptService", name: "Adonis", source: readFileSync(join(REPO_ROOT, "test/luau/integrations/adonis.luau"), "utf8") },
 		]);
 		const server = await host.newWorld(api.transport, { seed: 7 });
+		await installPlugin(server);
 		await server.invoke(ADONIS, "boot", PLUGIN);
 		await server.join(MODERATOR, 430);
 		await server.advance(1);

@@ -10,7 +10,8 @@ import { BASE_URL, FakeApi, TEST_KEY } from "./harness/fake-api";
 import { luauHost, REPO_ROOT, World } from "./harness/luau-host";
 
 const CMDR = "ServerScriptService.Cmdr";
-const COMMANDS = "ServerScriptService.Technified.integrations.TechnifiedCmdr";
+/** The commands as the README installs them: copied out of the model next to the game's Cmdr. */
+const COMMANDS = "ServerStorage.TechnifiedCmdr";
 const MODERATOR = 500;
 const PLAYER = 501;
 
@@ -23,7 +24,9 @@ async function world(api: FakeApi) {
 	const host = await luauHost([
 		{ parentPath: "ServerScriptService", name: "Cmdr", source: readFileSync(join(REPO_ROOT, "test/luau/integrations/cmdr.luau"), "utf8") },
 	]);
-	return host.newWorld(api.transport, { seed: 7 });
+	const server = await host.newWorld(api.transport, { seed: 7 });
+	await server.move("ServerScriptService.Technified.integrations.TechnifiedCmdr", "ServerStorage");
+	return server;
 }
 
 async function outcome(server: World, token: string) {
