@@ -61,6 +61,8 @@ export interface AdonisVargs {
 
 /** Adonis has no mute reasons; the API keeps one. */
 const MUTE_REASON = "Muted in Adonis";
+/** `:ban` is Adonis's ban of one server; through the API it is a ban of the whole game, and the moderator is told so. */
+const BANNED = "banned in every server of the game";
 /** Adonis's own words for a ban given none (Admin.AddBan's kick message). */
 const NO_REASON = "No reason provided";
 
@@ -101,10 +103,14 @@ export function install(vargs: AdonisVargs) {
 
 	const hint = (moderator: Player, message: string) => server.Functions.Hint(message, [moderator]);
 
-	/** In its own thread: Adonis's command carries on while the API answers; a refusal is told to the moderator. */
+	/**
+	 * In its own thread: Adonis's command carries on while the API answers. The moderator is told either
+	 * way: `done` once the API has it, or its refusal.
+	 */
 	const send = (
 		moderator: Player | undefined,
 		userId: number | undefined,
+		done: string,
 		write: (c: TechnifiedClient, userId: number, moderatorId: number) => void,
 	) => {
 		if (moderator === undefined || userId === undefined) return;
@@ -115,23 +121,25 @@ export function install(vargs: AdonisVargs) {
 				return;
 			}
 			const [ok, problem] = pcall(() => write(running, userId, moderator.UserId));
-			if (!ok) hint(moderator, errorInWords(problem));
+			hint(moderator, ok ? `Technified: user ${userId} ${done}` : errorInWords(problem));
 		});
 	};
 
 	admin.AddBan = (user, reason, doSave, moderator, banType) => {
 		original.AddBan(user, reason, doSave, moderator, banType);
-		send(moderator, userIdOf(user), (c, userId, moderatorId) => c.ban(userId, { reason: reason ?? NO_REASON, moderatorId }));
+		send(moderator, userIdOf(user), BANNED, (c, userId, moderatorId) => c.ban(userId, { reason: reason ?? NO_REASON, moderatorId }));
 	};
 
 	admin.AddTimeBan = (user, duration, reason, moderator) => {
 		original.AddTimeBan(user, duration, reason, moderator);
 		const seconds = math.floor(tonumber(duration) ?? 0);
-		send(moderator, userIdOf(user), (c, userId, moderatorId) => c.ban(userId, { reason: reason ?? NO_REASON, duration: `${seconds}s`, moderatorId }));
+		send(moderator, userIdOf(user), BANNED, (c, userId, moderatorId) =>
+			c.ban(userId, { reason: reason ?? NO_REASON, duration: `${seconds}s`, moderatorId }),
+		);
 	};
 
 	const lifted = (user: AdonisUser | number) =>
-		send(unbanningModerator.get(coroutine.running()), userIdOf(user), (c, userId, moderatorId) => c.unban(userId, { moderatorId }));
+		send(unbanningModerator.get(coroutine.running()), userIdOf(user), "unbanned", (c, userId, moderatorId) => c.unban(userId, { moderatorId }));
 
 	admin.RemoveBan = (user, doSave) => {
 		const removed = original.RemoveBan(user, doSave);
@@ -179,7 +187,9 @@ export function install(vargs: AdonisVargs) {
 				if (event.Moderator !== player.UserId || target === undefined) return;
 				if (duration !== undefined) muteEnds.set(target, os.time() + duration.seconds);
 				else muteEnds.delete(target);
-				send(player, target, (c, userId, moderatorId) => c.mute(userId, { reason: MUTE_REASON, duration: duration?.text, moderatorId }));
+				send(player, target, "muted in every server", (c, userId, moderatorId) =>
+					c.mute(userId, { reason: MUTE_REASON, duration: duration?.text, moderatorId }),
+				);
 			});
 			return () => connection.Disconnect();
 		}, run);
@@ -194,7 +204,7 @@ export function install(vargs: AdonisVargs) {
 				muteEnds.delete(target);
 				// Adonis's timer ending a timed mute sent from here: the API has ended it at the same moment.
 				if (endsAt !== undefined && os.time() >= endsAt) return;
-				send(player, target, (c, userId, moderatorId) => c.unmute(userId, { moderatorId }));
+				send(player, target, "unmuted", (c, userId, moderatorId) => c.unmute(userId, { moderatorId }));
 			});
 			return () => connection.Disconnect();
 		}, run),

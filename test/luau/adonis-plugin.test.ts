@@ -76,7 +76,12 @@ describe("bans made in Adonis reach the API", () => {
 			{ action: "ban", body: expect.objectContaining({ roblox_id: "401", reason: "Exploiting the shop", moderator_roblox_id: String(MODERATOR) }) },
 		]);
 		expect(report.kicks.map((kick) => kick.userId)).toEqual([401]);
-		expect((await adonisState(server)).banlist).toEqual(["[SERVER] Player401:401 | Reason: Exploiting the shop"]);
+		const state = await adonisState(server);
+		expect(state.banlist).toEqual(["[SERVER] Player401:401 | Reason: Exploiting the shop"]);
+		expect(state.hints).toEqual([
+			{ to: MODERATOR, text: "Server-banned @Player401" },
+			{ to: MODERATOR, text: "Technified: user 401 banned in every server of the game" },
+		]);
 		expect(report.output.filter((line) => line.kind !== "print")).toEqual([]);
 	});
 
