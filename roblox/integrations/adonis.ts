@@ -202,8 +202,9 @@ export function install(vargs: AdonisVargs) {
 				if (event.Moderator !== player.UserId || target === undefined) return;
 				const endsAt = muteEnds.get(target);
 				muteEnds.delete(target);
-				// Adonis's timer ending a timed mute sent from here: the API has ended it at the same moment.
-				if (endsAt !== undefined && os.time() >= endsAt) return;
+				// Adonis's timer ending a timed mute sent from here: the API ends it at the same moment (give or
+				// take the second between Adonis's clock reading and this one).
+				if (endsAt !== undefined && os.time() >= endsAt - 1) return;
 				send(player, target, "unmuted", (c, userId, moderatorId) => c.unmute(userId, { moderatorId }));
 			});
 			return () => connection.Disconnect();
