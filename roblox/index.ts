@@ -1,7 +1,8 @@
 // roblox/index.ts
 // The module's entry (compiles to init.luau): Technified.start(options) wires the parts together and
 // starts the join guard; the returned client answers getBanStatus/getMuteStatus, moderates from the game
-// (ban, unban, mute, unmute) and stops the guard.
+// (ban, unban, mute, unmute) and stops the guard. Technified.client() reaches the running client however
+// it was started, and Technified.onModeration hears every change, for admin-system integrations.
 
 import { Players, RunService, TextChatService } from "@rbxts/services";
 import { ActionReporter } from "./actions";
@@ -10,6 +11,7 @@ import { Backoff } from "./backoff";
 import { BanCache } from "./ban-cache";
 import { BanLookup } from "./ban-lookup";
 import { BanStatus, MuteStatus } from "./ban-status";
+import { ChangeFeed, ChangeListener } from "./changes";
 import { CircuitBreaker } from "./circuit-breaker";
 import { robloxClock } from "./clock";
 import { Diagnostics } from "./diagnostics";
@@ -24,6 +26,7 @@ import { RequestBudget } from "./request-budget";
 export type { BanStatus, MuteStatus } from "./ban-status";
 export type { StartOptions, FailMode } from "./options";
 export type { ModerationAction, ActionSource } from "./actions";
+export type { ModerationChange, ChangeListener } from "./changes";
 export type { BanOptions, MuteOptions, LiftOptions } from "./moderation";
 
 /** Consecutive failures that open the circuit, and its cool-down growing from 15 s to 2 minutes. */
@@ -35,6 +38,8 @@ const RETRY_BASE_DELAY = 1;
 const RETRY_MAX_DELAY = 30;
 
 let running: TechnifiedClient | undefined;
+/** Outlives any one client: an integration may listen before the guard starts, and across a restart. */
+const changes = new ChangeFeed();
 
 export class TechnifiedClient {
 	private stopped = false;
@@ -99,12 +104,12 @@ export function start(options: StartOptions): TechnifiedClient {
 	const misplaced = placementProblem(script, "the Technified module");
 	if (misplaced !== undefined) error(`[Technified] start: refused: ${misplaced}`, 2);
 	if (running !== undefined) {
-		error("[Technified] start: already running in this server (is Config.autoStart on as well?)", 2);
+		error("[Technified] start: already running in this server: reach it with Technified.client() (or set Config.autoStart = false)", 2);
 	}
 	const resolved = resolveOptions(options);
 	const clock = robloxClock;
 	const diagnostics = new Diagnostics();
-	const actions = new ActionReporter(resolved.onAction);
+	const actions = new ActionReporter(resolved.onAction, changes);
 	const placeId = game.PlaceId > 0 ? game.PlaceId : undefined;
 	const jobId = game.JobId !== "" ? game.JobId : undefined;
 	const api = new BanApi(new RobloxHttpTransport(), resolved.baseUrl, resolved.guildId, resolved.apiKey, {
@@ -134,7 +139,11 @@ export function start(options: StartOptions): TechnifiedClient {
 		cache,
 		clock,
 		{
-			banned: (userId, status) => guard.banned(userId, status, "api"),
+			banned: (userId, status) => {
+				actions.changed({ kind: "ban", userId, reason: status.reason, expiresAt: status.expiresAt, source: "api" });
+				guard.banned(userId, status, "api");
+			},
+			unbanned: (userId) => actions.changed({ kind: "unban", userId, source: "api" }),
 			muted: (userId, status) => {
 				if (Players.GetPlayerByUserId(userId) !== undefined) mutes?.mute(userId, status, "api");
 			},
@@ -155,9 +164,13 @@ export function start(options: StartOptions): TechnifiedClient {
 				effects: {
 					banned: (userId, status) => {
 						cache.amend(userId, (previous) => ({ ban: status, mute: previous?.mute }), clock.now(), clock.unixNow());
+						actions.changed({ kind: "ban", userId, reason: status.reason, expiresAt: status.expiresAt, source: "live" });
 						guard.banned(userId, status, "live");
 					},
-					unbanned: (userId) => cache.forget(userId),
+					unbanned: (userId) => {
+						cache.forget(userId);
+						actions.changed({ kind: "unban", userId, source: "live" });
+					},
 					muted: (userId, status) => {
 						cache.amend(userId, (previous) => ({ ban: previous?.ban ?? { banned: false }, mute: status }), clock.now(), clock.unixNow());
 						if (inServer(userId)) mutes?.mute(userId, status, "live");
@@ -176,4 +189,17 @@ export function start(options: StartOptions): TechnifiedClient {
 	guard.start();
 	live?.start();
 	return client;
+}
+
+/** The running client, however it was started (the drop-in Config or start from code), or nil. */
+export function client(): TechnifiedClient | undefined {
+	return running;
+}
+
+/**
+ * Hears every ban, unban, mute and unmute this server makes or learns of (from any running client, now
+ * or later); returns the function that stops listening.
+ */
+export function onModeration(listener: ChangeListener): () => void {
+	return changes.subscribe(listener);
 }

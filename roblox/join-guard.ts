@@ -201,7 +201,11 @@ export class JoinGuard {
 
 	private kickIfBanned(player: Player, status: BanStatus, source: ActionSource) {
 		const unixNow = this.clock.unixNow();
-		if (!isActiveBan(status, unixNow)) return;
+		if (!isActiveBan(status, unixNow) || !this.inServer(player)) return;
+		// Bans from the game's own calls and live changes are told where they are learnt (index.ts).
+		if (source === "join" || source === "recheck") {
+			this.actions.changed({ kind: "ban", userId: player.UserId, reason: status.reason, expiresAt: status.expiresAt, source });
+		}
 		this.kick(player, renderKickMessage(this.policy.kickMessage, status, unixNow), source, status.reason);
 	}
 }

@@ -51,6 +51,7 @@ const muteAnswerCheck = t.interface({
 /** What the server this runs in applies at once when a write succeeds. */
 export interface LocalEffects {
 	readonly banned: (userId: number, status: BanStatus) => void;
+	readonly unbanned: (userId: number) => void;
 	readonly muted: (userId: number, status: MuteStatus) => void;
 	readonly unmuted: (userId: number) => void;
 }
@@ -83,6 +84,7 @@ export class Moderation {
 	unban(userId: number, options: LiftOptions) {
 		this.send("unban", this.liftBody("unban", userId, options));
 		this.remember(userId, (previous) => ({ ban: { banned: false }, mute: previous?.mute }));
+		this.effects.unbanned(userId);
 	}
 
 	mute(userId: number, options: MuteOptions): MuteStatus {

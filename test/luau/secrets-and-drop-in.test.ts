@@ -94,6 +94,33 @@ describe("drop-in: Config and the autostart script", () => {
 		expect(report.output).toEqual([{ kind: "error", at: 0, text: expect.stringContaining("apiKey is still the placeholder") }]);
 	});
 
+	test("an admin script reaches the drop-in's client with Technified.client() and bans through it", async () => {
+		const api = new FakeApi();
+		const server = await serverFor(api);
+		expect(await server.reachClient()).toEqual({ found: false, sameAsStarted: false });
+		await server.configure({ apiKey: TEST_KEY, options: { baseUrl: BASE_URL, liveUpdates: false } });
+		await server.runScripts();
+		await server.join(624);
+		await server.advance(5);
+		expect(await server.reachClient()).toEqual({ found: true, sameAsStarted: false });
+		const token = await server.moderate("ban", 624, { reason: "Exploiting", moderatorId: 1 });
+		await server.advance(1);
+		const report = await server.report();
+		expect(report.results[token]).toMatchObject({ ok: true, status: { banned: true, reason: "Exploiting" } });
+		expect(report.kicks.map((kick) => kick.userId)).toEqual([624]);
+		// A second start is still refused, and says where the running client is.
+		const again = await server.start(guardOptions());
+		expect(again).toEqual({ ok: false, error: expect.stringContaining("reach it with Technified.client()") });
+	});
+
+	test("Technified.client() returns the client started from code, and nil once it is stopped", async () => {
+		const server = await serverFor(new FakeApi());
+		await server.start(guardOptions());
+		expect(await server.reachClient()).toEqual({ found: true, sameAsStarted: true });
+		await server.stop();
+		expect(await server.reachClient()).toEqual({ found: false, sameAsStarted: false });
+	});
+
 	test("autoStart = false leaves the start to the game's own script", async () => {
 		const api = new FakeApi();
 		const server = await serverFor(api);

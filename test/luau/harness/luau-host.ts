@@ -25,7 +25,7 @@ export interface WorldReport {
 	output: Array<{ kind: "print" | "warn" | "error"; text: string; at: number }>;
 	players: number[];
 	refusedByLimit: number;
-	results: Record<string, { ok: boolean; status?: StatusResult; error?: string }>;
+	results: Record<string, { ok: boolean; status?: StatusResult; value?: unknown; error?: string }>;
 	/** What the module told onAction (with `recordActions` at start). */
 	actions: Array<{ kind: "kick" | "mute" | "unmute"; userId: number; reason?: string; source: string }>;
 }
@@ -137,6 +137,11 @@ export class World {
 		return JSON.parse(outcome) as StartResult;
 	}
 
+	/** `Technified.client()`, as an admin script calls it; later calls go to the client it returns. */
+	async reachClient(modulePath = "ServerScriptService.Technified") {
+		return JSON.parse(await this.call<string>("reachClient", modulePath)) as { found: boolean; sameAsStarted: boolean };
+	}
+
 	join(...userIds: number[]) {
 		return this.call("join", JSON.stringify(userIds));
 	}
@@ -166,6 +171,14 @@ export class World {
 	/** client:ban/unban/mute/unmute(userId, options); the outcome is in report().results[token]. */
 	moderate(method: "ban" | "unban" | "mute" | "unmute", userId: number, options: Record<string, unknown>) {
 		return this.call<string>("moderate", method, userId, JSON.stringify(options));
+	}
+
+	/**
+	 * `require(modulePath)[functionName](...args)` in its own thread (an emulated admin system's entry
+	 * points); its outcome is in report().results[token], the value under `value`.
+	 */
+	invoke(modulePath: string, functionName: string, ...args: unknown[]) {
+		return this.call<string>("invoke", modulePath, functionName, JSON.stringify(args));
 	}
 
 	/** A game script creating a TextChannel of its own, with everyone in the server in it. */
