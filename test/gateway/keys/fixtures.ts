@@ -1,10 +1,11 @@
 // test/gateway/keys/fixtures.ts
-// Shared helpers of the key suites: temporary data directories, a fake clock and a store spy.
+// Shared helpers of the key suites: temporary data directories, a fake clock, a store spy and stored keys.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { KeyStore } from "../../../gateway/keys/key-store";
+import { randomUUID } from "node:crypto";
+import type { KeyStore, StoredKey } from "../../../gateway/keys/key-store";
 
 export const GUILD_A = "123456789012345678";
 export const GUILD_B = "876543210987654321";
@@ -45,4 +46,28 @@ export function countingStore(store: KeyStore): { store: KeyStore; calls: Map<St
 		},
 	});
 	return { store: spy, calls, total: () => [...calls.values()].reduce((sum, count) => sum + count, 0) };
+}
+
+/** A stored key as the stores keep it, active and unused, with `fields` changed. */
+export function storedKey(guildId: string, at: number, fields: Partial<StoredKey> = {}): StoredKey {
+	return {
+		id: randomUUID(),
+		guildId,
+		prefix: `technified_${guildId}_abcdef`,
+		name: null,
+		state: "active",
+		scopes: ["moderation:read", "moderation:write"],
+		allowedCidrs: [],
+		createdAt: at,
+		updatedAt: at,
+		lastUsedAt: null,
+		expiresAt: null,
+		revokedAt: null,
+		hold: null,
+		createdBy: null,
+		description: null,
+		rateLimits: null,
+		lastUsedIp: null,
+		...fields,
+	};
 }

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AuditDraft, KeyStore, StoredKey } from "../../../gateway/keys/key-store";
 import type { StoreHarness } from "../platform/db/test-databases";
-import { GUILD_A, GUILD_B } from "./fixtures";
+import { GUILD_A, GUILD_B, storedKey } from "./fixtures";
 
 /** What an implementation's test file supplies for each test. */
 export type KeyStoreHarness = StoreHarness<KeyStore>;
@@ -13,28 +13,7 @@ export type KeyStoreHarness = StoreHarness<KeyStore>;
 const T0 = 1_750_000_000;
 const LIMIT = 3;
 
-function newKey(guildId: string, fields: Partial<StoredKey> = {}): StoredKey {
-	return {
-		id: randomUUID(),
-		guildId,
-		prefix: `technified_${guildId}_abcdef`,
-		name: null,
-		state: "active",
-		scopes: ["moderation:read", "moderation:write"],
-		allowedCidrs: [],
-		createdAt: T0,
-		updatedAt: T0,
-		lastUsedAt: null,
-		expiresAt: null,
-		revokedAt: null,
-		hold: null,
-		createdBy: null,
-		description: null,
-		rateLimits: null,
-		lastUsedIp: null,
-		...fields,
-	};
-}
+const newKey = (guildId: string, fields: Partial<StoredKey> = {}): StoredKey => storedKey(guildId, T0, fields);
 
 const audit = (event: AuditDraft["event"], at = T0, details: AuditDraft["details"] = {}): AuditDraft => ({
 	event,

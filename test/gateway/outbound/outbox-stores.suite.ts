@@ -8,6 +8,7 @@ import type { AuditDraft, StoredKey } from "../../../gateway/keys/key-store";
 import type { StoredExperience } from "../../../gateway/outbound/experiences/experience-store";
 import type { OutboxEvent } from "../../../gateway/outbound/queue/outbox-events";
 import type { StoredWebhook } from "../../../gateway/outbound/webhooks/webhook-store";
+import { storedKey } from "../keys/fixtures";
 import type { StoreHarness } from "../platform/db/test-databases";
 
 /** Every store's clock stands here (ms): deliveries are due from it. */
@@ -45,26 +46,8 @@ const experience = (fields: Partial<StoredExperience> = {}): StoredExperience =>
 
 const event = (type: OutboxEvent["type"], guildId = GUILD_A): OutboxEvent => ({ guildId, type, at: NOW - 5_000, data: { guild_id: guildId } });
 
-const key = (fields: Partial<StoredKey> = {}): StoredKey => ({
-	id: randomUUID(),
-	guildId: GUILD_A,
-	prefix: `technified_${GUILD_A}_abcdef`,
-	name: "near expiry",
-	state: "active",
-	scopes: ["moderation:read"],
-	allowedCidrs: [],
-	createdAt: T - 86_400,
-	updatedAt: T - 86_400,
-	lastUsedAt: null,
-	expiresAt: null,
-	revokedAt: null,
-	hold: null,
-	createdBy: null,
-	description: null,
-	rateLimits: null,
-	lastUsedIp: null,
-	...fields,
-});
+const key = (fields: Partial<StoredKey> = {}): StoredKey =>
+	storedKey(GUILD_A, T - 86_400, { name: "near expiry", scopes: ["moderation:read"], ...fields });
 
 export function describeOutboxStores(name: string, createHarness: () => Promise<StoreHarness<GatewayStores>>): void {
 	describe(`outbox stores: ${name}`, () => {

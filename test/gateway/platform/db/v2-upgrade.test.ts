@@ -19,7 +19,7 @@ import {
 	type GatewayDatabase,
 } from "../../../../gateway/platform/db/gateway-database";
 import { readMigrations, type Dialect } from "../../../../gateway/platform/db/migrations";
-import { tempDir } from "../../keys/fixtures";
+import { storedKey, tempDir } from "../../keys/fixtures";
 import { createTestSchema } from "./test-schema";
 
 const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
@@ -229,25 +229,7 @@ describe.each([
 		const { manifest, stores, moderation, rows } = await open();
 		const at = manifest.at / 1000 + 10;
 		const created = await stores.keys.createKey(
-			{
-				id: "after-upgrade",
-				guildId: manifest.guildId,
-				prefix: `technified_${manifest.guildId}_zzzzzz`,
-				name: "v3 key",
-				state: "active",
-				scopes: ["moderation:read"],
-				allowedCidrs: [],
-				createdAt: at,
-				updatedAt: at,
-				lastUsedAt: null,
-				expiresAt: null,
-				revokedAt: null,
-				hold: null,
-				createdBy: null,
-				description: null,
-				rateLimits: null,
-				lastUsedIp: null,
-			},
+			storedKey(manifest.guildId, at, { id: "after-upgrade", prefix: `technified_${manifest.guildId}_zzzzzz`, name: "v3 key", scopes: ["moderation:read"] }),
 			"a".repeat(64),
 			25,
 			{ event: "created", actor: { type: "admin_token" }, address: null, at, details: {} },
