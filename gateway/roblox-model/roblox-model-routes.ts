@@ -41,7 +41,7 @@ export const ROBLOX_MODEL_ROUTES: readonly Route<RobloxModelParts>[] = [
 					throw new ApiError(409, "public_url_unset", "Set PUBLIC_URL to the gateway's public https address (for example https://bans.example.com) and restart: the model's Config points there");
 				}
 				const model = await modelFor({ publicUrl, guildId });
-				res.type("application/xml").attachment("Technified.rbxmx").send(model);
+				res.attachment("Technified.rbxmx").type("application/xml").send(model);
 			},
 		],
 	}),
