@@ -96,3 +96,14 @@ describe("without PUBLIC_URL", () => {
 		});
 	});
 });
+
+describe("roblox/README.md's Config sample", () => {
+	it("has the fields and values of the Config the build ships", () => {
+		const fields = (source: string) => [...source.matchAll(/^\s*(\w+) = ([^,\n]+),/gm)].map(([, name, value]) => [name, value.trim()]);
+		const readme = readFileSync(path.join(ROOT, "roblox", "README.md"), "utf8");
+		const sample = /The model `npm run build` writes has this `Config`[\s\S]*?```lua\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+		const built = readModel(readFileSync(MODEL_FILE, "utf8")).find((instance) => instance.name === "Config" && instance.parent === 1)?.source ?? "";
+		expect(fields(sample.replace(/ *--.*$/gm, ""))).toEqual(fields(built));
+		expect(fields(built).map(([name]) => name)).toEqual(["autoStart", "apiKey", "secretName", "guildId", "baseUrl", "failMode"]);
+	});
+});
