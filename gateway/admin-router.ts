@@ -29,7 +29,7 @@ export interface AdminParts {
 	console: ConsoleParts;
 	/** Webhook and Roblox experience routes (README, "Webhooks and Roblox's own bans"). */
 	outbound: OutboundAdmin;
-	/** The Roblox model download (README, "Install the model in your game"). */
+	/** The Roblox model download (README, "Quick start"). */
 	robloxModel: RobloxModelParts;
 }
 

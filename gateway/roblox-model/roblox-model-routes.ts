@@ -1,5 +1,5 @@
 // gateway/roblox-model/roblox-model-routes.ts
-// The Roblox model download of the admin API (README, "Install the model in your game"), [view], declared once.
+// The Roblox model download of the admin API (README, "Quick start"), [view], declared once.
 
 import { z } from "zod";
 import { guildParams } from "../keys/key-schemas";

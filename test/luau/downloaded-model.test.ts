@@ -3,25 +3,13 @@
 // route, read back with the bench's .rbxmx reader, inserted into ServerScriptService with nothing
 // edited, a Secret created as its steps say; it guards joins against that gateway over real HTTP.
 
-import { createServer } from "node:net";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { freePort } from "../gateway/free-port";
 import { ADMIN_TOKEN, banBody, startTestGateway, type TestGateway } from "../gateway/harness";
 import { luauHost } from "./harness/luau-host";
 import { followRealTime, overHttp } from "./harness/over-http";
 
 const GUILD_ID = "423456789012345678";
-
-/** A port free now, so PUBLIC_URL can name the address the gateway is about to listen on. */
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const probe = createServer();
-		probe.once("error", reject);
-		probe.listen(0, "127.0.0.1", () => {
-			const { port } = probe.address() as { port: number };
-			probe.close(() => resolve(port));
-		});
-	});
-}
 
 let gateway: TestGateway;
 beforeAll(async () => {

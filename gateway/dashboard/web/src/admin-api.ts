@@ -165,7 +165,7 @@ export class AdminApi {
 		return this.data("GET", path);
 	}
 
-	/** The Roblox model configured for this gateway and guild (`Technified.rbxmx`, README "Install the model in your game"). */
+	/** The Roblox model configured for this gateway and guild (`Technified.rbxmx`, README, "Quick start"). */
 	async robloxModel(guildId: string): Promise<Blob> {
 		return (await this.send("GET", `/guilds/${encodeURIComponent(guildId)}/roblox-model`)).blob();
 	}
