@@ -12,6 +12,7 @@ import type { OutboundAdmin } from "./outbound/outbound-routes";
 import { jsonBody } from "./platform/http/json-body";
 import { noCredential, registerRoutes, type RouteTarget } from "./platform/http/route";
 import { requestLogger, routeOf } from "./platform/logging/request-log";
+import type { RobloxModelParts } from "./roblox-model/roblox-model-routes";
 import { ROUTES } from "./routes";
 
 /** Where the admin API lives; its routes declare full paths. */
@@ -28,6 +29,8 @@ export interface AdminParts {
 	console: ConsoleParts;
 	/** Webhook and Roblox experience routes (README, "Webhooks and Roblox's own bans"). */
 	outbound: OutboundAdmin;
+	/** The Roblox model download (README, "Quick start"). */
+	robloxModel: RobloxModelParts;
 }
 
 /**
@@ -66,5 +69,6 @@ export function adminRouter(parts: AdminParts): Router {
 	registerRoutes(target, ROUTES.console, parts.console, guards);
 	registerRoutes(target, ROUTES.keys, { keys: parts.keys }, guards);
 	registerRoutes(target, ROUTES.outbound, parts.outbound, guards);
+	registerRoutes(target, ROUTES.robloxModel, parts.robloxModel, guards);
 	return router;
 }

@@ -27,7 +27,7 @@ import type { OperatorRouteParts } from "./operators/operator-routes";
 import type { QuotaLimiters } from "./rate-limits/quota";
 
 export interface GatewayParts {
-	config: Pick<Config, "trustProxy" | "banCacheTtlSeconds" | "maxJsonDepth" | "metricsToken" | "maxStreamsPerKey">;
+	config: Pick<Config, "trustProxy" | "banCacheTtlSeconds" | "maxJsonDepth" | "metricsToken" | "maxStreamsPerKey" | "publicUrl">;
 	keys: Keys;
 	adminToken: string;
 	authThrottle: AuthThrottle;
@@ -75,6 +75,7 @@ export function createGatewayApp(parts: GatewayParts): RequestListener {
 			operators: parts.operators,
 			console: parts,
 			outbound: parts.outbound,
+			robloxModel: { publicUrl: parts.config.publicUrl },
 		}),
 	);
 	app.use("/dashboard", dashboardRouter({ discordSignIn: parts.operators.operators.discordEnabled }));

@@ -1,13 +1,18 @@
 // tools/test-services.ts
-// `npm test`'s first step: makes sure Chromium, PostgreSQL and Redis are there, or stops with one line saying what to do.
+// `npm test`'s first step: makes sure Chromium, Caddy, PostgreSQL and Redis are there, or stops with one line saying what to do.
 
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import net from "node:net";
 import pg from "pg";
 
-/** Debian's chromium: playwright-core drives it and never downloads a browser of its own. */
-const CHROMIUM = "/usr/bin/chromium";
+/** Debian packages the suites run: installed with apt-get when missing and npm test runs as root. */
+const PACKAGES = [
+	// playwright-core drives Debian's chromium and never downloads a browser of its own.
+	{ name: "chromium", binary: "/usr/bin/chromium", usedBy: "the dashboard's browser suite" },
+	// The README's reverse-proxy example is run as written; the package's own service is not relied on.
+	{ name: "caddy", binary: "/usr/bin/caddy", usedBy: "the README's reverse-proxy suite" },
+] as const;
 /** The suites' database (trust auth, database `test`); TEST_DATABASE_URL points them elsewhere. */
 const DATABASE_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 /** Only the machine's own cluster is started here; another TEST_DATABASE_URL is the operator's to run. */
@@ -52,15 +57,18 @@ async function until(check: () => Promise<string | undefined>, timeoutMs: number
 	return problem;
 }
 
-function ensureChromium(): void {
-	if (existsSync(CHROMIUM)) return;
+function ensurePackages(): void {
+	const missing = PACKAGES.filter((wanted) => !existsSync(wanted.binary));
+	if (missing.length === 0) return;
+	const names = missing.map((wanted) => wanted.name).join(" ");
 	if (!isRoot || !onPath("apt-get")) {
-		throw new Missing(`Chromium is missing (${CHROMIUM}, for the dashboard's browser suite): run \`sudo apt-get install -y chromium\`, then npm test again`);
+		const what = missing.map((wanted) => `${wanted.binary}, for ${wanted.usedBy}`).join("; ");
+		throw new Missing(`Missing: ${what}: run \`sudo apt-get install -y ${names}\`, then npm test again`);
 	}
-	console.log("test services: installing Debian's chromium for the browser suite (apt-get)");
+	console.log(`test services: installing Debian's ${names} for ${missing.map((wanted) => wanted.usedBy).join(" and ")} (apt-get)`);
 	run("apt-get", ["update"]);
-	run("apt-get", ["install", "-y", "--no-install-recommends", "chromium"]);
-	if (!existsSync(CHROMIUM)) throw new Missing(`apt-get installed chromium but ${CHROMIUM} is still missing`);
+	run("apt-get", ["install", "-y", "--no-install-recommends", ...missing.map((wanted) => wanted.name)]);
+	for (const wanted of missing) if (!existsSync(wanted.binary)) throw new Missing(`apt-get installed ${wanted.name} but ${wanted.binary} is still missing`);
 }
 
 /** Undefined when the database answers; otherwise why not. */
@@ -131,10 +139,10 @@ async function ensureRedis(): Promise<void> {
 }
 
 try {
-	ensureChromium();
+	ensurePackages();
 	await ensurePostgres();
 	await ensureRedis();
-	console.log(`test services: Chromium ${CHROMIUM}, PostgreSQL ${new URL(DATABASE_URL).host}, Redis ${REDIS.host}:${REDIS.port} ready`);
+	console.log(`test services: ${PACKAGES.map((wanted) => wanted.binary).join(", ")}, PostgreSQL ${new URL(DATABASE_URL).host}, Redis ${REDIS.host}:${REDIS.port} ready`);
 } catch (err) {
 	if (!(err instanceof Missing)) throw err;
 	console.error(err.message);

@@ -64,6 +64,10 @@ describe("production recipe", () => {
 			expect(status.status).toBe(200);
 			expect(((await status.json()) as { data: { banned: boolean } }).data.banned).toBe(false);
 
+			// The Roblox model ships with the build, where the compiled gateway finds it; without PUBLIC_URL it says what to set.
+			const model = await fetch(`${gateway.url}/admin/v1/guilds/${GUILD_A}/roblox-model`, { headers: { authorization: `Bearer ${token}` } });
+			expect(model.status).toBe(409);
+
 			const dashboard = await fetch(`${gateway.url}/dashboard/`);
 			expect(dashboard.status).toBe(200);
 			expect(await dashboard.text()).toContain("<html");
@@ -73,6 +77,20 @@ describe("production recipe", () => {
 				env: { ...process.env, ADMIN_TOKEN: undefined, DATA_DIR: path.join(copy, "data") },
 			});
 			expect(cli.stdout).toMatch(new RegExp(`^[0-9a-f]{8}  ${key.slice(0, 36)}  Production +active `, "m"));
+		} finally {
+			expect(await gateway.stop()).toBe(0);
+		}
+	});
+
+	it("serves the built Roblox model, configured for PUBLIC_URL and the guild", async () => {
+		const gateway = await startGatewayProcess({ DATA_DIR: path.join(copy, "data"), PUBLIC_URL: "https://bans.example.com" }, { command: built() });
+		try {
+			const token = (await readFile(path.join(copy, "data", "admin-token"), "utf8")).trim();
+			const model = await fetch(`${gateway.url}/admin/v1/guilds/${GUILD_A}/roblox-model`, { headers: { authorization: `Bearer ${token}` } });
+			expect(model.status).toBe(200);
+			const text = await model.text();
+			expect(text).toContain('baseUrl = "https://bans.example.com/api/v1",');
+			expect(text).toContain(`guildId = "${GUILD_A}",`);
 		} finally {
 			expect(await gateway.stop()).toBe(0);
 		}

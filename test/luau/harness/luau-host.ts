@@ -1,12 +1,13 @@
 // test/luau/harness/luau-host.ts
 // Runs the compiled module in the real Luau VM (luau-web): one chunk holding the emulated engine and every
-// script of the project tree, loaded once per process; each scenario gets a fresh emulated server in it.
+// script of the model file (out/Technified.rbxmx, read as Roblox Studio would insert it into
+// ServerScriptService), loaded once per process; each scenario gets a fresh emulated server in it.
 
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LuauState } from "luau-web";
-import { buildTree, TreeNode } from "../../../tools/rojo-tree";
+import { readModel, type ModelInstance } from "../../../gateway/roblox-model/rbxmx";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, "../../..");
@@ -282,7 +283,7 @@ function engineSource(name: string) {
 }
 
 /** One chunk: engine, driver, and every script as `function(script, ENV)` with Roblox globals as locals. */
-export function buildChunk(tree: TreeNode[]): string {
+export function buildChunk(tree: ModelInstance[]): string {
 	const globals = ["game", "workspace", "require", "task", "typeof", "os", "warn", "print", "_G", "DateTime", "tick", "time", "wait", "delay", "spawn", "Enum"];
 	const locals = `local ${globals.join(", ")} = ${globals.map((g) => `ENV.${g}`).join(", ")}`;
 	const parts: string[] = [
@@ -316,18 +317,27 @@ const IDS_PER_WORLD = 1_000_000;
 let worldCount = 0;
 let hostExtras: string | undefined;
 
+/** What `npm run build` writes: the model a developer inserts. */
+export const BUILT_MODEL = join(REPO_ROOT, "out", "Technified.rbxmx");
+
+/** The DataModel the scripts run in: the model inside ServerScriptService, as Studio inserts it. */
+function dataModel(modelXml: string): ModelInstance[] {
+	const model = readModel(modelXml).map((instance) => ({ ...instance, parent: instance.parent + 1 }));
+	return [{ name: "ServerScriptService", className: "ServerScriptService", parent: 0 }, ...model];
+}
+
 /**
  * The Luau VM of this process. luau-web's heap is fixed at 16 MiB and destroying a state breaks later
  * ones, so there is one state per process; scenarios are fresh worlds inside it, collected by Luau's GC.
  */
-export function luauHost(extraModules: ExtraModule[] = []): Promise<Host> {
-	const extras = JSON.stringify(extraModules.map((extra) => `${extra.parentPath}.${extra.name}`));
+export function luauHost(extraModules: ExtraModule[] = [], modelXml?: string): Promise<Host> {
+	const extras = JSON.stringify([extraModules.map((extra) => `${extra.parentPath}.${extra.name}`), modelXml ?? BUILT_MODEL]);
 	if (hostExtras !== undefined && hostExtras !== extras) {
-		throw new Error("this process's Luau VM was built with other extra modules; use one set per process");
+		throw new Error("this process's Luau VM was built with another model or other extra modules; use one set per process");
 	}
 	hostExtras = extras;
 	hostPromise ??= (async () => {
-		const tree = buildTree(join(REPO_ROOT, "default.project.json"));
+		const tree = dataModel(modelXml ?? readFileSync(BUILT_MODEL, "utf8"));
 		for (const extra of extraModules) {
 			const parent = extra.parentPath.split(".").reduce((parentIndex, name) => {
 				const index = tree.findIndex((node, i) => node.name === name && node.parent === parentIndex && i >= 0);

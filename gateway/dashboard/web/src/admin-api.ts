@@ -165,6 +165,11 @@ export class AdminApi {
 		return this.data("GET", path);
 	}
 
+	/** The Roblox model configured for this gateway and guild (`Technified.rbxmx`, README, "Quick start"). */
+	async robloxModel(guildId: string): Promise<Blob> {
+		return (await this.send("GET", `/guilds/${encodeURIComponent(guildId)}/roblox-model`)).blob();
+	}
+
 	/** Any admin route under `/admin/v1` (pages in their own files, such as webhooks and moderation, call it); the `data` of its answer. */
 	async data<T>(method: string, path: string, body?: unknown): Promise<T> {
 		const response = await this.send(method, path, body);

@@ -1,9 +1,10 @@
 // gateway/dashboard/web/src/main.ts
-// Starts the page: sign-in with Discord or the admin token, the guild picker, and the API Keys (and Members) page of the picked guild.
+// Starts the page: sign-in with Discord or the admin token, the guild picker, and the pages of the picked guild (API Keys and Members, Moderation, Install in your game).
 
 import "./styles.css";
 import { AdminApi, AdminApiError, currentSession, discordSignInOffered, type GuildSummary, type SignedIn } from "./admin-api";
 import { byId, el, setFieldError, withProgress } from "./dom";
+import { InstallPage } from "./install-page";
 import { KeysPage, messageOf } from "./keys-page";
 import { MembersPage } from "./members-page";
 import { ModerationPage, showGuildPage } from "./moderation-page";
@@ -47,6 +48,7 @@ let session: { api: AdminApi; signedIn: SignedIn } | undefined;
 const moderation = new ModerationPage(signOut);
 // Webhooks and experiences are guild settings: they belong to the API Keys tab, not the Moderation one.
 const outbound = new OutboundPages(byId("keys-panel", HTMLElement));
+const install = new InstallPage(byId("install-view", HTMLElement));
 setUpSecretDialog();
 setUpRollDialog();
 
@@ -56,6 +58,7 @@ function showSignIn(notice: string): void {
 	session = undefined;
 	moderation.close();
 	outbound.close();
+	install.close();
 	keysView.hidden = true;
 	pickerView.hidden = true;
 	signOutButton.hidden = true;
@@ -79,7 +82,8 @@ function showKeys(guildId: string): void {
 	const list = byId("recent-guilds", HTMLDataListElement);
 	list.replaceChildren(...recentGuilds().map((id) => el("option", { value: id })));
 	moderation.setGuild(guildId, session?.api);
-	showGuildPage(moderation);
+	install.setGuild(guildId, session?.api);
+	showGuildPage(moderation, install);
 	const token = savedAdminToken();
 	if (token !== null) void outbound.open(new AdminApi(token), guildId);
 }
@@ -100,6 +104,7 @@ async function showPicker(signedIn: SignedIn): Promise<void> {
 	page.close();
 	members.close();
 	outbound.close();
+	install.close();
 	signInView.hidden = true;
 	keysView.hidden = true;
 	pickerView.hidden = false;
@@ -241,7 +246,7 @@ async function resume(): Promise<void> {
 byId("sign-in-form", HTMLFormElement).addEventListener("submit", (event) => void signIn(event));
 byId("guild-form", HTMLFormElement).addEventListener("submit", (event) => void openGuild(event));
 byId("create-key", HTMLButtonElement).addEventListener("click", () => page.openCreate());
-window.addEventListener("hashchange", () => showGuildPage(moderation));
+window.addEventListener("hashchange", () => showGuildPage(moderation, install));
 signOutButton.addEventListener("click", () =>
 	signOut(session === undefined ? "Signed out. The token was removed from this tab." : "Signed out of your Discord session."),
 );

@@ -4,6 +4,7 @@
 import { AdminApi, AdminApiError } from "./admin-api";
 import { ACTIVE_PAGE_SIZE, activeRows, download, exportCsv, exportSummary, matches, type ActiveFilters } from "./active-list";
 import { byId, setFieldError, withProgress } from "./dom";
+import type { InstallPage } from "./install-page";
 import { ModerationApi, type ActiveEntry, type Kind } from "./moderation-api";
 import { statusBoxes, timelineItem } from "./moderation-timeline";
 import { buildModerationView } from "./moderation-view";
@@ -330,17 +331,25 @@ export class ModerationPage {
 	}
 }
 
-/** Shows one of the guild's two pages, following the address's hash (#keys, #moderation). */
-export function showGuildPage(moderation: ModerationPage): void {
-	const onModeration = location.hash === "#moderation";
-	byId("keys-panel", HTMLElement).hidden = onModeration;
-	byId("moderation-view", HTMLElement).hidden = !onModeration;
+/** The guild's pages by the address's hash: the panel each shows and its name. */
+const GUILD_PAGES = {
+	"#keys": { panel: "keys-panel", name: "API Keys" },
+	"#moderation": { panel: "moderation-view", name: "Moderation" },
+	"#install": { panel: "install-view", name: "Install in your game" },
+} as const;
+type GuildPage = keyof typeof GUILD_PAGES;
+
+/** Shows one of the guild's pages, following the address's hash (#keys, the default, #moderation, #install). */
+export function showGuildPage(moderation: ModerationPage, install: InstallPage): void {
+	const shown: GuildPage = location.hash in GUILD_PAGES ? (location.hash as GuildPage) : "#keys";
+	for (const [hash, { panel }] of Object.entries(GUILD_PAGES)) byId(panel, HTMLElement).hidden = hash !== shown;
 	for (const link of document.querySelectorAll<HTMLAnchorElement>(".page-tabs a")) {
-		const current = link.hash === (onModeration ? "#moderation" : "#keys");
-		if (current) link.setAttribute("aria-current", "page");
+		if (link.hash === shown) link.setAttribute("aria-current", "page");
 		else link.removeAttribute("aria-current");
 	}
-	byId("crumb-page", HTMLElement).textContent = onModeration ? "Moderation" : "API Keys";
-	document.title = `${onModeration ? "Moderation" : "API Keys"} · Technified`;
-	if (onModeration) moderation.shown();
+	byId("crumb-page", HTMLElement).textContent = GUILD_PAGES[shown].name;
+	document.title = `${GUILD_PAGES[shown].name} · Technified`;
+	if (shown === "#moderation") moderation.shown();
+	if (shown === "#install") void install.shown();
+	else install.hidden();
 }
