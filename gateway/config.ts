@@ -12,7 +12,7 @@ import { QUOTA_CATEGORIES, type QuotaCategory } from "../shared/records";
 import type { Quotas } from "./rate-limits/quota";
 
 /** Per-key requests per minute by category (README, "API summary"). */
-export const DEFAULT_QUOTAS: Quotas = { moderation: 300, lists: 100, writes: 50 };
+export const DEFAULT_QUOTAS: Quotas = { moderation: 300, lists: 100, writes: 50, events: 6_000, servers: 3_000 };
 
 export interface Config {
 	port: number;
