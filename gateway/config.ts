@@ -42,7 +42,7 @@ export interface Config {
 	publicUrl: string | undefined;
 	/** LOG_LEVEL and LOG_FORMAT. */
 	log: LogSettings;
-	/** Open event streams and long polls one key may hold on an instance (EVENT_STREAMS_PER_KEY). */
+	/** Open event streams and held long polls, counted together, one key may hold on an instance (EVENT_STREAMS_PER_KEY). */
 	maxStreamsPerKey: number;
 	/** Encrypts stored third-party secrets; undefined means "generate one and keep it in dataDir". */
 	secretsKey: string | undefined;
