@@ -68,7 +68,7 @@ export function eventsRoute({ hub, maxStreamsPerKey }: EventsRouteOptions): Requ
 		hold(key.id, res);
 		let start: StartPosition;
 		try {
-			start = await hub.start(key.guildId, after);
+			start = await hub.start(key.guildId, after, stream || wait > 0);
 		} catch {
 			throw new ApiError(502, "upstream_unavailable", "Data store unavailable");
 		}
