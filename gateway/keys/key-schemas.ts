@@ -2,7 +2,7 @@
 // Requests and answers of the key management API (README, "API summary"): what the admin router and the key service parse with, and what the document shows.
 
 import { z } from "zod";
-import { ALL_SCOPES, QUOTA_CATEGORIES, type Actor, type ApiKeyRecord, type AuditActor, type Scope } from "../../shared/records";
+import { ALL_SCOPES, QUOTA_CATEGORIES, type Actor, type ApiKeyRecord, type AuditActor, type QuotaCategory, type Scope } from "../../shared/records";
 import { invalidCidrs } from "../auth/address-matcher";
 import type { AuditEventKind } from "./key-store";
 import { guildIdParam, writtenAs } from "../platform/http/fields";
@@ -96,7 +96,7 @@ const categoryWords = `${QUOTA_CATEGORIES.slice(0, -1).join(", ")} and ${QUOTA_C
 const categoryList = QUOTA_CATEGORIES.map((category) => `\`${category}\``).join(", ");
 /** One field per quota category, each built by `field`. */
 const byCategory = <T extends z.ZodType>(field: (category: string) => T) =>
-	Object.fromEntries(QUOTA_CATEGORIES.map((category) => [category, field(category)])) as Record<(typeof QUOTA_CATEGORIES)[number], T>;
+	Object.fromEntries(QUOTA_CATEGORIES.map((category) => [category, field(category)])) as Record<QuotaCategory, T>;
 const keyRateLimits = z
 	.strictObject(byCategory(perMinute), { error: `rate_limits must be an object of ${categoryWords} per-minute quotas, or null` })
 	.nullable()
