@@ -3,6 +3,7 @@
 
 import { spawnSync } from "node:child_process";
 import { eventsBench } from "./events";
+import { fleetBench } from "./fleet";
 import { BenchTargets, best, measure, row, type Measurement } from "./harness";
 import { postgresScaleBench } from "./postgres-scale";
 import { scaleOutBench } from "./scale-out";
@@ -113,3 +114,4 @@ if (wanted("live")) luauSection("bench/live-requests.ts");
 if (wanted("scale-out")) await scaleOutBench();
 if (wanted("events")) await eventsBench();
 if (wanted("postgres")) await postgresScaleBench();
+if (wanted("fleet")) await fleetBench();

@@ -5,6 +5,8 @@ import http from "node:http";
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import v8 from "node:v8";
+import vm from "node:vm";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import pino from "pino";
@@ -81,6 +83,33 @@ if (mode === "data-store") {
 	const gateway = await startGateway(config, { logger: createLogger(config.log, pino.destination("/dev/null")) });
 	const created = await gateway.keys.admin.create(guild, { name: "bench" }, { actor: { type: "admin_token" }, address: null });
 	report({ url: gateway.url, key: created.key });
+} else if (mode === "gateway-fleet") {
+	// The fleet bench's gateway: default quotas but `moderation`, raised to twice the 10 joins a second it
+	// sends, so any refusal of a join check would be the events starving it.
+	const dataDir = await mkdtemp(path.join(os.tmpdir(), "bench-fleet-"));
+	const config = readConfig({
+		PORT: "0",
+		HOST: "127.0.0.1",
+		DATA_DIR: dataDir,
+		ADMIN_TOKEN: "bench-admin-token-0123456789",
+		DATA_STORE_URL: upstream,
+		DATA_STORE_TOKEN: token,
+		RATE_LIMITS: "moderation=1200",
+	});
+	const gateway = await startGateway(config, { logger: createLogger(config.log, pino.destination("/dev/null")) });
+	const created = await gateway.keys.admin.create(guild, { name: "fleet" }, { actor: { type: "admin_token" }, address: null });
+	// This process's memory after a full collection, on a port of its own so asking costs the gateway nothing.
+	v8.setFlagsFromString("--expose-gc");
+	const collect = vm.runInNewContext("gc") as () => void;
+	const memory = http.createServer((_req, res) => {
+		collect();
+		collect();
+		const { rss, heapUsed } = process.memoryUsage();
+		res.setHeader("content-type", "application/json").end(JSON.stringify({ rss, heapUsed }));
+	});
+	memory.listen(0, "127.0.0.1", () =>
+		report({ url: gateway.url, key: created.key, memory: `http://127.0.0.1:${(memory.address() as AddressInfo).port}` }),
+	);
 } else if (mode === "gateway-embedded") {
 	// `npm start` as shipped: the data store embedded, on a worker thread ("worker") or on the gateway's own loop ("inline").
 	const dataDir = await mkdtemp(path.join(os.tmpdir(), "bench-embedded-"));

@@ -12,7 +12,7 @@ import { QUOTA_CATEGORIES, type QuotaCategory } from "../shared/records";
 import type { Quotas } from "./rate-limits/quota";
 
 /** Per-key requests per minute by category (README, "API summary"). */
-export const DEFAULT_QUOTAS: Quotas = { moderation: 300, lists: 100, writes: 50 };
+export const DEFAULT_QUOTAS: Quotas = { moderation: 300, lists: 100, writes: 50, events: 6_000, servers: 3_000 };
 
 export interface Config {
 	port: number;
@@ -42,7 +42,7 @@ export interface Config {
 	publicUrl: string | undefined;
 	/** LOG_LEVEL and LOG_FORMAT. */
 	log: LogSettings;
-	/** Open event streams and long polls one key may hold on an instance (EVENT_STREAMS_PER_KEY). */
+	/** Open event streams and held long polls, counted together, one key may hold on an instance (EVENT_STREAMS_PER_KEY). */
 	maxStreamsPerKey: number;
 	/** Encrypts stored third-party secrets; undefined means "generate one and keep it in dataDir". */
 	secretsKey: string | undefined;

@@ -116,7 +116,8 @@ export interface ApiKeyRecord {
 }
 
 /** Per-key per-minute quota categories (README, "API summary"), as the admin API names them. */
-export const QUOTA_CATEGORIES = ["moderation", "lists", "writes"] as const;
+/** `events`: polls and streams of the events route, apart so live servers never starve join checks; `servers`: presence heartbeats. */
+export const QUOTA_CATEGORIES = ["moderation", "lists", "writes", "events", "servers"] as const;
 export type QuotaCategory = (typeof QUOTA_CATEGORIES)[number];
 
 /** Per-category quotas of one key, overriding the gateway's defaults. */

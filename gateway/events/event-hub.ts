@@ -25,6 +25,8 @@ export interface StartPosition {
 
 interface GuildWatch {
 	subscribers: Set<Subscriber>;
+	/** The newest sequence the last read of the log found. */
+	head: number;
 	reading: boolean;
 	/** A wake arrived during a read: read once more when it ends. */
 	again: boolean;
@@ -69,8 +71,12 @@ export class EventHub {
 	/**
 	 * The backlog after `after` (undefined: none, start at the newest change). A position the log no
 	 * longer covers, or one beyond it (a data store that lost its log), starts with a `reset`.
+	 * `subscribing`: the caller subscribes at once after. Then a position at the head the hub last read
+	 * for the guild needs no read of its own (the subscription's read covers what landed since), so a
+	 * fleet re-polling together after a ban costs the change log a few shared reads, not one each.
 	 */
-	async start(guildId: string, after: number | undefined): Promise<StartPosition> {
+	async start(guildId: string, after: number | undefined, subscribing = false): Promise<StartPosition> {
+		if (subscribing && after !== undefined && this.guilds.get(guildId)?.head === after) return { events: [], next: after };
 		const page = await this.feed.after(guildId, after ?? Number.MAX_SAFE_INTEGER);
 		if (after === undefined) return { events: [], next: page.head };
 		const lost = after > page.head || (after < page.head && (page.oldest === null || after < page.oldest - 1));
@@ -84,7 +90,7 @@ export class EventHub {
 	subscribe(guildId: string, subscriber: Subscriber): () => void {
 		let watch = this.guilds.get(guildId);
 		if (watch === undefined) {
-			watch = { subscribers: new Set(), reading: false, again: false };
+			watch = { subscribers: new Set(), head: -1, reading: false, again: false };
 			this.guilds.set(guildId, watch);
 		}
 		watch.subscribers.add(subscriber);
@@ -131,6 +137,7 @@ export class EventHub {
 				this.logger.warn({ err, guild: guildId }, "events: the change log could not be read");
 				return;
 			}
+			watch.head = page.head;
 			for (const subscriber of [...watch.subscribers]) {
 				const fresh = page.events.filter((event) => event.id > subscriber.next);
 				if (fresh.length === 0) continue;

@@ -14,7 +14,7 @@ const RECONNECT_NOW = "retry: 250\n\n";
 
 export interface EventsRouteOptions {
 	hub: EventHub;
-	/** Open streams and long polls one key may hold on this instance. */
+	/** Open streams and held long polls, together, one key may hold on this instance (EVENT_STREAMS_PER_KEY). */
 	maxStreamsPerKey: number;
 }
 
@@ -37,11 +37,14 @@ function streamFrame(moderationEvent: ModerationEvent): string {
 export function eventsRoute({ hub, maxStreamsPerKey }: EventsRouteOptions): RequestHandler {
 	const openByKey = new Map<string, number>();
 
-	/** Counts the request against its key until its connection closes; throws at the cap. */
+	/**
+	 * Counts the stream or poll against its key until its answer ends or its caller leaves; throws at the
+	 * cap. A held poll frees its slot within 25 s, hence the short `Retry-After`.
+	 */
 	function hold(keyId: string, res: Response): void {
 		const open = openByKey.get(keyId) ?? 0;
 		if (open >= maxStreamsPerKey) {
-			throw new ApiError(429, "rate_limited", `Too many open event streams for this key (at most ${maxStreamsPerKey})`, {
+			throw new ApiError(429, "rate_limited", `Too many open event streams and long polls for this key (at most ${maxStreamsPerKey} together)`, {
 				retry_after: 5,
 			});
 		}
@@ -65,7 +68,7 @@ export function eventsRoute({ hub, maxStreamsPerKey }: EventsRouteOptions): Requ
 		hold(key.id, res);
 		let start: StartPosition;
 		try {
-			start = await hub.start(key.guildId, after);
+			start = await hub.start(key.guildId, after, stream || wait > 0);
 		} catch {
 			throw new ApiError(502, "upstream_unavailable", "Data store unavailable");
 		}

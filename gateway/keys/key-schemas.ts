@@ -2,7 +2,7 @@
 // Requests and answers of the key management API (README, "API summary"): what the admin router and the key service parse with, and what the document shows.
 
 import { z } from "zod";
-import { ALL_SCOPES, type Actor, type ApiKeyRecord, type AuditActor, type Scope } from "../../shared/records";
+import { ALL_SCOPES, QUOTA_CATEGORIES, type Actor, type ApiKeyRecord, type AuditActor, type QuotaCategory, type Scope } from "../../shared/records";
 import { invalidCidrs } from "../auth/address-matcher";
 import type { AuditEventKind } from "./key-store";
 import { guildIdParam, writtenAs } from "../platform/http/fields";
@@ -91,15 +91,18 @@ const keyDescription = z
 const MAX_RATE_LIMIT = 100_000;
 const rateWords = (category: string) => ({ error: `rate_limits.${category} must be a whole number of requests per minute from 1 to ${MAX_RATE_LIMIT}` });
 const perMinute = (category: string) => z.int(rateWords(category)).min(1, rateWords(category)).max(MAX_RATE_LIMIT, rateWords(category)).optional();
+/** `moderation`, `lists`, … and `servers`, as a sentence and as a list in code marks. */
+const categoryWords = `${QUOTA_CATEGORIES.slice(0, -1).join(", ")} and ${QUOTA_CATEGORIES.at(-1)}`;
+const categoryList = QUOTA_CATEGORIES.map((category) => `\`${category}\``).join(", ");
+/** One field per quota category, each built by `field`. */
+const byCategory = <T extends z.ZodType>(field: (category: string) => T) =>
+	Object.fromEntries(QUOTA_CATEGORIES.map((category) => [category, field(category)])) as Record<QuotaCategory, T>;
 const keyRateLimits = z
-	.strictObject(
-		{ moderation: perMinute("moderation"), lists: perMinute("lists"), writes: perMinute("writes") },
-		{ error: "rate_limits must be an object of moderation, lists and writes per-minute quotas, or null" },
-	)
+	.strictObject(byCategory(perMinute), { error: `rate_limits must be an object of ${categoryWords} per-minute quotas, or null` })
 	.nullable()
 	// An empty object sets no override: the same as null.
 	.transform((limits) => (limits === null || Object.keys(limits).length === 0 ? null : limits))
-	.meta({ description: "Per-minute quotas for this key by category (`moderation`, `lists`, `writes`); a category left out keeps the default; null clears them" });
+	.meta({ description: `Per-minute quotas for this key by category (${categoryList}); a category left out keeps the default; null clears them` });
 
 const allowedScopes = `one or more of ${ALL_SCOPES.join(", ")}`;
 const scopeListWords = { error: `scopes must be a list of ${allowedScopes}` };
@@ -204,7 +207,7 @@ export const apiKeyRecord = z.object({
 	description: z.string().nullable(),
 	last_used_ip: z.string().nullable().meta({ description: "The address of the key's latest request (TRUST_PROXY decides which address that is)" }),
 	rate_limits: z
-		.object({ moderation: z.int().optional(), lists: z.int().optional(), writes: z.int().optional() })
+		.object(byCategory(() => z.int().optional()))
 		.nullable()
 		.meta({ description: "Per-minute quotas overriding the defaults for this key; null: the defaults" }),
 }) satisfies z.ZodType<ApiKeyRecord>;

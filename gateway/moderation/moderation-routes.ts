@@ -47,6 +47,8 @@ const GUILD = `${API_BASE}/moderation/:guildId`;
 export const FORWARDED = [502, 503, 504] as const;
 const read = { caller: "api_key", scope: "moderation:read", category: "moderation" } as const;
 const list = { caller: "api_key", scope: "moderation:read", category: "lists" } as const;
+/** Live servers follow events on a quota of their own, so polling can never starve their join checks. */
+const follow = { caller: "api_key", scope: "moderation:read", category: "events" } as const;
 const write = { caller: "api_key", scope: "moderation:write", category: "writes", body: true } as const;
 
 /** One ban as the data store answers it, for the examples. */
@@ -220,9 +222,10 @@ const events = moderation({
 		"the `after` of the next poll. With `Accept: text/event-stream` it is a server-sent event stream instead: each change " +
 		"as `id: <sequence>`, `event: ban|unban|mute|unmute`, `data:` the event's other fields; a comment every 15 s; resume " +
 		"with `Last-Event-ID`. A position older than the gateway keeps (at least 24 hours or 10,000 changes) starts with " +
-		"`reset`: re-check everyone. Each poll or stream costs one `moderation` point; a key holds at most 2,000 open at once " +
-		"(EVENT_STREAMS_PER_KEY; more is a 429).",
-	guard: read,
+		"`reset`: re-check everyone. Each poll or stream costs one `events` point, never a `moderation` one, so following " +
+		"events never starves join checks; a key holds at most 2,000 open streams and held polls together on each gateway " +
+		"instance (EVENT_STREAMS_PER_KEY; more is a 429 with `Retry-After`).",
+	guard: follow,
 	request: {
 		params: guildParams,
 		query: eventsQuery,

@@ -5,7 +5,7 @@ import type { Response } from "express";
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { ErrorMessage } from "../../shared/errors";
 import { BATCH_MAX_IDENTIFIERS } from "../../shared/routes";
-import type { QuotaCategory } from "../../shared/records";
+import { QUOTA_CATEGORIES, type QuotaCategory } from "../../shared/records";
 import { ApiError } from "../platform/http/envelope";
 import type { VerifiedKey } from "../keys/key-verifier";
 
@@ -19,8 +19,12 @@ export type QuotaLimiters = Record<QuotaCategory, RateLimiterAbstract>;
 
 /** In-process counters: right for a single gateway; scale-out swaps in Redis-backed limiters. */
 export function memoryQuotaLimiters(quotas: Quotas): QuotaLimiters {
-	const limiter = (points: number) => new RateLimiterMemory({ points, duration: QUOTA_WINDOW_SECONDS });
-	return { moderation: limiter(quotas.moderation), lists: limiter(quotas.lists), writes: limiter(quotas.writes) };
+	return perCategory((category) => new RateLimiterMemory({ points: quotas[category], duration: QUOTA_WINDOW_SECONDS }));
+}
+
+/** One limiter for each quota category. */
+export function perCategory(limiter: (category: QuotaCategory) => RateLimiterAbstract): QuotaLimiters {
+	return Object.fromEntries(QUOTA_CATEGORIES.map((category) => [category, limiter(category)])) as QuotaLimiters;
 }
 
 /** Whole seconds, at least 1, as `Retry-After` requires. */

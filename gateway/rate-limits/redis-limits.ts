@@ -4,7 +4,7 @@
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis } from "rate-limiter-flexible";
 import type { Quotas } from "./quota";
-import { QUOTA_WINDOW_SECONDS, type QuotaLimiters } from "./quota";
+import { QUOTA_WINDOW_SECONDS, perCategory, type QuotaLimiters } from "./quota";
 
 /** Window of the auth-failure throttle, as `AuthThrottle.inMemory` counts it. */
 const AUTH_FAILURE_WINDOW_SECONDS = 60;
@@ -28,9 +28,7 @@ export function redisLimiter(redis: Redis, keyPrefix: string, points: number, du
 
 /** The quota limiters of `memoryQuotaLimiters`, counted across instances; keys are `<prefix>:quota:<category>:<key id>`. */
 export function redisQuotaLimiters(redis: Redis, prefix: string, quotas: Quotas): QuotaLimiters {
-	const limiter = (category: keyof Quotas) =>
-		redisLimiter(redis, `${prefix}:quota:${category}`, quotas[category], QUOTA_WINDOW_SECONDS);
-	return { moderation: limiter("moderation"), lists: limiter("lists"), writes: limiter("writes") };
+	return perCategory((category) => redisLimiter(redis, `${prefix}:quota:${category}`, quotas[category], QUOTA_WINDOW_SECONDS));
 }
 
 /** Failed authentications per address, counted across instances (`<prefix>:auth-failures:<address>`). */

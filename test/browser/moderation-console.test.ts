@@ -223,13 +223,16 @@ describe("Moderation page and every width in Chromium", { timeout: 120_000 }, ()
 		await edit.getByText("A whole number of requests from 1 to 100,000, or empty.").waitFor();
 		await edit.getByLabel("moderation per minute").fill("900");
 		await edit.getByLabel("lists per minute").fill("");
+		await edit.getByLabel("events per minute").fill("8000");
 		await edit.getByRole("button", { name: "Save changes" }).click();
 		await edit.waitFor({ state: "hidden" });
 		await expect.poll(() => row.locator(".description").textContent()).toBe("Main place servers");
-		expect(await row.locator(".quota-detail").textContent()).toBe("quota: moderation 900/min");
+		expect(await row.locator(".quota-detail").textContent()).toBe("quota: moderation 900/min, events 8000/min");
 		expect(await page.evaluate("document.activeElement.dataset.action")).toBe("edit");
 		const limited = await gateway.api(`/moderation/${JOURNEY_GUILD}/ban-status/1`, { headers: { "x-api-key": journeyKey } });
 		expect(limited.headers.get("ratelimit-policy")).toBe('"moderation";q=900;w=60');
+		const polled = await gateway.api(`/moderation/${JOURNEY_GUILD}/events?wait=0`, { headers: { "x-api-key": journeyKey } });
+		expect(polled.headers.get("ratelimit-policy")).toBe('"events";q=8000;w=60');
 
 		// The activity panel lists the addresses the key was used from.
 		await row.getByRole("button", { name: "Activity" }).click();

@@ -1,5 +1,5 @@
 // test/gateway/config.test.ts
-// Reading the environment: misspelt variables are named; connection and public URLs are checked before use.
+// Reading the environment: misspelt variables are named; connection and public URLs are checked before use; quotas by category.
 
 import { describe, expect, it } from "vitest";
 import { ConfigError, misspeltVariables, readConfig } from "../../gateway/config";
@@ -107,5 +107,15 @@ describe("DISCORD_*", () => {
 		expect(failure({ DISCORD_CLIENT_ID: id, DISCORD_CLIENT_SECRET: "s", DISCORD_API_URL: "discord.com/api" })).toMatch(
 			/^Invalid configuration: DISCORD_API_URL /,
 		);
+	});
+});
+
+describe("RATE_LIMITS and EVENT_STREAMS_PER_KEY", () => {
+	it("give live servers their own events and servers quotas by default, each settable, and cap a key's streams and polls at 2,000", () => {
+		expect(readConfig({}).quotas).toEqual({ moderation: 300, lists: 100, writes: 50, events: 6000, servers: 3000 });
+		expect(readConfig({ RATE_LIMITS: "events=12000,servers=600" }).quotas).toMatchObject({ moderation: 300, events: 12000, servers: 600 });
+		expect(failure({ RATE_LIMITS: "event=100" })).toBe('Invalid configuration: RATE_LIMITS must look like moderation=300,lists=100,writes=50 (bad entry: "event=100")');
+		expect(readConfig({}).maxStreamsPerKey).toBe(2000);
+		expect(readConfig({ EVENT_STREAMS_PER_KEY: "50" }).maxStreamsPerKey).toBe(50);
 	});
 });

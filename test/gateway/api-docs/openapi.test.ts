@@ -19,6 +19,7 @@ interface Schema {
 	[keyword: string]: unknown;
 }
 interface OperationObject {
+	description?: string;
 	security?: Record<string, string[]>[];
 	parameters?: { name: string; in: string; required: boolean; schema?: Schema; example?: unknown }[];
 	requestBody?: { content: { "application/json": { schema: Schema; example?: unknown } } };
@@ -147,6 +148,14 @@ describe("the OpenAPI document", () => {
 		expect(identifiers).toMatchObject({ type: "array", minItems: 1, maxItems: 100 });
 		const list = document.paths["/api/v1/moderation/{guildId}/roblox/bans/active"].get;
 		expect(list?.parameters).toContainEqual(expect.objectContaining({ name: "limit", in: "query", required: false }));
+	});
+
+	it("names every quota category where it shows them: a key's own quotas, and the events route's", () => {
+		const rateLimits = bodySchema(document.paths["/admin/v1/guilds/{guildId}/keys/{keyId}"].patch).properties?.rate_limits;
+		const overridable = (rateLimits?.anyOf as Schema[] | undefined)?.find((schema) => schema.type === "object");
+		expect(Object.keys(overridable?.properties ?? {})).toEqual(["moderation", "lists", "writes", "events", "servers"]);
+		expect(rateLimits?.description).toContain("`events`, `servers`");
+		expect(document.paths["/api/v1/moderation/{guildId}/events"].get?.description).toContain("one `events` point, never a `moderation` one");
 	});
 });
 

@@ -98,7 +98,7 @@ describe("the events route on one gateway", () => {
 		expect(answer.body.data.next).toBe(answer.body.data.events[0].id);
 	});
 
-	it("refuses a bad position or wait, another guild's key, and costs one moderation point", async () => {
+	it("refuses a bad position or wait, another guild's key, and costs one events point", async () => {
 		expect((await poll("?after=abc")).body.error).toBe("bad_request");
 		expect((await poll("?wait=26")).body.error).toBe("bad_request");
 		const other = (await gateway.createKey(GUILD_B)).key;
@@ -107,6 +107,7 @@ describe("the events route on one gateway", () => {
 		const second = await poll("?wait=0");
 		const remaining = (answer: typeof first) => Number(/r=(\d+)/.exec(answer.headers.get("ratelimit") ?? "")?.[1]);
 		expect(remaining(first) - remaining(second)).toBe(1);
+		expect(second.headers.get("ratelimit-policy")).toBe('"events";q=6000;w=60');
 	});
 
 	it("a stream sends each ban and mute as it happens, and resumes from Last-Event-ID", async () => {

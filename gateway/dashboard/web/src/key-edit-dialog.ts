@@ -8,9 +8,11 @@ import { keyLabel } from "./key-table";
 
 /** The quota categories of the README's "API summary", as the form names them. */
 const CATEGORIES = [
-	["moderation", "Status reads, batch and events"],
+	["moderation", "Status reads and batch"],
 	["lists", "Active lists and history"],
 	["writes", "Bans, mutes and lifts"],
+	["events", "Live servers' polls and streams"],
+	["servers", "Live servers' heartbeats"],
 ] as const;
 
 export interface KeyEdit {
