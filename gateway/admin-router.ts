@@ -9,6 +9,7 @@ import { adminGuards, changedBy } from "./operators/access";
 import type { OperatorRouteParts } from "./operators/operator-routes";
 import { authenticateAdmin, requireSameOrigin } from "./operators/session-auth";
 import type { OutboundAdmin } from "./outbound/outbound-routes";
+import type { RobloxUsers } from "./roblox-users/roblox-users-service";
 import { jsonBody } from "./platform/http/json-body";
 import { noCredential, registerRoutes, type RouteTarget } from "./platform/http/route";
 import { requestLogger, routeOf } from "./platform/logging/request-log";
@@ -28,6 +29,8 @@ export interface AdminParts {
 	console: ConsoleParts;
 	/** Webhook and Roblox experience routes (README, "Webhooks and Roblox's own bans"). */
 	outbound: OutboundAdmin;
+	/** Names and faces of Roblox users (docs/names.md). */
+	robloxUsers: RobloxUsers;
 }
 
 /**
@@ -66,5 +69,6 @@ export function adminRouter(parts: AdminParts): Router {
 	registerRoutes(target, ROUTES.console, parts.console, guards);
 	registerRoutes(target, ROUTES.keys, { keys: parts.keys }, guards);
 	registerRoutes(target, ROUTES.outbound, parts.outbound, guards);
+	registerRoutes(target, ROUTES.robloxUsers, { robloxUsers: parts.robloxUsers }, guards);
 	return router;
 }
