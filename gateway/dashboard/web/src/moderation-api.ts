@@ -56,6 +56,11 @@ export class ModerationApi {
 		readonly guildId: string,
 	) {}
 
+	/** The admin API itself, for routes of no guild (players' names). */
+	get admin(): AdminApi {
+		return this.api;
+	}
+
 	status(robloxId: string, placeId: number | null): Promise<UserStatus> {
 		return this.api.data<UserStatus>("GET", `${base(this.guildId)}/status/${encodeURIComponent(robloxId)}${query({ place_id: placeId })}`);
 	}
