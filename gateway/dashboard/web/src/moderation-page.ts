@@ -399,18 +399,3 @@ export class ModerationPage {
 		}
 	}
 }
-
-/** Shows one of the guild's two pages, following the address's hash (#keys, #moderation). */
-export function showGuildPage(moderation: ModerationPage): void {
-	const onModeration = location.hash === "#moderation";
-	byId("keys-panel", HTMLElement).hidden = onModeration;
-	byId("moderation-view", HTMLElement).hidden = !onModeration;
-	for (const link of document.querySelectorAll<HTMLAnchorElement>(".page-tabs a")) {
-		const current = link.hash === (onModeration ? "#moderation" : "#keys");
-		if (current) link.setAttribute("aria-current", "page");
-		else link.removeAttribute("aria-current");
-	}
-	byId("crumb-page", HTMLElement).textContent = onModeration ? "Moderation" : "API Keys";
-	document.title = `${onModeration ? "Moderation" : "API Keys"} · Technified`;
-	if (onModeration) moderation.shown();
-}
