@@ -198,7 +198,8 @@ export class ModerationPage {
 		const person = people.get(robloxId);
 		this.user = { robloxId, placeId, person };
 		const now = nowInSeconds();
-		line("user-title").replaceChildren(personElement(robloxId, person), placeId === null ? "" : ` in place ${placeId}`);
+		const who = person === undefined ? `Player ${robloxId}` : personElement(robloxId, person);
+		line("user-title").replaceChildren(who, placeId === null ? "" : ` in place ${placeId}`);
 		line("user-names-note").hidden = complete;
 		line("user-status").replaceChildren(...statusBoxes(status, now));
 		line("history-error").textContent = "";

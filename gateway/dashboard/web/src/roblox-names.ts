@@ -67,6 +67,6 @@ export function personElement(id: string, person: RobloxPerson | undefined): HTM
 	);
 }
 
-/** "@builderman (Builderman)": a player in running text. */
+/** "@builderman (Builderman)", or "Player 261" when the name is not known: a player in running text. */
 export const personText = (id: string, person: RobloxPerson | undefined) =>
-	person === undefined || person.name === null ? `player ${id}` : `@${person.name}${person.display_name !== null && person.display_name !== person.name ? ` (${person.display_name})` : ""}`;
+	person === undefined || person.name === null ? `Player ${id}` : `@${person.name}${person.display_name !== null && person.display_name !== person.name ? ` (${person.display_name})` : ""}`;
