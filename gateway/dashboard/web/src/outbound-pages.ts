@@ -56,6 +56,9 @@ function errorLine(): HTMLParagraphElement {
 	return el("p", { class: "error", role: "alert" });
 }
 
+/** The actions column's header: named for screen readers, nothing shown. */
+const actionsHeader = () => el("th", { scope: "col" }, el("span", { class: "visually-hidden" }, "Actions"));
+
 /** The Webhooks and Roblox experiences tabs, for the guild on screen; rebuilt when the guild changes. */
 export class OutboundPages {
 	private readonly webhooks = el("section", { class: "card", id: "webhooks", "aria-labelledby": "webhooks-title" });
@@ -115,7 +118,7 @@ export class OutboundPages {
 		const table = el(
 			"table",
 			{ class: "key-table outbound-table" },
-			el("thead", {}, el("tr", {}, ...["URL", "Events", "Format", "Created", ""].map((name) => el("th", { scope: "col" }, name)))),
+			el("thead", {}, el("tr", {}, ...["URL", "Events", "Format", "Created"].map((name) => el("th", { scope: "col" }, name)), actionsHeader())),
 			list,
 		);
 		const empty = el("p", { class: "empty", id: "no-webhooks", hidden: true }, "No webhooks yet. Add one below to hear of bans, mutes and key changes.");
@@ -271,7 +274,7 @@ export class OutboundPages {
 		const table = el(
 			"table",
 			{ class: "key-table outbound-table" },
-			el("thead", {}, el("tr", {}, ...["Universe", "Key", "Alt detection", "Status", "Last mirrored", ""].map((name) => el("th", { scope: "col" }, name)))),
+			el("thead", {}, el("tr", {}, ...["Universe", "Key", "Alt detection", "Status", "Last mirrored"].map((name) => el("th", { scope: "col" }, name)), actionsHeader())),
 			list,
 		);
 		const empty = el("p", { class: "empty", id: "no-experiences", hidden: true }, "No experiences linked yet. Link one below to mirror bans into Roblox.");
