@@ -8,6 +8,9 @@ import { RobloxUsers } from "./roblox-users-service";
 
 /** A lookup that takes longer shows ids alone: the dashboard is waiting on it. */
 const ROBLOX_TIMEOUT_MS = 4_000;
+/** What was learnt is answered for 24 hours, then kept a week longer for Roblox's outages, then forgotten. */
+const KEPT_MS = 8 * 24 * 60 * 60 * 1000;
+const FORGET_EVERY_MS = 60 * 60 * 1000;
 
 export interface RunningRobloxUsers {
 	robloxUsers: RobloxUsers;
@@ -20,5 +23,15 @@ export function startRobloxUsers(
 ): RunningRobloxUsers {
 	const http = new OutboundHttp({ allowLoopback: settings.outboundAllowLoopback }, ROBLOX_TIMEOUT_MS);
 	const client = new RobloxUsersClient(http, settings.robloxApis, parts.clock);
-	return { robloxUsers: new RobloxUsers({ store: parts.store, client, clock: parts.clock, log: parts.log }), close: () => http.close() };
+	const forget = setInterval(() => {
+		parts.store.forgetBefore(parts.clock() - KEPT_MS).catch((err: unknown) => parts.log("Old Roblox names could not be forgotten", err));
+	}, FORGET_EVERY_MS);
+	forget.unref();
+	return {
+		robloxUsers: new RobloxUsers({ store: parts.store, client, clock: parts.clock, log: parts.log }),
+		close: () => {
+			clearInterval(forget);
+			return http.close();
+		},
+	};
 }

@@ -5,7 +5,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { RobloxUsersClient } from "../../../gateway/roblox-users/roblox-users-client";
 import { OutboundHttp } from "../../../gateway/platform/http/outbound-http";
 import { headshotUrl, startFakeRoblox, type FakeRoblox } from "../../fakes/roblox-users";
-import { startTestGateway, type TestGateway } from "../harness";
+import { operatorAccess } from "../../../gateway/operators/access";
+import { ROBLOX_USERS_ROUTES } from "../../../gateway/roblox-users/roblox-users-routes";
+import { GUILD_A, startTestGateway, type TestGateway } from "../harness";
 
 const BUILDERMAN = { id: 156, name: "builderman", displayName: "Builderman", previousNames: ["builderdude"] };
 const ROBLOX = { id: 1, name: "Roblox", displayName: "Roblox" };
@@ -105,6 +107,18 @@ describe("GET /admin/v1/roblox/users", () => {
 		const response = await gateway.admin("GET", "/roblox/users?ids=156");
 		expect(response.body.data.complete).toBe(false);
 		expect(roblox.requests).toHaveLength(asked);
+	});
+});
+
+describe("who may ask for names", () => {
+	it("an operator with any permission in some guild; one with none is refused by the route's guard", () => {
+		const rights = (owner: boolean) => new Map([[GUILD_A, { owner, permissions: "0" }]]);
+		const caller = { id: "111111111111111111", name: "ada" };
+		expect(operatorAccess(caller, rights(true), new Map()).inSomeGuild()).toBe(true);
+		expect(operatorAccess(caller, new Map(), new Map([[GUILD_A, ["view"] as const]])).inSomeGuild()).toBe(true);
+		expect(operatorAccess(caller, rights(false), new Map()).inSomeGuild()).toBe(false);
+		expect(operatorAccess(caller, new Map(), new Map()).inSomeGuild()).toBe(false);
+		expect(ROBLOX_USERS_ROUTES[0].guard).toEqual({ caller: "admin", need: { someGuild: true } });
 	});
 });
 
