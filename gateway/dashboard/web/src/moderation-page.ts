@@ -5,17 +5,13 @@ import { AdminApi, AdminApiError } from "./admin-api";
 import { ACTIVE_PAGE_SIZE, activeRows, download, exportCsv, exportSummary, matches, type ActiveFilters } from "./active-list";
 import { confirmAction } from "./dialogs";
 import { byId, setFieldError, withProgress } from "./dom";
+import { messageOf } from "./keys-page";
 import { ModerationApi, type ActiveEntry, type Kind } from "./moderation-api";
 import { statusBoxes, timelineItem } from "./moderation-timeline";
 import { buildModerationView, DURATION_PRESETS } from "./moderation-view";
-import { isRobloxUsername, namesOf, personElement, personNamed, personText, type RobloxPerson } from "./roblox-names";
+import { isRobloxId, isRobloxUsername, namesOf, personElement, personNamed, personText, type RobloxPerson } from "./roblox-names";
 import { savedAdminToken } from "./session";
 import { nowInSeconds } from "./time-format";
-
-/** Roblox ids as the API takes them: a positive integer below 2^53, no leading zero. */
-const isRobloxId = (text: string) => /^[1-9]\d{0,15}$/.test(text) && Number(text) < 2 ** 53;
-
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** The buttons that change a player's standing: they need `moderate`, where reading needs only `view`. */
 const ACTION_BUTTONS = ["ban-submit", "mute-submit", "unban-submit", "unmute-submit"];

@@ -20,6 +20,9 @@ export interface Resolution {
 	complete: boolean;
 }
 
+/** Roblox ids as the API takes them: a positive integer below 2^53, no leading zero. */
+export const isRobloxId = (text: string) => /^[1-9]\d{0,15}$/.test(text) && Number(text) < 2 ** 53;
+
 /** Roblox's rule for usernames: 3 to 20 letters and digits with at most one underscore, neither first nor last. */
 export const isRobloxUsername = (text: string) => /^(?=.{3,20}$)[A-Za-z0-9]+(?:_[A-Za-z0-9]+)?$/.test(text);
 
