@@ -12,8 +12,8 @@ import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from
 
 const JOURNEY_GUILD = "314159265358979323";
 const PAGING_GUILD = "271828182845904523";
-/** The four the issue names, and both ends of the range it asks for (320 to 1,920). */
-const WIDTHS = [320, 375, 768, 1024, 1280, 1920] as const;
+/** From the narrowest phone to a wide screen, with both sides of the 1,100 px card breakpoint and the 1,101-1,440 px range where the key table once overflowed. */
+const WIDTHS = [320, 375, 768, 1024, 1101, 1280, 1440, 1920] as const;
 
 describe("Moderation page and every width in Chromium", { timeout: 120_000 }, () => {
 	let gateway: TestGateway;
@@ -259,6 +259,7 @@ describe("Moderation page and every width in Chromium", { timeout: 120_000 }, ()
 			await page.locator("#key-rows tr").first().waitFor();
 			const keys = (await page.evaluate(LAYOUT_CHECK)) as LayoutReport;
 			expect(keys.tooWide, `keys page at ${width}`).toEqual([]);
+			expect(keys.outsideCard, `keys page at ${width}`).toEqual([]);
 			expect(keys.offScreenButtons).toEqual([]);
 			expect(keys.scrollWidth).toBeLessThanOrEqual(keys.viewport);
 			expect(keys.buttons).toBeGreaterThan(5);
@@ -273,6 +274,7 @@ describe("Moderation page and every width in Chromium", { timeout: 120_000 }, ()
 			await page.locator("#active-rows tr").first().waitFor();
 			const moderation = (await page.evaluate(LAYOUT_CHECK)) as LayoutReport;
 			expect(moderation.tooWide, `moderation page at ${width}`).toEqual([]);
+			expect(moderation.outsideCard, `moderation page at ${width}`).toEqual([]);
 			expect(moderation.offScreenButtons).toEqual([]);
 			expect(moderation.scrollWidth).toBeLessThanOrEqual(moderation.viewport);
 			for (const name of ["Ban player", "Mute player", "Unban", "Unmute", "Export CSV", "Next page"]) {

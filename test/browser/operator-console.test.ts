@@ -18,7 +18,7 @@ const GUILD_NAME = "Golden Ratio Games";
 const OWNER = "920000000000000001";
 const VIEWER = "920000000000000002";
 const MODERATOR = "920000000000000003";
-const WIDTHS = [320, 375, 768, 1024, 1280, 1920] as const;
+const WIDTHS = [320, 375, 768, 1024, 1101, 1280, 1440, 1920] as const;
 /** A webhook URL as long as real ones get, to show it breaks inside its card rather than widening it. */
 const WEBHOOK_URL = "http://127.0.0.1:9/hooks/technified/moderation-log-for-the-golden-ratio-main-game-servers";
 /** Two linked experiences: one whose Open Cloud key may write bans (mirrored), one whose key may not (failing, with Roblox's words). */
@@ -188,6 +188,7 @@ describe("operators' permissions and the signed-in pages at every width, in Chro
 	async function fits(page: Page, where: string, buttons: readonly string[], width: number): Promise<void> {
 		const report = (await page.evaluate(LAYOUT_CHECK)) as LayoutReport;
 		expect(report.tooWide, `${where} at ${width}`).toEqual([]);
+		expect(report.outsideCard, `${where} at ${width}`).toEqual([]);
 		expect(report.offScreenButtons, where).toEqual([]);
 		expect(report.scrollWidth, where).toBeLessThanOrEqual(report.viewport);
 		for (const name of buttons) {
