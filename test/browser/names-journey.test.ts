@@ -7,7 +7,7 @@ import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { headshotUrl, startFakeRoblox, type FakeRoblox } from "../fakes/roblox-users";
-import { ADMIN_TOKEN, startTestGateway, type TestGateway } from "../gateway/harness";
+import { ADMIN_TOKEN, banBody, startTestGateway, type TestGateway } from "../gateway/harness";
 import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";
 
 const GUILD = "112358132134558914";
@@ -25,9 +25,12 @@ describe("Moderators by name in Chromium", { timeout: 120_000 }, () => {
 		requireChromiumAndDashboard();
 		await mkdir(ARTIFACTS, { recursive: true });
 		roblox = await startFakeRoblox();
-		roblox.add({ id: 156, name: "builderman", displayName: "Builder Man", previousNames: ["builderdude"] });
+		roblox.add({ id: 156, name: "builderman", displayName: "Builder Man", previousNames: ["builderdude"] }, { id: 1, name: "Roblox", displayName: "Roblox" });
 		gateway = await startTestGateway({ ROBLOX_USERS_URL: roblox.url, ROBLOX_THUMBNAILS_URL: roblox.url, OUTBOUND_ALLOW_LOOPBACK: "true" });
 		apiKey = (await gateway.createKey(GUILD, { name: "Main Game" })).key;
+		// A ban made in game by builderman as moderator: the list names him in its By column.
+		const inGame = await gateway.api(`/moderation/${GUILD}/roblox/ban`, { method: "POST", headers: { "x-api-key": apiKey }, body: banBody(1, { reason: "Test account", moderator_roblox_id: "156" }) });
+		expect(inGame.status).toBe(201);
 		profile = await mkdtemp(path.join(os.tmpdir(), "names-chromium-"));
 		context = await chromium.launchPersistentContext(profile, {
 			executablePath: CHROMIUM,
@@ -107,13 +110,17 @@ describe("Moderators by name in Chromium", { timeout: 120_000 }, () => {
 		const row = page.locator('#active-rows tr[data-user="156"]');
 		await row.waitFor();
 		expect(await row.locator(".person").textContent()).toBe("Builder Man@builderman 156");
-		expect(await page.locator("#active-summary").textContent()).toBe("Showing 1 active ban on this page.");
+		expect(await page.locator("#active-summary").textContent()).toBe("Showing 2 active bans on this page.");
+		const inGame = page.locator('#active-rows tr[data-user="1"]');
+		expect(await inGame.locator(".person").textContent()).toBe("Roblox@Roblox 1");
+		expect(await inGame.locator('td[data-label="By"]').textContent()).toBe("Roblox moderator @builderman (156)");
 		expect(await page.locator("#active-names-note").isVisible()).toBe(false);
 
 		const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
 		const lines = (await readFile((await download.path())!, "utf8")).trimEnd().split("\r\n");
 		expect(lines[0]).toBe("roblox_id,name,display_name,reason,by,created_at,expires_at,is_permanent,place_id");
-		expect(lines[1]).toMatch(/^156,builderman,Builder Man,Exploiting: fly hacks in the lobby,admin_token,/);
+		expect(lines.find((line) => line.startsWith("156,"))).toMatch(/^156,builderman,Builder Man,Exploiting: fly hacks in the lobby,admin_token,/);
+		expect(lines.find((line) => line.startsWith("1,"))).toMatch(/^1,Roblox,Roblox,Test account,156,/);
 
 		for (const scheme of ["light", "dark"] as const) {
 			for (const width of [375, 1280]) {

@@ -189,9 +189,12 @@ export class ModerationPage {
 	/** Loads and shows a user's status, name and the first page of their history. */
 	private async showUser(robloxId: string, placeId: number | null, known?: RobloxPerson): Promise<void> {
 		const api = this.api;
-		const names = known === undefined ? namesOf(api.admin, [robloxId]) : Promise.resolve({ people: new Map([[robloxId, known]]), complete: true });
-		const [status, history, { people, complete }] = await Promise.all([api.status(robloxId, placeId), api.history(robloxId, null), names]);
-		const person = people.get(robloxId);
+		const [status, history] = await Promise.all([api.status(robloxId, placeId), api.history(robloxId, null)]);
+		// The player and every Roblox moderator named in their record, in one batch.
+		const actors = [status.ban_info?.banned_by, status.mute_info?.muted_by, ...history.entries.flatMap((entry) => [entry.by, entry.lifted_by])];
+		const ids = [...(known === undefined ? [robloxId] : []), ...actors.filter((by): by is string => typeof by === "string" && isRobloxId(by))];
+		const { people, complete } = await namesOf(api.admin, ids);
+		const person = known ?? people.get(robloxId);
 		this.user = { robloxId, placeId, person };
 		const now = nowInSeconds();
 		const who = person === undefined ? `Player ${robloxId}` : personElement(robloxId, person);
@@ -321,7 +324,8 @@ export class ModerationPage {
 		try {
 			const api = this.api;
 			const page = await api.active(this.kind(), ACTIVE_PAGE_SIZE, cursor);
-			const { people, complete } = await namesOf(api.admin, page.entries.map((entry) => entry.roblox_id));
+			const players = page.entries.flatMap((entry) => [entry.roblox_id, ...(isRobloxId(entry.by) ? [entry.by] : [])]);
+			const { people, complete } = await namesOf(api.admin, players);
 			this.pagePeople = people;
 			line("active-names-note").hidden = complete;
 			this.pageCursor = cursor;

@@ -29,6 +29,11 @@ export const isRobloxUsername = (text: string) => /^(?=.{3,20}$)[A-Za-z0-9]+(?:_
 /** The gateway's limit per lookup. */
 const BATCH = 100;
 
+/** Everyone named so far in this tab: moderators' names in running text (actorText) come from here. */
+const named = new Map<string, RobloxPerson>();
+
+export const knownPerson = (id: string): RobloxPerson | undefined => named.get(id);
+
 /** Names of `ids` by id, in batches of 100; an outage (or any refusal) leaves them out and says so. */
 export async function namesOf(api: AdminApi, ids: readonly string[]): Promise<{ people: Map<string, RobloxPerson>; complete: boolean }> {
 	const unique = [...new Set(ids)];
@@ -38,7 +43,11 @@ export async function namesOf(api: AdminApi, ids: readonly string[]): Promise<{ 
 		try {
 			const batch = unique.slice(start, start + BATCH);
 			const answer = await api.data<Resolution>("GET", `/roblox/users?ids=${batch.join(",")}`);
-			for (const person of answer.users) if (person.name !== null) people.set(String(person.id), person);
+			for (const person of answer.users) {
+				if (person.name === null) continue;
+				people.set(String(person.id), person);
+				named.set(String(person.id), person);
+			}
 			complete &&= answer.complete;
 		} catch {
 			complete = false;
