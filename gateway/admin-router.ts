@@ -9,6 +9,7 @@ import { adminGuards, changedBy } from "./operators/access";
 import type { OperatorRouteParts } from "./operators/operator-routes";
 import { authenticateAdmin, requireSameOrigin } from "./operators/session-auth";
 import type { OutboundAdmin } from "./outbound/outbound-routes";
+import type { RobloxUsers } from "./roblox-users/roblox-users-service";
 import { jsonBody } from "./platform/http/json-body";
 import { noCredential, registerRoutes, type RouteTarget } from "./platform/http/route";
 import { requestLogger, routeOf } from "./platform/logging/request-log";
@@ -31,6 +32,8 @@ export interface AdminParts {
 	outbound: OutboundAdmin;
 	/** The Roblox model download (README, "Quick start"). */
 	robloxModel: RobloxModelParts;
+	/** Names and faces of Roblox users (docs/names.md). */
+	robloxUsers: RobloxUsers;
 }
 
 /**
@@ -70,5 +73,6 @@ export function adminRouter(parts: AdminParts): Router {
 	registerRoutes(target, ROUTES.keys, { keys: parts.keys }, guards);
 	registerRoutes(target, ROUTES.outbound, parts.outbound, guards);
 	registerRoutes(target, ROUTES.robloxModel, parts.robloxModel, guards);
+	registerRoutes(target, ROUTES.robloxUsers, { robloxUsers: parts.robloxUsers }, guards);
 	return router;
 }

@@ -6,6 +6,7 @@ import express from "express";
 import type { Logger } from "pino";
 import { ADMIN_BASE, adminRouter } from "./admin-router";
 import type { OutboundAdmin } from "./outbound/outbound-routes";
+import type { RobloxUsers } from "./roblox-users/roblox-users-service";
 import { buildOpenApiDocument } from "./api-docs/openapi-document";
 import { AuthThrottle } from "./auth/auth-throttle";
 import { requireBearerToken } from "./auth/bearer-token";
@@ -44,6 +45,8 @@ export interface GatewayParts {
 	operators: OperatorRouteParts;
 	/** Webhook and Roblox experience routes (README, "Webhooks and Roblox's own bans"). */
 	outbound: OutboundAdmin;
+	/** Names and faces of Roblox users (docs/names.md). */
+	robloxUsers: RobloxUsers;
 }
 
 /** The gateway's request listener: the hot routes' table first, Express for everything else. */
@@ -76,6 +79,7 @@ export function createGatewayApp(parts: GatewayParts): RequestListener {
 			console: parts,
 			outbound: parts.outbound,
 			robloxModel: { publicUrl: parts.config.publicUrl },
+			robloxUsers: parts.robloxUsers,
 		}),
 	);
 	app.use("/dashboard", dashboardRouter({ discordSignIn: parts.operators.operators.discordEnabled }));

@@ -10,6 +10,9 @@ import { SqliteKeyStore } from "./keys/sqlite-key-store";
 import type { OperatorStore } from "./operators/operator-store";
 import { PostgresOperatorStore } from "./operators/postgres-operator-store";
 import { SqliteOperatorStore } from "./operators/sqlite-operator-store";
+import { PostgresRobloxUserStore } from "./roblox-users/postgres-roblox-user-store";
+import type { RobloxUserStore } from "./roblox-users/roblox-user-store";
+import { SqliteRobloxUserStore } from "./roblox-users/sqlite-roblox-user-store";
 import { PostgresExperienceStore } from "./outbound/experiences/postgres-experience-store";
 import { SqliteExperienceStore } from "./outbound/experiences/sqlite-experience-store";
 import type { OutboxStores } from "./outbound/outbound";
@@ -25,7 +28,7 @@ import { redisAuthFailureLimiter, redisQuotaLimiters } from "./rate-limits/redis
 import { connectRedis, disconnectRedis, redisReady, redisTarget } from "./platform/redis/redis-connection";
 
 /**
- * The gateway database (keys, audit, operators, outbox), opened and migrated once: in PostgreSQL when
+ * The gateway database (keys, audit, operators, outbox, Roblox names), opened and migrated once: in PostgreSQL when
  * DATABASE_URL is set (shared by every instance), else in keys.sqlite under DATA_DIR.
  */
 export async function openDatabase(config: StorePlace, log?: (message: string) => void): Promise<GatewayDatabase> {
@@ -37,6 +40,8 @@ export interface GatewayStores {
 	keys: KeyStore;
 	operators: OperatorStore;
 	outbox: OutboxStores;
+	/** Names and faces learnt from Roblox (docs/names.md). */
+	robloxUsers: RobloxUserStore;
 }
 
 export function gatewayStores(database: GatewayDatabase, clock: () => number): GatewayStores {
@@ -52,6 +57,7 @@ export function gatewayStores(database: GatewayDatabase, clock: () => number): G
 				cursors: new SqliteChangeCursors(db, clock),
 				notices: new SqliteKeyNotices(db, clock),
 			},
+			robloxUsers: new SqliteRobloxUserStore(db),
 		};
 	}
 	const db = database.postgres;
@@ -65,6 +71,7 @@ export function gatewayStores(database: GatewayDatabase, clock: () => number): G
 			cursors: new PostgresChangeCursors(db, clock),
 			notices: new PostgresKeyNotices(db, clock),
 		},
+		robloxUsers: new PostgresRobloxUserStore(db),
 	};
 }
 

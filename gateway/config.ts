@@ -3,6 +3,7 @@
 
 import leven from "leven";
 import { DEFAULT_OPEN_CLOUD_URL } from "./outbound/experiences/open-cloud-client";
+import { DEFAULT_ROBLOX_THUMBNAILS_URL, DEFAULT_ROBLOX_USERS_URL, type RobloxApis } from "./roblox-users/roblox-users-client";
 import { invalidCidrs } from "./auth/address-matcher";
 import { DEFAULT_EDGE_LIMITS, type EdgeLimits } from "./platform/http/edge";
 import { DEFAULT_MAX_JSON_DEPTH } from "./platform/http/json-body";
@@ -48,8 +49,10 @@ export interface Config {
 	secretsKey: string | undefined;
 	/** Base URL of Roblox Open Cloud (OPEN_CLOUD_URL); tests point it at a fake. */
 	openCloudUrl: string;
-	/** OUTBOUND_ALLOW_LOOPBACK: webhooks and Open Cloud may reach loopback addresses (local receivers, tests). */
+	/** OUTBOUND_ALLOW_LOOPBACK: webhooks, Open Cloud and Roblox's users APIs may reach loopback addresses (local receivers, tests). */
 	outboundAllowLoopback: boolean;
+	/** Base URLs of Roblox's users and thumbnails APIs (ROBLOX_USERS_URL, ROBLOX_THUMBNAILS_URL); tests point them at a fake. */
+	robloxApis: RobloxApis;
 	/** Discord sign-in for operators (DISCORD_CLIENT_ID and DISCORD_CLIENT_SECRET); undefined: only the admin token signs in. */
 	discord: DiscordSettings | undefined;
 }
@@ -224,6 +227,10 @@ export function readConfig(env: Env = process.env): Config {
 		secretsKey,
 		openCloudUrl: (url(env, "OPEN_CLOUD_URL", ["http:", "https:"]) ?? DEFAULT_OPEN_CLOUD_URL).replace(/\/+$/, ""),
 		outboundAllowLoopback: flag(env, "OUTBOUND_ALLOW_LOOPBACK"),
+		robloxApis: {
+			usersUrl: (url(env, "ROBLOX_USERS_URL", ["http:", "https:"]) ?? DEFAULT_ROBLOX_USERS_URL).replace(/\/+$/, ""),
+			thumbnailsUrl: (url(env, "ROBLOX_THUMBNAILS_URL", ["http:", "https:"]) ?? DEFAULT_ROBLOX_THUMBNAILS_URL).replace(/\/+$/, ""),
+		},
 		discord: discordSettings(env),
 	};
 }
@@ -263,6 +270,7 @@ export const KNOWN_VARIABLES: readonly string[] = [
 	"PORT", "HOST", "ADMIN_TOKEN", "DATA_DIR", "DATA_STORE_URL", "DATA_STORE_TOKEN", "DATABASE_URL", "REDIS_URL",
 	"TRUST_PROXY", "RATE_LIMITS", "AUTH_FAILURES_PER_MINUTE", "BAN_CACHE_TTL_SECONDS", "PUBLIC_URL",
 	"DISCORD_CLIENT_ID", "DISCORD_CLIENT_SECRET", "DISCORD_API_URL", "OPEN_CLOUD_URL", "OUTBOUND_ALLOW_LOOPBACK",
+	"ROBLOX_USERS_URL", "ROBLOX_THUMBNAILS_URL",
 	"LOG_LEVEL", "LOG_FORMAT", "SECRETS_KEY", "METRICS_TOKEN", "HEADERS_TIMEOUT_SECONDS", "REQUEST_TIMEOUT_SECONDS",
 	"MAX_CONNECTIONS", "MAX_HEADER_COUNT", "MAX_JSON_DEPTH", "EVENT_STREAMS_PER_KEY",
 ];

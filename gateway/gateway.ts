@@ -27,6 +27,7 @@ import { DataStoreClient } from "./moderation/data-store-client";
 import { SecretBox } from "./platform/secrets/secret-box";
 import { DiscordClient } from "./operators/discord-client";
 import { OperatorService } from "./operators/operator-service";
+import { startRobloxUsers } from "./roblox-users/roblox-users";
 
 export interface StartOptions {
 	/** Unix ms; tests move it to reach expiry. */
@@ -195,6 +196,10 @@ async function startParts(
 		parts.add(wakeups, (listening) => listening.close());
 	}
 
+	const names = parts.add(
+		startRobloxUsers(config, { store: stores.robloxUsers, clock, log: (message, err) => logger.warn({ err }, message) }),
+		(running) => running.close(),
+	);
 	const forwarder = createForwarder(dataStore);
 	const discord = config.discord === undefined ? undefined : new DiscordClient(config.discord, clock);
 	const operators = new OperatorService({ store: stores.operators, keys: keys.admin, discord, secrets: context.secrets, clock, log: logFailure });
@@ -214,6 +219,7 @@ async function startParts(
 		banCache,
 		announceChange: changes.announce,
 		outbound: outbound.admin,
+		robloxUsers: names.robloxUsers,
 		events,
 		readiness,
 		metrics: new GatewayMetrics(),

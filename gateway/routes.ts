@@ -9,6 +9,7 @@ import { MODERATION_ROUTES } from "./moderation/moderation-routes";
 import { OPERATOR_ROUTES, SIGN_IN_ROUTES } from "./operators/operator-routes";
 import { OUTBOUND_ROUTES } from "./outbound/outbound-routes";
 import { ROBLOX_MODEL_ROUTES } from "./roblox-model/roblox-model-routes";
+import { ROBLOX_USERS_ROUTES } from "./roblox-users/roblox-users-routes";
 
 /** In the order the reference lists them; each list is registered in its own order (Express matches in that order). */
 export const ROUTES = {
@@ -17,6 +18,7 @@ export const ROUTES = {
 	console: CONSOLE_ROUTES,
 	outbound: OUTBOUND_ROUTES,
 	robloxModel: ROBLOX_MODEL_ROUTES,
+	robloxUsers: ROBLOX_USERS_ROUTES,
 	signIn: SIGN_IN_ROUTES,
 	operators: OPERATOR_ROUTES,
 	health: HEALTH_ROUTES,

@@ -239,6 +239,7 @@ export function buildOpenApiDocument(routes: readonly Route[]): JsonSchema {
 					"else 403 `csrf_rejected`.",
 			},
 			{ name: "Outbound", description: "Webhooks and linked Roblox experiences: what the gateway sends out." },
+			{ name: "Roblox users", description: "Names, display names and headshots of Roblox users, learnt from Roblox's public APIs and kept 24 hours." },
 			{ name: "Health", description: "Unauthenticated probes, and the Prometheus metrics." },
 			{ name: "Reference", description: "This document and its readable page, unauthenticated." },
 		],

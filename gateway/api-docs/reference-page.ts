@@ -227,6 +227,7 @@ export function renderReferencePage(document: JsonSchema, stylesheetHref: string
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(info.title)} — API reference</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${escapeHtml(stylesheetHref)}">
 </head>
 <body>
@@ -268,4 +269,14 @@ code { font: 12.5px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; backgrou
 .required { color: #b3261e; font-size: 11px; }
 .method { display: inline-block; min-width: 3.6em; text-align: center; border-radius: 3px; padding: 0 .3em; font: 600 11px/1.6 ui-monospace, monospace; color: #fff; }
 .method.get { background: #1f6feb; } .method.post { background: #1a7f37; } .method.patch { background: #9a6700; } .method.delete { background: #cf222e; }
+pre { overflow-x: auto; }
+td, p, li { overflow-wrap: anywhere; }
+@media (max-width: 900px) {
+  body { display: block; }
+  nav { position: static; height: auto; max-height: 40vh; border-right: 0; border-bottom: 1px solid var(--line); }
+  main { padding: 1rem; }
+  .operation { padding: .2rem .7rem .8rem; }
+  table { display: block; overflow-x: auto; }
+  td:first-child { white-space: normal; }
+}
 `;

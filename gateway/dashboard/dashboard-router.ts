@@ -6,6 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { type RequestHandler, type Router } from "express";
 import { ApiError } from "../platform/http/envelope";
+import { ROBLOX_AVATAR_HOST } from "../roblox-users/roblox-users-client";
 
 /** Where `npm run build:dashboard` writes the page: `dist/dashboard` at the repository root. */
 export const DASHBOARD_BUILD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../dist/dashboard");
@@ -18,8 +19,8 @@ export const DASHBOARD_CSP = [
 	"default-src 'self'",
 	"script-src 'self'",
 	"style-src 'self'",
-	// Guild icons come from Discord's CDN (the guild picker).
-	"img-src 'self' data: https://cdn.discordapp.com",
+	// Guild icons come from Discord's CDN (the guild picker), players' headshots from Roblox's (docs/names.md).
+	`img-src 'self' data: https://cdn.discordapp.com https://${ROBLOX_AVATAR_HOST}`,
 	"connect-src 'self'",
 	"frame-ancestors 'none'",
 	"base-uri 'none'",

@@ -17,13 +17,15 @@ export interface Access {
 	actor: Actor;
 	/** What the caller may do in `guildId`. */
 	permissionsIn(guildId: string): ReadonlySet<Permission>;
+	/** True when the caller holds some permission in some guild. */
+	inSomeGuild(): boolean;
 }
 
 const EVERY_PERMISSION: ReadonlySet<Permission> = new Set(PERMISSIONS);
 const NO_PERMISSION: ReadonlySet<Permission> = new Set();
 
 /** The holder of ADMIN_TOKEN: every guild, every action. */
-export const PLATFORM_OPERATOR: Access = { actor: { type: "admin_token" }, permissionsIn: () => EVERY_PERMISSION };
+export const PLATFORM_OPERATOR: Access = { actor: { type: "admin_token" }, permissionsIn: () => EVERY_PERMISSION, inSomeGuild: () => true };
 
 /** Discord's permission bits (`GET /users/@me/guilds` reports them as a decimal string) that give every permission. */
 const ADMINISTRATOR = 0x8n;
@@ -74,6 +76,9 @@ export function operatorAccess(
 			}
 			return permissions;
 		},
+		inSomeGuild() {
+			return [...discordGuilds.keys(), ...grants.keys()].some((guildId) => this.permissionsIn(guildId).size > 0);
+		},
 	};
 }
 
@@ -104,6 +109,12 @@ export function requirePermission(...permissions: [Permission, ...Permission[]])
 		next(denied(permissions[0]));
 	};
 }
+
+/** Refuses, with 403, an operator who holds no permission in any guild. */
+export const requireSomeGuild: RequestHandler = (_req, res, next) => {
+	if (accessOf(res).inSomeGuild()) return next();
+	next(new ApiError(403, "permission_denied", "You hold no permission in any guild"));
+};
 
 /** Refuses, with 403, anyone but the holder of ADMIN_TOKEN (moderating keys, suspending operators). */
 export const requirePlatformOperator: RequestHandler = (_req, res, next) => {
@@ -168,6 +179,7 @@ export function adminGuards(creatorOf: (guildId: string, keyId: string) => Promi
 		if ("permission" in need) return [requirePermission(...need.permission)];
 		if ("key" in need) return [requireKeyPermission(need.key, creatorOf)];
 		if ("keyListing" in need) return [requireKeyListing];
+		if ("someGuild" in need) return [requireSomeGuild];
 		return [requirePlatformOperator];
 	};
 }

@@ -12,8 +12,8 @@ import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from
 
 const JOURNEY_GUILD = "314159265358979323";
 const PAGING_GUILD = "271828182845904523";
-/** The four the issue names, and both ends of the range it asks for (320 to 1,920). */
-const WIDTHS = [320, 375, 768, 1024, 1280, 1920] as const;
+/** From the narrowest phone to a wide screen, with both sides of the 1,100 px card breakpoint and the 1,101-1,440 px range where the key table once overflowed. */
+const WIDTHS = [320, 375, 768, 1024, 1101, 1280, 1440, 1920] as const;
 
 describe("Moderation page and every width in Chromium", { timeout: 120_000 }, () => {
 	let gateway: TestGateway;
@@ -80,12 +80,12 @@ describe("Moderation page and every width in Chromium", { timeout: 120_000 }, ()
 		expect(await page.getByRole("link", { name: "Moderation" }).getAttribute("aria-current")).toBe("page");
 
 		const lookup = page.getByRole("search", { name: "Look up a player" });
-		await lookup.getByLabel("Roblox user ID").fill("007");
+		await lookup.getByLabel("Roblox username or user ID").fill("not a name");
 		await lookup.getByRole("button", { name: "Look up", exact: true }).click();
-		await page.getByText("A Roblox user ID is a positive whole number").waitFor();
-		expect(await lookup.getByLabel("Roblox user ID").getAttribute("aria-invalid")).toBe("true");
+		await page.getByText("Type a Roblox username (3 to 20 letters, digits and at most one underscore) or a user ID").waitFor();
+		expect(await lookup.getByLabel("Roblox username or user ID").getAttribute("aria-invalid")).toBe("true");
 
-		await lookup.getByLabel("Roblox user ID").fill("4242");
+		await lookup.getByLabel("Roblox username or user ID").fill("4242");
 		await lookup.getByRole("button", { name: "Look up", exact: true }).click();
 		await page.getByRole("heading", { name: "Player 4242" }).waitFor();
 		expect(await page.evaluate("document.activeElement.id")).toBe("user-title");
@@ -98,6 +98,14 @@ describe("Moderation page and every width in Chromium", { timeout: 120_000 }, ()
 		await page.getByLabel("Reason", { exact: true }).fill("Fly hacks in the lobby");
 		await page.getByLabel("Duration").selectOption("1d");
 		await page.getByRole("button", { name: "Ban player" }).click();
+		// The confirmation says who, why and how long; Escape changes nothing, the dialog's button bans.
+		const confirm = page.getByRole("dialog", { name: "Ban Player 4242?" });
+		expect(await confirm.textContent()).toContain("Reason: Fly hacks in the lobby. Length: 1 day. In every place.");
+		await page.keyboard.press("Escape");
+		await confirm.waitFor({ state: "hidden" });
+		expect((await apiBanStatus(4242)).body.data).toEqual({ banned: false });
+		await page.getByRole("button", { name: "Ban player" }).click();
+		await confirm.getByRole("button", { name: "Ban player" }).click();
 		await expect.poll(() => page.locator('.status-box[data-kind="ban"] .status').textContent()).toBe("Banned");
 		const banBox = page.locator('.status-box[data-kind="ban"]');
 		expect(await banBox.textContent()).toContain("the platform operator (admin token)");
@@ -111,6 +119,7 @@ describe("Moderation page and every width in Chromium", { timeout: 120_000 }, ()
 
 		await page.getByLabel("Reason (optional)").fill("Appeal accepted");
 		await page.getByRole("button", { name: "Unban" }).click();
+		await page.getByRole("dialog", { name: "Unban Player 4242?" }).getByRole("button", { name: "Unban" }).click();
 		await expect.poll(() => page.locator('.status-box[data-kind="ban"] .status').textContent()).toBe("Not banned");
 		expect((await apiBanStatus(4242)).body.data).toEqual({ banned: false });
 
@@ -125,13 +134,17 @@ describe("Moderation page and every width in Chromium", { timeout: 120_000 }, ()
 
 		// Unbanning again says why nothing happened.
 		await page.getByRole("button", { name: "Unban" }).click();
-		await page.getByText("Player 4242 has no active ban to lift.").waitFor();
+		const unbanAgain = page.getByRole("dialog", { name: "Unban Player 4242?" });
+		await unbanAgain.getByRole("button", { name: "Unban" }).click();
+		await unbanAgain.getByText("Player 4242 has no active ban to lift.").waitFor();
+		await unbanAgain.getByRole("button", { name: "Cancel" }).click();
 
 		// A mute for one place, then the history holds both, newest first.
 		await page.getByLabel("Reason", { exact: true }).fill("Spam in chat");
 		await page.getByLabel("Duration").selectOption("permanent");
 		await page.getByLabel("Place ID (optional)").nth(1).fill("920587237");
 		await page.getByRole("button", { name: "Mute player" }).click();
+		await page.getByRole("dialog", { name: "Mute Player 4242?" }).getByRole("button", { name: "Mute player" }).click();
 		await expect.poll(() => history.count()).toBe(2);
 		expect(await history.first().locator(".kind-badge").textContent()).toBe("Mute");
 		expect(await history.first().textContent()).toContain("permanent · place 920587237");
@@ -183,7 +196,7 @@ describe("Moderation page and every width in Chromium", { timeout: 120_000 }, ()
 		expect(download.suggestedFilename()).toBe(`bans-${PAGING_GUILD}.csv`);
 		const csv = await readFile((await download.path())!, "utf8");
 		const lines = csv.trimEnd().split("\r\n");
-		expect(lines[0]).toBe("roblox_id,reason,by,created_at,expires_at,is_permanent,place_id");
+		expect(lines[0]).toBe("roblox_id,name,display_name,reason,by,created_at,expires_at,is_permanent,place_id");
 		expect(lines.slice(1).map((line) => line.split(",")[0])).toEqual(["1007", "1014", "1021"]);
 		await page.getByText("Exported 3 active bans").waitFor();
 
@@ -192,7 +205,7 @@ describe("Moderation page and every width in Chromium", { timeout: 120_000 }, ()
 		const full = (await readFile((await all.path())!, "utf8")).trimEnd().split("\r\n");
 		expect(full).toHaveLength(26);
 		// A reason with quotes and a leading formula character is quoted and defused for spreadsheets.
-		expect(full.find((line) => line.startsWith("1003,"))).toMatch(/^1003,"'=cmd ""hi"", then more",1,\d{4}-\d\d-\d\dT[\d:.]+Z,,true,$/);
+		expect(full.find((line) => line.startsWith("1003,"))).toMatch(/^1003,,,"'=cmd ""hi"", then more",1,\d{4}-\d\d-\d\dT[\d:.]+Z,,true,$/);
 
 		// A row's Look up opens that player.
 		await page.locator('#active-rows tr[data-user="1002"]').getByRole("button", { name: "Look up user 1002" }).click();
@@ -249,6 +262,7 @@ describe("Moderation page and every width in Chromium", { timeout: 120_000 }, ()
 			await page.locator("#key-rows tr").first().waitFor();
 			const keys = (await page.evaluate(LAYOUT_CHECK)) as LayoutReport;
 			expect(keys.tooWide, `keys page at ${width}`).toEqual([]);
+			expect(keys.outsideCard, `keys page at ${width}`).toEqual([]);
 			expect(keys.offScreenButtons).toEqual([]);
 			expect(keys.scrollWidth).toBeLessThanOrEqual(keys.viewport);
 			expect(keys.buttons).toBeGreaterThan(5);
@@ -257,12 +271,13 @@ describe("Moderation page and every width in Chromium", { timeout: 120_000 }, ()
 			expect(label).toBe(width <= 1024 ? '"Created"' : "none");
 
 			await page.getByRole("link", { name: "Moderation" }).click();
-			await page.getByLabel("Roblox user ID").fill("4242");
+			await page.getByLabel("Roblox username or user ID").fill("4242");
 			await page.getByRole("button", { name: "Look up", exact: true }).click();
 			await page.locator("#history-list li").first().waitFor();
 			await page.locator("#active-rows tr").first().waitFor();
 			const moderation = (await page.evaluate(LAYOUT_CHECK)) as LayoutReport;
 			expect(moderation.tooWide, `moderation page at ${width}`).toEqual([]);
+			expect(moderation.outsideCard, `moderation page at ${width}`).toEqual([]);
 			expect(moderation.offScreenButtons).toEqual([]);
 			expect(moderation.scrollWidth).toBeLessThanOrEqual(moderation.viewport);
 			for (const name of ["Ban player", "Mute player", "Unban", "Unmute", "Export CSV", "Next page"]) {
@@ -285,7 +300,7 @@ describe("Moderation page and every width in Chromium", { timeout: 120_000 }, ()
 				expect(background).toBe(scheme === "dark" ? "rgb(20, 22, 31)" : "rgb(244, 245, 249)");
 				await page.screenshot({ path: path.join(ARTIFACTS, `keys-${width}-${scheme}.png`), fullPage: true });
 				await page.getByRole("link", { name: "Moderation" }).click();
-				await page.getByLabel("Roblox user ID").fill("4242");
+				await page.getByLabel("Roblox username or user ID").fill("4242");
 				await page.getByRole("button", { name: "Look up", exact: true }).click();
 				await page.locator("#history-list li").first().waitFor();
 				await page.locator("#active-rows tr").first().waitFor();

@@ -18,7 +18,7 @@ const GUILD_NAME = "Golden Ratio Games";
 const OWNER = "920000000000000001";
 const VIEWER = "920000000000000002";
 const MODERATOR = "920000000000000003";
-const WIDTHS = [320, 375, 768, 1024, 1280, 1920] as const;
+const WIDTHS = [320, 375, 768, 1024, 1101, 1280, 1440, 1920] as const;
 /** A webhook URL as long as real ones get, to show it breaks inside its card rather than widening it. */
 const WEBHOOK_URL = "http://127.0.0.1:9/hooks/technified/moderation-log-for-the-golden-ratio-main-game-servers";
 /** Two linked experiences: one whose Open Cloud key may write bans (mirrored), one whose key may not (failing, with Roblox's words). */
@@ -104,7 +104,7 @@ describe("operators' permissions and the signed-in pages at every width, in Chro
 	async function lookUp(page: Page, robloxId: string): Promise<void> {
 		await page.getByRole("link", { name: "Moderation" }).click();
 		const lookup = page.getByRole("search", { name: "Look up a player" });
-		await lookup.getByLabel("Roblox user ID").fill(robloxId);
+		await lookup.getByLabel("Roblox username or user ID").fill(robloxId);
 		await lookup.getByRole("button", { name: "Look up", exact: true }).click();
 		await page.getByRole("heading", { name: `Player ${robloxId}` }).waitFor();
 	}
@@ -153,10 +153,12 @@ describe("operators' permissions and the signed-in pages at every width, in Chro
 		await page.getByLabel("Reason", { exact: true }).fill("Spamming again");
 		const refused = page.waitForResponse((answer) => answer.url().endsWith("/moderation/ban") && answer.request().method() === "POST");
 		await banButton.click();
+		await page.getByRole("dialog", { name: "Ban Player 5150?" }).getByRole("button", { name: "Ban player" }).click();
 		const answer = await refused;
 		expect(answer.status()).toBe(403);
 		expect(((await answer.json()) as { error: string }).error).toBe("permission_denied");
-		const error = page.locator("#impose-error");
+		// The confirmation stays open and says why.
+		const error = page.locator("#confirm-error");
 		await expect.poll(() => error.textContent()).toBe("Refused: You lack the moderate permission in this guild. Ask someone who manages this server's members.");
 		expect(await error.isVisible()).toBe(true);
 		expect((await banStatus(5150)).data.banned).toBe(false);
@@ -167,16 +169,33 @@ describe("operators' permissions and the signed-in pages at every width, in Chro
 		expect(moderator.errors.filter((message) => !message.includes("403"))).toEqual([]);
 	});
 
-	/** The owner's API Keys tab, with the key, the members (Vic and Mona), a webhook and a linked experience listed. */
+	/** The owner's API Keys tab, with the key listed; the members (Vic and Mona), a webhook and a linked experience are a tab away. */
 	async function ownersKeysTab(width: number, scheme: "light" | "dark"): Promise<SignedInOperator> {
 		const owner = await openGuild(OWNER);
 		await owner.page.emulateMedia({ colorScheme: scheme });
 		await owner.page.setViewportSize({ width, height: 900 });
 		await owner.page.locator("#key-rows tr").first().waitFor();
-		await owner.page.locator(`#member-rows tr[data-member-id="${MODERATOR}"]`).waitFor();
-		await owner.page.locator("#webhook-rows tr").first().waitFor();
-		await owner.page.locator(`#experience-rows tr[data-universe="${FAILING_UNIVERSE}"]`).waitFor();
 		return owner;
+	}
+
+	/** Opens one of the guild's tabs and waits for what it lists. */
+	async function openTab(page: Page, name: string, ready: string): Promise<void> {
+		await page.getByRole("navigation", { name: "Server pages" }).getByRole("link", { name, exact: true }).click();
+		await page.locator(ready).first().waitFor();
+	}
+
+	/** Nothing wider than the page, every action on screen. */
+	async function fits(page: Page, where: string, buttons: readonly string[], width: number): Promise<void> {
+		const report = (await page.evaluate(LAYOUT_CHECK)) as LayoutReport;
+		expect(report.tooWide, `${where} at ${width}`).toEqual([]);
+		expect(report.outsideCard, `${where} at ${width}`).toEqual([]);
+		expect(report.offScreenButtons, where).toEqual([]);
+		expect(report.scrollWidth, where).toBeLessThanOrEqual(report.viewport);
+		for (const name of buttons) {
+			const box = (await page.getByRole("button", { name, exact: true }).first().boundingBox())!;
+			expect(box.x, name).toBeGreaterThanOrEqual(0);
+			expect(box.x + box.width, name).toBeLessThanOrEqual(width);
+		}
 	}
 
 	const labelOf = (page: Page, selector: string) => page.evaluate(`getComputedStyle(document.querySelector(${JSON.stringify(selector)}), '::before').content`);
@@ -184,26 +203,24 @@ describe("operators' permissions and the signed-in pages at every width, in Chro
 	for (const width of WIDTHS) {
 		it(`at ${width} px the owner's keys, members, webhooks and experiences fit, every action on screen, cells labelled on cards`, async () => {
 			const { page, errors } = await ownersKeysTab(width, "light");
-			const report = (await page.evaluate(LAYOUT_CHECK)) as LayoutReport;
-			expect(report.tooWide, `keys tab at ${width}`).toEqual([]);
-			expect(report.offScreenButtons).toEqual([]);
-			expect(report.scrollWidth).toBeLessThanOrEqual(report.viewport);
-			for (const name of ["Send test", "Deliveries", "Delete", "Unlink", "Add webhook", "Link experience", "Add member"]) {
-				const box = (await page.getByRole("button", { name, exact: true }).first().boundingBox())!;
-				expect(box.x, name).toBeGreaterThanOrEqual(0);
-				expect(box.x + box.width, name).toBeLessThanOrEqual(width);
-			}
+			await fits(page, "keys tab", [], width);
 			const cards = width <= 1100;
 			const expected = (label: string) => (cards ? `"${label}"` : "none");
 			expect(await labelOf(page, "#key-rows td.creator-cell")).toBe(expected("Created by"));
 			expect(await page.locator("#key-rows td.creator-cell").first().textContent()).toBe("Admin token");
+			await openTab(page, "Webhooks", "#webhook-rows tr");
+			await fits(page, "webhooks tab", ["Send test", "Deliveries", "Delete", "Add webhook"], width);
 			expect(await labelOf(page, "#webhook-rows td.url-cell")).toBe(expected("URL"));
 			expect(await labelOf(page, "#webhook-rows td:nth-child(2)")).toBe(expected("Events"));
+			await openTab(page, "Roblox experiences", `#experience-rows tr[data-universe="${FAILING_UNIVERSE}"]`);
+			await fits(page, "experiences tab", ["Unlink", "Link experience"], width);
 			expect(await labelOf(page, "#experience-rows td:nth-child(4)")).toBe(expected("Status"));
 			const failing = page.locator(`#experience-rows tr[data-universe="${FAILING_UNIVERSE}"] td.status-cell`);
 			expect(await failing.locator(".status").textContent()).toBe("failing");
 			expect(await failing.locator(".status-detail").textContent()).not.toBe("");
 			expect(await labelOf(page, "#experience-rows td:nth-child(5)")).toBe(expected("Last mirrored"));
+			await openTab(page, "Members", `#member-rows tr[data-member-id="${MODERATOR}"]`);
+			await fits(page, "members tab", ["Add member"], width);
 			expect(await labelOf(page, "#member-rows td:nth-child(2)")).toBe(expected("Permissions"));
 			expect(await labelOf(page, "#member-rows td:nth-child(3)")).toBe(expected("Added by"));
 			expect(errors).toEqual([]);
@@ -221,11 +238,11 @@ describe("operators' permissions and the signed-in pages at every width, in Chro
 		contexts.push(owner.context);
 		await owner.page.getByRole("button", { name: /Empty Server/ }).click();
 		await owner.page.getByRole("heading", { name: "API Keys" }).waitFor();
-		const noWebhooks = owner.page.locator("#no-webhooks");
-		await noWebhooks.waitFor();
-		expect(await noWebhooks.textContent()).toBe("No webhooks yet. Add one below to hear of bans, mutes and key changes.");
+		await openTab(owner.page, "Webhooks", "#no-webhooks");
+		expect(await owner.page.locator("#no-webhooks").textContent()).toBe("No webhooks yet. Add one below to hear of bans, mutes and key changes.");
+		await openTab(owner.page, "Roblox experiences", "#no-experiences");
 		expect(await owner.page.locator("#no-experiences").textContent()).toBe("No experiences linked yet. Link one below to mirror bans into Roblox.");
-		await owner.page.locator("#no-members").waitFor();
+		await openTab(owner.page, "Members", "#no-members");
 		for (const table of ["#webhook-rows", "#experience-rows"]) {
 			expect(await owner.page.locator(table).evaluate((body) => body.closest("table")?.hidden), table).toBe(true);
 		}
@@ -238,8 +255,12 @@ describe("operators' permissions and the signed-in pages at every width, in Chro
 				const { page, errors } = await ownersKeysTab(width, scheme);
 				const background = await page.evaluate("getComputedStyle(document.documentElement).backgroundColor");
 				expect(background).toBe(scheme === "dark" ? "rgb(20, 22, 31)" : "rgb(244, 245, 249)");
+				await openTab(page, "Members", `#member-rows tr[data-member-id="${MODERATOR}"]`);
 				await page.locator("#members-view").screenshot({ path: path.join(ARTIFACTS, `members-${width}-${scheme}.png`) });
-				await page.locator("#outbound-sections").screenshot({ path: path.join(ARTIFACTS, `outbound-${width}-${scheme}.png`) });
+				await openTab(page, "Webhooks", "#webhook-rows tr");
+				await page.locator("#webhooks-panel").screenshot({ path: path.join(ARTIFACTS, `webhooks-${width}-${scheme}.png`) });
+				await openTab(page, "Roblox experiences", "#experience-rows tr");
+				await page.locator("#experiences-panel").screenshot({ path: path.join(ARTIFACTS, `experiences-${width}-${scheme}.png`) });
 				expect(errors).toEqual([]);
 			});
 		}

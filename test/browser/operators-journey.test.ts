@@ -56,6 +56,7 @@ describe("operators in the dashboard, in Chromium", { timeout: 90_000 }, () => {
 		expect(await owner.page.locator("#session-guild-name").textContent()).toBe("Journey Server");
 
 		// The owner grants Cora create_keys only, on the Members page.
+		await owner.page.getByRole("navigation", { name: "Server pages" }).getByRole("link", { name: "Members" }).click();
 		const membersSection = owner.page.getByRole("region", { name: "Members" });
 		await membersSection.getByLabel("Discord user ID").fill(CREATOR);
 		await membersSection.getByLabel("View keys and moderation").uncheck();
@@ -69,6 +70,7 @@ describe("operators in the dashboard, in Chromium", { timeout: 90_000 }, () => {
 		await pickGuild(cora.page);
 		// Without manage_members there is no Members page.
 		expect(await cora.page.getByRole("region", { name: "Members" }).isVisible()).toBe(false);
+		expect(await cora.page.getByRole("navigation", { name: "Server pages" }).getByRole("link", { name: "Members" }).isVisible()).toBe(false);
 		await cora.page.getByRole("button", { name: "Create API Key" }).click();
 		const createDialog = cora.page.getByRole("dialog", { name: "Create API Key" });
 		await createDialog.getByLabel("Name").fill("Cora's Game");
@@ -86,7 +88,8 @@ describe("operators in the dashboard, in Chromium", { timeout: 90_000 }, () => {
 		await activity.getByText("The audit trail is for those who administer this server's keys.").waitFor();
 		expect(await activity.locator("#activity-error").textContent()).toBe("");
 
-		// The owner comes back to the server and sees Cora's key with its creator.
+		// The owner goes back to the keys, comes back to the server and sees Cora's key with its creator.
+		await owner.page.getByRole("navigation", { name: "Server pages" }).getByRole("link", { name: "API Keys" }).click();
 		await owner.page.getByRole("button", { name: "Switch server" }).click();
 		await pickGuild(owner.page);
 		const ownersRow = owner.page.locator("#key-rows tr", { hasText: "Cora's Game" });

@@ -43,6 +43,7 @@ describe("Webhooks and Experiences in Chromium", { timeout: 60_000 }, () => {
 		await form.getByLabel("Admin token").fill(ADMIN_TOKEN);
 		await form.getByLabel("Guild ID").fill(GUILD);
 		await form.getByRole("button", { name: "Sign in" }).click();
+		await page.getByRole("navigation", { name: "Server pages" }).getByRole("link", { name: "Webhooks" }).click();
 		await page.getByRole("heading", { name: "Webhooks" }).waitFor();
 		return { page, errors };
 	}
@@ -82,6 +83,7 @@ describe("Webhooks and Experiences in Chromium", { timeout: 60_000 }, () => {
 		await webhooks.getByRole("button", { name: "Add webhook" }).click();
 		await webhooks.getByText(/^url is refused: 169\.254\.169\.254 is a linkLocal address/).waitFor();
 
+		await page.getByRole("navigation", { name: "Server pages" }).getByRole("link", { name: "Roblox experiences" }).click();
 		const experiences = page.getByRole("region", { name: "Roblox experiences" });
 		const apiKey = "opencloud-dashboard-key-0123456789";
 		await experiences.getByLabel("Universe ID").fill("271828");

@@ -88,15 +88,17 @@ export async function checkOutboundUrl(text: string, policy: OutboundPolicy): Pr
 
 export interface OutboundRequest {
 	url: string;
-	method: "POST" | "PATCH";
+	method: "GET" | "POST" | "PATCH";
 	headers: Record<string, string>;
-	body: string;
+	body?: string;
+	/** How much of the answer's body to keep (characters); default 2 KB. A batch of Roblox users needs more. */
+	keepBody?: number;
 }
 
 export interface OutboundResponse {
 	status: number;
 	headers: Record<string, string | string[] | undefined>;
-	/** The first 2 KB of the body: enough for an error's words, never a large download. */
+	/** The first 2 KB of the body (or `keepBody`): enough for an error's words, never a large download. */
 	text: string;
 }
 
@@ -140,11 +142,12 @@ export class OutboundHttp {
 			// The whole exchange, connect to last byte, within the timeout: the outbox's lease relies on it.
 			signal: AbortSignal.timeout(this.timeoutMs),
 		});
+		const keep = outbound.keepBody ?? MAX_BODY_KEPT;
 		let text = "";
 		for await (const chunk of response.body) {
-			if (text.length < MAX_BODY_KEPT) text += (chunk as Buffer).toString("utf8");
+			if (text.length < keep) text += (chunk as Buffer).toString("utf8");
 		}
-		return { status: response.statusCode, headers: response.headers, text: text.slice(0, MAX_BODY_KEPT) };
+		return { status: response.statusCode, headers: response.headers, text: text.slice(0, keep) };
 	}
 
 	close(): Promise<void> {

@@ -13,6 +13,8 @@ export type AdminNeed =
 	| { key: "view" | "change" }
 	/** Listing keys: `view`, `administer_keys` or `create_keys` (which then sees only its own). */
 	| { keyListing: true }
+	/** Any permission in some guild (people's names and faces, which belong to no guild). */
+	| { someGuild: true }
 	/** Only `Authorization: Bearer <ADMIN_TOKEN>`. */
 	| { platformOperator: true };
 
@@ -30,7 +32,7 @@ export type Guard =
 	/** `/metrics`: open, or `Authorization: Bearer <METRICS_TOKEN>` when that is set. */
 	| { caller: "metrics" };
 
-export type Tag = "Moderation" | "API keys" | "Operators" | "Outbound" | "Health" | "Reference";
+export type Tag = "Moderation" | "API keys" | "Operators" | "Outbound" | "Roblox users" | "Health" | "Reference";
 
 /** One answer besides the errors: its status and, for a JSON envelope, the schema of its `data`. */
 export interface SuccessAnswer {

@@ -148,7 +148,7 @@ describe("the dashboard's moderation routes for an operator with only view", () 
 		client = new DataStoreClient({ target: dataStore.url, internalToken: "internal-secret-for-test" });
 		forwarder = createForwarder(client);
 		const viewer = new Set<Permission>(["view"]);
-		const viewOnly: Access = { actor: { type: "operator", id: "80351110224678912", name: "Viewer" }, permissionsIn: () => viewer };
+		const viewOnly: Access = { actor: { type: "operator", id: "80351110224678912", name: "Viewer" }, permissionsIn: () => viewer, inSomeGuild: () => true };
 		const app = express();
 		app.use((_req, res, next) => {
 			grantAccess(res, viewOnly);

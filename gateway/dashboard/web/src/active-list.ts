@@ -4,6 +4,7 @@
 import { el } from "./dom";
 import { actorText, type ActiveEntry, type Kind, type ModerationApi } from "./moderation-api";
 import { endsElement, placeText } from "./moderation-timeline";
+import { namesOf, personElement, type RobloxPerson } from "./roblox-names";
 import { exactTime, nowInSeconds, timeElement } from "./time-format";
 
 /** Records per page on screen. */
@@ -26,15 +27,21 @@ export function matches(entry: ActiveEntry, filters: ActiveFilters): boolean {
 }
 
 /** Rows as cards on narrow screens: each cell carries its column's name for the label shown there. */
-export function activeRows(entries: readonly ActiveEntry[], lookUp: (robloxId: string) => void): HTMLTableRowElement[] {
+export function activeRows(
+	entries: readonly ActiveEntry[],
+	people: ReadonlyMap<string, RobloxPerson>,
+	lookUp: (robloxId: string) => void,
+): HTMLTableRowElement[] {
 	const now = nowInSeconds();
 	return entries.map((entry) => {
-		const open = el("button", { type: "button", "data-action": "look-up", "aria-label": `Look up user ${entry.roblox_id}` }, "Look up");
+		const person = people.get(entry.roblox_id);
+		const who = person?.name === null || person === undefined ? `user ${entry.roblox_id}` : `@${person.name} (${entry.roblox_id})`;
+		const open = el("button", { type: "button", "data-action": "look-up", "aria-label": `Look up ${who}` }, "Look up");
 		open.addEventListener("click", () => lookUp(entry.roblox_id));
 		return el(
 			"tr",
 			{ "data-user": entry.roblox_id },
-			el("td", { "data-label": "User" }, el("code", {}, entry.roblox_id)),
+			el("td", { "data-label": "User" }, personElement(entry.roblox_id, person)),
 			el("td", { "data-label": "Reason", class: "reason-cell" }, entry.reason),
 			el("td", { "data-label": "By" }, actorText(entry.by)),
 			el("td", { "data-label": "Since", class: "time-cell" }, timeElement(entry.created_at, now)),
@@ -53,16 +60,20 @@ function csvField(value: string): string {
 
 const iso = (at: number | null) => (at === null ? "" : new Date(at * 1000).toISOString());
 
-/** Every active record of the kind that passes the filters, walked page by page, as CSV text. */
+/** Every active record of the kind that passes the filters, walked page by page, as CSV text with each player's name beside the id. */
 export async function exportCsv(api: ModerationApi, kind: Kind, filters: ActiveFilters): Promise<{ text: string; count: number }> {
-	const lines = [["roblox_id", "reason", "by", "created_at", "expires_at", "is_permanent", "place_id"].join(",")];
+	const lines = [["roblox_id", "name", "display_name", "reason", "by", "created_at", "expires_at", "is_permanent", "place_id"].join(",")];
 	let cursor: string | null = null;
 	let count = 0;
 	do {
 		const page = await api.active(kind, EXPORT_PAGE_SIZE, cursor);
-		for (const entry of page.entries.filter((candidate) => matches(candidate, filters))) {
+		const shown = page.entries.filter((candidate) => matches(candidate, filters));
+		// Names are a help, not the record: an outage leaves those columns empty.
+		const { people } = await namesOf(api.admin, shown.map((entry) => entry.roblox_id));
+		for (const entry of shown) {
 			count++;
-			const fields = [entry.roblox_id, entry.reason, entry.by, iso(entry.created_at), iso(entry.expires_at), String(entry.is_permanent), entry.place_id === null ? "" : String(entry.place_id)];
+			const person = people.get(entry.roblox_id);
+			const fields = [entry.roblox_id, person?.name ?? "", person?.display_name ?? "", entry.reason, entry.by, iso(entry.created_at), iso(entry.expires_at), String(entry.is_permanent), entry.place_id === null ? "" : String(entry.place_id)];
 			lines.push(fields.map(csvField).join(","));
 		}
 		cursor = page.next_cursor;

@@ -27,6 +27,8 @@ export async function busyDialog<T>(dialog: HTMLDialogElement, button: HTMLButto
 export interface Confirmation {
 	title: string;
 	text: string;
+	/** Shown above the text: who is acted on (a player's avatar and names). */
+	details?: Node;
 	confirmLabel: string;
 	busyLabel: string;
 	/** Runs on confirm; a thrown error's message is shown in the dialog, which stays open. */
@@ -34,7 +36,7 @@ export interface Confirmation {
 	returnFocus: FocusReturn;
 }
 
-/** Asks before a destructive action (revoke, delete). Focus starts on Cancel, the safe choice. */
+/** Asks before a destructive action (revoke, delete, ban). Focus starts on Cancel, the safe choice; Escape and Cancel change nothing. */
 export function confirmAction(confirmation: Confirmation): void {
 	const dialog = byId("confirm-dialog", HTMLDialogElement);
 	const ok = byId("confirm-ok", HTMLButtonElement);
@@ -42,6 +44,7 @@ export function confirmAction(confirmation: Confirmation): void {
 	const error = byId("confirm-error", HTMLElement);
 	byId("confirm-title", HTMLElement).textContent = confirmation.title;
 	byId("confirm-text", HTMLElement).textContent = confirmation.text;
+	byId("confirm-details", HTMLElement).replaceChildren(...(confirmation.details === undefined ? [] : [confirmation.details]));
 	ok.textContent = confirmation.confirmLabel;
 	error.textContent = "";
 

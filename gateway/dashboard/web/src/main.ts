@@ -7,7 +7,8 @@ import { byId, el, setFieldError, withProgress } from "./dom";
 import { InstallPage } from "./install-page";
 import { KeysPage, messageOf } from "./keys-page";
 import { MembersPage } from "./members-page";
-import { ModerationPage, showGuildPage } from "./moderation-page";
+import { ModerationPage } from "./moderation-page";
+import { buildGuildTabs, setCrumbServer, showGuildTab } from "./guild-tabs";
 import { OutboundPages } from "./outbound-pages";
 import { setUpRollDialog } from "./roll-dialog";
 import { setUpSecretDialog } from "./secret-dialog";
@@ -47,10 +48,17 @@ const guildForm = byId("guild-form", HTMLFormElement);
 let session: { api: AdminApi; signedIn: SignedIn } | undefined;
 const moderation = new ModerationPage(signOut);
 // Webhooks and experiences are guild settings: they belong to the API Keys tab, not the Moderation one.
-const outbound = new OutboundPages(byId("keys-panel", HTMLElement));
+const outbound = new OutboundPages(byId("webhooks-panel", HTMLElement), byId("experiences-panel", HTMLElement));
 const install = new InstallPage(byId("install-view", HTMLElement));
 setUpSecretDialog();
 setUpRollDialog();
+
+/** What a page does as it is shown: the moderation list reloads, the install page follows its last-used line. */
+function showPage(hash: string): void {
+	if (hash === "#moderation") moderation.shown();
+	if (hash === "#install") void install.shown();
+	else install.hidden();
+}
 
 function showSignIn(notice: string): void {
 	page.close();
@@ -83,7 +91,8 @@ function showKeys(guildId: string): void {
 	list.replaceChildren(...recentGuilds().map((id) => el("option", { value: id })));
 	moderation.setGuild(guildId, session?.api);
 	install.setGuild(guildId, session?.api);
-	showGuildPage(moderation, install);
+	setCrumbServer(`Server ${guildId}`);
+	showPage(showGuildTab());
 	const token = savedAdminToken();
 	if (token !== null) void outbound.open(new AdminApi(token), guildId);
 }
@@ -154,6 +163,7 @@ async function openSessionGuild(guild: GuildSummary): Promise<void> {
 	sessionGuild.hidden = false;
 	byId("session-guild-icon", HTMLElement).replaceChildren(guildIcon(guild));
 	byId("session-guild-name", HTMLElement).textContent = guild.name ?? `Server ${guild.id}`;
+	setCrumbServer(guild.name ?? `Server ${guild.id}`);
 	moderation.allowActions(guild.permissions.includes("moderate"));
 	// Webhooks and experiences need administer_keys (README, "API summary"), members manage_members.
 	if (guild.permissions.includes("administer_keys")) void outbound.open(api, guild.id);
@@ -246,7 +256,7 @@ async function resume(): Promise<void> {
 byId("sign-in-form", HTMLFormElement).addEventListener("submit", (event) => void signIn(event));
 byId("guild-form", HTMLFormElement).addEventListener("submit", (event) => void openGuild(event));
 byId("create-key", HTMLButtonElement).addEventListener("click", () => page.openCreate());
-window.addEventListener("hashchange", () => showGuildPage(moderation, install));
+buildGuildTabs(showPage);
 signOutButton.addEventListener("click", () =>
 	signOut(session === undefined ? "Signed out. The token was removed from this tab." : "Signed out of your Discord session."),
 );

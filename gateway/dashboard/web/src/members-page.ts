@@ -3,6 +3,7 @@
 
 import { AdminApiError, type AdminApi, type Member, type Permission } from "./admin-api";
 import { byId, el, setFieldError, withProgress } from "./dom";
+import { setTabAvailable } from "./guild-tabs";
 
 const PERMISSION_LABEL: Record<Permission, string> = {
 	administer_keys: "Administer all keys",
@@ -41,13 +42,13 @@ export class MembersPage {
 
 	async open(api: AdminApi, guildId: string): Promise<void> {
 		this.current = { api, guildId };
-		byId("members-view", HTMLElement).hidden = false;
+		setTabAvailable("#members", true);
 		await this.reload();
 	}
 
 	close(): void {
 		this.current = undefined;
-		byId("members-view", HTMLElement).hidden = true;
+		setTabAvailable("#members", false);
 		byId("member-rows", HTMLTableSectionElement).replaceChildren();
 	}
 

@@ -3,6 +3,7 @@
 
 import type { BanInfo, HistoryData, HistoryEntry, MuteInfo } from "../../../../shared/records";
 import type { AdminApi } from "./admin-api";
+import { knownPerson } from "./roblox-names";
 
 export type { HistoryEntry };
 export type Kind = "ban" | "mute";
@@ -56,6 +57,11 @@ export class ModerationApi {
 		readonly guildId: string,
 	) {}
 
+	/** The admin API itself, for routes of no guild (players' names). */
+	get admin(): AdminApi {
+		return this.api;
+	}
+
 	status(robloxId: string, placeId: number | null): Promise<UserStatus> {
 		return this.api.data<UserStatus>("GET", `${base(this.guildId)}/status/${encodeURIComponent(robloxId)}${query({ place_id: placeId })}`);
 	}
@@ -87,9 +93,10 @@ export class ModerationApi {
 	}
 }
 
-/** Who acted, in words: a Roblox moderator's id, an operator's Discord id, or the platform operator. */
+/** Who acted, in words: a Roblox moderator (by name once the tab has learnt it), an operator's Discord id, or the platform operator. */
 export function actorText(by: string): string {
 	if (by === "admin_token") return "the platform operator (admin token)";
 	if (by.startsWith("discord:")) return `Discord user ${by.slice("discord:".length)}`;
-	return `Roblox moderator ${by}`;
+	const name = knownPerson(by)?.name;
+	return name === null || name === undefined ? `Roblox moderator ${by}` : `Roblox moderator @${name} (${by})`;
 }

@@ -3,18 +3,15 @@
 
 import { AdminApi, AdminApiError } from "./admin-api";
 import { ACTIVE_PAGE_SIZE, activeRows, download, exportCsv, exportSummary, matches, type ActiveFilters } from "./active-list";
+import { confirmAction } from "./dialogs";
 import { byId, setFieldError, withProgress } from "./dom";
-import type { InstallPage } from "./install-page";
+import { messageOf } from "./keys-page";
 import { ModerationApi, type ActiveEntry, type Kind } from "./moderation-api";
 import { statusBoxes, timelineItem } from "./moderation-timeline";
-import { buildModerationView } from "./moderation-view";
+import { buildModerationView, DURATION_PRESETS } from "./moderation-view";
+import { isRobloxId, isRobloxUsername, namesOf, personElement, personNamed, personText, type RobloxPerson } from "./roblox-names";
 import { savedAdminToken } from "./session";
 import { nowInSeconds } from "./time-format";
-
-/** Roblox ids as the API takes them: a positive integer below 2^53, no leading zero. */
-const isRobloxId = (text: string) => /^[1-9]\d{0,15}$/.test(text) && Number(text) < 2 ** 53;
-
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** The buttons that change a player's standing: they need `moderate`, where reading needs only `view`. */
 const ACTION_BUTTONS = ["ban-submit", "mute-submit", "unban-submit", "unmute-submit"];
@@ -50,7 +47,9 @@ export class ModerationPage {
 	private guildId: string | undefined;
 	/** An operator's Discord session, when the page works with one rather than the admin token. */
 	private session: AdminApi | undefined;
-	private user: { robloxId: string; placeId: number | null } | undefined;
+	private user: { robloxId: string; placeId: number | null; person: RobloxPerson | undefined } | undefined;
+	/** Names of the active list's players, resolved in one batch per page. */
+	private pagePeople = new Map<string, RobloxPerson>();
 	private historyCursor: string | null = null;
 	/** Cursors of the pages before the one shown (null: the first page), for Previous. */
 	private pageCursors: (string | null)[] = [];
@@ -144,27 +143,63 @@ export class ModerationPage {
 	private async lookUp(event: SubmitEvent): Promise<void> {
 		event.preventDefault();
 		const user = input("lookup-user");
-		const robloxId = user.value.trim();
-		setFieldError(user, line("lookup-user-error"), isRobloxId(robloxId) ? "" : "A Roblox user ID is a positive whole number, e.g. 261.");
+		const typed = user.value.trim();
+		const valid = isRobloxId(typed) || isRobloxUsername(typed);
+		setFieldError(
+			user,
+			line("lookup-user-error"),
+			valid ? "" : "Type a Roblox username (3 to 20 letters, digits and at most one underscore) or a user ID, e.g. 261.",
+		);
 		const placeId = placeField("lookup-place");
-		if (!isRobloxId(robloxId)) return user.focus();
+		if (!valid) return user.focus();
 		if (placeId === undefined) return input("lookup-place").focus();
 		line("lookup-error").textContent = "";
+		line("lookup-note").hidden = true;
 		try {
-			await withProgress(byId("lookup-submit", HTMLButtonElement), "Looking up…", () => this.showUser(robloxId, placeId));
-			byId("user-title", HTMLElement).focus();
+			const shown = await withProgress(byId("lookup-submit", HTMLButtonElement), "Looking up…", () => this.lookUpTyped(typed, placeId));
+			if (shown) byId("user-title", HTMLElement).focus();
 		} catch (err) {
 			if (!this.refusedToken(err)) line("lookup-error").textContent = messageOf(err);
 		}
 	}
 
-	/** Loads and shows a user's status and the first page of their history. */
-	private async showUser(robloxId: string, placeId: number | null): Promise<void> {
+	/** An id is shown at once; a username is asked of the gateway first. False when nobody was shown. */
+	private async lookUpTyped(typed: string, placeId: number | null): Promise<boolean> {
+		if (isRobloxId(typed)) {
+			await this.showUser(typed, placeId);
+			return true;
+		}
+		const found = await personNamed(this.api.admin, typed);
+		if (found === "not_found") {
+			line("lookup-error").textContent = `No Roblox user is called ${typed}.`;
+			return false;
+		}
+		if (found === undefined) {
+			line("lookup-error").textContent = "Roblox could not be asked who that is right now. Look the player up by user ID instead.";
+			return false;
+		}
+		if (found.name !== null && found.name.toLowerCase() !== typed.toLowerCase()) {
+			line("lookup-note").textContent = `${typed} is a former name: this player is now known as @${found.name}.`;
+			line("lookup-note").hidden = false;
+		}
+		await this.showUser(String(found.id), placeId, found);
+		return true;
+	}
+
+	/** Loads and shows a user's status, name and the first page of their history. */
+	private async showUser(robloxId: string, placeId: number | null, known?: RobloxPerson): Promise<void> {
 		const api = this.api;
 		const [status, history] = await Promise.all([api.status(robloxId, placeId), api.history(robloxId, null)]);
-		this.user = { robloxId, placeId };
+		// The player and every Roblox moderator named in their record, in one batch.
+		const actors = [status.ban_info?.banned_by, status.mute_info?.muted_by, ...history.entries.flatMap((entry) => [entry.by, entry.lifted_by])];
+		const ids = [...(known === undefined ? [robloxId] : []), ...actors.filter((by): by is string => typeof by === "string" && isRobloxId(by))];
+		const { people, complete } = await namesOf(api.admin, ids);
+		const person = known ?? people.get(robloxId);
+		this.user = { robloxId, placeId, person };
 		const now = nowInSeconds();
-		line("user-title").textContent = `Player ${robloxId}${placeId === null ? "" : ` in place ${placeId}`}`;
+		const who = person === undefined ? `Player ${robloxId}` : personElement(robloxId, person);
+		line("user-title").replaceChildren(who, placeId === null ? "" : ` in place ${placeId}`);
+		line("user-names-note").hidden = complete;
 		line("user-status").replaceChildren(...statusBoxes(status, now));
 		line("history-error").textContent = "";
 		byId("history-list", HTMLOListElement).replaceChildren(...history.entries.map((entry) => timelineItem(entry, now)));
@@ -204,20 +239,46 @@ export class ModerationPage {
 		if (reason === "") return reasonField.focus();
 		if (placeId === undefined) return input("impose-place").focus();
 		line("impose-error").textContent = "";
-		const { robloxId } = this.user;
+		const { robloxId, person } = this.user;
 		const duration = select("impose-duration").value;
+		const length = DURATION_PRESETS.find(([value]) => value === duration)?.[1] ?? duration;
+		const verb = kind === "ban" ? "Ban" : "Mute";
+		confirmAction({
+			title: `${verb} ${personText(robloxId, person)}?`,
+			details: personElement(robloxId, person),
+			text: `Reason: ${reason}. Length: ${length.toLowerCase()}. ${placeId === null ? "In every place." : `In place ${placeId} only.`}`,
+			confirmLabel: `${verb} player`,
+			busyLabel: kind === "ban" ? "Banning…" : "Muting…",
+			action: async () => {
+				await this.act(() => this.api.impose(kind, { roblox_id: robloxId, reason, duration, ...(placeId === null ? {} : { place_id: placeId }) }));
+				reasonField.value = "";
+				void this.afterChange(robloxId, `${personText(robloxId, person)} ${kind === "ban" ? "banned" : "muted"}`);
+			},
+			returnFocus: () => button.focus(),
+		});
+	}
+
+	/** Runs a change from the confirmation; a refused token signs out, any other refusal is worded for the dialog (`missing` for a 404). */
+	private async act(change: () => Promise<void>, missing?: string): Promise<void> {
 		try {
-			await withProgress(button, kind === "ban" ? "Banning…" : "Muting…", () =>
-				this.api.impose(kind, { roblox_id: robloxId, reason, duration, ...(placeId === null ? {} : { place_id: placeId }) }),
-			);
-			reasonField.value = "";
-			await this.showUser(robloxId, this.user.placeId);
-			announce(`Player ${robloxId} ${kind === "ban" ? "banned" : "muted"}`);
-			void this.loadActive(this.pageCursor, this.pageCursors);
+			await change();
 		} catch (err) {
-			if (!this.refusedToken(err)) line("impose-error").textContent = actionRefusal(err);
+			if (this.refusedToken(err)) byId("confirm-dialog", HTMLDialogElement).close();
+			else if (missing !== undefined && err instanceof AdminApiError && err.status === 404) throw new Error(missing);
+			else throw new Error(actionRefusal(err));
+			throw err;
 		}
-		button.focus();
+	}
+
+	/** After a ban, mute or lift: the player and the list again, and a word for screen readers. */
+	private async afterChange(robloxId: string, words: string): Promise<void> {
+		announce(words);
+		try {
+			if (this.user?.robloxId === robloxId) await this.showUser(robloxId, this.user.placeId, this.user.person);
+		} catch (err) {
+			if (!this.refusedToken(err)) line("lookup-error").textContent = messageOf(err);
+		}
+		void this.loadActive(this.pageCursor, this.pageCursors);
 	}
 
 	private async lift(event: SubmitEvent): Promise<void> {
@@ -225,20 +286,23 @@ export class ModerationPage {
 		if (this.user === undefined) return;
 		const button = event.submitter instanceof HTMLButtonElement ? event.submitter : byId("unban-submit", HTMLButtonElement);
 		const kind = button.value as Kind;
-		const { robloxId } = this.user;
+		const { robloxId, person } = this.user;
+		const reason = input("lift-reason").value.trim();
 		line("lift-error").textContent = "";
-		try {
-			await withProgress(button, kind === "ban" ? "Unbanning…" : "Unmuting…", () => this.api.lift(kind, robloxId, input("lift-reason").value.trim()));
-			input("lift-reason").value = "";
-			await this.showUser(robloxId, this.user.placeId);
-			announce(`Player ${robloxId} ${kind === "ban" ? "unbanned" : "unmuted"}`);
-			void this.loadActive(this.pageCursor, this.pageCursors);
-		} catch (err) {
-			if (this.refusedToken(err)) return;
-			line("lift-error").textContent =
-				err instanceof AdminApiError && err.status === 404 ? `Player ${robloxId} has no active ${kind} to lift.` : actionRefusal(err);
-		}
-		button.focus();
+		const verb = kind === "ban" ? "Unban" : "Unmute";
+		confirmAction({
+			title: `${verb} ${personText(robloxId, person)}?`,
+			details: personElement(robloxId, person),
+			text: `Every active ${kind} of this player ends, global and per place. Reason: ${reason === "" ? "none given" : reason}.`,
+			confirmLabel: verb,
+			busyLabel: kind === "ban" ? "Unbanning…" : "Unmuting…",
+			action: async () => {
+				await this.act(() => this.api.lift(kind, robloxId, reason), `${personText(robloxId, person)} has no active ${kind} to lift.`);
+				input("lift-reason").value = "";
+				void this.afterChange(robloxId, `${personText(robloxId, person)} ${kind === "ban" ? "unbanned" : "unmuted"}`);
+			},
+			returnFocus: () => button.focus(),
+		});
 	}
 
 	private filters(): ActiveFilters {
@@ -258,7 +322,12 @@ export class ModerationPage {
 		const table = byId("active-table", HTMLTableElement);
 		table.setAttribute("aria-busy", "true");
 		try {
-			const page = await this.api.active(this.kind(), ACTIVE_PAGE_SIZE, cursor);
+			const api = this.api;
+			const page = await api.active(this.kind(), ACTIVE_PAGE_SIZE, cursor);
+			const players = page.entries.flatMap((entry) => [entry.roblox_id, ...(isRobloxId(entry.by) ? [entry.by] : [])]);
+			const { people, complete } = await namesOf(api.admin, players);
+			this.pagePeople = people;
+			line("active-names-note").hidden = complete;
 			this.pageCursor = cursor;
 			this.pageCursors = before;
 			this.nextCursor = page.next_cursor;
@@ -276,13 +345,14 @@ export class ModerationPage {
 		const filters = this.filters();
 		const shown = this.pageEntries.filter((entry) => matches(entry, filters));
 		const noun = this.kind() === "ban" ? "bans" : "mutes";
-		byId("active-rows", HTMLTableSectionElement).replaceChildren(...activeRows(shown, (robloxId) => void this.openUser(robloxId)));
+		const counted = (count: number) => `${count} active ${count === 1 ? noun.slice(0, -1) : noun}`;
+		byId("active-rows", HTMLTableSectionElement).replaceChildren(...activeRows(shown, this.pagePeople, (robloxId) => void this.openUser(robloxId)));
 		const pageNumber = this.pageCursors.length + 1;
 		line("active-caption").textContent = `Active ${noun} of guild ${this.guildId ?? ""}, page ${pageNumber}`;
 		line("active-page").textContent = `Page ${pageNumber}`;
 		const filtered = shown.length === this.pageEntries.length ? "" : ` (${this.pageEntries.length - shown.length} hidden by the filters)`;
 		line("active-summary").textContent =
-			this.pageEntries.length === 0 ? `No active ${noun}.` : `Showing ${shown.length} active ${noun} on this page${filtered}.`;
+			this.pageEntries.length === 0 ? `No active ${noun}.` : `Showing ${counted(shown.length)} on this page${filtered}.`;
 		byId("active-table", HTMLTableElement).hidden = shown.length === 0;
 		byId("active-previous", HTMLButtonElement).disabled = this.pageCursors.length === 0;
 		byId("active-next", HTMLButtonElement).disabled = this.nextCursor === null;
@@ -329,27 +399,4 @@ export class ModerationPage {
 			if (!this.refusedToken(err)) line("active-error").textContent = `The export failed: ${messageOf(err)}`;
 		}
 	}
-}
-
-/** The guild's pages by the address's hash: the panel each shows and its name. */
-const GUILD_PAGES = {
-	"#keys": { panel: "keys-panel", name: "API Keys" },
-	"#moderation": { panel: "moderation-view", name: "Moderation" },
-	"#install": { panel: "install-view", name: "Install in your game" },
-} as const;
-type GuildPage = keyof typeof GUILD_PAGES;
-
-/** Shows one of the guild's pages, following the address's hash (#keys, the default, #moderation, #install). */
-export function showGuildPage(moderation: ModerationPage, install: InstallPage): void {
-	const shown: GuildPage = location.hash in GUILD_PAGES ? (location.hash as GuildPage) : "#keys";
-	for (const [hash, { panel }] of Object.entries(GUILD_PAGES)) byId(panel, HTMLElement).hidden = hash !== shown;
-	for (const link of document.querySelectorAll<HTMLAnchorElement>(".page-tabs a")) {
-		if (link.hash === shown) link.setAttribute("aria-current", "page");
-		else link.removeAttribute("aria-current");
-	}
-	byId("crumb-page", HTMLElement).textContent = GUILD_PAGES[shown].name;
-	document.title = `${GUILD_PAGES[shown].name} · Technified`;
-	if (shown === "#moderation") moderation.shown();
-	if (shown === "#install") void install.shown();
-	else install.hidden();
 }

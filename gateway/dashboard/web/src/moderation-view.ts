@@ -24,15 +24,20 @@ export function buildModerationView(root: HTMLElement): void {
 			"div",
 			{ class: "card" },
 			el("h1", { id: "moderation-title", tabindex: "-1" }, "Moderation"),
-			el("p", { class: "muted" }, "Look a player up by Roblox user ID to see their bans and mutes, act on them, and read their history."),
+			el("p", { class: "muted" }, "Look a player up by Roblox username or user ID to see their bans and mutes, act on them, and read their history."),
 			el(
 				"form",
 				{ id: "lookup-form", class: "inline-form", novalidate: true, role: "search", "aria-label": "Look up a player" },
-				field("lookup-user", "Roblox user ID", idInput("261", true)),
+				field(
+					"lookup-user",
+					"Roblox username or user ID",
+					el("input", { autocomplete: "off", spellcheck: "false", autocapitalize: "none", placeholder: "builderman or 156", required: true }),
+				),
 				field("lookup-place", "Place ID (optional)", idInput("Every place"), "Place bans of this place count too."),
 				el("div", { class: "form-buttons" }, el("button", { id: "lookup-submit", class: "primary", type: "submit" }, "Look up")),
 			),
 			el("p", { id: "lookup-error", class: "error", role: "alert" }),
+			el("p", { id: "lookup-note", class: "notice", hidden: true }),
 		),
 		el(
 			"div",
@@ -41,6 +46,7 @@ export function buildModerationView(root: HTMLElement): void {
 				"section",
 				{ class: "card", "aria-labelledby": "user-title" },
 				el("h2", { id: "user-title", tabindex: "-1" }),
+				el("p", { id: "user-names-note", class: "muted quiet-note", hidden: true }, "Roblox could not be asked for this player's name right now: the ID alone is shown. Banning by ID still works."),
 				el("div", { id: "user-status", class: "status-grid", "aria-live": "polite" }),
 			),
 			el(
@@ -108,6 +114,7 @@ export function buildModerationView(root: HTMLElement): void {
 			),
 			el("p", { id: "active-error", class: "error", role: "alert" }),
 			el("p", { id: "active-summary", class: "muted", role: "status" }),
+			el("p", { id: "active-names-note", class: "muted quiet-note", hidden: true }, "Roblox could not be asked for names right now: players are shown by ID."),
 			el(
 				"table",
 				{ id: "active-table", class: "data-table" },

@@ -5,6 +5,7 @@ import { WEBHOOK_EVENTS } from "../../../../shared/records";
 import { AdminApiError, type AdminApi } from "./admin-api";
 import { el, withProgress } from "./dom";
 import { nowInSeconds, timeElement } from "./time-format";
+import { setTabAvailable } from "./guild-tabs";
 
 /** Mirrors the admin API's answers (gateway/api-schema/outbound-schemas.ts). */
 interface WebhookRecord {
@@ -55,25 +56,35 @@ function errorLine(): HTMLParagraphElement {
 	return el("p", { class: "error", role: "alert" });
 }
 
-/** Both sections under the keys, for the guild on screen; rebuilt when the guild changes. */
+/** The actions column's header: named for screen readers, nothing shown. */
+const actionsHeader = () => el("th", { scope: "col" }, el("span", { class: "visually-hidden" }, "Actions"));
+
+/** The Webhooks and Roblox experiences tabs, for the guild on screen; rebuilt when the guild changes. */
 export class OutboundPages {
-	private readonly root = el("div", { id: "outbound-sections" });
+	private readonly webhooks = el("section", { class: "card", id: "webhooks", "aria-labelledby": "webhooks-title" });
+	private readonly experiences = el("section", { class: "card", id: "experiences", "aria-labelledby": "experiences-title" });
 	private api: AdminApi | undefined;
 	private guildId = "";
 
-	constructor(container: HTMLElement) {
-		container.append(this.root);
+	constructor(webhooksPanel: HTMLElement, experiencesPanel: HTMLElement) {
+		webhooksPanel.append(this.webhooks);
+		experiencesPanel.append(this.experiences);
 	}
 
 	async open(api: AdminApi, guildId: string): Promise<void> {
 		this.api = api;
 		this.guildId = guildId;
-		await this.render();
+		setTabAvailable("#webhooks", true);
+		setTabAvailable("#experiences", true);
+		await Promise.all([this.renderWebhooks(this.webhooks), this.renderExperiences(this.experiences)]);
 	}
 
 	close(): void {
 		this.api = undefined;
-		this.root.replaceChildren();
+		this.webhooks.replaceChildren();
+		this.experiences.replaceChildren();
+		setTabAvailable("#webhooks", false);
+		setTabAvailable("#experiences", false);
 	}
 
 	/**
@@ -98,12 +109,6 @@ export class OutboundPages {
 		return this.api.data<T>(method, `${guildPath(this.guildId)}${path}`, body);
 	}
 
-	private async render(): Promise<void> {
-		const webhooks = el("section", { class: "card", id: "webhooks", "aria-labelledby": "webhooks-title" });
-		const experiences = el("section", { class: "card", id: "experiences", "aria-labelledby": "experiences-title" });
-		this.root.replaceChildren(webhooks, experiences);
-		await Promise.all([this.renderWebhooks(webhooks), this.renderExperiences(experiences)]);
-	}
 
 	private async renderWebhooks(section: HTMLElement): Promise<void> {
 		const error = errorLine();
@@ -113,12 +118,12 @@ export class OutboundPages {
 		const table = el(
 			"table",
 			{ class: "key-table outbound-table" },
-			el("thead", {}, el("tr", {}, ...["URL", "Events", "Format", "Created", ""].map((name) => el("th", { scope: "col" }, name)))),
+			el("thead", {}, el("tr", {}, ...["URL", "Events", "Format", "Created"].map((name) => el("th", { scope: "col" }, name)), actionsHeader())),
 			list,
 		);
 		const empty = el("p", { class: "empty", id: "no-webhooks", hidden: true }, "No webhooks yet. Add one below to hear of bans, mutes and key changes.");
 		section.replaceChildren(
-			el("h2", { id: "webhooks-title" }, "Webhooks"),
+			el("h1", { id: "webhooks-title" }, "Webhooks"),
 			el("p", { class: "muted" }, "Events sent out as they happen: signed Standard Webhooks for your services, or Discord messages for a log channel."),
 			error,
 			shown,
@@ -169,7 +174,7 @@ export class OutboundPages {
 		const form = el(
 			"form",
 			{ id: "webhook-form", novalidate: true },
-			el("h3", {}, "Add a webhook"),
+			el("h2", {}, "Add a webhook"),
 			el("div", { class: "field" }, el("label", { for: "webhook-url" }, "URL"), url),
 			el("div", { class: "field" }, el("label", { for: "webhook-format" }, "Format"), format),
 			el("fieldset", { class: "field" }, el("legend", {}, "Events"), ...boxes.map((box) => el("label", { class: "check" }, box, " ", el("code", {}, box.value)))),
@@ -197,7 +202,7 @@ export class OutboundPages {
 		const refresh = el("button", { type: "button" }, "Refresh");
 		refresh.addEventListener("click", () => void this.showDeliveries(target, webhook).catch((err: unknown) => (error.textContent = messageOf(err))));
 		target.replaceChildren(
-			el("h3", { id: "deliveries-title" }, `Deliveries to ${webhook.url}`),
+			el("h2", { id: "deliveries-title" }, `Deliveries to ${webhook.url}`),
 			refresh,
 			error,
 			deliveries.length === 0
@@ -245,7 +250,7 @@ export class OutboundPages {
 		const form = el(
 			"form",
 			{ id: "experience-form", novalidate: true },
-			el("h3", {}, "Link a Roblox experience"),
+			el("h2", {}, "Link a Roblox experience"),
 			el("div", { class: "field" }, el("label", { for: "experience-universe" }, "Universe ID"), universe),
 			el(
 				"div",
@@ -269,12 +274,12 @@ export class OutboundPages {
 		const table = el(
 			"table",
 			{ class: "key-table outbound-table" },
-			el("thead", {}, el("tr", {}, ...["Universe", "Key", "Alt detection", "Status", "Last mirrored", ""].map((name) => el("th", { scope: "col" }, name)))),
+			el("thead", {}, el("tr", {}, ...["Universe", "Key", "Alt detection", "Status", "Last mirrored"].map((name) => el("th", { scope: "col" }, name)), actionsHeader())),
 			list,
 		);
 		const empty = el("p", { class: "empty", id: "no-experiences", hidden: true }, "No experiences linked yet. Link one below to mirror bans into Roblox.");
 		section.replaceChildren(
-			el("h2", { id: "experiences-title" }, "Roblox experiences"),
+			el("h1", { id: "experiences-title" }, "Roblox experiences"),
 			el("p", { class: "muted" }, "Each ban and unban is mirrored into the experience's own Roblox bans, so a banned player cannot reach a server, alt accounts included."),
 			error,
 			table,

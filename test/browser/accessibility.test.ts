@@ -1,0 +1,122 @@
+// test/browser/accessibility.test.ts
+// axe-core on every dashboard page and /docs at 375 and 1,280 px, light and dark: no violation of any impact.
+//
+// axe-core is read from AXE_CORE_PATH (its axe.min.js) or the `axe-core` package; without either the suite
+// is skipped and says so (the project does not install it yet). It is evaluated through the DevTools
+// protocol, so the pages' CSP (script-src 'self') stays as served.
+
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeRoblox, type FakeRoblox } from "../fakes/roblox-users";
+import { ADMIN_TOKEN, banBody, startTestGateway, type TestGateway } from "../gateway/harness";
+import { CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";
+
+function axeSource(): string | undefined {
+	const fromEnv = process.env.AXE_CORE_PATH;
+	if (fromEnv !== undefined && existsSync(fromEnv)) return readFileSync(fromEnv, "utf8");
+	try {
+		return readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+	} catch {
+		return undefined;
+	}
+}
+
+const AXE = axeSource();
+if (AXE === undefined) console.warn("accessibility.test.ts skipped: axe-core is not installed (set AXE_CORE_PATH to its axe.min.js)");
+
+const GUILD = "141421356237309504";
+const PIXEL = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
+
+interface Violation {
+	id: string;
+	impact: string | null;
+	nodes: { target: string[] }[];
+}
+
+describe.skipIf(AXE === undefined)("axe-core on every page", { timeout: 180_000 }, () => {
+	let roblox: FakeRoblox;
+	let gateway: TestGateway;
+	let context: BrowserContext;
+	let profile: string;
+	const counts: string[] = [];
+
+	beforeAll(async () => {
+		requireChromiumAndDashboard();
+		roblox = await startFakeRoblox();
+		roblox.add({ id: 156, name: "builderman", displayName: "Builder Man" });
+		gateway = await startTestGateway({ ROBLOX_USERS_URL: roblox.url, ROBLOX_THUMBNAILS_URL: roblox.url, OUTBOUND_ALLOW_LOOPBACK: "true" });
+		const key = (await gateway.createKey(GUILD, { name: "Main Game" })).key;
+		await gateway.api(`/moderation/${GUILD}/roblox/ban`, { method: "POST", headers: { "x-api-key": key }, body: banBody(156, { reason: "Exploiting" }) });
+		await gateway.admin("POST", `/guilds/${GUILD}/webhooks`, { url: "http://127.0.0.1:9/hook", events: ["ban.created"], format: "standard" });
+		await gateway.admin("POST", `/guilds/${GUILD}/experiences`, { universe_id: "271828", api_key: "k".repeat(40), exclude_alt_accounts: false });
+		profile = await mkdtemp(path.join(os.tmpdir(), "axe-chromium-"));
+		context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, locale: "en-US" });
+		await context.route("https://tr.rbxcdn.com/**", (route) => route.fulfill({ status: 200, contentType: "image/png", body: PIXEL }));
+	});
+
+	afterAll(async () => {
+		console.info(`axe counts:\n${counts.join("\n")}`);
+		await context?.close();
+		await gateway?.stop();
+		await roblox?.close();
+		if (profile !== undefined) await rm(profile, { recursive: true, force: true });
+	});
+
+	async function violations(page: Page, where: string): Promise<string[]> {
+		await page.evaluate(AXE!);
+		const found = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((results) => results.violations)")) as Violation[];
+		counts.push(`${where}: ${found.length} violations${found.length === 0 ? "" : ` (${found.map((violation) => `${violation.id}/${violation.impact}`).join(", ")})`}`);
+		return found.map((violation) => `${violation.impact} ${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`);
+	}
+
+	const tab = (page: Page, name: string) => page.getByRole("navigation", { name: "Server pages" }).getByRole("link", { name, exact: true }).click();
+
+	for (const scheme of ["light", "dark"] as const) {
+		for (const width of [375, 1280]) {
+			it(`finds nothing at ${width} px, ${scheme}`, async () => {
+				const page = await context.newPage();
+				await page.emulateMedia({ colorScheme: scheme });
+				await page.setViewportSize({ width, height: 900 });
+				const at = `${width} px ${scheme}`;
+				const found: string[] = [];
+				await page.goto(`${gateway.url}/dashboard/`);
+				const form = page.getByRole("region", { name: "Sign in" });
+				await form.waitFor();
+				found.push(...(await violations(page, `sign-in ${at}`)));
+				await form.getByLabel("Admin token").fill(ADMIN_TOKEN);
+				await form.getByLabel("Guild ID").fill(GUILD);
+				await form.getByRole("button", { name: "Sign in" }).click();
+				await page.locator("#key-rows tr").first().getByRole("button", { name: "Activity" }).click();
+				await page.locator("#activity-title").filter({ hasText: "Main Game" }).waitFor();
+				found.push(...(await violations(page, `keys ${at}`)));
+				await tab(page, "Moderation");
+				await page.getByLabel("Roblox username or user ID").fill("builderman");
+				await page.getByRole("button", { name: "Look up", exact: true }).click();
+				await page.locator("#history-list li").first().waitFor();
+				await page.locator("#active-rows tr .person-names").first().waitFor();
+				found.push(...(await violations(page, `moderation ${at}`)));
+				await page.getByLabel("Reason", { exact: true }).fill("Exploiting again");
+				await page.getByRole("button", { name: "Ban player" }).click();
+				await page.getByRole("dialog").waitFor();
+				found.push(...(await violations(page, `ban confirmation ${at}`)));
+				await page.keyboard.press("Escape");
+				await tab(page, "Webhooks");
+				await page.locator("#webhook-rows tr").first().waitFor();
+				found.push(...(await violations(page, `webhooks ${at}`)));
+				await tab(page, "Roblox experiences");
+				await page.locator("#experience-rows tr").first().waitFor();
+				found.push(...(await violations(page, `experiences ${at}`)));
+				await page.goto(`${gateway.url}/docs`);
+				await page.locator("main h1").waitFor();
+				found.push(...(await violations(page, `/docs ${at}`)));
+				expect(found).toEqual([]);
+				await page.close();
+			});
+		}
+	}
+});

@@ -1,0 +1,112 @@
+// test/browser/layout-widths.test.ts
+// Every dashboard page and /docs at eight widths with real-length data (32-character key names, full key prefixes, 500-character reasons, the longest Roblox names): nothing sticks out of its card or widens the page.
+
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeRoblox, type FakeRoblox } from "../fakes/roblox-users";
+import { ADMIN_TOKEN, banBody, startTestGateway, type TestGateway } from "../gateway/harness";
+import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";
+import { LAYOUT_CHECK, type LayoutReport } from "./layout-check";
+
+const GUILD = "577215664901532860";
+const WIDTHS = [320, 375, 768, 1024, 1101, 1280, 1440, 1920] as const;
+/** Roblox's longest username and display name: 20 characters each. */
+const LONGEST = { id: 1_234_567_890, name: "Abcdefghij_klmnopqrs", displayName: "Wwwwwwwwwwwwwwwwwwww" };
+const REASON = `${"Exploiting repeatedly across several servers after warnings; ".repeat(7)}${"x".repeat(60)}`.slice(0, 500);
+
+describe("every page at every width with real-length data", { timeout: 180_000 }, () => {
+	let roblox: FakeRoblox;
+	let gateway: TestGateway;
+	let context: BrowserContext;
+	let profile: string;
+
+	beforeAll(async () => {
+		requireChromiumAndDashboard();
+		await mkdir(ARTIFACTS, { recursive: true });
+		roblox = await startFakeRoblox();
+		roblox.add(LONGEST);
+		gateway = await startTestGateway({ ROBLOX_USERS_URL: roblox.url, ROBLOX_THUMBNAILS_URL: roblox.url, OUTBOUND_ALLOW_LOOPBACK: "true" });
+		let key = "";
+		for (const name of ["W".repeat(32), "Main Game servers of the lobby 01", "m".repeat(32)]) {
+			key = (await gateway.createKey(GUILD, { name: name.slice(0, 32), description: "D".repeat(256) })).key;
+		}
+		for (const robloxId of [LONGEST.id, 9_007_199_254_740_991]) {
+			await gateway.api(`/moderation/${GUILD}/roblox/ban`, { method: "POST", headers: { "x-api-key": key }, body: banBody(robloxId, { reason: REASON, place_id: 9_007_199_254_740_990 }) });
+		}
+		expect((await gateway.admin("POST", `/guilds/${GUILD}/webhooks`, { url: `http://127.0.0.1:9/${"hook/".repeat(60)}`, events: ["ban.created", "ban.lifted", "mute.created", "mute.lifted", "key.created"], format: "standard" })).status).toBe(201);
+		expect((await gateway.admin("POST", `/guilds/${GUILD}/experiences`, { universe_id: "9007199254740991", api_key: "k".repeat(200), exclude_alt_accounts: true })).status).toBe(201);
+		profile = await mkdtemp(path.join(os.tmpdir(), "layout-chromium-"));
+		context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1280, height: 900 }, locale: "en-US" });
+		await context.route("https://tr.rbxcdn.com/**", (route) => route.fulfill({ status: 200, contentType: "image/png", body: Buffer.alloc(0) }));
+	});
+
+	afterAll(async () => {
+		await context?.close();
+		await gateway?.stop();
+		await roblox?.close();
+		if (profile !== undefined) await rm(profile, { recursive: true, force: true });
+	});
+
+	async function check(page: Page, where: string): Promise<void> {
+		const report = (await page.evaluate(LAYOUT_CHECK)) as LayoutReport;
+		expect(report.tooWide, where).toEqual([]);
+		expect(report.outsideCard, where).toEqual([]);
+		expect(report.offScreenButtons, where).toEqual([]);
+		expect(report.scrollWidth, where).toBeLessThanOrEqual(report.viewport);
+	}
+
+	const tab = (page: Page, name: string) => page.getByRole("navigation", { name: "Server pages" }).getByRole("link", { name, exact: true }).click();
+
+	for (const width of WIDTHS) {
+		it(`at ${width} px: sign-in, keys with activity, moderation, webhooks, experiences and /docs`, async () => {
+			const page = await context.newPage();
+			const errors: string[] = [];
+			page.on("pageerror", (error) => errors.push(error.message));
+			page.on("console", (message) => {
+				if (message.type() === "error") errors.push(message.text());
+			});
+			await page.setViewportSize({ width, height: 900 });
+			await page.goto(`${gateway.url}/dashboard/`);
+			const form = page.getByRole("region", { name: "Sign in" });
+			await form.waitFor();
+			await check(page, `sign-in at ${width}`);
+			await form.getByLabel("Admin token").fill(ADMIN_TOKEN);
+			await form.getByLabel("Guild ID").fill(GUILD);
+			await form.getByRole("button", { name: "Sign in" }).click();
+			await page.locator("#key-rows tr").nth(2).waitFor();
+			await page.locator("#key-rows tr").first().getByRole("button", { name: "Activity" }).click();
+			await page.locator("#activity-title").filter({ hasText: "W".repeat(32) }).waitFor();
+			await check(page, `keys at ${width}`);
+
+			await tab(page, "Moderation");
+			await page.getByLabel("Roblox username or user ID").fill(LONGEST.name);
+			await page.getByRole("button", { name: "Look up", exact: true }).click();
+			await page.locator("#history-list li").first().waitFor();
+			await page.locator('#active-rows tr .person-names').first().waitFor();
+			await check(page, `moderation at ${width}`);
+			await page.getByLabel("Reason", { exact: true }).fill(REASON);
+			await page.getByRole("button", { name: "Ban player" }).click();
+			await page.getByRole("dialog").waitFor();
+			await check(page, `ban confirmation at ${width}`);
+			await page.keyboard.press("Escape");
+
+			await tab(page, "Webhooks");
+			await page.locator("#webhook-rows tr").first().waitFor();
+			await check(page, `webhooks at ${width}`);
+			await tab(page, "Roblox experiences");
+			await page.locator("#experience-rows tr").first().waitFor();
+			await check(page, `experiences at ${width}`);
+
+			await page.goto(`${gateway.url}/docs`);
+			await page.locator("main h1").waitFor();
+			const docs = (await page.evaluate(LAYOUT_CHECK)) as LayoutReport;
+			expect(docs.scrollWidth, `/docs at ${width}`).toBeLessThanOrEqual(docs.viewport);
+			expect(docs.tooWide, `/docs at ${width}`).toEqual([]);
+			expect(errors).toEqual([]);
+			await page.close();
+		});
+	}
+});
