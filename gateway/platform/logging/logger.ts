@@ -107,12 +107,24 @@ function redaction(secrets: readonly string[]) {
 	};
 }
 
+let timeAt = 0;
+let timeField = "";
+/** pino's isoTime, made once per millisecond: under load several lines share one, and toISOString was a few µs a line. */
+function isoTime(): string {
+	const now = Date.now();
+	if (now !== timeAt) {
+		timeAt = now;
+		timeField = `,"time":"${new Date(now).toISOString()}"`;
+	}
+	return timeField;
+}
+
 /** `destination` is for tests and the bench; by default lines go to standard output. */
 export function createLogger(settings: LogSettings, destination?: DestinationStream): Logger {
 	const options = {
 		level: settings.level,
 		base: undefined,
-		timestamp: pino.stdTimeFunctions.isoTime,
+		timestamp: isoTime,
 		serializers: redaction([]),
 	};
 	if (settings.format === "pretty") return pino(options, pretty({ destination: destination ?? 1, sync: true }));
