@@ -121,6 +121,8 @@ export class DataStoreClient {
 			};
 			// As AbortSignal.timeout() words it: upstreamRefusal reads the name as a 504.
 			const deadline = setTimeout(() => fail(new DOMException("The operation was aborted due to timeout", "TimeoutError")), timeoutMs);
+			// As AbortSignal.timeout()'s timer: a pending call's socket, not its deadline, keeps the process up.
+			deadline.unref();
 			const handler: Dispatcher.DispatchHandler = {
 				onConnect: (abortCall) => {
 					if (settled) abortCall(new DOMException("The operation was aborted due to timeout", "TimeoutError"));
