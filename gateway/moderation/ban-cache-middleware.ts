@@ -11,8 +11,9 @@ import type { AnswerBody, BanStatusCache } from "./ban-status-cache";
 
 /**
  * A cached answer with the headers and bytes Express's `res.type("application/json").send(body)`
- * writes, set directly: Express's send (charset, content-type parsing, length, freshness) was a tenth
- * of a cached answer's CPU, and the body is the Buffer stored once per cache entry.
+ * writes, set directly: Express's send (charset, content-type parsing, the string encoded again,
+ * freshness) was the largest part of a cached answer the gateway wrote itself (docs/hot-path.md).
+ * The body is the Buffer stored once per cache entry.
  */
 function sendCached(req: Request, res: Response, body: AnswerBody, maxAge: number): void {
 	res.statusCode = 200;
