@@ -1,15 +1,29 @@
 // gateway/moderation/ban-cache-middleware.ts
 // Serves ban-status from the gateway's cache, fills it from the data store, and drops it on bans.
 
-import type { RequestHandler, Response } from "express";
+import type { Request, RequestHandler, Response } from "express";
 import type { SuccessEnvelope } from "../../shared/envelope";
 import type { BanStatusData } from "../../shared/records";
 import { onUpstreamResponse, type UpstreamAnswer } from "./forward";
 import { bodyRobloxId, checkNoCacheQuery, parseRobloxIdText, pathParam, readPlaceIdQuery } from "./request-fields";
 import type { ModerationChangeNotice } from "../changes/change-bus";
-import type { BanStatusCache } from "./ban-status-cache";
+import type { AnswerBody, BanStatusCache } from "./ban-status-cache";
 
-const cacheControl = (res: Response, maxAge: number) => res.setHeader("Cache-Control", `private, max-age=${maxAge}`);
+/**
+ * A cached answer with the headers and bytes Express's `res.type("application/json").send(body)`
+ * writes, set directly: Express's send (charset, content-type parsing, the string encoded again,
+ * freshness) was the largest part of a cached answer the gateway wrote itself (docs/hot-path.md).
+ * The body is the Buffer stored once per cache entry.
+ */
+function sendCached(req: Request, res: Response, body: AnswerBody, maxAge: number): void {
+	res.statusCode = 200;
+	res.setHeader("Cache-Control", `private, max-age=${maxAge}`);
+	res.setHeader("Content-Type", "application/json; charset=utf-8");
+	res.setHeader("Content-Length", String(Buffer.byteLength(body)));
+	// Conditional request headers are dropped at the edge, so Express would never answer 304 here.
+	if (req.method === "HEAD") res.end();
+	else res.end(body);
+}
 
 /**
  * Tells the client how long it may reuse a status answer: the configured lifetime, shortened by the
@@ -48,8 +62,7 @@ export function serveCachedBanStatus(cache: BanStatusCache, ttlSeconds: number):
 		if (cacheable) {
 			const hit = cache.get(guildId, identifier, placeId);
 			if (hit !== undefined) {
-				cacheControl(res, hit.maxAge);
-				res.status(200).type("application/json").send(hit.body);
+				sendCached(req, res, hit.body, hit.maxAge);
 				return;
 			}
 		}
@@ -58,9 +71,9 @@ export function serveCachedBanStatus(cache: BanStatusCache, ttlSeconds: number):
 			if (upstream.status !== 200) return;
 			advertiseLifetime(upstream, ttlSeconds, bypass);
 			if (!cacheable) return;
-			const body = upstream.body.toString("utf8");
-			const banEndsAt = banEnd(body);
-			if (banEndsAt !== null) cache.store(ticket, guildId, identifier, placeId, body, banEndsAt);
+			const banEndsAt = banEnd(upstream.body.toString("utf8"));
+			// The Buffer the caller is sent now is the one later hits send: nothing writes into it.
+			if (banEndsAt !== null) cache.store(ticket, guildId, identifier, placeId, upstream.body, banEndsAt);
 		});
 		next();
 	};

@@ -3,9 +3,12 @@
 
 import { LRUCache } from "lru-cache";
 
+/** The data store's JSON body, kept as the bytes it is sent as (the gateway stores the Buffer it received). */
+export type AnswerBody = string | Buffer;
+
 interface CachedAnswer {
-	/** The data store's JSON body, served byte for byte. */
-	body: string;
+	/** Served byte for byte. */
+	body: AnswerBody;
 	/** Unix ms after which the answer is stale. */
 	expiresAt: number;
 }
@@ -44,7 +47,7 @@ export class BanStatusCache {
 	}
 
 	/** The cached body and the whole seconds it stays fresh, or undefined. */
-	get(guildId: string, userId: string, placeId: string): { body: string; maxAge: number } | undefined {
+	get(guildId: string, userId: string, placeId: string): { body: AnswerBody; maxAge: number } | undefined {
 		const answer = this.users.get(userKey(guildId, userId))?.get(placeId);
 		if (answer === undefined) return undefined;
 		const remainingMs = answer.expiresAt - this.clock();
@@ -60,7 +63,7 @@ export class BanStatusCache {
 	 * Keeps an answer unless the user changed after `ticket` was taken. `banEndsAt` (unix seconds)
 	 * shortens the lifetime so an expiring ban is not served past its end.
 	 */
-	store(ticket: ReadTicket, guildId: string, userId: string, placeId: string, body: string, banEndsAt?: number): void {
+	store(ticket: ReadTicket, guildId: string, userId: string, placeId: string, body: AnswerBody, banEndsAt?: number): void {
 		if (!this.enabled) return;
 		const key = userKey(guildId, userId);
 		if ((this.changedAt.get(key) ?? 0) >= ticket) return;

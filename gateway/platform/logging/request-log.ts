@@ -25,9 +25,12 @@ interface KeyFields {
 	guildId: string;
 }
 
-function keyFields(res: ServerResponse): { key_prefix?: string; guild?: string } {
+/** The line's key fields, from what the key guard left in `res.locals.apiKey`. */
+function addKeyFields(line: Record<string, unknown>, res: ServerResponse): void {
 	const key = (res as Response).locals?.apiKey as KeyFields | undefined;
-	return key === undefined ? {} : { key_prefix: key.prefix, guild: key.guildId };
+	if (key === undefined) return;
+	line.key_prefix = key.prefix;
+	line.guild = key.guildId;
 }
 
 interface RequestContext {
@@ -37,16 +40,24 @@ interface RequestContext {
 	child?: Logger;
 }
 
-const contexts = new WeakMap<IncomingMessage, RequestContext>();
+/** On the request itself rather than in a WeakMap: one property per request, no ephemeron for the GC to trace. */
+const CONTEXT = Symbol("request log context");
+type LoggedRequest = IncomingMessage & { [CONTEXT]?: RequestContext };
 
 /** The request's id (as returned in `X-Request-Id`). */
-export const requestId = (req: IncomingMessage): string => contexts.get(req)?.id ?? "unknown";
+export const requestId = (req: IncomingMessage): string => (req as LoggedRequest)[CONTEXT]?.id ?? "unknown";
 
 /** A logger whose lines carry the request's id, for what a handler has to say about it (failures). */
 export function requestLogger(req: IncomingMessage): Logger {
-	const context = contexts.get(req);
+	const context = (req as LoggedRequest)[CONTEXT];
 	if (context === undefined) throw new Error("requestLogger() used before requestLog()");
 	return (context.child ??= context.base.child({ request_id: context.id }));
+}
+
+/** The target without its query string. */
+function pathOf(target: string): string {
+	const queryAt = target.indexOf("?");
+	return queryAt === -1 ? target : target.slice(0, queryAt);
 }
 
 /**
@@ -61,19 +72,20 @@ export function requestLog(logger: Logger): RequestHandler {
 		const given = req.headers[REQUEST_ID_HEADER];
 		const id = typeof given === "string" && CALLER_REQUEST_ID.test(given) ? given : randomUUID();
 		res.setHeader("X-Request-Id", id);
-		contexts.set(req, { id, base: logger });
-		res.once("close", () => {
+		(req as LoggedRequest)[CONTEXT] = { id, base: logger };
+		// A response closes once: `on` spares the wrapper `once` makes per request.
+		res.on("close", () => {
 			const route = routeOf(req);
-			const line = {
+			const line: Record<string, unknown> = {
 				request_id: id,
-				req: { method: req.method, path: req.originalUrl.split("?")[0] },
+				req: { method: req.method, path: pathOf(req.originalUrl) },
 				route,
 				res: { status: res.statusCode },
 				duration_ms: Math.round(performance.now() - started),
-				...keyFields(res),
-				// The caller went away before the whole answer was sent (a closed stream, a dropped poll).
-				...(res.writableFinished ? {} : { aborted: true }),
 			};
+			addKeyFields(line, res);
+			// The caller went away before the whole answer was sent (a closed stream, a dropped poll).
+			if (!res.writableFinished) line.aborted = true;
 			const message = `${req.method} ${route} ${res.statusCode}`;
 			if (res.statusCode >= 500) logger.error(line, message);
 			else logger.info(line, message);
