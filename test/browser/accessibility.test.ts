@@ -1,11 +1,10 @@
 // test/browser/accessibility.test.ts
 // axe-core on every dashboard page and /docs at 375 and 1,280 px, light and dark: no violation of any impact.
 //
-// axe-core is read from AXE_CORE_PATH (its axe.min.js) or the `axe-core` package; without either the suite
-// is skipped and says so (the project does not install it yet). It is evaluated through the DevTools
-// protocol, so the pages' CSP (script-src 'self') stays as served.
+// axe-core (a devDependency) is evaluated through the DevTools protocol, so the pages' CSP
+// (script-src 'self') stays as served.
 
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -16,18 +15,7 @@ import { startFakeRoblox, type FakeRoblox } from "../fakes/roblox-users";
 import { ADMIN_TOKEN, banBody, startTestGateway, type TestGateway } from "../gateway/harness";
 import { CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";
 
-function axeSource(): string | undefined {
-	const fromEnv = process.env.AXE_CORE_PATH;
-	if (fromEnv !== undefined && existsSync(fromEnv)) return readFileSync(fromEnv, "utf8");
-	try {
-		return readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-	} catch {
-		return undefined;
-	}
-}
-
-const AXE = axeSource();
-if (AXE === undefined) console.warn("accessibility.test.ts skipped: axe-core is not installed (set AXE_CORE_PATH to its axe.min.js)");
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const GUILD = "141421356237309504";
 const PIXEL = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
@@ -38,7 +26,7 @@ interface Violation {
 	nodes: { target: string[] }[];
 }
 
-describe.skipIf(AXE === undefined)("axe-core on every page", { timeout: 180_000 }, () => {
+describe("axe-core on every page", { timeout: 180_000 }, () => {
 	let roblox: FakeRoblox;
 	let gateway: TestGateway;
 	let context: BrowserContext;
@@ -68,7 +56,7 @@ describe.skipIf(AXE === undefined)("axe-core on every page", { timeout: 180_000 
 	});
 
 	async function violations(page: Page, where: string): Promise<string[]> {
-		await page.evaluate(AXE!);
+		await page.evaluate(AXE);
 		const found = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] }).then((results) => results.violations)")) as Violation[];
 		counts.push(`${where}: ${found.length} violations${found.length === 0 ? "" : ` (${found.map((violation) => `${violation.id}/${violation.impact}`).join(", ")})`}`);
 		return found.map((violation) => `${violation.impact} ${violation.id}: ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`);
