@@ -54,7 +54,7 @@ export function serverHour(shape: ServerHourShape): HourEvent[] {
 export interface HourRun {
 	requests: number;
 	polls: number;
-	/** The key's quota spent (README, "API summary"): 1 per status GET or poll, 1 per 10 ids of a batch. */
+	/** The key's quota spent (docs/api.md, "API summary"): 1 per status GET or poll, 1 per 10 ids of a batch. */
 	points: number;
 	/** Seconds from each ban to its kick. */
 	banToKick: number[];

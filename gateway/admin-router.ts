@@ -1,5 +1,5 @@
 // gateway/admin-router.ts
-// The admin API's mount (README, "API summary"): sign-in first, then the ADMIN_TOKEN or a session, then each feature's declared routes.
+// The admin API's mount (docs/api.md, "API summary"): sign-in first, then the ADMIN_TOKEN or a session, then each feature's declared routes.
 
 import express, { type RequestHandler, type Router } from "express";
 import type { KeyAdmin } from "./keys/key-admin";
@@ -28,7 +28,7 @@ export interface AdminParts {
 	operators: OperatorRouteParts;
 	/** The dashboard's moderation routes. */
 	console: ConsoleParts;
-	/** Webhook and Roblox experience routes (README, "Webhooks and Roblox's own bans"). */
+	/** Webhook and Roblox experience routes (docs/api.md, "Webhooks and Roblox's own bans"). */
 	outbound: OutboundAdmin;
 	/** The Roblox model download (README, "Quick start"). */
 	robloxModel: RobloxModelParts;

@@ -43,7 +43,7 @@ export interface GatewayParts {
 	logger: Logger;
 	/** Sign-in, sessions, members and suspensions of the admin API. */
 	operators: OperatorRouteParts;
-	/** Webhook and Roblox experience routes (README, "Webhooks and Roblox's own bans"). */
+	/** Webhook and Roblox experience routes (docs/api.md, "Webhooks and Roblox's own bans"). */
 	outbound: OutboundAdmin;
 	/** Names and faces of Roblox users (docs/names.md). */
 	robloxUsers: RobloxUsers;

@@ -1,5 +1,5 @@
 // gateway/config.ts
-// Reads the environment (README, "Configuration") into a checked Config; a bad value names its variable.
+// Reads the environment (docs/configuration.md) into a checked Config; a bad value names its variable.
 
 import leven from "leven";
 import { DEFAULT_OPEN_CLOUD_URL } from "./outbound/experiences/open-cloud-client";
@@ -12,7 +12,7 @@ import { LOG_LEVELS, type LogLevel, type LogSettings } from "./platform/logging/
 import { QUOTA_CATEGORIES, type QuotaCategory } from "../shared/records";
 import type { Quotas } from "./rate-limits/quota";
 
-/** Per-key requests per minute by category (README, "API summary"). */
+/** Per-key requests per minute by category (docs/api.md, "API summary"). */
 export const DEFAULT_QUOTAS: Quotas = { moderation: 300, lists: 100, writes: 50, events: 6_000, servers: 3_000 };
 
 export interface Config {
@@ -265,7 +265,7 @@ function logSettings(env: Env): LogSettings {
 	return { level: level as LogLevel, format };
 }
 
-/** Every variable of the README's "Configuration" and the edge limits (a few belong to parts still to come): a new one joins this list. */
+/** Every variable of docs/configuration.md and the edge limits (a few belong to parts still to come): a new one joins this list. */
 export const KNOWN_VARIABLES: readonly string[] = [
 	"PORT", "HOST", "ADMIN_TOKEN", "DATA_DIR", "DATA_STORE_URL", "DATA_STORE_TOKEN", "DATABASE_URL", "REDIS_URL",
 	"TRUST_PROXY", "RATE_LIMITS", "AUTH_FAILURES_PER_MINUTE", "BAN_CACHE_TTL_SECONDS", "PUBLIC_URL",

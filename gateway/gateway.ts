@@ -183,7 +183,7 @@ async function startParts(
 	const limits = parts.add(await openRateLimits(config, log), (opened) => opened.close());
 	const banCache = new BanStatusCache({ ttlSeconds: config.banCacheTtlSeconds, clock });
 	const events = new EventHub(dataStore.changes, { clock, logger });
-	// Webhooks and Open Cloud mirrors, in the key store's database (README, "Webhooks and Roblox's own bans").
+	// Webhooks and Open Cloud mirrors, in the key store's database (docs/api.md, "Webhooks and Roblox's own bans").
 	const outbound = parts.add(
 		startOutbound(config, { stores: stores.outbox, feed: dataStore.changes, secrets: context.secrets, clock, logger, timing: options.outbound }),
 		(running) => running.close(),

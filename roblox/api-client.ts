@@ -129,7 +129,7 @@ const DEFAULT_QUOTA_WAIT_SECONDS = 10;
 const QUOTED_BYTES = 80;
 
 /**
- * The contract's error codes (README, "API summary") that mean the key or its rules refused the request. A 401 or
+ * The contract's error codes (docs/api.md, "API summary") that mean the key or its rules refused the request. A 401 or
  * 403 with any other body did not come from the API's key check (a CDN, WAF or proxy in front of it).
  */
 const KEY_REFUSAL_CODES = new Set([
@@ -148,7 +148,7 @@ const KEY_REFUSAL_CODES = new Set([
 ]);
 
 /**
- * The hosted API sends no `error` field (it is an extension): there its fixed key messages (README, "API summary",
+ * The hosted API sends no `error` field (it is an extension): there its fixed key messages (docs/api.md, "API summary",
  * word for word) say the same.
  */
 const KEY_REFUSAL_MESSAGES = new Map<string, string>([

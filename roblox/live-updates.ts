@@ -1,5 +1,5 @@
 // roblox/live-updates.ts
-// Follows the guild's events route (README, "API summary") so a ban or mute made anywhere bites in this
+// Follows the guild's events route (docs/api.md, "API summary") so a ban or mute made anywhere bites in this
 // server within seconds: one stream where HttpService:CreateWebStreamClient works (Roblox documents it for
 // Studio only at the time of writing), otherwise one long poll at a time held up to 25 s. Each resumes
 // after the last sequence, spends the module's request budget, and backs off with jitter on failure.

@@ -1,5 +1,5 @@
 // shared/envelope.ts
-// The JSON envelopes every response is wrapped in (README, "API summary").
+// The JSON envelopes every response is wrapped in (docs/api.md, "API summary").
 
 import type { ErrorCode } from "./errors";
 

@@ -1,5 +1,5 @@
 // shared/errors.ts
-// The machine-readable `error` codes of the public API (README, "API summary") and their fixed messages.
+// The machine-readable `error` codes of the public API (docs/api.md, "API summary") and their fixed messages.
 
 export type ErrorCode =
 	| "missing_api_key"

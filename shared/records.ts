@@ -42,7 +42,7 @@ export interface BanStatusBatchData {
 	results: { [identifier: string]: BanStatusBatchResult };
 }
 
-/** What the events route reports (README, "API summary"); `reset` means "re-check everyone". */
+/** What the events route reports (docs/api.md, "API summary"); `reset` means "re-check everyone". */
 export type ModerationEventName = "ban" | "unban" | "mute" | "unmute" | "reset";
 
 /**
@@ -115,7 +115,7 @@ export interface ApiKeyRecord {
 	rate_limits: RateLimitOverrides | null;
 }
 
-/** Per-key per-minute quota categories (README, "API summary"), as the admin API names them. */
+/** Per-key per-minute quota categories (docs/api.md, "API summary"), as the admin API names them. */
 /** `events`: polls and streams of the events route, apart so live servers never starve join checks; `servers`: presence heartbeats. */
 export const QUOTA_CATEGORIES = ["moderation", "lists", "writes", "events", "servers"] as const;
 export type QuotaCategory = (typeof QUOTA_CATEGORIES)[number];
@@ -123,7 +123,7 @@ export type QuotaCategory = (typeof QUOTA_CATEGORIES)[number];
 /** Per-category quotas of one key, overriding the gateway's defaults. */
 export type RateLimitOverrides = Partial<Record<QuotaCategory, number>>;
 
-/** The permissions an operator may hold in a guild (README, "API summary"), after Roblox's group API-key permissions. */
+/** The permissions an operator may hold in a guild (docs/api.md, "API summary"), after Roblox's group API-key permissions. */
 export const PERMISSIONS = ["administer_keys", "create_keys", "moderate", "view", "manage_members"] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -135,7 +135,7 @@ export interface ClientAddressUse {
 	last_seen_at: number;
 }
 
-/** One ban or mute of a user's history (README, "API summary"). Times are unix seconds. */
+/** One ban or mute of a user's history (docs/api.md, "API summary"). Times are unix seconds. */
 export interface HistoryEntry {
 	kind: "ban" | "mute";
 	state: "active" | "expired" | "lifted" | "replaced";
@@ -157,7 +157,7 @@ export interface HistoryData {
 	next_cursor: string | null;
 }
 
-/** Every event a webhook may ask for (README, "Webhooks and Roblox's own bans"). */
+/** Every event a webhook may ask for (docs/api.md, "Webhooks and Roblox's own bans"). */
 export const WEBHOOK_EVENTS = [
 	"ban.created",
 	"ban.lifted",

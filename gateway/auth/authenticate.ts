@@ -54,7 +54,7 @@ export async function authenticateRequest(req: Request, keys: Pick<Keys, "verifi
 	const apiKey = extractApiKey(req.headers);
 	const result = apiKey === undefined ? undefined : await keys.verifier.verify(apiKey);
 	if (result?.ok) {
-		// The address as TRUST_PROXY reads it: the key's last_used_ip and recent addresses (README, "API summary").
+		// The address as TRUST_PROXY reads it: the key's last_used_ip and recent addresses (docs/api.md, "API summary").
 		keys.usage.recordUse(result.key.id, req.ip);
 		return result.key;
 	}

@@ -32,7 +32,7 @@ export function keyGuard(parts: KeyGuardParts, rule: Extract<Guard, { caller: "a
 			authorizeRequest(req, key, rule.scope);
 			if (rule.body) await readBody(req, res);
 		} catch (refusal) {
-			// Keyed answers always carry the key's quota, refusals included (README, "API summary"); if the
+			// Keyed answers always carry the key's quota, refusals included (docs/api.md, "API summary"); if the
 			// limiter cannot be read, the refusal still goes out, only without the headers.
 			await showQuota(res, parts.quotas, rule.category, key.id).catch(() => undefined);
 			throw refusal;

@@ -21,7 +21,7 @@ export interface DataStoreAppOptions {
 }
 
 /**
- * Serves the public moderation paths (README, "API summary") for the gateway to forward to. Only
+ * Serves the public moderation paths (docs/api.md, "API summary") for the gateway to forward to. Only
  * `/healthz` and `/readyz` answer without the internal token.
  *
  * @example

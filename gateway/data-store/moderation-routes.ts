@@ -1,5 +1,5 @@
 // gateway/data-store/moderation-routes.ts
-// The moderation endpoints (README, "API summary") under /moderation/:guildId, for bans and for mutes.
+// The moderation endpoints (docs/api.md, "API summary") under /moderation/:guildId, for bans and for mutes.
 
 import { Router, type Request } from "express";
 import { ErrorMessage } from "../../shared/errors";
@@ -143,7 +143,7 @@ export function moderationRoutes(store: ModerationStore, clock: Clock): Router {
 		sendSuccess(res, 200, "Active ban count", { count: await store.countActive(guildOf(req), "ban") });
 	});
 
-	// Every ban and mute the user ever had here, newest first (README, "API summary").
+	// Every ban and mute the user ever had here, newest first (docs/api.md, "API summary").
 	router.get("/roblox/history/:identifier", async (req, res) => {
 		const { identifier: robloxId } = readPart(statusParams, req.params);
 		const { limit, cursor } = readPart(listQuery, req.query);

@@ -49,7 +49,7 @@ function historyState(record: ModerationRecord, now: number): HistoryEntry["stat
 	return record.expiresAt !== null && record.expiresAt <= now ? "expired" : "active";
 }
 
-/** One record of a user's history (README, "API summary"), at the store's clock reading `now` (ms). */
+/** One record of a user's history (docs/api.md, "API summary"), at the store's clock reading `now` (ms). */
 export function toHistoryEntry(record: ModerationRecord, now: number): HistoryEntry {
 	return {
 		kind: record.kind,

@@ -5,7 +5,7 @@ import type { KeyStatus } from "../../shared/records";
 import type { StoredKey } from "./key-store";
 
 /**
- * A key unused and unchanged this long is `auto_expired` (README, "API summary"). The outbox's key
+ * A key unused and unchanged this long is `auto_expired` (docs/api.md, "API summary"). The outbox's key
  * notices pass it to the stores' `keysNearExpiry`, whose SQL takes the latest activity as below.
  */
 export const AUTO_EXPIRY_SECONDS = 60 * 86_400;

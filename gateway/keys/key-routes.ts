@@ -1,5 +1,5 @@
 // gateway/keys/key-routes.ts
-// The key management routes of the admin API (README, "API summary"): declared once for the router and the OpenAPI document.
+// The key management routes of the admin API (docs/api.md, "API summary"): declared once for the router and the OpenAPI document.
 
 import type { Request } from "express";
 import { sendSuccess } from "../platform/http/envelope";

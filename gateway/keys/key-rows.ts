@@ -139,7 +139,7 @@ export function latestAddresses(batch: UsageBatch): Map<string, ClientAddressCou
 
 /** The key after a roll at `at`: a new shown prefix and creator, no hold, counted as a change for auto-expiry. */
 export function rolledKey(current: StoredKey, next: { prefix: string; createdBy: KeyCreatorRef }, at: number): StoredKey {
-	// A held key comes back active (README, "API summary"), whatever its state was under the hold.
+	// A held key comes back active (docs/api.md, "API summary"), whatever its state was under the hold.
 	const state = current.hold === null ? current.state : "active";
 	return { ...current, prefix: next.prefix, createdBy: next.createdBy, hold: null, state, updatedAt: at };
 }

@@ -1,5 +1,5 @@
 // gateway/keys/key-schemas.ts
-// Requests and answers of the key management API (README, "API summary"): what the admin router and the key service parse with, and what the document shows.
+// Requests and answers of the key management API (docs/api.md, "API summary"): what the admin router and the key service parse with, and what the document shows.
 
 import { z } from "zod";
 import { ALL_SCOPES, QUOTA_CATEGORIES, type Actor, type ApiKeyRecord, type AuditActor, type QuotaCategory, type Scope } from "../../shared/records";
@@ -76,7 +76,7 @@ const keyName = z
 	.nullable()
 	.meta({ description: `A label for people, 1 to ${MAX_NAME_LENGTH} characters (trimmed); null clears it` });
 
-/** the README's "API summary" (v2). */
+/** docs/api.md's "API summary" (v2). */
 export const MAX_DESCRIPTION_LENGTH = 256;
 const descriptionWords = { error: `description must be at most ${MAX_DESCRIPTION_LENGTH} characters, or null` };
 const keyDescription = z

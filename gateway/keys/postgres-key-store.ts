@@ -51,7 +51,7 @@ export class PostgresKeyStore implements KeyStore {
 	}
 
 	private async audit(tx: Queryable, guildId: string, keyId: string | null, draft: AuditDraft): Promise<void> {
-		// Key and member events enter the outbox in the change's own transaction (README, "Webhooks and Roblox's own bans").
+		// Key and member events enter the outbox in the change's own transaction (docs/api.md, "Webhooks and Roblox's own bans").
 		await writePostgresAudit(tx, guildId, keyId, draft);
 	}
 

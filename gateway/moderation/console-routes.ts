@@ -1,5 +1,5 @@
 // gateway/moderation/console-routes.ts
-// The dashboard's moderation routes (README, "API summary"): statuses, history, lists and actions, with the operator as the actor, declared once.
+// The dashboard's moderation routes (docs/api.md, "API summary"): statuses, history, lists and actions, with the operator as the actor, declared once.
 
 import type { Request, Response } from "express";
 import { API_BASE } from "../../shared/routes";
@@ -33,7 +33,7 @@ export interface ConsoleParts {
 	announceChange: (change: ModerationChangeNotice) => void;
 }
 
-/** `banned_by` / `lifted_by` of a dashboard action without a Roblox moderator (README, "API summary"). */
+/** `banned_by` / `lifted_by` of a dashboard action without a Roblox moderator (docs/api.md, "API summary"). */
 export function actorLabel(actor: Actor): string {
 	return actor.type === "operator" ? `discord:${actor.id}` : "admin_token";
 }
@@ -47,7 +47,7 @@ function queryOf(req: Request): string {
 const CONSOLE = "/admin/v1/guilds/:guildId/moderation";
 const storePath = (guildId: string, rest: string) => `${API_BASE}/moderation/${guildId}${rest}`;
 const guildOf = (req: Request) => readPart(consoleParams, req.params).guildId;
-/** Reads need view or moderate: the README's "API summary" lets moderators read statuses, lists and history too. */
+/** Reads need view or moderate: docs/api.md's "API summary" lets moderators read statuses, lists and history too. */
 const READERS = { caller: "admin", need: { permission: ["view", "moderate"] } } as const;
 
 const consoleRoute = (fields: Omit<Route<ConsoleParts>, "tag">): Route<ConsoleParts> => defineRoute({ tag: "Moderation", ...fields });

@@ -1,5 +1,5 @@
 // gateway/moderation/console-schemas.ts
-// Requests and answers of the dashboard's moderation routes (README, "API summary"): the keyed moderation shapes under the admin API.
+// Requests and answers of the dashboard's moderation routes (docs/api.md, "API summary"): the keyed moderation shapes under the admin API.
 
 import { z } from "zod";
 import { adminGuildId } from "../keys/key-schemas";

@@ -1,5 +1,5 @@
 // gateway/moderation/moderation-routes.ts
-// The key-authenticated moderation API (README, "API summary"), declared once: the data store parses each request with the same schemas.
+// The key-authenticated moderation API (docs/api.md, "API summary"), declared once: the data store parses each request with the same schemas.
 
 import { z } from "zod";
 import { API_BASE, BATCH_MAX_IDENTIFIERS } from "../../shared/routes";

@@ -1,5 +1,5 @@
 // gateway/moderation/moderation-schemas.ts
-// Requests and answers of the key-authenticated moderation API (README, "API summary"): what the data store parses with, and what the document shows.
+// Requests and answers of the key-authenticated moderation API (docs/api.md, "API summary"): what the data store parses with, and what the document shows.
 
 import { z } from "zod";
 import type {
@@ -37,7 +37,7 @@ function jsonObject<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
 	return z.object(shape, { error: "Request body must be a JSON object (Content-Type: application/json)" });
 }
 
-/** The longest a long poll is held (README, "API summary"). */
+/** The longest a long poll is held (docs/api.md, "API summary"). */
 export const MAX_EVENTS_WAIT_SECONDS = 25;
 const waitWords = {
 	error: `wait must be a whole number of seconds from 0 to ${MAX_EVENTS_WAIT_SECONDS}`,
@@ -70,7 +70,7 @@ export const batchBody = jsonObject({
 
 /** The change log read (the data store's, behind the internal token). */
 export const changesQuery = z.object({ after: sequence.optional().transform((after) => after ?? 0), limit: limitQuery });
-/** The events route (README, "API summary"). */
+/** The events route (docs/api.md, "API summary"). */
 export const eventsQuery = z.object({
 	after: sequence.optional(),
 	wait: writtenAs(
@@ -104,7 +104,7 @@ export const imposeBody = jsonObject({
 });
 
 /**
- * Ban and mute from the dashboard (README, "API summary"): the moderator's Roblox id may be left out,
+ * Ban and mute from the dashboard (docs/api.md, "API summary"): the moderator's Roblox id may be left out,
  * and the operator is recorded instead.
  */
 export const consoleImposeBody = imposeBody.extend({

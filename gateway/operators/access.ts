@@ -38,7 +38,7 @@ export interface DiscordGuildRights {
 	permissions: string;
 }
 
-/** True for the guild's owner and for holders of Administrator or Manage Server (README, "API summary"). */
+/** True for the guild's owner and for holders of Administrator or Manage Server (docs/api.md, "API summary"). */
 export function discordGrantsAll(guild: DiscordGuildRights): boolean {
 	if (guild.owner) return true;
 	let bits: bigint;
@@ -125,7 +125,7 @@ export const requirePlatformOperator: RequestHandler = (_req, res, next) => {
 /**
  * What a key route needs: `view` reads a key (its usage), `change` acts on it. `administer_keys`
  * allows both on every key of the guild, `view` allows reading; `create_keys` alone allows both only
- * on the keys the caller generated (README, "API summary": "Create group API keys").
+ * on the keys the caller generated (docs/api.md, "API summary": "Create group API keys").
  */
 export type KeyNeed = "view" | "change";
 

@@ -12,7 +12,7 @@ export interface ResolvedAdminToken {
 	/** True only on the start that created it: the one time it is printed. */
 	generated: boolean;
 	/**
-	 * The token file when ADMIN_TOKEN is set and the file keeps a different one (the README's "Configuration": the
+	 * The token file when ADMIN_TOKEN is set and the file keeps a different one (docs/configuration.md: the
 	 * set one wins, and start-up says so, since the CLI reads that file when its own ADMIN_TOKEN is unset).
 	 */
 	overriddenFile?: string;

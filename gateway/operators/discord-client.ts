@@ -12,7 +12,7 @@ export interface DiscordSettings {
 	apiUrl: string;
 }
 
-/** The scopes of the README's "API summary": who the user is, and their guilds with owner and permissions. */
+/** The scopes of docs/api.md's "API summary": who the user is, and their guilds with owner and permissions. */
 export const DISCORD_SCOPES = ["identify", "guilds"];
 /** Discord answers at most 200 guilds a page (`GET /users/@me/guilds`, `limit`). */
 const GUILD_PAGE = 200;

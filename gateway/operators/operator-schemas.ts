@@ -1,5 +1,5 @@
 // gateway/operators/operator-schemas.ts
-// Requests and answers of the operators' routes (README, "API summary"): sign-in, who is signed in, guilds, members, suspensions.
+// Requests and answers of the operators' routes (docs/api.md, "API summary"): sign-in, who is signed in, guilds, members, suspensions.
 
 import { z } from "zod";
 import { PERMISSIONS } from "./access";

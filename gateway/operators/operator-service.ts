@@ -23,7 +23,7 @@ import type { OperatorGuild, OperatorStore, StoredMember, StoredOperator, Stored
 export const SESSION_IDLE_SECONDS = 12 * 3_600;
 /** …and this long after sign-in whatever happens: then Discord is asked again. */
 export const SESSION_LIFETIME_SECONDS = 7 * 86_400;
-/** the README's "API summary": a signed-in operator's guilds are read again at least this often. */
+/** docs/api.md's "API summary": a signed-in operator's guilds are read again at least this often. */
 export const GUILDS_REREAD_SECONDS = 3_600;
 /** Last-seen times are written at most this often per session: a request is not a write. */
 const TOUCH_EVERY_SECONDS = 60;

@@ -33,7 +33,7 @@ export interface StoredSession {
 	lastSeenAt: number;
 }
 
-/** An operator of a guild by grant (README, "API summary": members routes). */
+/** An operator of a guild by grant (docs/api.md, "API summary": members routes). */
 export interface StoredMember {
 	guildId: string;
 	discordUserId: string;

@@ -27,7 +27,7 @@ export function ownOrigin(address: GatewayAddress, req: Request): string {
 	return new URL(publicBase(address, req)).origin;
 }
 
-/** the README's "API summary": HttpOnly, SameSite=Lax, Secure behind HTTPS. */
+/** docs/api.md's "API summary": HttpOnly, SameSite=Lax, Secure behind HTTPS. */
 export function cookieOptions(address: GatewayAddress, req: Request, path: string, maxAgeSeconds?: number): CookieOptions {
 	const secure = publicBase(address, req).startsWith("https:");
 	return { httpOnly: true, sameSite: "lax", secure, path, ...(maxAgeSeconds === undefined ? {} : { maxAge: maxAgeSeconds * 1000 }) };

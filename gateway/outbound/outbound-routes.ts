@@ -1,5 +1,5 @@
 // gateway/outbound/outbound-routes.ts
-// The webhook and Roblox experience routes of the admin API (README, "API summary", "Webhooks and Roblox's own bans"), all [administer_keys], declared once.
+// The webhook and Roblox experience routes of the admin API (docs/api.md, "API summary" and "Webhooks and Roblox's own bans"), all [administer_keys], declared once.
 
 import { guildParams } from "../keys/key-schemas";
 import { changedBy } from "../operators/access";

@@ -1,5 +1,5 @@
 // gateway/outbound/outbound-schemas.ts
-// Requests and answers of the webhook and Roblox experience routes (README, "API summary", "Webhooks and Roblox's own bans").
+// Requests and answers of the webhook and Roblox experience routes (docs/api.md, "API summary" and "Webhooks and Roblox's own bans").
 
 import { z } from "zod";
 import { WEBHOOK_EVENTS } from "../../shared/records";

@@ -82,7 +82,7 @@ export async function spendQuota(
 	}
 }
 
-/** The batch endpoint costs one point per 10 ids, at least 1 (README, "API summary"). */
+/** The batch endpoint costs one point per 10 ids, at least 1 (docs/api.md, "API summary"). */
 export function batchCost(body: unknown): number {
 	const identifiers = (body as { identifiers?: unknown } | null)?.identifiers;
 	// An oversized list is refused by the data store; charge it as the largest valid one.

@@ -1,5 +1,5 @@
 // test/luau/live-updates.test.ts
-// Live updates (README, "API summary"; roblox/README.md): the module follows the events route with one long poll at a
+// Live updates (docs/api.md, "API summary"; roblox/README.md): the module follows the events route with one long poll at a
 // time (or one stream where CreateWebStreamClient works), so a ban, unban, mute or unmute made anywhere
 // applies in this server within a second; reset re-checks everyone; the re-check slows to a safety net
 // while live updates work and comes back while they fail; refusals, failures and a missing route.

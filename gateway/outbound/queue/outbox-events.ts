@@ -19,7 +19,7 @@ export interface OutboxEvent {
 	data: Record<string, unknown>;
 }
 
-/** The key audit events that are also outbox events; the others (enabled, updated, deleted) are not webhook events (README, "Webhooks and Roblox's own bans"). */
+/** The key audit events that are also outbox events; the others (enabled, updated, deleted) are not webhook events (docs/api.md, "Webhooks and Roblox's own bans"). */
 const KEY_EVENTS: Partial<Record<AuditDraft["event"], WebhookEvent>> = {
 	created: "key.created",
 	revoked: "key.revoked",
@@ -69,7 +69,7 @@ export function moderationOutboxEvent(guildId: string, change: ModerationEvent):
 	};
 }
 
-/** The JSON event of the README's "Webhooks and Roblox's own bans", exactly as it is stored, signed and sent. */
+/** The JSON event of docs/api.md's "Webhooks and Roblox's own bans", exactly as it is stored, signed and sent. */
 export function eventPayload(event: OutboxEvent): string {
 	return JSON.stringify({ type: event.type, timestamp: new Date(event.at).toISOString(), data: event.data });
 }

@@ -6,7 +6,7 @@ import type { z } from "zod";
 import type { ErrorCode } from "../../../shared/errors";
 import type { Permission, QuotaCategory, Scope } from "../../../shared/records";
 
-/** What an admin caller must hold beyond signing in (README, "API summary": the permissions). */
+/** What an admin caller must hold beyond signing in (docs/api.md, "API summary": the permissions). */
 export type AdminNeed =
 	| { permission: readonly [Permission, ...Permission[]] }
 	/** `view` reads one key, `change` acts on it: `create_keys` reaches only the caller's own keys. */

@@ -1,5 +1,5 @@
 // test/luau/harness/fake-api.ts
-// A scripted stand-in for the moderation API (README, "API summary") that answers the emulated
+// A scripted stand-in for the moderation API (docs/api.md, "API summary") that answers the emulated
 // server's HttpService: bans (global or for one place), mutes, key checks, moderation writes, the
 // events route (long poll held on the virtual clock, server-sent events), and outages or odd answers on
 // cue, on the virtual clock.
@@ -39,7 +39,7 @@ const COMMENT_SECONDS = 15;
 
 export type ChangeKind = "ban" | "unban" | "mute" | "unmute";
 
-/** One row of the guild's change log: what the events route sends (README, "API summary"). */
+/** One row of the guild's change log: what the events route sends (docs/api.md, "API summary"). */
 export interface Change {
 	id: number;
 	event: ChangeKind | "reset";

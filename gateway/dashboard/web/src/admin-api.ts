@@ -1,5 +1,5 @@
 // gateway/dashboard/web/src/admin-api.ts
-// The admin API (README, "API summary") as the page calls it: one method per endpoint, errors in words.
+// The admin API (docs/api.md, "API summary") as the page calls it: one method per endpoint, errors in words.
 
 import type { Envelope } from "../../../../shared/envelope";
 import type { Actor, ApiKeyRecord, ClientAddressUse, Permission, Scope } from "../../../../shared/records";

@@ -1,12 +1,12 @@
 // gateway/dashboard/web/src/key-edit-dialog.ts
-// The Edit key dialog: name, description and the key's own per-minute quotas (PATCH, the README's "API summary").
+// The Edit key dialog: name, description and the key's own per-minute quotas (PATCH, docs/api.md's "API summary").
 
 import type { ApiKeyRecord } from "./admin-api";
 import { busyDialog, openDialog, type FocusReturn } from "./dialogs";
 import { el, labelledField as field, setFieldError } from "./dom";
 import { keyLabel } from "./key-table";
 
-/** The quota categories of the README's "API summary", as the form names them. */
+/** The quota categories of docs/api.md's "API summary", as the form names them. */
 const CATEGORIES = [
 	["moderation", "Status reads and batch"],
 	["lists", "Active lists and history"],

@@ -165,7 +165,7 @@ async function openSessionGuild(guild: GuildSummary): Promise<void> {
 	byId("session-guild-name", HTMLElement).textContent = guild.name ?? `Server ${guild.id}`;
 	setCrumbServer(guild.name ?? `Server ${guild.id}`);
 	moderation.allowActions(guild.permissions.includes("moderate"));
-	// Webhooks and experiences need administer_keys (README, "API summary"), members manage_members.
+	// Webhooks and experiences need administer_keys (docs/api.md, "API summary"), members manage_members.
 	if (guild.permissions.includes("administer_keys")) void outbound.open(api, guild.id);
 	else outbound.close();
 	if (guild.permissions.includes("manage_members")) await members.open(api, guild.id);

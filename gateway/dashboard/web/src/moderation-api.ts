@@ -1,5 +1,5 @@
 // gateway/dashboard/web/src/moderation-api.ts
-// The dashboard's moderation routes (README, "API summary") as the Moderation page calls them.
+// The dashboard's moderation routes (docs/api.md, "API summary") as the Moderation page calls them.
 
 import type { BanInfo, HistoryData, HistoryEntry, MuteInfo } from "../../../../shared/records";
 import type { AdminApi } from "./admin-api";
@@ -37,7 +37,7 @@ export interface ActivePage {
 export interface ImposeInput {
 	roblox_id: string;
 	reason: string;
-	/** `1h`, `7d`, `permanent`, … (README, "API summary"). */
+	/** `1h`, `7d`, `permanent`, … (docs/api.md, "API summary"). */
 	duration: string;
 	place_id?: number;
 }
