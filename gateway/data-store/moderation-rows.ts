@@ -1,7 +1,7 @@
 // gateway/data-store/moderation-rows.ts
-// The row shape both SQL moderation stores read, and how a page of active records is cut.
+// The row shape both SQL moderation stores read, how a page of active records is cut, and what an imported record does.
 
-import type { ActivePage, HistoryPage, ListPosition, ModerationKind, ModerationRecord } from "./moderation-store";
+import { REPLACED_LIFT_REASON, type ActivePage, type ChangeEvent, type ModerationChange, type HistoryPage, type ImportedRecord, type ListPosition, type ModerationKind, type ModerationRecord } from "./moderation-store";
 
 /** A `moderation_records` row: snake_case columns, times in ms, ids as numbers. */
 export interface RecordRow {
@@ -68,3 +68,46 @@ export function toHistoryPage(rows: readonly (RecordRow & { ordinal: number })[]
 
 /** `before` as the stores compare it: no cursor starts above every place a record can have. */
 export const historyBefore = (before: number | null) => before ?? Number.MAX_SAFE_INTEGER;
+
+/** What importing one record does, given every record of its user, kind and scope already in the guild. */
+export type ImportStep =
+	| { skip: true }
+	/** Insert `record`; first lift `replaces` (the older active record it replaces), when given. */
+	| { skip: false; record: ImportedRecord; replaces: { id: number; by: ImportedRecord } | null };
+
+const activeAt = (record: Pick<ModerationRecord, "liftedAt" | "expiresAt">, now: number) =>
+	record.liftedAt === null && (record.expiresAt === null || record.expiresAt > now);
+
+/**
+ * Shared by both stores, so they decide alike: a record of the same creation instant is already
+ * there; of two active records of one scope, only the newer stays active, as `impose` leaves them.
+ */
+export function planImport(record: ImportedRecord, sameScope: readonly ModerationRecord[], now: number): ImportStep {
+	if (sameScope.some((existing) => existing.createdAt === record.createdAt)) return { skip: true };
+	const current = activeAt(record, now) ? sameScope.find((existing) => activeAt(existing, now)) : undefined;
+	if (current === undefined) return { skip: false, record, replaces: null };
+	if (current.createdAt > record.createdAt) {
+		const replaced = {
+			...record,
+			liftedAt: current.createdAt,
+			liftedBy: current.moderatorId,
+			liftReason: REPLACED_LIFT_REASON,
+			liftedByActor: current.moderatorActor,
+		};
+		return { skip: false, record: replaced, replaces: null };
+	}
+	return { skip: false, record, replaces: { id: current.id, by: record } };
+}
+
+/** The change-log columns read beside a record's (which are all null for a `reset`). */
+export interface ChangeColumns {
+	change_seq: number;
+	change_event: ChangeEvent | "reset";
+	change_job_id: string | null;
+	change_at: number;
+}
+
+export function toChange(row: RecordRow & ChangeColumns): ModerationChange {
+	if (row.change_event === "reset") return { seq: row.change_seq, event: "reset", record: null, jobId: null, at: row.change_at };
+	return { seq: row.change_seq, event: row.change_event, record: toRecord(row), jobId: row.change_job_id, at: row.change_at };
+}

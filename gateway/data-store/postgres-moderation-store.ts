@@ -3,7 +3,7 @@
 
 import { PostgresDatabase, type PostgresOptions, type Queryable } from "../platform/db/postgres-database";
 import { MODERATION_MIGRATIONS } from "./moderation-schema";
-import { historyBefore, listKey, toActivePage, toHistoryPage, toRecord, type RecordRow } from "./moderation-rows";
+import { historyBefore, listKey, planImport, toActivePage, toChange, toHistoryPage, toRecord, type ChangeColumns, type RecordRow } from "./moderation-rows";
 import {
 	CHANGE_LOG_RETENTION,
 	REPLACED_LIFT_REASON,
@@ -20,6 +20,9 @@ import {
 	type ModerationStore,
 	type NewModeration,
 	type HistoryPage,
+	type ImportedRecord,
+	type ImportOutcome,
+	type ResetRule,
 } from "./moderation-store";
 
 export interface PostgresModerationStoreOptions extends PostgresOptions {
@@ -46,14 +49,6 @@ export const FIND_ACTIVE_SQL = `SELECT ${COLUMNS} FROM moderation_records
 	WHERE guild_id = $1 AND kind = $2 AND roblox_id = $3 AND ${active(5)} AND (place_id IS NULL OR place_id = $4)
 	ORDER BY ${STRONGEST_FIRST} LIMIT 1`;
 
-/** BIGINT columns arrive as numbers (see PostgresDatabase). */
-interface ChangeColumns {
-	change_seq: number | null;
-	change_event: ChangeEvent;
-	change_job_id: string | null;
-	change_at: number;
-}
-
 /** Each change notifies this channel (payload: the guild) on commit, so other instances' event streams wake. */
 export const CHANGE_NOTIFY_CHANNEL = "technified_changes";
 
@@ -61,23 +56,24 @@ export const CHANGE_NOTIFY_CHANNEL = "technified_changes";
 async function recordChange(
 	tx: Queryable,
 	retention: ChangeRetention,
-	record: RecordRow,
-	event: ChangeEvent,
+	guildId: string,
+	event: ChangeEvent | "reset",
+	recordId: number | null,
 	jobId: string | null,
 	at: number,
 ): Promise<void> {
 	const [{ head }] = await tx.rows<{ head: number }>(
 		`INSERT INTO moderation_change_heads (guild_id, head) VALUES ($1, 1)
 		 ON CONFLICT (guild_id) DO UPDATE SET head = moderation_change_heads.head + 1 RETURNING head`,
-		[record.guild_id],
+		[guildId],
 	);
 	await tx.rows(
 		"INSERT INTO moderation_changes (guild_id, seq, event, record_id, job_id, at) VALUES ($1, $2, $3, $4, $5, $6)",
-		[record.guild_id, head, event, record.id, jobId, at],
+		[guildId, head, event, recordId, jobId, at],
 	);
-	await tx.rows("SELECT pg_notify($1, $2)", [CHANGE_NOTIFY_CHANNEL, record.guild_id]);
+	await tx.rows("SELECT pg_notify($1, $2)", [CHANGE_NOTIFY_CHANNEL, guildId]);
 	await tx.rows("DELETE FROM moderation_changes WHERE guild_id = $1 AND seq <= $2 AND at < $3", [
-		record.guild_id,
+		guildId,
 		head - retention.changes,
 		at - retention.ms,
 	]);
@@ -141,7 +137,7 @@ export class PostgresModerationStore implements ModerationStore {
 					input.actor ?? null,
 				],
 			);
-			await recordChange(tx, this.retention, row, changeEvent(kind, false), input.jobId, now);
+			await recordChange(tx, this.retention, guildId, changeEvent(kind, false), row.id, input.jobId, now);
 			return toRecord(row);
 		});
 	}
@@ -156,14 +152,15 @@ export class PostgresModerationStore implements ModerationStore {
 				[guildId, kind, request.robloxId, now, request.moderatorId, request.reason, request.actor ?? null],
 			);
 			rows.sort((a, b) => a.id - b.id);
-			for (const row of rows) await recordChange(tx, this.retention, row, changeEvent(kind, true), request.jobId ?? null, now);
+			for (const row of rows) await recordChange(tx, this.retention, guildId, changeEvent(kind, true), row.id, request.jobId ?? null, now);
 			return rows.map(toRecord);
 		});
 	}
 
 	async changesAfter(guildId: string, after: number, limit: number): Promise<ChangePage> {
 		// One statement, so the page and its bounds come from the same snapshot.
-		const rows = await this.db.rows<RecordRow & ChangeColumns & { head: number | null; oldest: number | null }>(
+		// BIGINT columns arrive as numbers (see PostgresDatabase); a guild without changes gives one row of nulls.
+		const rows = await this.db.rows<RecordRow & Omit<ChangeColumns, "change_seq"> & { change_seq: number | null; head: number | null; oldest: number | null }>(
 			`WITH bounds AS (
 				SELECT (SELECT head FROM moderation_change_heads WHERE guild_id = $1) AS head,
 				       (SELECT min(seq) FROM moderation_changes WHERE guild_id = $1) AS oldest
@@ -171,21 +168,70 @@ export class PostgresModerationStore implements ModerationStore {
 			 SELECT bounds.head, bounds.oldest, page.* FROM bounds LEFT JOIN LATERAL (
 				SELECT ${COLUMNS.split(", ").map((column) => `r.${column}`).join(", ")},
 				       c.seq AS change_seq, c.event AS change_event, c.job_id AS change_job_id, c.at AS change_at
-				FROM moderation_changes c JOIN moderation_records r ON r.id = c.record_id
+				FROM moderation_changes c LEFT JOIN moderation_records r ON r.id = c.record_id
 				WHERE c.guild_id = $1 AND c.seq > $2 ORDER BY c.seq LIMIT $3
 			 ) page ON true`,
 			[guildId, after, limit],
 		);
 		const bounds = rows[0];
 		return {
-			changes: rows.flatMap((row) =>
-				row.change_seq === null
-					? []
-					: [{ seq: row.change_seq, event: row.change_event, record: toRecord(row), jobId: row.change_job_id, at: row.change_at }],
-			),
+			changes: rows.flatMap((row) => (row.change_seq === null ? [] : [toChange({ ...row, change_seq: row.change_seq })])),
 			head: bounds?.head ?? 0,
 			oldest: bounds?.oldest ?? null,
 		};
+	}
+
+	async importRecords(guildId: string, records: readonly ImportedRecord[], reset: ResetRule): Promise<ImportOutcome> {
+		return this.db.transaction(async (tx) => {
+			// The same turn-taking as `impose`, for both kinds an import may write.
+			for (const kind of ["ban", "mute"]) {
+				await tx.rows("SELECT pg_advisory_xact_lock(hashtextextended('technified.moderation:' || current_schema() || ':' || $1 || ':' || $2, 0))", [
+					guildId,
+					kind,
+				]);
+			}
+			const now = this.clock();
+			let imported = 0;
+			for (const record of records) {
+				const sameScope = await tx.rows<RecordRow>(
+					`SELECT ${COLUMNS} FROM moderation_records
+					 WHERE guild_id = $1 AND kind = $2 AND roblox_id = $3 AND place_id IS NOT DISTINCT FROM $4`,
+					[guildId, record.kind, record.robloxId, record.placeId],
+				);
+				const step = planImport(record, sameScope.map(toRecord), now);
+				if (step.skip) continue;
+				if (step.replaces !== null) {
+					const { id, by } = step.replaces;
+					await tx.rows("UPDATE moderation_records SET lifted_at = $2, lifted_by = $3, lift_reason = $4, lifted_by_actor = $5 WHERE id = $1", [
+						id,
+						by.createdAt,
+						by.moderatorId,
+						REPLACED_LIFT_REASON,
+						by.moderatorActor,
+					]);
+				}
+				const row = step.record;
+				await tx.rows(
+					`INSERT INTO moderation_records (guild_id, kind, roblox_id, place_id, reason, moderator_id, job_id, created_at,
+					 expires_at, lifted_at, lifted_by, lift_reason, moderator_actor, lifted_by_actor)
+					 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+					[guildId, row.kind, row.robloxId, row.placeId, row.reason, row.moderatorId, row.jobId, row.createdAt, row.expiresAt,
+						row.liftedAt, row.liftedBy, row.liftReason, row.moderatorActor, row.liftedByActor],
+				);
+				imported++;
+			}
+			if (reset === "always" || (reset === "if_imported" && imported > 0)) await recordChange(tx, this.retention, guildId, "reset", null, null, now);
+			return { imported, skipped: records.length - imported };
+		});
+	}
+
+	async allRecords(guildId: string, after: number, limit: number): Promise<ModerationRecord[]> {
+		const rows = await this.db.rows<RecordRow>(`SELECT ${COLUMNS} FROM moderation_records WHERE guild_id = $1 AND id > $2 ORDER BY id LIMIT $3`, [
+			guildId,
+			after,
+			limit,
+		]);
+		return rows.map(toRecord);
 	}
 
 	async findActive(
