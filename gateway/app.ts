@@ -24,6 +24,7 @@ import type { EventHub } from "./events/event-hub";
 import type { ModerationChangeNotice } from "./changes/change-bus";
 import type { Forwarder } from "./moderation/forward";
 import type { OperatorRouteParts } from "./operators/operator-routes";
+import type { ImportRouteParts } from "./moderation/import-routes";
 import type { QuotaLimiters } from "./rate-limits/quota";
 
 export interface GatewayParts {
@@ -44,6 +45,8 @@ export interface GatewayParts {
 	operators: OperatorRouteParts;
 	/** Webhook and Roblox experience routes (README, "Webhooks and Roblox's own bans"). */
 	outbound: OutboundAdmin;
+	/** Imports and exports of a guild's bans and mutes. */
+	imports: ImportRouteParts;
 }
 
 /** The gateway's request listener: the hot routes' table first, Express for everything else. */
@@ -75,6 +78,7 @@ export function createGatewayApp(parts: GatewayParts): RequestListener {
 			operators: parts.operators,
 			console: parts,
 			outbound: parts.outbound,
+			imports: parts.imports,
 		}),
 	);
 	app.use("/dashboard", dashboardRouter({ discordSignIn: parts.operators.operators.discordEnabled }));

@@ -3,6 +3,7 @@
 
 import leven from "leven";
 import { DEFAULT_OPEN_CLOUD_URL } from "./outbound/experiences/open-cloud-client";
+import { DEFAULT_TECHNIFIED_API_URL } from "./moderation/import-sources";
 import { invalidCidrs } from "./auth/address-matcher";
 import { DEFAULT_EDGE_LIMITS, type EdgeLimits } from "./platform/http/edge";
 import { DEFAULT_MAX_JSON_DEPTH } from "./platform/http/json-body";
@@ -48,6 +49,8 @@ export interface Config {
 	secretsKey: string | undefined;
 	/** Base URL of Roblox Open Cloud (OPEN_CLOUD_URL); tests point it at a fake. */
 	openCloudUrl: string;
+	/** Base URL of the hosted Technified API an import reads from (TECHNIFIED_API_URL, with its `/api/v1`); tests point it at a fake. */
+	technifiedApiUrl: string;
 	/** OUTBOUND_ALLOW_LOOPBACK: webhooks and Open Cloud may reach loopback addresses (local receivers, tests). */
 	outboundAllowLoopback: boolean;
 	/** Discord sign-in for operators (DISCORD_CLIENT_ID and DISCORD_CLIENT_SECRET); undefined: only the admin token signs in. */
@@ -223,6 +226,7 @@ export function readConfig(env: Env = process.env): Config {
 		maxStreamsPerKey: integer(env, "EVENT_STREAMS_PER_KEY", 2_000, 1, 1_000_000),
 		secretsKey,
 		openCloudUrl: (url(env, "OPEN_CLOUD_URL", ["http:", "https:"]) ?? DEFAULT_OPEN_CLOUD_URL).replace(/\/+$/, ""),
+		technifiedApiUrl: (url(env, "TECHNIFIED_API_URL", ["http:", "https:"]) ?? DEFAULT_TECHNIFIED_API_URL).replace(/\/+$/, ""),
 		outboundAllowLoopback: flag(env, "OUTBOUND_ALLOW_LOOPBACK"),
 		discord: discordSettings(env),
 	};
@@ -263,6 +267,7 @@ export const KNOWN_VARIABLES: readonly string[] = [
 	"PORT", "HOST", "ADMIN_TOKEN", "DATA_DIR", "DATA_STORE_URL", "DATA_STORE_TOKEN", "DATABASE_URL", "REDIS_URL",
 	"TRUST_PROXY", "RATE_LIMITS", "AUTH_FAILURES_PER_MINUTE", "BAN_CACHE_TTL_SECONDS", "PUBLIC_URL",
 	"DISCORD_CLIENT_ID", "DISCORD_CLIENT_SECRET", "DISCORD_API_URL", "OPEN_CLOUD_URL", "OUTBOUND_ALLOW_LOOPBACK",
+	"TECHNIFIED_API_URL",
 	"LOG_LEVEL", "LOG_FORMAT", "SECRETS_KEY", "METRICS_TOKEN", "HEADERS_TIMEOUT_SECONDS", "REQUEST_TIMEOUT_SECONDS",
 	"MAX_CONNECTIONS", "MAX_HEADER_COUNT", "MAX_JSON_DEPTH", "EVENT_STREAMS_PER_KEY",
 ];

@@ -27,6 +27,8 @@ import { DataStoreClient } from "./moderation/data-store-client";
 import { SecretBox } from "./platform/secrets/secret-box";
 import { DiscordClient } from "./operators/discord-client";
 import { OperatorService } from "./operators/operator-service";
+import { ImportService } from "./moderation/import-service";
+import { OutboundHttp } from "./platform/http/outbound-http";
 
 export interface StartOptions {
 	/** Unix ms; tests move it to reach expiry. */
@@ -195,6 +197,25 @@ async function startParts(
 		parts.add(wakeups, (listening) => listening.close());
 	}
 
+	// Imports read remote lists through the outbound policy, like webhooks; a restart reports the jobs it cut short.
+	const importHttp = parts.add(new OutboundHttp({ allowLoopback: config.outboundAllowLoopback }, 30_000), (http) => http.close());
+	const imports = parts.add(
+		new ImportService({
+			store: stores.imports,
+			dataStore,
+			experiences: stores.outbox.experiences,
+			secrets: context.secrets,
+			http: importHttp,
+			technifiedUrl: config.technifiedApiUrl,
+			openCloudUrl: config.openCloudUrl,
+			announceChange: changes.announce,
+			clock,
+			log: logFailure,
+		}),
+		(service) => service.close(),
+	);
+	await imports.reportInterrupted();
+
 	const forwarder = createForwarder(dataStore);
 	const discord = config.discord === undefined ? undefined : new DiscordClient(config.discord, clock);
 	const operators = new OperatorService({ store: stores.operators, keys: keys.admin, discord, secrets: context.secrets, clock, log: logFailure });
@@ -214,6 +235,7 @@ async function startParts(
 		banCache,
 		announceChange: changes.announce,
 		outbound: outbound.admin,
+		imports: { imports },
 		events,
 		readiness,
 		metrics: new GatewayMetrics(),

@@ -35,6 +35,7 @@ export type ErrorCode =
 	| "signin_failed"
 	| "member_exists"
 	| "experience_already_linked"
+	| "import_running"
 	| "internal_error";
 
 /** Messages the hosted API uses word for word; clients may match on them. */

@@ -18,7 +18,7 @@ export const importedRecord = z.object({
 	reason: words,
 	moderatorId: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
 	jobId: z.string().max(100).nullable(),
-	createdAt: ms,
+	createdAt: ms.nullable(),
 	expiresAt: ms.nullable(),
 	liftedAt: ms.nullable(),
 	liftedBy: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable(),

@@ -1,7 +1,7 @@
 // gateway/data-store/moderation-rows.ts
 // The row shape both SQL moderation stores read, how a page of active records is cut, and what an imported record does.
 
-import { REPLACED_LIFT_REASON, type ActivePage, type ChangeEvent, type ModerationChange, type HistoryPage, type ImportedRecord, type ListPosition, type ModerationKind, type ModerationRecord } from "./moderation-store";
+import { REPLACED_LIFT_REASON, type ActivePage, type ChangeEvent, type ModerationChange, type HistoryPage, type ImportedRecord, type ListPosition, type PlannedRecord, type ModerationKind, type ModerationRecord } from "./moderation-store";
 
 /** A `moderation_records` row: snake_case columns, times in ms, ids as numbers. */
 export interface RecordRow {
@@ -73,7 +73,7 @@ export const historyBefore = (before: number | null) => before ?? Number.MAX_SAF
 export type ImportStep =
 	| { skip: true }
 	/** Insert `record`; first lift `replaces` (the older active record it replaces), when given. */
-	| { skip: false; record: ImportedRecord; replaces: { id: number; by: ImportedRecord } | null };
+	| { skip: false; record: PlannedRecord; replaces: { id: number; by: PlannedRecord } | null };
 
 const activeAt = (record: Pick<ModerationRecord, "liftedAt" | "expiresAt">, now: number) =>
 	record.liftedAt === null && (record.expiresAt === null || record.expiresAt > now);
@@ -82,9 +82,10 @@ const activeAt = (record: Pick<ModerationRecord, "liftedAt" | "expiresAt">, now:
  * Shared by both stores, so they decide alike: a record of the same creation instant is already
  * there; of two active records of one scope, only the newer stays active, as `impose` leaves them.
  */
-export function planImport(record: ImportedRecord, sameScope: readonly ModerationRecord[], now: number): ImportStep {
-	if (sameScope.some((existing) => existing.createdAt === record.createdAt)) return { skip: true };
-	const current = activeAt(record, now) ? sameScope.find((existing) => activeAt(existing, now)) : undefined;
+export function planImport(imported: ImportedRecord, sameScope: readonly ModerationRecord[], now: number): ImportStep {
+	const current = activeAt(imported, now) ? sameScope.find((existing) => activeAt(existing, now)) : undefined;
+	if (imported.createdAt === null ? current !== undefined : sameScope.some((existing) => existing.createdAt === imported.createdAt)) return { skip: true };
+	const record = { ...imported, createdAt: imported.createdAt ?? now };
 	if (current === undefined) return { skip: false, record, replaces: null };
 	if (current.createdAt > record.createdAt) {
 		const replaced = {

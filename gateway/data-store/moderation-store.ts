@@ -84,7 +84,13 @@ export type ModerationChange =
  * One record as an import brings it, with its whole state: times in ms, lifted or not. `moderatorActor`
  * (and `liftedByActor`) name who acted when that was no Roblox user; `moderatorId` is then 0.
  */
-export type ImportedRecord = Omit<ModerationRecord, "id" | "guildId">;
+export type ImportedRecord = Omit<ModerationRecord, "id" | "guildId" | "createdAt"> & {
+	/** null: now, and already there when the user has an active record of the kind and scope. */
+	createdAt: number | null;
+};
+
+/** An imported record as written: its creation instant known. */
+export type PlannedRecord = Omit<ModerationRecord, "id" | "guildId">;
 
 /**
  * When an import's page writes the one `reset` of the import: never (a page before the last), if it

@@ -21,6 +21,7 @@ import {
 	type NewModeration,
 	type HistoryPage,
 	type ImportedRecord,
+	type PlannedRecord,
 	type ImportOutcome,
 	type ResetRule,
 } from "./moderation-store";
@@ -134,7 +135,7 @@ export class SqliteModerationStore implements ModerationStore {
 				`SELECT * FROM moderation_records
 				WHERE guild_id = @guildId AND kind = @kind AND roblox_id = @robloxId AND place_id IS @placeId`,
 			),
-			insertImported: db.prepare<ImportedRecord & { guildId: string }>(
+			insertImported: db.prepare<PlannedRecord & { guildId: string }>(
 				`INSERT INTO moderation_records (guild_id, kind, roblox_id, place_id, reason, moderator_id, job_id, created_at,
 					expires_at, lifted_at, lifted_by, lift_reason, moderator_actor, lifted_by_actor)
 				VALUES (@guildId, @kind, @robloxId, @placeId, @reason, @moderatorId, @jobId, @createdAt, @expiresAt, @liftedAt,

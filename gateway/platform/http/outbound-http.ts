@@ -88,15 +88,17 @@ export async function checkOutboundUrl(text: string, policy: OutboundPolicy): Pr
 
 export interface OutboundRequest {
 	url: string;
-	method: "POST" | "PATCH";
+	method: "GET" | "POST" | "PATCH";
 	headers: Record<string, string>;
-	body: string;
+	body?: string;
+	/** Bytes of the answer kept (default 2 KB, enough for an error's words); a page read asks for more. */
+	keepBytes?: number;
 }
 
 export interface OutboundResponse {
 	status: number;
 	headers: Record<string, string | string[] | undefined>;
-	/** The first 2 KB of the body: enough for an error's words, never a large download. */
+	/** The first `keepBytes` of the body (2 KB unless asked): never a larger download. */
 	text: string;
 }
 
@@ -140,11 +142,14 @@ export class OutboundHttp {
 			// The whole exchange, connect to last byte, within the timeout: the outbox's lease relies on it.
 			signal: AbortSignal.timeout(this.timeoutMs),
 		});
-		let text = "";
+		const keep = outbound.keepBytes ?? MAX_BODY_KEPT;
+		const chunks: Buffer[] = [];
+		let size = 0;
 		for await (const chunk of response.body) {
-			if (text.length < MAX_BODY_KEPT) text += (chunk as Buffer).toString("utf8");
+			if (size < keep) chunks.push(chunk as Buffer);
+			size += (chunk as Buffer).length;
 		}
-		return { status: response.statusCode, headers: response.headers, text: text.slice(0, MAX_BODY_KEPT) };
+		return { status: response.statusCode, headers: response.headers, text: Buffer.concat(chunks).subarray(0, keep).toString("utf8") };
 	}
 
 	close(): Promise<void> {
