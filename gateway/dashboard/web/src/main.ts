@@ -6,6 +6,7 @@ import { AdminApi, AdminApiError, currentSession, discordSignInOffered, type Gui
 import { byId, el, setFieldError, withProgress } from "./dom";
 import { KeysPage, messageOf } from "./keys-page";
 import { MembersPage } from "./members-page";
+import { ImportPage } from "./import-page";
 import { ModerationPage, showGuildPage } from "./moderation-page";
 import { OutboundPages } from "./outbound-pages";
 import { setUpRollDialog } from "./roll-dialog";
@@ -45,6 +46,7 @@ const guildForm = byId("guild-form", HTMLFormElement);
 /** The operator's session (Discord sign-in), when the page works with one rather than the admin token. */
 let session: { api: AdminApi; signedIn: SignedIn } | undefined;
 const moderation = new ModerationPage(signOut);
+const imports = new ImportPage();
 // Webhooks and experiences are guild settings: they belong to the API Keys tab, not the Moderation one.
 const outbound = new OutboundPages(byId("keys-panel", HTMLElement));
 setUpSecretDialog();
@@ -55,6 +57,7 @@ function showSignIn(notice: string): void {
 	members.close();
 	session = undefined;
 	moderation.close();
+	imports.close();
 	outbound.close();
 	keysView.hidden = true;
 	pickerView.hidden = true;
@@ -79,6 +82,7 @@ function showKeys(guildId: string): void {
 	const list = byId("recent-guilds", HTMLDataListElement);
 	list.replaceChildren(...recentGuilds().map((id) => el("option", { value: id })));
 	moderation.setGuild(guildId, session?.api);
+	imports.setGuild(guildId, session?.api);
 	showGuildPage(moderation);
 	const token = savedAdminToken();
 	if (token !== null) void outbound.open(new AdminApi(token), guildId);

@@ -333,14 +333,16 @@ export class ModerationPage {
 /** Shows one of the guild's two pages, following the address's hash (#keys, #moderation). */
 export function showGuildPage(moderation: ModerationPage): void {
 	const onModeration = location.hash === "#moderation";
-	byId("keys-panel", HTMLElement).hidden = onModeration;
+	const onImport = location.hash === "#import";
+	byId("keys-panel", HTMLElement).hidden = onModeration || onImport;
 	byId("moderation-view", HTMLElement).hidden = !onModeration;
+	byId("import-view", HTMLElement).hidden = !onImport;
+	const [hash, name] = onModeration ? ["#moderation", "Moderation"] : onImport ? ["#import", "Import"] : ["#keys", "API Keys"];
 	for (const link of document.querySelectorAll<HTMLAnchorElement>(".page-tabs a")) {
-		const current = link.hash === (onModeration ? "#moderation" : "#keys");
-		if (current) link.setAttribute("aria-current", "page");
+		if (link.hash === hash) link.setAttribute("aria-current", "page");
 		else link.removeAttribute("aria-current");
 	}
-	byId("crumb-page", HTMLElement).textContent = onModeration ? "Moderation" : "API Keys";
-	document.title = `${onModeration ? "Moderation" : "API Keys"} · Technified`;
+	byId("crumb-page", HTMLElement).textContent = name;
+	document.title = `${name} · Technified`;
 	if (onModeration) moderation.shown();
 }
