@@ -3,7 +3,7 @@
 
 import { PostgresDatabase, type PostgresOptions, type Queryable } from "../platform/db/postgres-database";
 import { MODERATION_MIGRATIONS } from "./moderation-schema";
-import { historyBefore, listKey, planImport, toActivePage, toChange, toHistoryPage, toRecord, type ChangeColumns, type RecordRow } from "./moderation-rows";
+import { historyBefore, listKey, planImportPage, toActivePage, toChange, toHistoryPage, toRecord, type ChangeColumns, type RecordRow } from "./moderation-rows";
 import {
 	CHANGE_LOG_RETENTION,
 	REPLACED_LIFT_REASON,
@@ -23,6 +23,7 @@ import {
 	type ImportedRecord,
 	type ImportOutcome,
 	type ResetRule,
+	type PlannedRecord,
 } from "./moderation-store";
 
 export interface PostgresModerationStoreOptions extends PostgresOptions {
@@ -48,6 +49,30 @@ const STRONGEST_FIRST = "expires_at IS NULL DESC, expires_at DESC, place_id IS N
 export const FIND_ACTIVE_SQL = `SELECT ${COLUMNS} FROM moderation_records
 	WHERE guild_id = $1 AND kind = $2 AND roblox_id = $3 AND ${active(5)} AND (place_id IS NULL OR place_id = $4)
 	ORDER BY ${STRONGEST_FIRST} LIMIT 1`;
+
+/** An imported record's columns, its fields and their array types, in one order (a bulk insert's `unnest`). */
+const IMPORTED_FIELDS = [
+	"kind",
+	"robloxId",
+	"placeId",
+	"reason",
+	"moderatorId",
+	"jobId",
+	"createdAt",
+	"expiresAt",
+	"liftedAt",
+	"liftedBy",
+	"liftReason",
+	"moderatorActor",
+	"liftedByActor",
+] as const satisfies readonly (keyof PlannedRecord)[];
+const IMPORTED_COLUMNS = IMPORTED_FIELDS.map((field) => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`));
+const IMPORTED_TYPES = ["text", "bigint", "bigint", "text", "bigint", "text", "bigint", "bigint", "bigint", "bigint", "text", "text", "text"];
+
+/** One array per field, for `unnest`. */
+function columnsOf<Row, Field extends keyof Row>(rows: readonly Row[], fields: readonly Field[]): unknown[][] {
+	return fields.map((field) => rows.map((row) => row[field]));
+}
 
 /** Each change notifies this channel (payload: the guild) on commit, so other instances' event streams wake. */
 export const CHANGE_NOTIFY_CHANNEL = "technified_changes";
@@ -191,35 +216,28 @@ export class PostgresModerationStore implements ModerationStore {
 				]);
 			}
 			const now = this.clock();
-			let imported = 0;
-			for (const record of records) {
-				const sameScope = await tx.rows<RecordRow>(
-					`SELECT ${COLUMNS} FROM moderation_records
-					 WHERE guild_id = $1 AND kind = $2 AND roblox_id = $3 AND place_id IS NOT DISTINCT FROM $4`,
-					[guildId, record.kind, record.robloxId, record.placeId],
-				);
-				const step = planImport(record, sameScope.map(toRecord), now);
-				if (step.skip) continue;
-				if (step.replaces !== null) {
-					const { id, by } = step.replaces;
-					await tx.rows("UPDATE moderation_records SET lifted_at = $2, lifted_by = $3, lift_reason = $4, lifted_by_actor = $5 WHERE id = $1", [
-						id,
-						by.createdAt,
-						by.moderatorId,
-						REPLACED_LIFT_REASON,
-						by.moderatorActor,
-					]);
-				}
-				const row = step.record;
+			const existing = await tx.rows<RecordRow>(`SELECT ${COLUMNS} FROM moderation_records WHERE guild_id = $1 AND roblox_id = ANY($2::bigint[])`, [
+				guildId,
+				[...new Set(records.map((record) => record.robloxId))],
+			]);
+			const { inserts, lifts } = planImportPage(records, existing.map(toRecord), now);
+			// Two statements for the whole page, whatever its size: arrays in, one row per element.
+			if (lifts.length > 0) {
 				await tx.rows(
-					`INSERT INTO moderation_records (guild_id, kind, roblox_id, place_id, reason, moderator_id, job_id, created_at,
-					 expires_at, lifted_at, lifted_by, lift_reason, moderator_actor, lifted_by_actor)
-					 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-					[guildId, row.kind, row.robloxId, row.placeId, row.reason, row.moderatorId, row.jobId, row.createdAt, row.expiresAt,
-						row.liftedAt, row.liftedBy, row.liftReason, row.moderatorActor, row.liftedByActor],
+					`UPDATE moderation_records m SET lifted_at = u.at, lifted_by = u.by, lift_reason = $1, lifted_by_actor = u.actor
+					 FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::text[]) AS u(id, at, by, actor) WHERE m.id = u.id`,
+					[REPLACED_LIFT_REASON, ...columnsOf(lifts, ["id", "liftedAt", "liftedBy", "liftedByActor"])],
 				);
-				imported++;
 			}
+			if (inserts.length > 0) {
+				await tx.rows(
+					`INSERT INTO moderation_records (guild_id, ${IMPORTED_COLUMNS.join(", ")})
+					 SELECT $1, ${IMPORTED_COLUMNS.join(", ")} FROM unnest(${IMPORTED_TYPES.map((type, at) => `$${at + 2}::${type}[]`).join(", ")})
+					 WITH ORDINALITY AS u(${IMPORTED_COLUMNS.join(", ")}, position) ORDER BY position`,
+					[guildId, ...columnsOf(inserts, IMPORTED_FIELDS)],
+				);
+			}
+			const imported = inserts.length;
 			if (reset === "always" || (reset === "if_imported" && imported > 0)) await recordChange(tx, this.retention, guildId, "reset", null, null, now);
 			return { imported, skipped: records.length - imported };
 		});

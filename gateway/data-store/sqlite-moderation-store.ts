@@ -27,7 +27,7 @@ import {
 } from "./moderation-store";
 import { migrateSqlite } from "../platform/db/migrations";
 import { MODERATION_MIGRATIONS } from "./moderation-schema";
-import { historyBefore, listKey, planImport, toActivePage, toChange, toHistoryPage, toRecord, type ChangeColumns, type RecordRow } from "./moderation-rows";
+import { historyBefore, listKey, planImportPage, toActivePage, toChange, toHistoryPage, toRecord, type ChangeColumns, type RecordRow } from "./moderation-rows";
 
 export interface SqliteModerationStoreOptions {
 	/** Directory holding the database file; created when missing. */
@@ -131,9 +131,8 @@ export class SqliteModerationStore implements ModerationStore {
 				`SELECT (SELECT head FROM moderation_change_heads WHERE guild_id = @guildId) AS head,
 					(SELECT min(seq) FROM moderation_changes WHERE guild_id = @guildId) AS oldest`,
 			),
-			sameScope: db.prepare<Omit<FindParams, "now">, RecordRow>(
-				`SELECT * FROM moderation_records
-				WHERE guild_id = @guildId AND kind = @kind AND roblox_id = @robloxId AND place_id IS @placeId`,
+			usersRecords: db.prepare<{ guildId: string; users: string }, RecordRow>(
+				"SELECT * FROM moderation_records WHERE guild_id = @guildId AND roblox_id IN (SELECT value FROM json_each(@users))",
 			),
 			insertImported: db.prepare<PlannedRecord & { guildId: string }>(
 				`INSERT INTO moderation_records (guild_id, kind, roblox_id, place_id, reason, moderator_id, job_id, created_at,
@@ -198,18 +197,11 @@ export class SqliteModerationStore implements ModerationStore {
 			return found;
 		});
 		this.importTransaction = db.transaction((guildId: string, records: readonly ImportedRecord[], reset: ResetRule, now: number): ImportOutcome => {
-			let imported = 0;
-			for (const record of records) {
-				const sameScope = this.statements.sameScope.all({ guildId, kind: record.kind, robloxId: record.robloxId, placeId: record.placeId });
-				const step = planImport(record, sameScope.map(toRecord), now);
-				if (step.skip) continue;
-				if (step.replaces !== null) {
-					const { id, by } = step.replaces;
-					this.statements.liftReplaced.run({ id, at: by.createdAt, by: by.moderatorId, actor: by.moderatorActor });
-				}
-				this.statements.insertImported.run({ guildId, ...step.record });
-				imported++;
-			}
+			const users = JSON.stringify([...new Set(records.map((record) => record.robloxId))]);
+			const plan = planImportPage(records, this.statements.usersRecords.all({ guildId, users }).map(toRecord), now);
+			for (const lift of plan.lifts) this.statements.liftReplaced.run({ id: lift.id, at: lift.liftedAt, by: lift.liftedBy, actor: lift.liftedByActor });
+			for (const record of plan.inserts) this.statements.insertImported.run({ guildId, ...record });
+			const imported = plan.inserts.length;
 			if (reset === "always" || (reset === "if_imported" && imported > 0)) this.recordChange(guildId, "reset", null, null, now);
 			return { imported, skipped: records.length - imported };
 		});

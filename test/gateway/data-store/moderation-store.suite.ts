@@ -364,8 +364,13 @@ export function moderationStoreSuite(open: OpenModerationStore): void {
 		expect(await store.importRecords(guild, [imported(9)], "never")).toEqual({ imported: 1, skipped: 0 });
 		expect((await store.changesAfter(guild, 0, 10)).head).toBe(3);
 
+		// Two active records of one scope in one import: the newer stays, the older is replaced by it.
+		await store.importRecords(guild, [imported(11, { createdAt: now - 3 * MINUTE }), imported(11, { createdAt: now - 2 * MINUTE, moderatorActor: "Later" })], "never");
+		expect(await store.findActive(guild, "ban", 11, null)).toMatchObject({ moderatorActor: "Later" });
+		expect((await store.history(guild, "ban", 11))[0]).toMatchObject({ liftReason: REPLACED_LIFT_REASON, liftedAt: now - 2 * MINUTE, liftedByActor: "Later" });
+
 		const all = await store.allRecords(guild, 0, 100);
-		expect(all).toHaveLength(6);
+		expect(all).toHaveLength(8);
 		expect(await store.allRecords(guild, all[2].id, 2)).toEqual(all.slice(3, 5));
 		expect(await store.allRecords(otherGuild, 0, 100)).toEqual([]);
 	});
