@@ -198,7 +198,8 @@ async function startParts(
 	}
 
 	// Imports read remote lists through the outbound policy, like webhooks; a restart reports the jobs it cut short.
-	const importHttp = parts.add(new OutboundHttp({ allowLoopback: config.outboundAllowLoopback }, 30_000), (http) => http.close());
+	// Destroyed, not drained, at shutdown: a remote list may keep a read waiting for minutes.
+	const importHttp = parts.add(new OutboundHttp({ allowLoopback: config.outboundAllowLoopback }, 30_000), (http) => http.destroy());
 	const imports = parts.add(
 		new ImportService({
 			store: stores.imports,

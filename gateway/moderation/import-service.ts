@@ -56,7 +56,8 @@ const INTERRUPTED =
 const newImportId = () => `imp_${randomBytes(12).toString("hex")}`;
 
 export class ImportService {
-	private readonly runs = new Set<Promise<void>>();
+	/** Set by `close`: a job cut short is left running, for the next start to report. */
+	private closing = false;
 
 	constructor(private readonly parts: ImportParts) {}
 
@@ -93,10 +94,7 @@ export class ImportService {
 			finishedAt: null,
 		};
 		if (!(await this.parts.store.begin(job))) throw new ApiError(409, "import_running", "An import is already running for this guild; wait for it to end");
-		const run = this.run(job, input, robloxKey)
-			.catch((err: unknown) => this.parts.log("an import job could not record its end", err))
-			.finally(() => this.runs.delete(run));
-		this.runs.add(run);
+		void this.run(job, input, robloxKey).catch((err: unknown) => this.parts.log("an import job could not record its end", err));
 		return { ...job };
 	}
 
@@ -123,9 +121,12 @@ export class ImportService {
 		}
 	}
 
-	/** Resolves once every running job has ended (the gateway's shutdown waits for them). */
-	async close(): Promise<void> {
-		await Promise.all([...this.runs]);
+	/**
+	 * Stops without waiting for running jobs (a hosted API may keep one waiting for minutes): each stops
+	 * at its next step, written pages kept, and the next start reports it as cut short.
+	 */
+	close(): void {
+		this.closing = true;
 	}
 
 	private async run(job: ImportJob, input: ImportInput, robloxKey: string | undefined): Promise<void> {
@@ -138,10 +139,12 @@ export class ImportService {
 				job.rowsRead = rows;
 				await saveProgress();
 			});
+			if (this.closing) return;
 			job.rowsRead = read.read;
 			job.refusedCount = read.refused.length;
 			job.refused = read.refused.slice(0, MAX_REFUSED_KEPT);
 			for (let at = 0; at < read.records.length; at += PAGE) {
+				if (this.closing) return;
 				const last = at + PAGE >= read.records.length;
 				const reset: ResetRule = !last ? "never" : job.imported > 0 ? "always" : "if_imported";
 				const outcome = await this.parts.dataStore.importRecords(job.guildId, read.records.slice(at, at + PAGE), reset);
@@ -151,6 +154,7 @@ export class ImportService {
 			}
 			job.status = "done";
 		} catch (err) {
+			if (this.closing) return;
 			job.status = "failed";
 			job.error = err instanceof SourceRefused ? err.message : "The import failed on the gateway's side; see its log, then run it again";
 			if (!(err instanceof SourceRefused)) this.parts.log("an import failed", err);

@@ -155,4 +155,9 @@ export class OutboundHttp {
 	close(): Promise<void> {
 		return this.agent.close();
 	}
+
+	/** Closes now, failing requests in flight, rather than waiting for them as `close` does. */
+	destroy(): Promise<void> {
+		return this.agent.destroy();
+	}
 }

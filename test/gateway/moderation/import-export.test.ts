@@ -71,6 +71,7 @@ describe.each(backends)("imports and exports on %s", (backend) => {
 	const hosted = new FakeHostedApi();
 	const openCloud = new FakeOpenCloud();
 	let key: string;
+	let env: Record<string, string>;
 
 	/** A fresh guild id for each test, so counts never mix. */
 	let guildCounter = 0;
@@ -110,7 +111,7 @@ describe.each(backends)("imports and exports on %s", (backend) => {
 		schema = backend === "postgres" ? await createTestSchema("imports") : undefined;
 		openCloud.known.add(ROBLOX_KEY);
 		openCloud.permitted.add(ROBLOX_KEY);
-		const env: Record<string, string> = {
+		env = {
 			TECHNIFIED_API_URL: await hosted.listen(),
 			OPEN_CLOUD_URL: await openCloud.listen(),
 			OUTBOUND_ALLOW_LOOPBACK: "true",
@@ -278,6 +279,30 @@ describe.each(backends)("imports and exports on %s", (backend) => {
 			expect(await importText(target, original.text, format === "csv" ? "text/csv" : "application/x-ndjson")).toMatchObject({ imported: 0, skipped: 5 });
 		}
 		expect((await exported(source, "csv")).text.split("\r\n")[0]).toBe("roblox_id,kind,reason,by,created_at,expires_at,place_id,lifted_at,lifted_by,lift_reason");
+	});
+
+	it("reports an import a stopped gateway cut short, and running it again finishes it; the data store's import routes are not public", async () => {
+		const guild = freshGuild();
+		let release = () => {};
+		hosted.hold = new Promise<void>((resolve) => (release = resolve));
+		hosted.throttleNext = 0;
+		const started = await postImport(guild, JSON.stringify({ source: "technified", api_key: HOSTED_KEY }), "application/json");
+		expect(started.status).toBe(202);
+		await gateway.stop({ keepData: true });
+		hosted.hold = undefined;
+		release();
+		// A minute later by the restarted gateway's clock: the job's heartbeat stopped long enough.
+		gateway = await startTestGateway(env, { dataDir: gateway.dataDir, clock: () => Date.now() + 120_000 });
+		const cut = (await gateway.admin("GET", `/guilds/${guild}/moderation/imports/${started.body.data!.import.id}`)).body.data.import;
+		expect(cut).toMatchObject({ status: "failed", imported: 0 });
+		expect(cut.error).toMatch(/^The gateway stopped while this import ran/);
+		expect(await importText(guild, JSON.stringify({ source: "technified", api_key: HOSTED_KEY }), "application/json")).toMatchObject({ status: "done", imported: 4 });
+
+		key = (await gateway.createKey(GUILD_A)).key;
+		for (const [method, internal] of [["GET", "records?after=0"], ["POST", "records/import"]]) {
+			const answer = await gateway.api(`/moderation/${GUILD_A}/${internal}`, { method, headers: { "x-api-key": key }, body: method === "POST" ? { records: [], reset: "always" } : undefined });
+			expect(answer.status, internal).toBe(404);
+		}
 	});
 
 	it("imports 10,000 CSV rows (time printed)", async () => {
