@@ -2,6 +2,7 @@
 // Moving in and out (README, "Moving in and out"): start an import, follow it, stream an export; declared once.
 
 import express, { type Request } from "express";
+import { z } from "zod";
 import { accessOf } from "../operators/access";
 import { ApiError, badRequest, sendSuccess } from "../platform/http/envelope";
 import { readPart } from "../platform/http/fields";
@@ -11,7 +12,6 @@ import { consoleParams } from "./console-schemas";
 import { upstreamRefusal } from "./data-store-client";
 import { exportQuery, importData, importParams, importSourceBody, toImportRecord } from "./import-schemas";
 import type { ImportInput, ImportService } from "./import-service";
-import { z } from "zod";
 
 export interface ImportRouteParts {
 	imports: ImportService;
