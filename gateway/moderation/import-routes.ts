@@ -10,7 +10,7 @@ import { defineRoute, type Route } from "../platform/http/route";
 import { actorLabel } from "./console-routes";
 import { consoleParams } from "./console-schemas";
 import { upstreamRefusal } from "./data-store-client";
-import { exportQuery, importData, importParams, importSourceBody, toImportRecord } from "./import-schemas";
+import { exportQuery, importData, importParams, importSourceBody, toImportJobRecord } from "./import-schemas";
 import type { ImportInput, ImportService } from "./import-service";
 
 export interface ImportRouteParts {
@@ -82,7 +82,7 @@ export const IMPORT_ROUTES: readonly Route<ImportRouteParts>[] = [
 			async (req, res) => {
 				const { guildId } = readPart(consoleParams, req.params);
 				const job = await imports.start(guildId, importInput(req), actorLabel(accessOf(res).actor));
-				sendSuccess(res, 202, "Import started", { import: toImportRecord(job) });
+				sendSuccess(res, 202, "Import started", { import: toImportJobRecord(job) });
 			},
 		],
 	}),
@@ -99,7 +99,7 @@ export const IMPORT_ROUTES: readonly Route<ImportRouteParts>[] = [
 		handle: ({ imports }) => [
 			async (req, res) => {
 				const { guildId, importId } = readPart(importParams, req.params);
-				sendSuccess(res, 200, "Import", { import: toImportRecord(await imports.get(guildId, importId)) });
+				sendSuccess(res, 200, "Import", { import: toImportJobRecord(await imports.get(guildId, importId)) });
 			},
 		],
 	}),

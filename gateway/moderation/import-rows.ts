@@ -39,7 +39,7 @@ export function toImportJob(row: ImportRow): ImportJob {
 	};
 }
 
-/** The row's values in the order of `IMPORT_COLUMNS`. */
+/** The row's values in the order of `IMPORT_JOB_COLUMNS`. */
 export function importValues(job: ImportJob): unknown[] {
 	return [
 		job.id,
@@ -59,5 +59,5 @@ export function importValues(job: ImportJob): unknown[] {
 	];
 }
 
-export const IMPORT_COLUMNS =
+export const IMPORT_JOB_COLUMNS =
 	"id, guild_id, source, status, actor, rows_read, imported, skipped, refused_count, refused, error, created_at, heartbeat_at, finished_at";

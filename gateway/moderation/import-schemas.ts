@@ -35,7 +35,7 @@ export const importSourceBody = z.discriminatedUnion(
 
 const refusedLine = z.object({ line: z.int().meta({ description: "Line number in the file (from 1, the header included), or place in the remote list" }), reason: z.string() });
 
-export const importRecord = z.object({
+export const importJobRecord = z.object({
 	id: z.string(),
 	source: z.enum(["csv", "jsonl", "technified", "roblox"]),
 	status: z.enum(["running", "done", "failed"]),
@@ -48,9 +48,9 @@ export const importRecord = z.object({
 	created_at: z.int(),
 	finished_at: z.int().nullable(),
 });
-export const importData = z.object({ import: importRecord });
+export const importData = z.object({ import: importJobRecord });
 
-export function toImportRecord(job: ImportJob): z.infer<typeof importRecord> {
+export function toImportJobRecord(job: ImportJob): z.infer<typeof importJobRecord> {
 	return {
 		id: job.id,
 		source: job.source,

@@ -4,16 +4,16 @@
 import type { PostgresDatabase } from "../platform/db/postgres-database";
 import { enqueueInPostgres } from "../outbound/queue/outbox-writes";
 import type { OutboxEvent } from "../outbound/queue/outbox-events";
-import { IMPORT_COLUMNS, importValues, toImportJob, type ImportRow } from "./import-rows";
+import { IMPORT_JOB_COLUMNS, importValues, toImportJob, type ImportRow } from "./import-rows";
 import type { ImportCounts, ImportJob, ImportStore } from "./import-store";
 
 export class PostgresImportStore implements ImportStore {
 	constructor(private readonly db: PostgresDatabase) {}
 
 	async begin(job: ImportJob): Promise<boolean> {
-		const placeholders = IMPORT_COLUMNS.split(", ").map((_, at) => `$${at + 1}`).join(", ");
+		const placeholders = IMPORT_JOB_COLUMNS.split(", ").map((_, at) => `$${at + 1}`).join(", ");
 		// The partial unique index keeps one running import per guild; a second is simply not inserted.
-		const rows = await this.db.rows(`INSERT INTO imports (${IMPORT_COLUMNS}) VALUES (${placeholders}) ON CONFLICT DO NOTHING RETURNING id`, importValues(job));
+		const rows = await this.db.rows(`INSERT INTO imports (${IMPORT_JOB_COLUMNS}) VALUES (${placeholders}) ON CONFLICT DO NOTHING RETURNING id`, importValues(job));
 		return rows.length > 0;
 	}
 
@@ -36,7 +36,7 @@ export class PostgresImportStore implements ImportStore {
 	}
 
 	async get(guildId: string, id: string): Promise<ImportJob | undefined> {
-		const [row] = await this.db.rows<ImportRow>(`SELECT ${IMPORT_COLUMNS} FROM imports WHERE guild_id = $1 AND id = $2`, [guildId, id]);
+		const [row] = await this.db.rows<ImportRow>(`SELECT ${IMPORT_JOB_COLUMNS} FROM imports WHERE guild_id = $1 AND id = $2`, [guildId, id]);
 		return row === undefined ? undefined : toImportJob(row);
 	}
 

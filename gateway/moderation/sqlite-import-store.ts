@@ -4,7 +4,7 @@
 import type Database from "better-sqlite3";
 import { SqliteOutboxWriter } from "../outbound/queue/outbox-writes";
 import type { OutboxEvent } from "../outbound/queue/outbox-events";
-import { IMPORT_COLUMNS, importValues, toImportJob, type ImportRow } from "./import-rows";
+import { IMPORT_JOB_COLUMNS, importValues, toImportJob, type ImportRow } from "./import-rows";
 import type { ImportCounts, ImportJob, ImportStore } from "./import-store";
 
 export class SqliteImportStore implements ImportStore {
@@ -15,9 +15,9 @@ export class SqliteImportStore implements ImportStore {
 	}
 
 	async begin(job: ImportJob): Promise<boolean> {
-		const placeholders = IMPORT_COLUMNS.split(", ").map(() => "?").join(", ");
+		const placeholders = IMPORT_JOB_COLUMNS.split(", ").map(() => "?").join(", ");
 		// The partial unique index keeps one running import per guild; a second is simply not inserted.
-		const { changes } = this.db.prepare(`INSERT INTO imports (${IMPORT_COLUMNS}) VALUES (${placeholders}) ON CONFLICT DO NOTHING`).run(...importValues(job));
+		const { changes } = this.db.prepare(`INSERT INTO imports (${IMPORT_JOB_COLUMNS}) VALUES (${placeholders}) ON CONFLICT DO NOTHING`).run(...importValues(job));
 		return changes > 0;
 	}
 
@@ -42,7 +42,7 @@ export class SqliteImportStore implements ImportStore {
 	}
 
 	async get(guildId: string, id: string): Promise<ImportJob | undefined> {
-		const row = this.db.prepare<[string, string], ImportRow>(`SELECT ${IMPORT_COLUMNS} FROM imports WHERE guild_id = ? AND id = ?`).get(guildId, id);
+		const row = this.db.prepare<[string, string], ImportRow>(`SELECT ${IMPORT_JOB_COLUMNS} FROM imports WHERE guild_id = ? AND id = ?`).get(guildId, id);
 		return row === undefined ? undefined : toImportJob(row);
 	}
 
