@@ -5,6 +5,7 @@ import express, { type RequestHandler, type Router } from "express";
 import type { KeyAdmin } from "./keys/key-admin";
 import type { AuthThrottle } from "./auth/auth-throttle";
 import type { ConsoleParts } from "./moderation/console-routes";
+import type { ImportRouteParts } from "./moderation/import-routes";
 import { adminGuards, changedBy } from "./operators/access";
 import type { OperatorRouteParts } from "./operators/operator-routes";
 import { authenticateAdmin, requireSameOrigin } from "./operators/session-auth";
@@ -28,6 +29,8 @@ export interface AdminParts {
 	operators: OperatorRouteParts;
 	/** The dashboard's moderation routes. */
 	console: ConsoleParts;
+	/** Imports and exports of a guild's bans and mutes. */
+	imports: ImportRouteParts;
 	/** Webhook and Roblox experience routes (docs/api.md, "Webhooks and Roblox's own bans"). */
 	outbound: OutboundAdmin;
 	/** The Roblox model download (README, "Quick start"). */
@@ -66,8 +69,10 @@ export function adminRouter(parts: AdminParts): Router {
 	const { operators } = parts.operators;
 	router.use(authenticateAdmin(parts.adminToken, parts.throttle, operators, parts.operators.address), requireSameOrigin(parts.operators.address));
 	router.use(logAdminAction);
-	router.use(jsonBody(parts.maxJsonDepth));
 	const guards = adminGuards((guildId, keyId) => parts.keys.creatorId(guildId, keyId));
+	// Before the JSON body reader: an import's body is a file in its own content type.
+	registerRoutes(target, ROUTES.imports, parts.imports, guards);
+	router.use(jsonBody(parts.maxJsonDepth));
 	registerRoutes(target, ROUTES.operators, parts.operators, guards);
 	registerRoutes(target, ROUTES.console, parts.console, guards);
 	registerRoutes(target, ROUTES.keys, { keys: parts.keys }, guards);

@@ -25,6 +25,7 @@ import type { EventHub } from "./events/event-hub";
 import type { ModerationChangeNotice } from "./changes/change-bus";
 import type { Forwarder } from "./moderation/forward";
 import type { OperatorRouteParts } from "./operators/operator-routes";
+import type { ImportRouteParts } from "./moderation/import-routes";
 import type { QuotaLimiters } from "./rate-limits/quota";
 
 export interface GatewayParts {
@@ -47,6 +48,8 @@ export interface GatewayParts {
 	outbound: OutboundAdmin;
 	/** Names and faces of Roblox users (docs/names.md). */
 	robloxUsers: RobloxUsers;
+	/** Imports and exports of a guild's bans and mutes. */
+	imports: ImportRouteParts;
 }
 
 /** The gateway's request listener: the hot routes' table first, Express for everything else. */
@@ -80,6 +83,7 @@ export function createGatewayApp(parts: GatewayParts): RequestListener {
 			outbound: parts.outbound,
 			robloxModel: { publicUrl: parts.config.publicUrl },
 			robloxUsers: parts.robloxUsers,
+			imports: parts.imports,
 		}),
 	);
 	app.use("/dashboard", dashboardRouter({ discordSignIn: parts.operators.operators.discordEnabled }));

@@ -5,6 +5,9 @@ import type { Config } from "./config";
 import { AuthThrottle } from "./auth/auth-throttle";
 import { LocalChangeBus, type ChangeBus } from "./changes/change-bus";
 import type { KeyStore } from "./keys/key-store";
+import type { ImportStore } from "./moderation/import-store";
+import { PostgresImportStore } from "./moderation/postgres-import-store";
+import { SqliteImportStore } from "./moderation/sqlite-import-store";
 import { PostgresKeyStore } from "./keys/postgres-key-store";
 import { SqliteKeyStore } from "./keys/sqlite-key-store";
 import type { OperatorStore } from "./operators/operator-store";
@@ -42,6 +45,7 @@ export interface GatewayStores {
 	outbox: OutboxStores;
 	/** Names and faces learnt from Roblox (docs/names.md). */
 	robloxUsers: RobloxUserStore;
+	imports: ImportStore;
 }
 
 export function gatewayStores(database: GatewayDatabase, clock: () => number): GatewayStores {
@@ -50,6 +54,7 @@ export function gatewayStores(database: GatewayDatabase, clock: () => number): G
 		return {
 			keys: new SqliteKeyStore(db),
 			operators: new SqliteOperatorStore(db),
+			imports: new SqliteImportStore(db),
 			outbox: {
 				webhooks: new SqliteWebhookStore(db),
 				experiences: new SqliteExperienceStore(db, clock),
@@ -64,6 +69,7 @@ export function gatewayStores(database: GatewayDatabase, clock: () => number): G
 	return {
 		keys: new PostgresKeyStore(db),
 		operators: new PostgresOperatorStore(db),
+		imports: new PostgresImportStore(db),
 		outbox: {
 			webhooks: new PostgresWebhookStore(db),
 			experiences: new PostgresExperienceStore(db, clock),

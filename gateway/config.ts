@@ -4,6 +4,7 @@
 import leven from "leven";
 import { DEFAULT_OPEN_CLOUD_URL } from "./outbound/experiences/open-cloud-client";
 import { DEFAULT_ROBLOX_THUMBNAILS_URL, DEFAULT_ROBLOX_USERS_URL, type RobloxApis } from "./roblox-users/roblox-users-client";
+import { DEFAULT_TECHNIFIED_API_URL } from "./moderation/import-sources";
 import { invalidCidrs } from "./auth/address-matcher";
 import { DEFAULT_EDGE_LIMITS, type EdgeLimits } from "./platform/http/edge";
 import { DEFAULT_MAX_JSON_DEPTH } from "./platform/http/json-body";
@@ -49,6 +50,8 @@ export interface Config {
 	secretsKey: string | undefined;
 	/** Base URL of Roblox Open Cloud (OPEN_CLOUD_URL); tests point it at a fake. */
 	openCloudUrl: string;
+	/** Base URL of the hosted Technified API an import reads from (TECHNIFIED_API_URL, with its `/api/v1`); tests point it at a fake. */
+	technifiedApiUrl: string;
 	/** OUTBOUND_ALLOW_LOOPBACK: webhooks, Open Cloud and Roblox's users APIs may reach loopback addresses (local receivers, tests). */
 	outboundAllowLoopback: boolean;
 	/** Base URLs of Roblox's users and thumbnails APIs (ROBLOX_USERS_URL, ROBLOX_THUMBNAILS_URL); tests point them at a fake. */
@@ -226,6 +229,7 @@ export function readConfig(env: Env = process.env): Config {
 		maxStreamsPerKey: integer(env, "EVENT_STREAMS_PER_KEY", 2_000, 1, 1_000_000),
 		secretsKey,
 		openCloudUrl: (url(env, "OPEN_CLOUD_URL", ["http:", "https:"]) ?? DEFAULT_OPEN_CLOUD_URL).replace(/\/+$/, ""),
+		technifiedApiUrl: (url(env, "TECHNIFIED_API_URL", ["http:", "https:"]) ?? DEFAULT_TECHNIFIED_API_URL).replace(/\/+$/, ""),
 		outboundAllowLoopback: flag(env, "OUTBOUND_ALLOW_LOOPBACK"),
 		robloxApis: {
 			usersUrl: (url(env, "ROBLOX_USERS_URL", ["http:", "https:"]) ?? DEFAULT_ROBLOX_USERS_URL).replace(/\/+$/, ""),
@@ -271,6 +275,7 @@ export const KNOWN_VARIABLES: readonly string[] = [
 	"TRUST_PROXY", "RATE_LIMITS", "AUTH_FAILURES_PER_MINUTE", "BAN_CACHE_TTL_SECONDS", "PUBLIC_URL",
 	"DISCORD_CLIENT_ID", "DISCORD_CLIENT_SECRET", "DISCORD_API_URL", "OPEN_CLOUD_URL", "OUTBOUND_ALLOW_LOOPBACK",
 	"ROBLOX_USERS_URL", "ROBLOX_THUMBNAILS_URL",
+	"TECHNIFIED_API_URL",
 	"LOG_LEVEL", "LOG_FORMAT", "SECRETS_KEY", "METRICS_TOKEN", "HEADERS_TIMEOUT_SECONDS", "REQUEST_TIMEOUT_SECONDS",
 	"MAX_CONNECTIONS", "MAX_HEADER_COUNT", "MAX_JSON_DEPTH", "EVENT_STREAMS_PER_KEY",
 ];

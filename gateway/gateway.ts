@@ -28,6 +28,8 @@ import { SecretBox } from "./platform/secrets/secret-box";
 import { DiscordClient } from "./operators/discord-client";
 import { OperatorService } from "./operators/operator-service";
 import { startRobloxUsers } from "./roblox-users/roblox-users";
+import { ImportService } from "./moderation/import-service";
+import { OutboundHttp } from "./platform/http/outbound-http";
 
 export interface StartOptions {
 	/** Unix ms; tests move it to reach expiry. */
@@ -200,6 +202,26 @@ async function startParts(
 		startRobloxUsers(config, { store: stores.robloxUsers, clock, log: (message, err) => logger.warn({ err }, message) }),
 		(running) => running.close(),
 	);
+	// Imports read remote lists through the outbound policy, like webhooks; a restart reports the jobs it cut short.
+	// Destroyed, not drained, at shutdown: a remote list may keep a read waiting for minutes.
+	const importHttp = parts.add(new OutboundHttp({ allowLoopback: config.outboundAllowLoopback }, 30_000), (http) => http.destroy());
+	const imports = parts.add(
+		new ImportService({
+			store: stores.imports,
+			dataStore,
+			experiences: stores.outbox.experiences,
+			secrets: context.secrets,
+			http: importHttp,
+			technifiedUrl: config.technifiedApiUrl,
+			openCloudUrl: config.openCloudUrl,
+			announceChange: changes.announce,
+			clock,
+			log: logFailure,
+		}),
+		(service) => service.close(),
+	);
+	await imports.reportInterrupted();
+
 	const forwarder = createForwarder(dataStore);
 	const discord = config.discord === undefined ? undefined : new DiscordClient(config.discord, clock);
 	const operators = new OperatorService({ store: stores.operators, keys: keys.admin, discord, secrets: context.secrets, clock, log: logFailure });
@@ -220,6 +242,7 @@ async function startParts(
 		announceChange: changes.announce,
 		outbound: outbound.admin,
 		robloxUsers: names.robloxUsers,
+		imports: { imports },
 		events,
 		readiness,
 		metrics: new GatewayMetrics(),

@@ -5,6 +5,7 @@ import { DOCS_ROUTES } from "./api-docs/docs-router";
 import { HEALTH_ROUTES } from "./health/health";
 import { KEY_ROUTES } from "./keys/key-routes";
 import { CONSOLE_ROUTES } from "./moderation/console-routes";
+import { IMPORT_ROUTES } from "./moderation/import-routes";
 import { MODERATION_ROUTES } from "./moderation/moderation-routes";
 import { OPERATOR_ROUTES, SIGN_IN_ROUTES } from "./operators/operator-routes";
 import { OUTBOUND_ROUTES } from "./outbound/outbound-routes";
@@ -16,6 +17,7 @@ export const ROUTES = {
 	moderation: MODERATION_ROUTES,
 	keys: KEY_ROUTES,
 	console: CONSOLE_ROUTES,
+	imports: IMPORT_ROUTES,
 	outbound: OUTBOUND_ROUTES,
 	robloxModel: ROBLOX_MODEL_ROUTES,
 	robloxUsers: ROBLOX_USERS_ROUTES,

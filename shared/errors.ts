@@ -36,6 +36,7 @@ export type ErrorCode =
 	| "member_exists"
 	| "experience_already_linked"
 	| "public_url_unset"
+	| "import_running"
 	| "internal_error";
 
 /** Messages the hosted API uses word for word; clients may match on them. */

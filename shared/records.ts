@@ -173,5 +173,6 @@ export const WEBHOOK_EVENTS = [
 	"key.auto_expired",
 	"member.changed",
 	"experience.link_failing",
+	"moderation.imported",
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];

@@ -12,6 +12,7 @@ await build({
 	entryPoints: [
 		{ in: "gateway/main.ts", out: "main" },
 		{ in: "gateway/cli/keys.ts", out: "cli/keys" },
+		{ in: "gateway/cli/technified.ts", out: "cli/technified" },
 		{ in: "gateway/data-store/worker-entry.ts", out: "data-store-worker" },
 	],
 	outdir: OUT_DIR,

@@ -4,8 +4,11 @@
 /** A user's bans or mutes changed: caches drop the user (bans), event streams read the guild's log. */
 export type ModerationChangeNotice = { kind: "ban" | "mute"; guildId: string; userId: string };
 
-/** A key changed (revoke, disable, roll, …), or a user's bans or mutes. */
-export type Change = { kind: "key"; keyId: string } | ModerationChangeNotice;
+/** Many users of the guild changed at once (an import): caches drop the whole guild. */
+export type GuildResetNotice = { kind: "reset"; guildId: string };
+
+/** A key changed (revoke, disable, roll, …), a user's bans or mutes, or a whole guild's. */
+export type Change = { kind: "key"; keyId: string } | ModerationChangeNotice | GuildResetNotice;
 
 export interface ChangeBus {
 	/** Tells every other instance; the publishing instance has already applied the change itself. */

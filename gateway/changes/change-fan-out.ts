@@ -13,8 +13,8 @@ export type LogGrew = { kind: "log"; guildId: string };
 export interface ChangeTargets {
 	/** Drops the key's cached verification. */
 	keys: { invalidate(keyId: string): void };
-	/** Drops the user's cached ban status. */
-	banCache: { invalidate(guildId: string, userId: string): void };
+	/** Drops the user's (or the whole guild's) cached ban statuses. */
+	banCache: { invalidate(guildId: string, userId: string): void; invalidateGuild(guildId: string): void };
 	/** Wakes the guild's event streams and long polls. */
 	events: { wake(guildId: string): void };
 	/** Reads the change logs into the outbox now rather than at its next poll. */
@@ -33,6 +33,7 @@ export function fanOutChanges(bus: ChangeBus, { keys, banCache, events, outbox }
 	const apply = (change: Change | LogGrew) => {
 		if (change.kind === "key") return keys.invalidate(change.keyId);
 		if (change.kind === "ban") banCache.invalidate(change.guildId, change.userId);
+		if (change.kind === "reset") banCache.invalidateGuild(change.guildId);
 		events.wake(change.guildId);
 		outbox.changed();
 	};

@@ -15,6 +15,19 @@ export interface AdminCredentials {
 /** A failure the CLI prints as its one line (never with the token in it). */
 export class CliError extends Error {}
 
+/** The options every command takes. */
+export interface GlobalOptions {
+	url: string;
+	json?: boolean;
+}
+
+export async function client(options: GlobalOptions): Promise<AdminClient> {
+	return new AdminClient(options.url, await adminCredentials());
+}
+
+/** The API's data as JSON with --json, else the text made for people. */
+export const print = (options: GlobalOptions, data: unknown, text: string) => console.log(options.json ? JSON.stringify(data, null, 2) : text);
+
 /** ADMIN_TOKEN when set (the gateway uses it too when set), else the file a first start generated. */
 export async function adminCredentials(env: NodeJS.ProcessEnv = process.env): Promise<AdminCredentials> {
 	const fromEnv = env.ADMIN_TOKEN?.trim();
@@ -48,13 +61,30 @@ export class AdminClient {
 
 	/** Calls `/admin/v1<pathname>` and returns the envelope's `data` (undefined for 204). */
 	async call<T>(method: string, pathname: string, body?: unknown): Promise<T> {
+		return this.send<T>(method, pathname, { text: body === undefined ? undefined : JSON.stringify(body), type: "application/json" });
+	}
+
+	/** As `call`, with a body of another type (an import's file). */
+	async send<T>(method: string, pathname: string, body: { text?: string; type: string }): Promise<T> {
+		const response = await this.fetch(method, pathname, body);
+		if (response.status === 204) return undefined as T;
+		return this.dataOf<T>(response);
+	}
+
+	/** The answer itself when it succeeds (an export's stream); the API's words otherwise. */
+	async stream(pathname: string): Promise<Response> {
+		const response = await this.fetch("GET", pathname, { type: "application/json" });
+		if (!response.ok) await this.dataOf(response);
+		return response;
+	}
+
+	private async fetch(method: string, pathname: string, body: { text?: string; type: string }): Promise<Response> {
 		const target = new URL(`/admin/v1${pathname}`, this.gateway);
-		let response: Response;
 		try {
-			response = await fetch(target, {
+			return await fetch(target, {
 				method,
-				headers: { authorization: `Bearer ${this.credentials.token}`, "content-type": "application/json" },
-				body: body === undefined ? undefined : JSON.stringify(body),
+				headers: { authorization: `Bearer ${this.credentials.token}`, "content-type": body.type },
+				body: body.text,
 			});
 		} catch (err) {
 			const cause = (err as { cause?: { code?: string; message?: string } }).cause;
@@ -63,7 +93,9 @@ export class AdminClient {
 					"is it running (npm start)? Point --url at it otherwise",
 			);
 		}
-		if (response.status === 204) return undefined as T;
+	}
+
+	private async dataOf<T>(response: Response): Promise<T> {
 		const text = await response.text();
 		let envelope: { message?: string; data?: T };
 		try {

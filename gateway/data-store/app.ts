@@ -8,6 +8,7 @@ import { jsonBody } from "../platform/http/json-body";
 import { requireInternalToken } from "./internal-auth";
 import type { Clock, ModerationStore } from "./moderation-store";
 import { moderationRoutes } from "./moderation-routes";
+import { IMPORT_BODY_LIMIT, IMPORT_PATH } from "./import-wire";
 
 export interface DataStoreAppOptions {
 	/** Where bans and mutes live; it also owns the clock that decides expiry. */
@@ -47,6 +48,8 @@ export function createDataStoreApp({ store, internalToken, clock = Date.now, log
 
 	// Before the body parser, so nobody without the token makes the store parse anything.
 	app.use(requireInternalToken(internalToken));
+	// An import's page of records is larger than any API body; only that internal route takes it.
+	app.use(`${API_BASE}/moderation/:guildId${IMPORT_PATH}`, express.json({ limit: IMPORT_BODY_LIMIT }));
 	app.use(jsonBody());
 	app.use(`${API_BASE}/moderation/:guildId`, moderationRoutes(store, clock));
 	app.use(notFoundHandler);

@@ -21,6 +21,7 @@ import {
 	statusQuery,
 } from "../moderation/moderation-schemas";
 import { pathParam } from "../moderation/request-fields";
+import { IMPORT_PATH, RECORDS_PATH, importBody, recordsQuery } from "./import-wire";
 import { liftFields, toBanInfo, toHistoryEntry, toModerationEvent, toMuteInfo } from "./wire";
 
 /** Everything that differs between the ban routes and the mute routes. */
@@ -141,6 +142,18 @@ export function moderationRoutes(store: ModerationStore, clock: Clock): Router {
 	// the gateway forwards no such path).
 	router.get("/roblox/bans/count", async (req, res) => {
 		sendSuccess(res, 200, "Active ban count", { count: await store.countActive(guildOf(req), "ban") });
+	});
+
+	// A page of an import's records, written whole in one transaction (internal, like `/changes`).
+	router.post(IMPORT_PATH, async (req, res) => {
+		const { records, reset } = readPart(importBody, req.body);
+		sendSuccess(res, 200, "Records imported", await store.importRecords(guildOf(req), records, reset));
+	});
+
+	// Every record of the guild, by id, for an export (internal, like `/changes`).
+	router.get(RECORDS_PATH, async (req, res) => {
+		const { after, limit } = readPart(recordsQuery, req.query);
+		sendSuccess(res, 200, "Records", { records: await store.allRecords(guildOf(req), after, limit) });
 	});
 
 	// Every ban and mute the user ever had here, newest first (docs/api.md, "API summary").

@@ -1,7 +1,7 @@
 // gateway/data-store/moderation-rows.ts
-// The row shape both SQL moderation stores read, and how a page of active records is cut.
+// The row shape both SQL moderation stores read, how a page of active records is cut, and what an imported record does.
 
-import type { ActivePage, HistoryPage, ListPosition, ModerationKind, ModerationRecord } from "./moderation-store";
+import { REPLACED_LIFT_REASON, type ActivePage, type ChangeEvent, type ModerationChange, type HistoryPage, type ImportedRecord, type ListPosition, type PlannedRecord, type ModerationKind, type ModerationRecord } from "./moderation-store";
 
 /** A `moderation_records` row: snake_case columns, times in ms, ids as numbers. */
 export interface RecordRow {
@@ -68,3 +68,86 @@ export function toHistoryPage(rows: readonly (RecordRow & { ordinal: number })[]
 
 /** `before` as the stores compare it: no cursor starts above every place a record can have. */
 export const historyBefore = (before: number | null) => before ?? Number.MAX_SAFE_INTEGER;
+
+/** What importing one record does, given every record of its user, kind and scope already in the guild. */
+type ImportStep =
+	| { skip: true }
+	/** Insert `record`; first lift `replaces` (the older active record it replaces), when given. */
+	| { skip: false; record: PlannedRecord; replaces: { id: number; by: PlannedRecord } | null };
+
+const activeAt = (record: Pick<ModerationRecord, "liftedAt" | "expiresAt">, now: number) =>
+	record.liftedAt === null && (record.expiresAt === null || record.expiresAt > now);
+
+/**
+ * Shared by both stores, so they decide alike: a record of the same creation instant is already
+ * there; of two active records of one scope, only the newer stays active, as `impose` leaves them.
+ */
+function planImport(imported: ImportedRecord, sameScope: readonly ModerationRecord[], now: number): ImportStep {
+	const current = activeAt(imported, now) ? sameScope.find((existing) => activeAt(existing, now)) : undefined;
+	if (imported.createdAt === null ? current !== undefined : sameScope.some((existing) => existing.createdAt === imported.createdAt)) return { skip: true };
+	const record = { ...imported, createdAt: imported.createdAt ?? now };
+	if (current === undefined) return { skip: false, record, replaces: null };
+	if (current.createdAt > record.createdAt) {
+		const replaced = {
+			...record,
+			liftedAt: current.createdAt,
+			liftedBy: current.moderatorId,
+			liftReason: REPLACED_LIFT_REASON,
+			liftedByActor: current.moderatorActor,
+		};
+		return { skip: false, record: replaced, replaces: null };
+	}
+	return { skip: false, record, replaces: { id: current.id, by: record } };
+}
+
+/** What a page of an import writes: new records in order, and existing records lifted as replaced. */
+export interface ImportPlan {
+	inserts: PlannedRecord[];
+	lifts: { id: number; liftedAt: number; liftedBy: number; liftedByActor: string | null }[];
+}
+
+const scopeKey = (record: { kind: ModerationKind; robloxId: number; placeId: number | null }) => `${record.kind}:${record.robloxId}:${record.placeId ?? ""}`;
+
+/**
+ * `planImport` for a page of records at once, against `existing` (every record of the page's users in
+ * the guild) and the page's own earlier records, so a store reads once and writes in bulk.
+ */
+export function planImportPage(records: readonly ImportedRecord[], existing: readonly ModerationRecord[], now: number): ImportPlan {
+	const scopes = new Map<string, ModerationRecord[]>();
+	const inScope = (key: string) => scopes.get(key) ?? scopes.set(key, []).get(key)!;
+	for (const record of existing) inScope(scopeKey(record)).push({ ...record });
+	const pending: ModerationRecord[] = [];
+	const lifted = new Set<ModerationRecord>();
+	for (const record of records) {
+		const scope = inScope(scopeKey(record));
+		const step = planImport(record, scope, now);
+		if (step.skip) continue;
+		if (step.replaces !== null) {
+			const { id, by } = step.replaces;
+			const target = scope.find((candidate) => candidate.id === id)!;
+			Object.assign(target, { liftedAt: by.createdAt, liftedBy: by.moderatorId, liftReason: REPLACED_LIFT_REASON, liftedByActor: by.moderatorActor });
+			lifted.add(target);
+		}
+		// Negative ids until written: never equal to a stored record's.
+		const added = { ...step.record, id: -1 - pending.length, guildId: "" };
+		pending.push(added);
+		scope.push(added);
+	}
+	return {
+		inserts: pending.map(({ id: _id, guildId: _guild, ...record }) => record),
+		lifts: [...lifted].filter((record) => record.id > 0).map((record) => ({ id: record.id, liftedAt: record.liftedAt!, liftedBy: record.liftedBy!, liftedByActor: record.liftedByActor })),
+	};
+}
+
+/** The change-log columns read beside a record's (which are all null for a `reset`). */
+export interface ChangeColumns {
+	change_seq: number;
+	change_event: ChangeEvent | "reset";
+	change_job_id: string | null;
+	change_at: number;
+}
+
+export function toChange(row: RecordRow & ChangeColumns): ModerationChange {
+	if (row.change_event === "reset") return { seq: row.change_seq, event: "reset", record: null, jobId: null, at: row.change_at };
+	return { seq: row.change_seq, event: row.change_event, record: toRecord(row), jobId: row.change_job_id, at: row.change_at };
+}

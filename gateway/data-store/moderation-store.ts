@@ -67,14 +67,42 @@ export type ChangeEvent = "ban" | "unban" | "mute" | "unmute";
  * imposed (the new record), or lifted (the lifted record, one entry for each). `seq` counts per guild
  * from 1, with no gaps, in commit order.
  */
-export interface ModerationChange {
-	seq: number;
-	event: ChangeEvent;
-	record: ModerationRecord;
-	/** The Roblox server that made the change, when it said (`job_id`). */
-	jobId: string | null;
-	/** Milliseconds since the epoch. */
-	at: number;
+export type ModerationChange =
+	| {
+			seq: number;
+			event: ChangeEvent;
+			record: ModerationRecord;
+			/** The Roblox server that made the change, when it said (`job_id`). */
+			jobId: string | null;
+			/** Milliseconds since the epoch. */
+			at: number;
+	  }
+	/** Many records changed at once (an import): whoever follows the log re-checks everyone. */
+	| { seq: number; event: "reset"; record: null; jobId: null; at: number };
+
+/**
+ * One record as an import brings it, with its whole state: times in ms, lifted or not. `moderatorActor`
+ * (and `liftedByActor`) name who acted when that was no Roblox user; `moderatorId` is then 0.
+ */
+export type ImportedRecord = Omit<ModerationRecord, "id" | "guildId" | "createdAt"> & {
+	/** null: now, and already there when the user has an active record of the kind and scope. */
+	createdAt: number | null;
+};
+
+/** An imported record as written: its creation instant known. */
+export type PlannedRecord = Omit<ModerationRecord, "id" | "guildId">;
+
+/**
+ * When an import's page writes the one `reset` of the import: never (a page before the last), if it
+ * wrote anything (the last page of an import that wrote nothing before), or always (the last page
+ * after earlier pages wrote records).
+ */
+export type ResetRule = "never" | "if_imported" | "always";
+
+/** What an import did: records written, and records skipped because the guild already had them. */
+export interface ImportOutcome {
+	imported: number;
+	skipped: number;
 }
 
 export interface ChangePage {
@@ -188,6 +216,17 @@ export interface ModerationStore {
 	 * most, older than the user's `before`-th record (the `next` of the page before; null: from the newest).
 	 */
 	historyPage(guildId: string, robloxId: number, page: { limit: number; before: number | null }): Promise<HistoryPage>;
+
+	/**
+	 * Writes the records in one transaction, skipping each the guild already has (same kind, user,
+	 * place and creation instant), so importing twice changes nothing. An active record that meets an
+	 * active one of the same scope leaves only the newer active, the older lifted as replaced (as
+	 * `impose` does). No change per record: one `reset` joins the change log as `reset` says.
+	 */
+	importRecords(guildId: string, records: readonly ImportedRecord[], reset: ResetRule): Promise<ImportOutcome>;
+
+	/** Every record of the guild, lifted and expired included, by id: `limit` at most, after id `after`. */
+	allRecords(guildId: string, after: number, limit: number): Promise<ModerationRecord[]>;
 
 	/** The guild's changes with a sequence above `after`, oldest first, `limit` at most. */
 	changesAfter(guildId: string, after: number, limit: number): Promise<ChangePage>;

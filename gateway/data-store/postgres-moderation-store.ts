@@ -3,7 +3,7 @@
 
 import { PostgresDatabase, type PostgresOptions, type Queryable } from "../platform/db/postgres-database";
 import { MODERATION_MIGRATIONS } from "./moderation-schema";
-import { historyBefore, listKey, toActivePage, toHistoryPage, toRecord, type RecordRow } from "./moderation-rows";
+import { historyBefore, listKey, planImportPage, toActivePage, toChange, toHistoryPage, toRecord, type ChangeColumns, type RecordRow } from "./moderation-rows";
 import {
 	CHANGE_LOG_RETENTION,
 	REPLACED_LIFT_REASON,
@@ -20,6 +20,10 @@ import {
 	type ModerationStore,
 	type NewModeration,
 	type HistoryPage,
+	type ImportedRecord,
+	type ImportOutcome,
+	type ResetRule,
+	type PlannedRecord,
 } from "./moderation-store";
 
 export interface PostgresModerationStoreOptions extends PostgresOptions {
@@ -46,12 +50,28 @@ export const FIND_ACTIVE_SQL = `SELECT ${COLUMNS} FROM moderation_records
 	WHERE guild_id = $1 AND kind = $2 AND roblox_id = $3 AND ${active(5)} AND (place_id IS NULL OR place_id = $4)
 	ORDER BY ${STRONGEST_FIRST} LIMIT 1`;
 
-/** BIGINT columns arrive as numbers (see PostgresDatabase). */
-interface ChangeColumns {
-	change_seq: number | null;
-	change_event: ChangeEvent;
-	change_job_id: string | null;
-	change_at: number;
+/** An imported record's columns, its fields and their array types, in one order (a bulk insert's `unnest`). */
+const IMPORTED_FIELDS = [
+	"kind",
+	"robloxId",
+	"placeId",
+	"reason",
+	"moderatorId",
+	"jobId",
+	"createdAt",
+	"expiresAt",
+	"liftedAt",
+	"liftedBy",
+	"liftReason",
+	"moderatorActor",
+	"liftedByActor",
+] as const satisfies readonly (keyof PlannedRecord)[];
+const IMPORTED_COLUMNS = IMPORTED_FIELDS.map((field) => field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`));
+const IMPORTED_TYPES = ["text", "bigint", "bigint", "text", "bigint", "text", "bigint", "bigint", "bigint", "bigint", "text", "text", "text"];
+
+/** One array per field, for `unnest`. */
+function columnsOf<Row, Field extends keyof Row>(rows: readonly Row[], fields: readonly Field[]): unknown[][] {
+	return fields.map((field) => rows.map((row) => row[field]));
 }
 
 /** Each change notifies this channel (payload: the guild) on commit, so other instances' event streams wake. */
@@ -61,23 +81,24 @@ export const CHANGE_NOTIFY_CHANNEL = "technified_changes";
 async function recordChange(
 	tx: Queryable,
 	retention: ChangeRetention,
-	record: RecordRow,
-	event: ChangeEvent,
+	guildId: string,
+	event: ChangeEvent | "reset",
+	recordId: number | null,
 	jobId: string | null,
 	at: number,
 ): Promise<void> {
 	const [{ head }] = await tx.rows<{ head: number }>(
 		`INSERT INTO moderation_change_heads (guild_id, head) VALUES ($1, 1)
 		 ON CONFLICT (guild_id) DO UPDATE SET head = moderation_change_heads.head + 1 RETURNING head`,
-		[record.guild_id],
+		[guildId],
 	);
 	await tx.rows(
 		"INSERT INTO moderation_changes (guild_id, seq, event, record_id, job_id, at) VALUES ($1, $2, $3, $4, $5, $6)",
-		[record.guild_id, head, event, record.id, jobId, at],
+		[guildId, head, event, recordId, jobId, at],
 	);
-	await tx.rows("SELECT pg_notify($1, $2)", [CHANGE_NOTIFY_CHANNEL, record.guild_id]);
+	await tx.rows("SELECT pg_notify($1, $2)", [CHANGE_NOTIFY_CHANNEL, guildId]);
 	await tx.rows("DELETE FROM moderation_changes WHERE guild_id = $1 AND seq <= $2 AND at < $3", [
-		record.guild_id,
+		guildId,
 		head - retention.changes,
 		at - retention.ms,
 	]);
@@ -141,7 +162,7 @@ export class PostgresModerationStore implements ModerationStore {
 					input.actor ?? null,
 				],
 			);
-			await recordChange(tx, this.retention, row, changeEvent(kind, false), input.jobId, now);
+			await recordChange(tx, this.retention, guildId, changeEvent(kind, false), row.id, input.jobId, now);
 			return toRecord(row);
 		});
 	}
@@ -156,14 +177,15 @@ export class PostgresModerationStore implements ModerationStore {
 				[guildId, kind, request.robloxId, now, request.moderatorId, request.reason, request.actor ?? null],
 			);
 			rows.sort((a, b) => a.id - b.id);
-			for (const row of rows) await recordChange(tx, this.retention, row, changeEvent(kind, true), request.jobId ?? null, now);
+			for (const row of rows) await recordChange(tx, this.retention, guildId, changeEvent(kind, true), row.id, request.jobId ?? null, now);
 			return rows.map(toRecord);
 		});
 	}
 
 	async changesAfter(guildId: string, after: number, limit: number): Promise<ChangePage> {
 		// One statement, so the page and its bounds come from the same snapshot.
-		const rows = await this.db.rows<RecordRow & ChangeColumns & { head: number | null; oldest: number | null }>(
+		// BIGINT columns arrive as numbers (see PostgresDatabase); a guild without changes gives one row of nulls.
+		const rows = await this.db.rows<RecordRow & Omit<ChangeColumns, "change_seq"> & { change_seq: number | null; head: number | null; oldest: number | null }>(
 			`WITH bounds AS (
 				SELECT (SELECT head FROM moderation_change_heads WHERE guild_id = $1) AS head,
 				       (SELECT min(seq) FROM moderation_changes WHERE guild_id = $1) AS oldest
@@ -171,21 +193,63 @@ export class PostgresModerationStore implements ModerationStore {
 			 SELECT bounds.head, bounds.oldest, page.* FROM bounds LEFT JOIN LATERAL (
 				SELECT ${COLUMNS.split(", ").map((column) => `r.${column}`).join(", ")},
 				       c.seq AS change_seq, c.event AS change_event, c.job_id AS change_job_id, c.at AS change_at
-				FROM moderation_changes c JOIN moderation_records r ON r.id = c.record_id
+				FROM moderation_changes c LEFT JOIN moderation_records r ON r.id = c.record_id
 				WHERE c.guild_id = $1 AND c.seq > $2 ORDER BY c.seq LIMIT $3
 			 ) page ON true`,
 			[guildId, after, limit],
 		);
 		const bounds = rows[0];
 		return {
-			changes: rows.flatMap((row) =>
-				row.change_seq === null
-					? []
-					: [{ seq: row.change_seq, event: row.change_event, record: toRecord(row), jobId: row.change_job_id, at: row.change_at }],
-			),
+			changes: rows.flatMap((row) => (row.change_seq === null ? [] : [toChange({ ...row, change_seq: row.change_seq })])),
 			head: bounds?.head ?? 0,
 			oldest: bounds?.oldest ?? null,
 		};
+	}
+
+	async importRecords(guildId: string, records: readonly ImportedRecord[], reset: ResetRule): Promise<ImportOutcome> {
+		return this.db.transaction(async (tx) => {
+			// The same turn-taking as `impose`, for both kinds an import may write.
+			for (const kind of ["ban", "mute"]) {
+				await tx.rows("SELECT pg_advisory_xact_lock(hashtextextended('technified.moderation:' || current_schema() || ':' || $1 || ':' || $2, 0))", [
+					guildId,
+					kind,
+				]);
+			}
+			const now = this.clock();
+			const existing = await tx.rows<RecordRow>(`SELECT ${COLUMNS} FROM moderation_records WHERE guild_id = $1 AND roblox_id = ANY($2::bigint[])`, [
+				guildId,
+				[...new Set(records.map((record) => record.robloxId))],
+			]);
+			const { inserts, lifts } = planImportPage(records, existing.map(toRecord), now);
+			// Two statements for the whole page, whatever its size: arrays in, one row per element.
+			if (lifts.length > 0) {
+				await tx.rows(
+					`UPDATE moderation_records m SET lifted_at = u.at, lifted_by = u.by, lift_reason = $1, lifted_by_actor = u.actor
+					 FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::text[]) AS u(id, at, by, actor) WHERE m.id = u.id`,
+					[REPLACED_LIFT_REASON, ...columnsOf(lifts, ["id", "liftedAt", "liftedBy", "liftedByActor"])],
+				);
+			}
+			if (inserts.length > 0) {
+				await tx.rows(
+					`INSERT INTO moderation_records (guild_id, ${IMPORTED_COLUMNS.join(", ")})
+					 SELECT $1, ${IMPORTED_COLUMNS.join(", ")} FROM unnest(${IMPORTED_TYPES.map((type, at) => `$${at + 2}::${type}[]`).join(", ")})
+					 WITH ORDINALITY AS u(${IMPORTED_COLUMNS.join(", ")}, position) ORDER BY position`,
+					[guildId, ...columnsOf(inserts, IMPORTED_FIELDS)],
+				);
+			}
+			const imported = inserts.length;
+			if (reset === "always" || (reset === "if_imported" && imported > 0)) await recordChange(tx, this.retention, guildId, "reset", null, null, now);
+			return { imported, skipped: records.length - imported };
+		});
+	}
+
+	async allRecords(guildId: string, after: number, limit: number): Promise<ModerationRecord[]> {
+		const rows = await this.db.rows<RecordRow>(`SELECT ${COLUMNS} FROM moderation_records WHERE guild_id = $1 AND id > $2 ORDER BY id LIMIT $3`, [
+			guildId,
+			after,
+			limit,
+		]);
+		return rows.map(toRecord);
 	}
 
 	async findActive(

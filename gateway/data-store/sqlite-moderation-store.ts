@@ -20,10 +20,14 @@ import {
 	type ModerationStore,
 	type NewModeration,
 	type HistoryPage,
+	type ImportedRecord,
+	type PlannedRecord,
+	type ImportOutcome,
+	type ResetRule,
 } from "./moderation-store";
 import { migrateSqlite } from "../platform/db/migrations";
 import { MODERATION_MIGRATIONS } from "./moderation-schema";
-import { historyBefore, listKey, toActivePage, toHistoryPage, toRecord, type RecordRow } from "./moderation-rows";
+import { historyBefore, listKey, planImportPage, toActivePage, toChange, toHistoryPage, toRecord, type ChangeColumns, type RecordRow } from "./moderation-rows";
 
 export interface SqliteModerationStoreOptions {
 	/** Directory holding the database file; created when missing. */
@@ -53,7 +57,8 @@ export class SqliteModerationStore implements ModerationStore {
 	private readonly liftTransaction;
 	private readonly changesTransaction;
 	private readonly findManyTransaction;
-	private readonly recordChange: (record: RecordRow, event: ChangeEvent, jobId: string | null, at: number) => void;
+	private readonly importTransaction;
+	private readonly recordChange: (guildId: string, event: ChangeEvent | "reset", recordId: number | null, jobId: string | null, at: number) => void;
 
 	private constructor(
 		private readonly db: Database.Database,
@@ -119,20 +124,36 @@ export class SqliteModerationStore implements ModerationStore {
 			),
 			changesAfter: db.prepare<{ guildId: string; after: number; limit: number }, RecordRow & ChangeColumns>(
 				`SELECT r.*, c.seq AS change_seq, c.event AS change_event, c.job_id AS change_job_id, c.at AS change_at
-				FROM moderation_changes c JOIN moderation_records r ON r.id = c.record_id
+				FROM moderation_changes c LEFT JOIN moderation_records r ON r.id = c.record_id
 				WHERE c.guild_id = @guildId AND c.seq > @after ORDER BY c.seq LIMIT @limit`,
 			),
 			changeBounds: db.prepare<{ guildId: string }, { head: number | null; oldest: number | null }>(
 				`SELECT (SELECT head FROM moderation_change_heads WHERE guild_id = @guildId) AS head,
 					(SELECT min(seq) FROM moderation_changes WHERE guild_id = @guildId) AS oldest`,
 			),
+			usersRecords: db.prepare<{ guildId: string; users: string }, RecordRow>(
+				"SELECT * FROM moderation_records WHERE guild_id = @guildId AND roblox_id IN (SELECT value FROM json_each(@users))",
+			),
+			insertImported: db.prepare<PlannedRecord & { guildId: string }>(
+				`INSERT INTO moderation_records (guild_id, kind, roblox_id, place_id, reason, moderator_id, job_id, created_at,
+					expires_at, lifted_at, lifted_by, lift_reason, moderator_actor, lifted_by_actor)
+				VALUES (@guildId, @kind, @robloxId, @placeId, @reason, @moderatorId, @jobId, @createdAt, @expiresAt, @liftedAt,
+					@liftedBy, @liftReason, @moderatorActor, @liftedByActor)`,
+			),
+			liftReplaced: db.prepare<{ id: number; at: number; by: number; actor: string | null }>(
+				`UPDATE moderation_records SET lifted_at = @at, lifted_by = @by, lift_reason = '${REPLACED_LIFT_REASON}',
+					lifted_by_actor = @actor WHERE id = @id`,
+			),
+			allRecords: db.prepare<{ guildId: string; after: number; limit: number }, RecordRow>(
+				"SELECT * FROM moderation_records WHERE guild_id = @guildId AND id > @after ORDER BY id LIMIT @limit",
+			),
 			ping: db.prepare("SELECT 1"),
 		};
-		this.recordChange = (record: RecordRow, event: ChangeEvent, jobId: string | null, at: number) => {
-			const { head } = this.statements.nextSeq.get({ guildId: record.guild_id }) as { head: number };
-			this.statements.appendChange.run({ guildId: record.guild_id, seq: head, event, recordId: record.id, jobId, at });
+		this.recordChange = (guildId, event, recordId, jobId, at) => {
+			const { head } = this.statements.nextSeq.get({ guildId }) as { head: number };
+			this.statements.appendChange.run({ guildId, seq: head, event, recordId, jobId, at });
 			this.statements.pruneChanges.run({
-				guildId: record.guild_id,
+				guildId,
 				below: head - retention.changes,
 				before: at - retention.ms,
 			});
@@ -149,25 +170,19 @@ export class SqliteModerationStore implements ModerationStore {
 				now: row.createdAt,
 			});
 			const inserted = this.statements.insert.get(row) as RecordRow;
-			this.recordChange(inserted, changeEvent(row.kind, false), row.jobId, row.createdAt);
+			this.recordChange(inserted.guild_id, changeEvent(row.kind, false), inserted.id, row.jobId, row.createdAt);
 			return inserted;
 		});
 		this.liftTransaction = db.transaction((params: LiftParams, jobId: string | null) => {
 			const lifted = this.statements.liftAll.all(params).sort((a, b) => a.id - b.id);
-			for (const row of lifted) this.recordChange(row, changeEvent(params.kind, true), jobId, params.now);
+			for (const row of lifted) this.recordChange(row.guild_id, changeEvent(params.kind, true), row.id, jobId, params.now);
 			return lifted;
 		});
 		this.changesTransaction = db.transaction((guildId: string, after: number, limit: number): ChangePage => {
 			const rows = this.statements.changesAfter.all({ guildId, after, limit });
 			const bounds = this.statements.changeBounds.get({ guildId }) as { head: number | null; oldest: number | null };
 			return {
-				changes: rows.map((row) => ({
-					seq: row.change_seq,
-					event: row.change_event,
-					record: toRecord(row),
-					jobId: row.change_job_id,
-					at: row.change_at,
-				})),
+				changes: rows.map(toChange),
 				head: bounds.head ?? 0,
 				oldest: bounds.oldest,
 			};
@@ -180,6 +195,15 @@ export class SqliteModerationStore implements ModerationStore {
 				if (row !== undefined) found.set(robloxId, toRecord(row));
 			}
 			return found;
+		});
+		this.importTransaction = db.transaction((guildId: string, records: readonly ImportedRecord[], reset: ResetRule, now: number): ImportOutcome => {
+			const users = JSON.stringify([...new Set(records.map((record) => record.robloxId))]);
+			const plan = planImportPage(records, this.statements.usersRecords.all({ guildId, users }).map(toRecord), now);
+			for (const lift of plan.lifts) this.statements.liftReplaced.run({ id: lift.id, at: lift.liftedAt, by: lift.liftedBy, actor: lift.liftedByActor });
+			for (const record of plan.inserts) this.statements.insertImported.run({ guildId, ...record });
+			const imported = plan.inserts.length;
+			if (reset === "always" || (reset === "if_imported" && imported > 0)) this.recordChange(guildId, "reset", null, null, now);
+			return { imported, skipped: records.length - imported };
 		});
 	}
 
@@ -225,6 +249,14 @@ export class SqliteModerationStore implements ModerationStore {
 
 	async changesAfter(guildId: string, after: number, limit: number): Promise<ChangePage> {
 		return this.changesTransaction(guildId, after, limit);
+	}
+
+	async importRecords(guildId: string, records: readonly ImportedRecord[], reset: ResetRule): Promise<ImportOutcome> {
+		return this.importTransaction.immediate(guildId, records, reset, this.clock());
+	}
+
+	async allRecords(guildId: string, after: number, limit: number): Promise<ModerationRecord[]> {
+		return this.statements.allRecords.all({ guildId, after, limit }).map(toRecord);
 	}
 
 	async findActive(
@@ -301,17 +333,10 @@ interface ScopeParams {
 interface ChangeRow {
 	guildId: string;
 	seq: number;
-	event: ChangeEvent;
-	recordId: number;
+	event: ChangeEvent | "reset";
+	recordId: number | null;
 	jobId: string | null;
 	at: number;
-}
-
-interface ChangeColumns {
-	change_seq: number;
-	change_event: ChangeEvent;
-	change_job_id: string | null;
-	change_at: number;
 }
 
 interface LiftParams {

@@ -63,6 +63,8 @@ export function toHistoryEntry(record: ModerationRecord, now: number): HistoryEn
 
 /** A change-log entry as the events route sends it: the record's info under `ban_info` or `mute_info`. */
 export function toModerationEvent(change: ModerationChange): ModerationEvent {
+	// A reset carries only its id, event and time (docs/api.md, "API summary").
+	if (change.event === "reset") return { id: change.seq, event: "reset", at: toUnixSeconds(change.at) };
 	const { record } = change;
 	return {
 		id: change.seq,

@@ -30,6 +30,8 @@ export type ReadTicket = number;
 
 export class BanStatusCache {
 	private readonly users: LRUCache<string, Map<string, CachedAnswer>>;
+	/** When each guild was last dropped whole (an import), by ticket. */
+	private readonly guildResetAt = new Map<string, ReadTicket>();
 	/** When each recently changed user was last invalidated, by ticket; entries outlive any read. */
 	private readonly changedAt: LRUCache<string, ReadTicket>;
 	private nextTicket = 1;
@@ -66,7 +68,7 @@ export class BanStatusCache {
 	store(ticket: ReadTicket, guildId: string, userId: string, placeId: string, body: AnswerBody, banEndsAt?: number): void {
 		if (!this.enabled) return;
 		const key = userKey(guildId, userId);
-		if ((this.changedAt.get(key) ?? 0) >= ticket) return;
+		if ((this.changedAt.get(key) ?? 0) >= ticket || (this.guildResetAt.get(guildId) ?? 0) >= ticket) return;
 		const now = this.clock();
 		let expiresAt = now + this.options.ttlSeconds * 1000;
 		if (banEndsAt !== undefined) expiresAt = Math.min(expiresAt, banEndsAt * 1000);
@@ -88,6 +90,13 @@ export class BanStatusCache {
 		const key = userKey(guildId, userId);
 		this.users.delete(key);
 		this.changedAt.set(key, this.nextTicket++);
+	}
+
+	/** Forgets every answer of the guild (an import changed many users), and refuses answers from reads that began before now. */
+	invalidateGuild(guildId: string): void {
+		const prefix = userKey(guildId, "");
+		for (const key of [...this.users.keys()]) if (key.startsWith(prefix)) this.users.delete(key);
+		this.guildResetAt.set(guildId, this.nextTicket++);
 	}
 }
 

@@ -3,6 +3,8 @@
 
 import { Pool, errors as undiciErrors, type Dispatcher } from "undici";
 import type { ModerationEvent } from "../../shared/records";
+import { IMPORT_PATH, RECORDS_PATH } from "../data-store/import-wire";
+import type { ImportedRecord, ImportOutcome, ModerationRecord, ResetRule } from "../data-store/moderation-store";
 import { API_BASE } from "../../shared/routes";
 import type { ChangeFeed, ChangePage } from "../changes/change-feed";
 import { ACTOR_HEADER, GUILD_HEADER, INTERNAL_TOKEN_HEADER } from "../data-store/internal-headers";
@@ -47,6 +49,8 @@ const CHANGES_TIMEOUT_MS = 5_000;
 const COUNT_TIMEOUT_MS = 3_000;
 /** A page size the data store accepts (its list limit); a longer backlog takes several reads. */
 const CHANGES_PAGE = 500;
+/** A page of an import is one transaction of up to 5,000 records; PostgreSQL takes a few seconds for it. */
+const IMPORT_TIMEOUT_MS = 120_000;
 
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
 
@@ -162,6 +166,20 @@ export class DataStoreClient {
 		} catch {
 			return null;
 		}
+	}
+
+	/** Writes a page of an import's records (the data store's internal import route); rejects unless it answered 200. */
+	async importRecords(guildId: string, records: readonly ImportedRecord[], reset: ResetRule): Promise<ImportOutcome> {
+		const answer = await this.send({ method: "POST", path: guildPath(guildId, IMPORT_PATH), guildId, body: { records, reset } }, undefined, IMPORT_TIMEOUT_MS);
+		if (answer.status !== 200) throw new Error(`the data store answered ${answer.status} to an import: ${answer.body.toString("utf8").slice(0, 300)}`);
+		return dataOf<ImportOutcome>(answer);
+	}
+
+	/** Every record of the guild after id `after`, by id, `limit` at most (the data store's internal records route). */
+	async records(guildId: string, after: number, limit: number): Promise<ModerationRecord[]> {
+		const answer = await this.send({ method: "GET", path: guildPath(guildId, `${RECORDS_PATH}?after=${after}&limit=${limit}`), guildId });
+		if (answer.status !== 200) throw new Error(`the data store answered ${answer.status} to a records read`);
+		return dataOf<{ records: ModerationRecord[] }>(answer).records;
 	}
 
 	/** Closes the keep-alive sockets; after everything that reads through this client has stopped. */

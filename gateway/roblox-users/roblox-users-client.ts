@@ -121,7 +121,7 @@ export class RobloxUsersClient {
 		let response: OutboundResponse;
 		try {
 			const headers: Record<string, string> = { accept: "application/json", ...(request.body === undefined ? {} : { "content-type": "application/json" }) };
-			response = await this.http.send({ ...request, headers, keepBody: KEEP_BODY });
+			response = await this.http.send({ ...request, headers, keepBytes: KEEP_BODY });
 		} catch (err) {
 			throw new RobloxUnavailable(`Roblox could not be reached: ${(err as Error).message}`);
 		}

@@ -59,6 +59,7 @@ const TITLES: Record<string, string> = {
 	"key.auto_expired": "API key auto-expired",
 	"member.changed": "Operator permissions changed",
 	"experience.link_failing": "Roblox experience link failing",
+	"moderation.imported": "Bans and mutes imported",
 	"webhook.test": "Test message",
 };
 

@@ -91,14 +91,14 @@ export interface OutboundRequest {
 	method: "GET" | "POST" | "PATCH";
 	headers: Record<string, string>;
 	body?: string;
-	/** How much of the answer's body to keep (characters); default 2 KB. A batch of Roblox users needs more. */
-	keepBody?: number;
+	/** Bytes of the answer kept (default 2 KB, enough for an error's words); a page read asks for more. */
+	keepBytes?: number;
 }
 
 export interface OutboundResponse {
 	status: number;
 	headers: Record<string, string | string[] | undefined>;
-	/** The first 2 KB of the body (or `keepBody`): enough for an error's words, never a large download. */
+	/** The first `keepBytes` of the body (2 KB unless asked): never a larger download. */
 	text: string;
 }
 
@@ -142,15 +142,22 @@ export class OutboundHttp {
 			// The whole exchange, connect to last byte, within the timeout: the outbox's lease relies on it.
 			signal: AbortSignal.timeout(this.timeoutMs),
 		});
-		const keep = outbound.keepBody ?? MAX_BODY_KEPT;
-		let text = "";
+		const keep = outbound.keepBytes ?? MAX_BODY_KEPT;
+		const chunks: Buffer[] = [];
+		let size = 0;
 		for await (const chunk of response.body) {
-			if (text.length < keep) text += (chunk as Buffer).toString("utf8");
+			if (size < keep) chunks.push(chunk as Buffer);
+			size += (chunk as Buffer).length;
 		}
-		return { status: response.statusCode, headers: response.headers, text: text.slice(0, keep) };
+		return { status: response.statusCode, headers: response.headers, text: Buffer.concat(chunks).subarray(0, keep).toString("utf8") };
 	}
 
 	close(): Promise<void> {
 		return this.agent.close();
+	}
+
+	/** Closes now, failing requests in flight, rather than waiting for them as `close` does. */
+	destroy(): Promise<void> {
+		return this.agent.destroy();
 	}
 }

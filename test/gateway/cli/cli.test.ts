@@ -46,6 +46,24 @@ describe("keys CLI", () => {
 		(await gateway.api(`/moderation/${GUILD_A}/ban-status/1`, { headers: { "x-api-key": key } })).body.error ?? "ok";
 	const shownKey = (stdout: string) => /^(technified_\d+_\w{38})$/m.exec(stdout)![1];
 
+	it("is also `technified`: imports a CSV (refused lines by number), exports it back, and keeps the key commands", async () => {
+		const technified = (...args: string[]) =>
+			run(process.execPath, ["--import", "tsx", "gateway/cli/technified.ts", ...args, "--url", gateway.url], { env: { ...process.env, ADMIN_TOKEN } });
+		const dir = await mkdtemp(path.join(os.tmpdir(), "cli-import-"));
+		const file = path.join(dir, "bans.csv");
+		await writeFile(file, "roblox_id,kind,reason,by,created_at\n7001,ban,Exploiting,261,1767225600\nseven,ban,Typo,261,\n");
+		const imported = (await technified("import", file, "--guild", GUILD_B)).stdout;
+		expect(imported).toMatch(/^Import imp_\w+ done: 1 imported, 0 skipped \(already there\), 1 refused, of 2 read\.$/m);
+		expect(imported).toContain("  line 3: roblox_id must be a positive integer below 2^53");
+		const exported = (await technified("export", "--guild", GUILD_B, "--format", "csv")).stdout;
+		expect(exported).toBe(
+			"roblox_id,kind,reason,by,created_at,expires_at,place_id,lifted_at,lifted_by,lift_reason\r\n7001,ban,Exploiting,261,2026-01-01T00:00:00.000Z,,,,,\r\n",
+		);
+		expect((await technified("list", "--guild", GUILD_B)).stdout.trim()).toBe("No keys.");
+		expect(await failure(technified("import", "--guild", GUILD_B, "--from", "technified"))).toBe("technified: --from technified needs --api-key <key>");
+		await rm(dir, { recursive: true, force: true });
+	});
+
 	it("creates a key shown once, and lists it by short id and prefix in a narrow table without the secret", async () => {
 		const created = await keys("create", "--guild", GUILD_A, "--name", "Main Game");
 		const key = shownKey(created.stdout);

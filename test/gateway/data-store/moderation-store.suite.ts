@@ -7,6 +7,7 @@ import {
 	REPLACED_LIFT_REASON,
 	type ChangeRetention,
 	type Clock,
+	type ImportedRecord,
 	type ListPosition,
 	type ModerationStore,
 	type NewModeration,
@@ -218,7 +219,7 @@ export function moderationStoreSuite(open: OpenModerationStore): void {
 		await store.lift(guild, "mute", { robloxId: 5, moderatorId: null, reason: null });
 
 		const page = await store.changesAfter(guild, 0, 100);
-		expect(page.changes.map((change) => [change.seq, change.event, change.record.id])).toEqual([
+		expect(page.changes.map((change) => [change.seq, change.event, change.record?.id])).toEqual([
 			[1, "ban", global.id],
 			[2, "ban", placeBan.id],
 			[3, "mute", mute.id],
@@ -235,7 +236,7 @@ export function moderationStoreSuite(open: OpenModerationStore): void {
 	test("the change log pages from a sequence, at most `limit` at a time", async () => {
 		for (let robloxId = 1; robloxId <= 5; robloxId++) await store.impose(guild, "ban", ban(robloxId));
 		const page = await store.changesAfter(guild, 2, 2);
-		expect(page.changes.map((change) => [change.seq, change.record.robloxId])).toEqual([
+		expect(page.changes.map((change) => [change.seq, change.record?.robloxId])).toEqual([
 			[3, 3],
 			[4, 4],
 		]);
@@ -248,7 +249,7 @@ export function moderationStoreSuite(open: OpenModerationStore): void {
 		await store.impose(guild, "ban", ban(9, { reason: "Worse" }));
 		expect(await store.lift(guild, "mute", { robloxId: 9, moderatorId: MODERATOR, reason: null })).toEqual([]);
 		const page = await store.changesAfter(guild, 0, 10);
-		expect(page.changes.map((change) => [change.event, change.record.reason])).toEqual([
+		expect(page.changes.map((change) => [change.event, change.record?.reason])).toEqual([
 			["ban", "Exploiting"],
 			["ban", "Worse"],
 		]);
@@ -317,6 +318,61 @@ export function moderationStoreSuite(open: OpenModerationStore): void {
 		expect(lifted).toEqual([{ ...byOperator, liftedAt: now, liftedBy: null, liftReason: "Appeal", liftedByActor: "admin_token" }]);
 		const [, replaced] = (await store.historyPage(guild, 5, { limit: 10, before: null })).records;
 		expect(replaced).toMatchObject({ liftReason: REPLACED_LIFT_REASON, liftedBy: 0, liftedByActor: "discord:80351110224678912" });
+	});
+
+	test("an import writes records whole, skips what is already there, and adds one reset to the change log", async () => {
+		const imported = (robloxId: number, overrides: Partial<ImportedRecord> = {}): ImportedRecord => ({
+			kind: "ban",
+			robloxId,
+			placeId: null,
+			reason: "Imported",
+			moderatorId: 0,
+			jobId: null,
+			createdAt: now - 10 * MINUTE,
+			expiresAt: null,
+			liftedAt: null,
+			liftedBy: null,
+			liftReason: null,
+			moderatorActor: "Sheet",
+			liftedByActor: null,
+			...overrides,
+		});
+		const live = await store.impose(guild, "ban", ban(2));
+		const records = [
+			imported(1),
+			imported(1, { createdAt: now - 20 * MINUTE, liftedAt: now - 15 * MINUTE, liftReason: "Appeal", liftedBy: MODERATOR }),
+			imported(2, { createdAt: now - 5 * MINUTE }),
+			imported(3, { kind: "mute", expiresAt: now + MINUTE, placeId: PLACE }),
+		];
+		expect(await store.importRecords(guild, records, "if_imported")).toEqual({ imported: 4, skipped: 0 });
+		expect(await store.findActive(guild, "ban", 1, null)).toMatchObject({ reason: "Imported", moderatorActor: "Sheet", createdAt: now - 10 * MINUTE });
+		expect((await store.history(guild, "ban", 1)).map((record) => record.liftReason)).toEqual([null, "Appeal"]);
+		// The live ban is newer: it stays, and the imported one is history, replaced.
+		expect(await store.findActive(guild, "ban", 2, null)).toMatchObject({ id: live.id });
+		expect((await store.history(guild, "ban", 2))[1]).toMatchObject({ liftReason: REPLACED_LIFT_REASON, liftedAt: live.createdAt });
+		expect(await store.findActive(guild, "mute", 3, PLACE)).toMatchObject({ expiresAt: now + MINUTE });
+		const page = await store.changesAfter(guild, 0, 10);
+		expect(page.changes.map((change) => [change.event, change.record])).toEqual([
+			["ban", expect.objectContaining({ id: live.id })],
+			["reset", null],
+		]);
+
+		expect(await store.importRecords(guild, records, "if_imported")).toEqual({ imported: 0, skipped: 4 });
+		expect((await store.changesAfter(guild, 0, 10)).head).toBe(2);
+		expect(await store.importRecords(guild, [], "always")).toEqual({ imported: 0, skipped: 0 });
+		expect((await store.changesAfter(guild, 0, 10)).head).toBe(3);
+		expect(await store.importRecords(guild, [imported(9)], "never")).toEqual({ imported: 1, skipped: 0 });
+		expect((await store.changesAfter(guild, 0, 10)).head).toBe(3);
+
+		// Two active records of one scope in one import: the newer stays, the older is replaced by it.
+		await store.importRecords(guild, [imported(11, { createdAt: now - 3 * MINUTE }), imported(11, { createdAt: now - 2 * MINUTE, moderatorActor: "Later" })], "never");
+		expect(await store.findActive(guild, "ban", 11, null)).toMatchObject({ moderatorActor: "Later" });
+		expect((await store.history(guild, "ban", 11))[0]).toMatchObject({ liftReason: REPLACED_LIFT_REASON, liftedAt: now - 2 * MINUTE, liftedByActor: "Later" });
+
+		const all = await store.allRecords(guild, 0, 100);
+		expect(all).toHaveLength(8);
+		expect(await store.allRecords(guild, all[2].id, 2)).toEqual(all.slice(3, 5));
+		expect(await store.allRecords(otherGuild, 0, 100)).toEqual([]);
 	});
 
 	test("ping answers while the store is open", async () => {

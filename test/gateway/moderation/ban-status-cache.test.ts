@@ -22,6 +22,21 @@ describe("BanStatusCache", () => {
 		expect(c.get(GUILD, "1", "")).toBeUndefined();
 	});
 
+	it("drops a whole guild at once (an import), refusing reads begun before, and keeps other guilds", () => {
+		const c = cache();
+		const other = "876543210987654321";
+		c.store(c.beginRead(), GUILD, "5", "", "clear");
+		c.store(c.beginRead(), other, "5", "", "clear");
+		const before = c.beginRead();
+		c.invalidateGuild(GUILD);
+		c.store(before, GUILD, "6", "", "stale clear");
+		expect(c.get(GUILD, "5", "")).toBeUndefined();
+		expect(c.get(GUILD, "6", "")).toBeUndefined();
+		expect(c.get(other, "5", "")).toEqual({ body: "clear", maxAge: 30 });
+		c.store(c.beginRead(), GUILD, "6", "", "banned");
+		expect(c.get(GUILD, "6", "")).toEqual({ body: "banned", maxAge: 30 });
+	});
+
 	it("refuses an answer whose read began before a ban of that user", () => {
 		const c = cache();
 		const ticket = c.beginRead();

@@ -172,13 +172,21 @@ export class AdminApi {
 
 	/** Any admin route under `/admin/v1` (pages in their own files, such as webhooks and moderation, call it); the `data` of its answer. */
 	async data<T>(method: string, path: string, body?: unknown): Promise<T> {
-		const response = await this.send(method, path, body);
+		return this.dataOf<T>(await this.send(method, path, body === undefined ? undefined : { content: JSON.stringify(body), type: "application/json" }));
+	}
+
+	/** A POST whose body is a file in its own type (an import); the `data` of its answer. */
+	async upload<T>(path: string, file: Blob, type: string): Promise<T> {
+		return this.dataOf<T>(await this.send("POST", path, { content: file, type }));
+	}
+
+	private async dataOf<T>(response: Response): Promise<T> {
 		const envelope = (await response.json()) as Envelope<T>;
 		if (envelope.status !== "success") throw new AdminApiError(response.status, envelope.error, envelope.message);
 		return envelope.data;
 	}
 
-	private async send(method: string, path: string, body?: unknown): Promise<Response> {
+	private async send(method: string, path: string, body?: { content: BodyInit; type: string }): Promise<Response> {
 		let response: Response;
 		try {
 			const credential: Record<string, string> =
@@ -189,8 +197,8 @@ export class AdminApi {
 						: { "x-csrf-token": this.credential.csrfToken };
 			response = await fetch(`/admin/v1${path}`, {
 				method,
-				headers: { ...credential, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-				body: body === undefined ? undefined : JSON.stringify(body),
+				headers: { ...credential, ...(body === undefined ? {} : { "content-type": body.type }) },
+				body: body?.content,
 				// Answers hold key records and audit trails: never from or into the HTTP cache.
 				cache: "no-store",
 				// The admin token goes in a header: no cookie then. A session is the cookie.

@@ -7,6 +7,7 @@ import { byId, el, setFieldError, withProgress } from "./dom";
 import { InstallPage } from "./install-page";
 import { KeysPage, messageOf } from "./keys-page";
 import { MembersPage } from "./members-page";
+import { ImportPage } from "./import-page";
 import { ModerationPage } from "./moderation-page";
 import { buildGuildTabs, setCrumbServer, showGuildTab } from "./guild-tabs";
 import { OutboundPages } from "./outbound-pages";
@@ -47,6 +48,7 @@ const guildForm = byId("guild-form", HTMLFormElement);
 /** The operator's session (Discord sign-in), when the page works with one rather than the admin token. */
 let session: { api: AdminApi; signedIn: SignedIn } | undefined;
 const moderation = new ModerationPage(signOut);
+const imports = new ImportPage();
 // Webhooks and experiences are guild settings: they belong to the API Keys tab, not the Moderation one.
 const outbound = new OutboundPages(byId("webhooks-panel", HTMLElement), byId("experiences-panel", HTMLElement));
 const install = new InstallPage(byId("install-view", HTMLElement));
@@ -65,6 +67,7 @@ function showSignIn(notice: string): void {
 	members.close();
 	session = undefined;
 	moderation.close();
+	imports.close();
 	outbound.close();
 	install.close();
 	keysView.hidden = true;
@@ -90,6 +93,7 @@ function showKeys(guildId: string): void {
 	const list = byId("recent-guilds", HTMLDataListElement);
 	list.replaceChildren(...recentGuilds().map((id) => el("option", { value: id })));
 	moderation.setGuild(guildId, session?.api);
+	imports.setGuild(guildId, session?.api);
 	install.setGuild(guildId, session?.api);
 	setCrumbServer(`Server ${guildId}`);
 	showPage(showGuildTab());

@@ -98,7 +98,9 @@ async function upgradePostgres(): Promise<Upgraded> {
 	const log = (message: string) => applied.push(message);
 	const database = await openPostgresGatewayDatabase({ connectionString: schema.url, log });
 	const moderation = await PostgresModerationStore.open({ connectionString: schema.url, clock, log });
-	expect(applied).toEqual([]);
+	// Version 2's own migrations (0001–0004) are recognised as applied: only later ones run.
+	expect(applied.flatMap((message) => message.match(/\b\d{4}_[\w-]+/g) ?? []).filter((name) => Number(name.slice(0, 4)) <= 4)).toEqual([]);
+	const upgradeLog = applied.length;
 	return {
 		manifest,
 		database,
@@ -108,7 +110,7 @@ async function upgradePostgres(): Promise<Upgraded> {
 		async reopen() {
 			await (await openPostgresGatewayDatabase({ connectionString: schema.url, log })).close();
 			await (await PostgresModerationStore.open({ connectionString: schema.url, clock, log })).close();
-			return applied;
+			return applied.slice(upgradeLog);
 		},
 		async close() {
 			await moderation.close();
@@ -250,7 +252,7 @@ describe.each([
 		const upgraded = await open();
 		const names = (await upgraded.rows("SELECT name FROM gateway_migrations ORDER BY id")).map((row) => row.name);
 		expect(names).toEqual(readMigrations(GATEWAY_MIGRATIONS, dialect).map((migration) => migration.name));
-		expect(readMigrations(MODERATION_MIGRATIONS, dialect)).toHaveLength(4);
+		expect(readMigrations(MODERATION_MIGRATIONS, dialect)).toHaveLength(5);
 		expect(await upgraded.reopen()).toEqual([]);
 	});
 });
