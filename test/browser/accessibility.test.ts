@@ -1,5 +1,6 @@
 // test/browser/accessibility.test.ts
 // axe-core on every dashboard page and /docs at 375 and 1,280 px, light and dark: no violation of any impact.
+// The guild picker and the Members page need a Discord session (the admin token manages no members): the owner signs in through the fake Discord.
 //
 // axe-core (a devDependency) is evaluated through the DevTools protocol, so the pages' CSP
 // (script-src 'self') stays as served.
@@ -9,15 +10,19 @@ import { createRequire } from "node:module";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeDiscord, type FakeDiscord } from "../fakes/discord";
 import { startFakeRoblox, type FakeRoblox } from "../fakes/roblox-users";
 import { ADMIN_TOKEN, banBody, startTestGateway, type TestGateway } from "../gateway/harness";
 import { CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";
+import { signInWithDiscord } from "./discord-sign-in";
+import { addRealLengthMembers, OWNER_ID } from "./members-data";
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const GUILD = "141421356237309504";
+const GUILD_NAME = "Square Root Studios";
 const PIXEL = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==", "base64");
 
 interface Violation {
@@ -28,8 +33,11 @@ interface Violation {
 
 describe("axe-core on every page", { timeout: 180_000 }, () => {
 	let roblox: FakeRoblox;
+	let discord: FakeDiscord;
 	let gateway: TestGateway;
 	let context: BrowserContext;
+	let browser: Browser;
+	let memberIds: string[];
 	let profile: string;
 	const counts: string[] = [];
 
@@ -37,7 +45,16 @@ describe("axe-core on every page", { timeout: 180_000 }, () => {
 		requireChromiumAndDashboard();
 		roblox = await startFakeRoblox();
 		roblox.add({ id: 156, name: "builderman", displayName: "Builder Man" });
-		gateway = await startTestGateway({ ROBLOX_USERS_URL: roblox.url, ROBLOX_THUMBNAILS_URL: roblox.url, OUTBOUND_ALLOW_LOOPBACK: "true" });
+		discord = await startFakeDiscord();
+		gateway = await startTestGateway({
+			ROBLOX_USERS_URL: roblox.url,
+			ROBLOX_THUMBNAILS_URL: roblox.url,
+			OUTBOUND_ALLOW_LOOPBACK: "true",
+			DISCORD_CLIENT_ID: discord.clientId,
+			DISCORD_CLIENT_SECRET: discord.clientSecret,
+			DISCORD_API_URL: discord.apiUrl,
+		});
+		memberIds = await addRealLengthMembers(gateway, discord, { id: GUILD, name: GUILD_NAME, icon: null, owner: true, permissions: "0" });
 		const key = (await gateway.createKey(GUILD, { name: "Main Game" })).key;
 		await gateway.api(`/moderation/${GUILD}/roblox/ban`, { method: "POST", headers: { "x-api-key": key }, body: banBody(156, { reason: "Exploiting" }) });
 		await gateway.admin("POST", `/guilds/${GUILD}/webhooks`, { url: "http://127.0.0.1:9/hook", events: ["ban.created"], format: "standard" });
@@ -45,13 +62,16 @@ describe("axe-core on every page", { timeout: 180_000 }, () => {
 		profile = await mkdtemp(path.join(os.tmpdir(), "axe-chromium-"));
 		context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, locale: "en-US" });
 		await context.route("https://tr.rbxcdn.com/**", (route) => route.fulfill({ status: 200, contentType: "image/png", body: PIXEL }));
+		browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
 	});
 
 	afterAll(async () => {
 		console.info(`axe counts:\n${counts.join("\n")}`);
 		await context?.close();
+		await browser?.close();
 		await gateway?.stop();
 		await roblox?.close();
+		await discord?.close();
 		if (profile !== undefined) await rm(profile, { recursive: true, force: true });
 	});
 
@@ -102,8 +122,19 @@ describe("axe-core on every page", { timeout: 180_000 }, () => {
 				await page.goto(`${gateway.url}/docs`);
 				await page.locator("main h1").waitFor();
 				found.push(...(await violations(page, `/docs ${at}`)));
-				expect(found).toEqual([]);
 				await page.close();
+
+				const owner = await signInWithDiscord(browser, `${gateway.url}/dashboard/`, discord, OWNER_ID);
+				await owner.page.emulateMedia({ colorScheme: scheme });
+				await owner.page.setViewportSize({ width, height: 900 });
+				found.push(...(await violations(owner.page, `guild picker ${at}`)));
+				await owner.page.getByRole("button", { name: new RegExp(GUILD_NAME) }).click();
+				await tab(owner.page, "Members");
+				await owner.page.locator(`#member-rows tr[data-member-id="${memberIds.at(-1)}"]`).waitFor();
+				found.push(...(await violations(owner.page, `members ${at}`)));
+				await owner.context.close();
+				expect(found).toEqual([]);
+				expect(owner.errors).toEqual([]);
 			});
 		}
 	}

@@ -1,17 +1,22 @@
 // test/browser/layout-widths.test.ts
-// Every dashboard page and /docs at eight widths with real-length data (32-character key names, full key prefixes, 500-character reasons, the longest Roblox names): nothing sticks out of its card or widens the page.
+// Every dashboard page and /docs at eight widths with real-length data (32-character key names, full key prefixes, 500-character reasons, the longest Roblox names, members with Discord's longest names and ids): nothing sticks out of its card or widens the page.
 
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeDiscord, type FakeDiscord } from "../fakes/discord";
 import { startFakeRoblox, type FakeRoblox } from "../fakes/roblox-users";
 import { ADMIN_TOKEN, banBody, startTestGateway, type TestGateway } from "../gateway/harness";
 import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";
+import { signInWithDiscord } from "./discord-sign-in";
 import { LAYOUT_CHECK, type LayoutReport } from "./layout-check";
+import { addRealLengthMembers, OWNER_ID } from "./members-data";
 
 const GUILD = "577215664901532860";
+/** Discord allows 100 characters in a server's name. */
+const GUILD_NAME = "The Euler-Mascheroni Constant Roleplay Community and Main Game Servers of the Lobby, Europe and Asia";
 const WIDTHS = [320, 375, 768, 1024, 1101, 1280, 1440, 1920] as const;
 /** Roblox's longest username and display name: 20 characters each. */
 const LONGEST = { id: 1_234_567_890, name: "Abcdefghij_klmnopqrs", displayName: "Wwwwwwwwwwwwwwwwwwww" };
@@ -19,16 +24,28 @@ const REASON = `${"Exploiting repeatedly across several servers after warnings; 
 
 describe("every page at every width with real-length data", { timeout: 180_000 }, () => {
 	let roblox: FakeRoblox;
+	let discord: FakeDiscord;
 	let gateway: TestGateway;
 	let context: BrowserContext;
+	let browser: Browser;
 	let profile: string;
+	let memberIds: string[];
 
 	beforeAll(async () => {
 		requireChromiumAndDashboard();
 		await mkdir(ARTIFACTS, { recursive: true });
 		roblox = await startFakeRoblox();
 		roblox.add(LONGEST);
-		gateway = await startTestGateway({ ROBLOX_USERS_URL: roblox.url, ROBLOX_THUMBNAILS_URL: roblox.url, OUTBOUND_ALLOW_LOOPBACK: "true" });
+		discord = await startFakeDiscord();
+		gateway = await startTestGateway({
+			ROBLOX_USERS_URL: roblox.url,
+			ROBLOX_THUMBNAILS_URL: roblox.url,
+			OUTBOUND_ALLOW_LOOPBACK: "true",
+			DISCORD_CLIENT_ID: discord.clientId,
+			DISCORD_CLIENT_SECRET: discord.clientSecret,
+			DISCORD_API_URL: discord.apiUrl,
+		});
+		memberIds = await addRealLengthMembers(gateway, discord, { id: GUILD, name: GUILD_NAME, icon: null, owner: true, permissions: "0" });
 		let key = "";
 		for (const name of ["W".repeat(32), "Main Game servers of the lobby 01", "m".repeat(32)]) {
 			key = (await gateway.createKey(GUILD, { name: name.slice(0, 32), description: "D".repeat(256) })).key;
@@ -41,12 +58,15 @@ describe("every page at every width with real-length data", { timeout: 180_000 }
 		profile = await mkdtemp(path.join(os.tmpdir(), "layout-chromium-"));
 		context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1280, height: 900 }, locale: "en-US" });
 		await context.route("https://tr.rbxcdn.com/**", (route) => route.fulfill({ status: 200, contentType: "image/png", body: Buffer.alloc(0) }));
+		browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
 	});
 
 	afterAll(async () => {
 		await context?.close();
+		await browser?.close();
 		await gateway?.stop();
 		await roblox?.close();
+		await discord?.close();
 		if (profile !== undefined) await rm(profile, { recursive: true, force: true });
 	});
 
@@ -61,7 +81,7 @@ describe("every page at every width with real-length data", { timeout: 180_000 }
 	const tab = (page: Page, name: string) => page.getByRole("navigation", { name: "Server pages" }).getByRole("link", { name, exact: true }).click();
 
 	for (const width of WIDTHS) {
-		it(`at ${width} px: sign-in, keys with activity, moderation, webhooks, experiences and /docs`, async () => {
+		it(`at ${width} px: sign-in, keys with activity, moderation, webhooks, experiences, /docs, the guild picker and members`, async () => {
 			const page = await context.newPage();
 			const errors: string[] = [];
 			page.on("pageerror", (error) => errors.push(error.message));
@@ -107,6 +127,20 @@ describe("every page at every width with real-length data", { timeout: 180_000 }
 			expect(docs.tooWide, `/docs at ${width}`).toEqual([]);
 			expect(errors).toEqual([]);
 			await page.close();
+
+			const owner = await signInWithDiscord(browser, `${gateway.url}/dashboard/`, discord, OWNER_ID);
+			await owner.page.setViewportSize({ width, height: 900 });
+			await check(owner.page, `guild picker at ${width}`);
+			await owner.page.getByRole("button", { name: /Euler-Mascheroni/ }).click();
+			await tab(owner.page, "Members");
+			await owner.page.locator(`#member-rows tr[data-member-id="${memberIds.at(-1)}"]`).waitFor();
+			// Every member holds every permission, and the longest display name is listed in full.
+			expect(await owner.page.locator("#member-rows input[type=checkbox]:not(:checked)").count()).toBe(0);
+			expect(await owner.page.locator("#member-rows").textContent()).toContain("W".repeat(32));
+			await check(owner.page, `members at ${width}`);
+			await owner.page.screenshot({ path: path.join(ARTIFACTS, `layout-members-${width}.png`), fullPage: true });
+			await owner.context.close();
+			expect(owner.errors).toEqual([]);
 		});
 	}
 });

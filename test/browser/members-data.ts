@@ -1,0 +1,35 @@
+// test/browser/members-data.ts
+// Real-length members for the Chromium suites that check the Members page: an owner and members with Discord's longest names and ids, every permission granted.
+
+import { expect } from "vitest";
+import { PERMISSIONS } from "../../shared/records";
+import type { FakeDiscord, FakeGuild } from "../fakes/discord";
+import type { TestGateway } from "../gateway/harness";
+import { signIn } from "../gateway/operators/operator-client";
+
+/** Discord user ids are snowflakes of 17 to 20 digits; these are 20. */
+export const OWNER_ID = "18446744073709551601";
+/** Discord allows 32 characters in a username and in a display name (global_name). */
+const MEMBERS = [
+	{ id: "18446744073709551602", username: "w".repeat(32), global_name: "W".repeat(32) },
+	{ id: "18446744073709551603", username: "moderator_of_the_main_game_lobby", global_name: "Moderator of the main game lobby" },
+	{ id: "18446744073709551604", username: "abcdefghijklmnopqrstuvwxyz_01234", global_name: null },
+] as const;
+/** Added but never signed in: the gateway knows their id alone. */
+const NEVER_SIGNED_IN = "18446744073709551605";
+
+/**
+ * The owner (a 32-character display name) adds the members with every permission, then they sign in once
+ * so the gateway learns their names. Returns the ids listed on the Members page.
+ */
+export async function addRealLengthMembers(gateway: TestGateway, discord: FakeDiscord, guild: FakeGuild): Promise<string[]> {
+	discord.addUser({ id: OWNER_ID, username: "o".repeat(32), global_name: "Owner of the Golden Ratio Server", guilds: [{ ...guild, owner: true }] });
+	for (const member of MEMBERS) discord.addUser({ ...member, guilds: [{ ...guild, owner: false }] });
+	const owner = await signIn(gateway, discord, OWNER_ID);
+	const ids = [...MEMBERS.map((member) => member.id), NEVER_SIGNED_IN];
+	for (const id of ids) {
+		expect((await owner.call("POST", `/guilds/${guild.id}/members`, { discord_user_id: id, permissions: PERMISSIONS })).status).toBe(201);
+	}
+	for (const member of MEMBERS) await signIn(gateway, discord, member.id);
+	return ids;
+}
