@@ -66,9 +66,16 @@ export class MembersPage {
 	}
 
 	private row(member: Member): HTMLTableRowElement {
-		const boxes = el("div", { class: "member-permissions" }, ...permissionBoxes(`member-${member.discord_user_id}`, member.permissions));
-		const save = el("button", { type: "button", "data-action": "save" }, "Save");
-		const remove = el("button", { type: "button", class: "danger", "data-action": "remove" }, "Remove");
+		// Every row's controls share their names ("Save", "Moderate"): each is tied to its member's cell, so a
+		// screen reader says whose they are.
+		const whoId = `member-${member.discord_user_id}-who`;
+		const boxes = el(
+			"div",
+			{ class: "member-permissions", role: "group", "aria-labelledby": whoId },
+			...permissionBoxes(`member-${member.discord_user_id}`, member.permissions),
+		);
+		const save = el("button", { type: "button", "data-action": "save", "aria-describedby": whoId }, "Save");
+		const remove = el("button", { type: "button", class: "danger", "data-action": "remove", "aria-describedby": whoId }, "Remove");
 		save.addEventListener("click", () => void this.change(save, () => this.current!.api.updateMember(this.current!.guildId, member.discord_user_id, checkedIn(boxes))));
 		remove.addEventListener("click", () => void this.change(remove, () => this.current!.api.removeMember(this.current!.guildId, member.discord_user_id)));
 		const who = member.name === null ? member.discord_user_id : `${member.name} (${member.discord_user_id})`;
@@ -76,7 +83,7 @@ export class MembersPage {
 		return el(
 			"tr",
 			{ "data-member-id": member.discord_user_id },
-			el("td", { class: "member-cell", "data-label": "Discord user" }, who),
+			el("td", { class: "member-cell", id: whoId, "data-label": "Discord user" }, who),
 			el("td", { class: "permissions-cell", "data-label": "Permissions" }, boxes),
 			el("td", { "data-label": "Added by" }, addedBy),
 			el("td", { class: "actions" }, el("span", { class: "action-buttons" }, save, remove)),
