@@ -40,7 +40,7 @@ describe("Install in your game, in Chromium", { timeout: 60_000 }, () => {
 		await form.getByLabel("Admin token").fill(ADMIN_TOKEN);
 		await form.getByLabel("Guild ID").fill(GUILD);
 		await form.getByRole("button", { name: "Sign in" }).click();
-		await page.getByRole("navigation", { name: "Guild pages" }).getByRole("link", { name: "Install in your game" }).click();
+		await page.getByRole("navigation", { name: "Server pages" }).getByRole("link", { name: "Install in your game" }).click();
 		await page.getByRole("heading", { name: "Install in your game" }).waitFor();
 		return { page, errors };
 	}
@@ -72,8 +72,8 @@ describe("Install in your game, in Chromium", { timeout: 60_000 }, () => {
 
 		// A game server asks about a player; opening the page again reads the keys again.
 		expect((await fetch(`${gateway.url}/api/v1/moderation/${GUILD}/ban-status/261`, { headers: { "X-API-Key": key } })).status).toBe(200);
-		await page.getByRole("navigation", { name: "Guild pages" }).getByRole("link", { name: "API Keys" }).click();
-		await page.getByRole("navigation", { name: "Guild pages" }).getByRole("link", { name: "Install in your game" }).click();
+		await page.getByRole("navigation", { name: "Server pages" }).getByRole("link", { name: "API Keys" }).click();
+		await page.getByRole("navigation", { name: "Server pages" }).getByRole("link", { name: "Install in your game" }).click();
 		await expect.poll(() => view.locator("#install-last-used").textContent()).toBe("A game server used a key of this guild just now.");
 
 		await page.setViewportSize({ width: 360, height: 740 });
