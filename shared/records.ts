@@ -176,3 +176,17 @@ export const WEBHOOK_EVENTS = [
 	"moderation.imported",
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** (v3) An import job as the admin API shows it, the fields its clients read (docs/import-export.md). */
+export interface ImportProgress {
+	id: string;
+	status: "running" | "done" | "failed";
+	rows_read: number;
+	imported: number;
+	skipped: number;
+	refused: number;
+	/** Each refused line with its number in the file and why. */
+	refused_lines: { line: number; reason: string }[];
+	/** Why a failed job stopped, in words. */
+	error: string | null;
+}

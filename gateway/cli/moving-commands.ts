@@ -1,23 +1,13 @@
 // gateway/cli/moving-commands.ts
-// The operator CLI's import and export commands (README, "Moving in and out"): a file or a remote source in, a file out.
+// The operator CLI's import and export commands (docs/import-export.md): a file or a remote source in, a file out.
 
 import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Command, Option } from "commander";
+import type { ImportProgress } from "../../shared/records";
 import { CliError, client, print, type GlobalOptions } from "./admin-client";
-
-interface ImportView {
-	id: string;
-	status: "running" | "done" | "failed";
-	rows_read: number;
-	imported: number;
-	skipped: number;
-	refused: number;
-	refused_lines: { line: number; reason: string }[];
-	error: string | null;
-}
 
 /** A file's content type by its name. */
 function fileType(file: string): string {
@@ -29,7 +19,7 @@ function fileType(file: string): string {
 /** How many refused lines the text view lists; --json gives them all. */
 const SHOWN_REFUSALS = 20;
 
-function outcome(job: ImportView): string {
+function outcome(job: ImportProgress): string {
 	const lines = [`Import ${job.id} ${job.status}: ${job.imported} imported, ${job.skipped} skipped (already there), ${job.refused} refused, of ${job.rows_read} read.`];
 	if (job.error !== null) lines.push(job.error);
 	for (const refused of job.refused_lines.slice(0, SHOWN_REFUSALS)) lines.push(`  line ${refused.line}: ${refused.reason}`);
@@ -64,10 +54,10 @@ export function addMovingCommands(program: Command): void {
 			}
 			const admin = await client(options);
 			const base = `/guilds/${encodeURIComponent(options.guild)}/moderation`;
-			let job = (await admin.send<{ import: ImportView }>("POST", `${base}/import`, body)).import;
+			let job = (await admin.send<{ import: ImportProgress }>("POST", `${base}/import`, body)).import;
 			while (job.status === "running") {
 				await new Promise((resolve) => setTimeout(resolve, 500));
-				job = (await admin.call<{ import: ImportView }>("GET", `${base}/imports/${job.id}`)).import;
+				job = (await admin.call<{ import: ImportProgress }>("GET", `${base}/imports/${job.id}`)).import;
 				if (!options.json && job.status === "running") console.error(`… ${job.rows_read} read, ${job.imported} imported`);
 			}
 			print(options, { import: job }, outcome(job));

@@ -1,5 +1,5 @@
 // gateway/moderation/import-routes.ts
-// Moving in and out (README, "Moving in and out"): start an import, follow it, stream an export; declared once.
+// Moving in and out (docs/import-export.md): start an import, follow it, stream an export; declared once.
 
 import express, { type Request } from "express";
 import { z } from "zod";

@@ -1,5 +1,5 @@
 // gateway/moderation/import-schemas.ts
-// Requests and answers of the import and export routes (README, "Moving in and out").
+// Requests and answers of the import and export routes (docs/import-export.md).
 
 import { z } from "zod";
 import { adminGuildId } from "../keys/key-schemas";

@@ -14,8 +14,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeDiscord, type FakeDiscord } from "../fakes/discord";
 import { startFakeRoblox, type FakeRoblox } from "../fakes/roblox-users";
-import { ADMIN_TOKEN, banBody, startTestGateway, type TestGateway } from "../gateway/harness";
-import { CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";
+import { banBody, startTestGateway, type TestGateway } from "../gateway/harness";
+import { CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard, signInWithToken } from "./chromium";
 import { signInWithDiscord } from "./discord-sign-in";
 import { addRealLengthMembers, OWNER_ID } from "./members-data";
 
@@ -96,9 +96,7 @@ describe("axe-core on every page", { timeout: 180_000 }, () => {
 				const form = page.getByRole("region", { name: "Sign in" });
 				await form.waitFor();
 				found.push(...(await violations(page, `sign-in ${at}`)));
-				await form.getByLabel("Admin token").fill(ADMIN_TOKEN);
-				await form.getByLabel("Guild ID").fill(GUILD);
-				await form.getByRole("button", { name: "Sign in" }).click();
+				await signInWithToken(page, GUILD);
 				await page.locator("#key-rows tr").first().getByRole("button", { name: "Activity" }).click();
 				await page.locator("#activity-title").filter({ hasText: "Main Game" }).waitFor();
 				found.push(...(await violations(page, `keys ${at}`)));

@@ -1,9 +1,11 @@
 // test/browser/chromium.ts
-// What every browser suite needs before it starts: the built dashboard, Debian's Chromium and its flags.
+// What every browser suite needs: the built dashboard, Debian's Chromium and its flags, and the token sign-in.
 
 import { existsSync } from "node:fs";
 import path from "node:path";
+import type { Page } from "playwright-core";
 import { DASHBOARD_BUILD_DIR } from "../../gateway/dashboard/dashboard-router";
+import { ADMIN_TOKEN } from "../gateway/harness";
 
 /** Debian's chromium, installed by npm test's first step (tools/test-services.ts); playwright-core never downloads a browser. */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -31,4 +33,12 @@ export function requireChromiumAndDashboard(): void {
 
 export function requireChromium(): void {
 	if (!existsSync(CHROMIUM)) throw new Error("Chromium is missing: apt-get install -y chromium (npm test does so when run as root).");
+}
+
+/** Signs in on the dashboard's page with the admin token and a guild id, as an operator types them. */
+export async function signInWithToken(page: Page, guildId: string, token: string = ADMIN_TOKEN): Promise<void> {
+	const form = page.getByRole("region", { name: "Sign in" });
+	await form.getByLabel("Admin token").fill(token);
+	await form.getByLabel("Guild ID").fill(guildId);
+	await form.getByRole("button", { name: "Sign in" }).click();
 }

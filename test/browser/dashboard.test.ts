@@ -7,7 +7,7 @@ import path from "node:path";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_TOKEN, startTestGateway, type TestGateway } from "../gateway/harness";
-import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";
+import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard, signInWithToken } from "./chromium";
 
 const JOURNEY_GUILD = "135792468013579246";
 const LIMIT_GUILD = "246801357924680135";
@@ -60,10 +60,7 @@ describe("API Keys dashboard in Chromium", { timeout: 60_000 }, () => {
 	}
 
 	async function signIn(page: Page, token: string, guildId: string): Promise<void> {
-		const form = page.getByRole("region", { name: "Sign in" });
-		await form.getByLabel("Admin token").fill(token);
-		await form.getByLabel("Guild ID").fill(guildId);
-		await form.getByRole("button", { name: "Sign in" }).click();
+		await signInWithToken(page, guildId, token);
 	}
 
 	const keyRow = (page: Page, text: string): Locator => page.locator("#key-rows tr", { hasText: text });

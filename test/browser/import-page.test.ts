@@ -6,8 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, startTestGateway, type TestGateway } from "../gateway/harness";
-import { CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";
+import { startTestGateway, type TestGateway } from "../gateway/harness";
+import { CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard, signInWithToken } from "./chromium";
 
 const GUILD = "161803398874989484";
 
@@ -34,10 +34,7 @@ describe("Import page in Chromium", { timeout: 120_000 }, () => {
 		const errors: string[] = [];
 		page.on("pageerror", (error) => errors.push(error.message));
 		await page.goto(`${gateway.url}/dashboard/`);
-		const form = page.getByRole("region", { name: "Sign in" });
-		await form.getByLabel("Admin token").fill(ADMIN_TOKEN);
-		await form.getByLabel("Guild ID").fill(GUILD);
-		await form.getByRole("button", { name: "Sign in" }).click();
+		await signInWithToken(page, GUILD);
 		await page.getByRole("heading", { name: "API Keys" }).waitFor();
 
 		await page.getByRole("link", { name: "Import" }).click();

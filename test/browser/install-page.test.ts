@@ -8,8 +8,8 @@ import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readModel } from "../../gateway/roblox-model/rbxmx";
-import { ADMIN_TOKEN, startTestGateway, type TestGateway } from "../gateway/harness";
-import { CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";
+import { startTestGateway, type TestGateway } from "../gateway/harness";
+import { CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard, signInWithToken } from "./chromium";
 import { LAYOUT_CHECK, type LayoutReport } from "./layout-check";
 
 const GUILD = "271828182845904523";
@@ -36,10 +36,7 @@ describe("Install in your game, in Chromium", { timeout: 60_000 }, () => {
 		const errors: string[] = [];
 		page.on("pageerror", (error) => errors.push(error.message));
 		await page.goto(`${gateway.url}/dashboard/`);
-		const form = page.getByRole("region", { name: "Sign in" });
-		await form.getByLabel("Admin token").fill(ADMIN_TOKEN);
-		await form.getByLabel("Guild ID").fill(GUILD);
-		await form.getByRole("button", { name: "Sign in" }).click();
+		await signInWithToken(page, GUILD);
 		await page.getByRole("navigation", { name: "Server pages" }).getByRole("link", { name: "Install in your game" }).click();
 		await page.getByRole("heading", { name: "Install in your game" }).waitFor();
 		return { page, errors };

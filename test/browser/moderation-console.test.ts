@@ -6,9 +6,9 @@ import os from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, banBody, startTestGateway, type TestGateway } from "../gateway/harness";
+import { banBody, startTestGateway, type TestGateway } from "../gateway/harness";
 import { LAYOUT_CHECK, type LayoutReport } from "./layout-check";
-import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";
+import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard, signInWithToken } from "./chromium";
 
 const JOURNEY_GUILD = "314159265358979323";
 const PAGING_GUILD = "271828182845904523";
@@ -59,10 +59,7 @@ describe("Moderation page and every width in Chromium", { timeout: 120_000 }, ()
 		const errors: string[] = [];
 		page.on("pageerror", (error) => errors.push(error.message));
 		await page.goto(`${gateway.url}/dashboard/${hash}`);
-		const form = page.getByRole("region", { name: "Sign in" });
-		await form.getByLabel("Admin token").fill(ADMIN_TOKEN);
-		await form.getByLabel("Guild ID").fill(guildId);
-		await form.getByRole("button", { name: "Sign in" }).click();
+		await signInWithToken(page, guildId);
 		await page.getByRole("heading", { name: "API Keys" }).or(page.getByRole("heading", { name: "Moderation", level: 1 })).first().waitFor();
 		page.on("close", () => expect(errors).toEqual([]));
 		return page;

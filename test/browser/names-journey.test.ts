@@ -7,8 +7,8 @@ import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { headshotUrl, startFakeRoblox, type FakeRoblox } from "../fakes/roblox-users";
-import { ADMIN_TOKEN, banBody, startTestGateway, type TestGateway } from "../gateway/harness";
-import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";
+import { banBody, startTestGateway, type TestGateway } from "../gateway/harness";
+import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard, signInWithToken } from "./chromium";
 
 const GUILD = "112358132134558914";
 /** A 1×1 PNG: what the headshot host serves here (Chromium reaches no real host). */
@@ -58,10 +58,7 @@ describe("Moderators by name in Chromium", { timeout: 120_000 }, () => {
 			if (message.type() === "error") errors.push(message.text());
 		});
 		await page.goto(`${gateway.url}/dashboard/#moderation`);
-		const form = page.getByRole("region", { name: "Sign in" });
-		await form.getByLabel("Admin token").fill(ADMIN_TOKEN);
-		await form.getByLabel("Guild ID").fill(GUILD);
-		await form.getByRole("button", { name: "Sign in" }).click();
+		await signInWithToken(page, GUILD);
 		await page.getByRole("heading", { name: "Moderation", level: 1 }).waitFor();
 		return { page, errors };
 	}

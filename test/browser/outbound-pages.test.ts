@@ -6,9 +6,9 @@ import os from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, startTestGateway, type TestGateway } from "../gateway/harness";
+import { startTestGateway, type TestGateway } from "../gateway/harness";
 import { WebhookReceiver } from "../gateway/outbound/webhook-receiver";
-import { CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard } from "./chromium";
+import { CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard, signInWithToken } from "./chromium";
 
 const GUILD = "314159265358979323";
 
@@ -39,10 +39,7 @@ describe("Webhooks and Experiences in Chromium", { timeout: 60_000 }, () => {
 		const errors: string[] = [];
 		page.on("pageerror", (error) => errors.push(error.message));
 		await page.goto(`${gateway.url}/dashboard/`);
-		const form = page.getByRole("region", { name: "Sign in" });
-		await form.getByLabel("Admin token").fill(ADMIN_TOKEN);
-		await form.getByLabel("Guild ID").fill(GUILD);
-		await form.getByRole("button", { name: "Sign in" }).click();
+		await signInWithToken(page, GUILD);
 		await page.getByRole("navigation", { name: "Server pages" }).getByRole("link", { name: "Webhooks" }).click();
 		await page.getByRole("heading", { name: "Webhooks" }).waitFor();
 		return { page, errors };

@@ -3,19 +3,9 @@
 
 import { AdminApi, AdminApiError } from "./admin-api";
 import { byId, el, labelledField as field, setFieldError, withProgress } from "./dom";
+import type { ImportProgress } from "../../../../shared/records";
 import { savedAdminToken } from "./session";
 
-/** An import job as the API shows it (README, "Moving in and out"). */
-interface ImportJob {
-	id: string;
-	status: "running" | "done" | "failed";
-	rows_read: number;
-	imported: number;
-	skipped: number;
-	refused: number;
-	refused_lines: { line: number; reason: string }[];
-	error: string | null;
-}
 
 type Source = "file" | "technified" | "roblox";
 
@@ -162,14 +152,14 @@ export class ImportPage {
 		if (body === undefined || this.guildId === undefined) return;
 		const path = `/guilds/${encodeURIComponent(this.guildId)}/moderation`;
 		try {
-			const { import: job } = await this.api.upload<{ import: ImportJob }>(`${path}/import`, body.file, body.type);
+			const { import: job } = await this.api.upload<{ import: ImportProgress }>(`${path}/import`, body.file, body.type);
 			input("import-api-key").value = "";
 			const generation = ++this.generation;
 			this.draw(job);
 			let current = job;
 			while (current.status === "running" && generation === this.generation) {
 				await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-				current = (await this.api.data<{ import: ImportJob }>("GET", `${path}/imports/${current.id}`)).import;
+				current = (await this.api.data<{ import: ImportProgress }>("GET", `${path}/imports/${current.id}`)).import;
 				if (generation === this.generation) this.draw(current);
 			}
 		} catch (err) {
@@ -177,7 +167,7 @@ export class ImportPage {
 		}
 	}
 
-	private draw(job: ImportJob): void {
+	private draw(job: ImportProgress): void {
 		line("import-result").hidden = false;
 		line("import-progress").textContent =
 			job.status === "running" ? `Running… ${job.rows_read} read so far.` : job.status === "done" ? `Done: ${job.rows_read} read.` : `Failed: ${job.error ?? "no reason given"}`;
