@@ -20,6 +20,18 @@ import { createLogger } from "../gateway/platform/logging/logger";
 const [mode, upstream, token, guild, redisUrl, sharedDataDir] = process.argv.slice(2);
 const report = (fields: Record<string, string>) => console.log(JSON.stringify(fields));
 
+/**
+ * A gateway as the bench runs it: loopback, a fixed admin token, request lines written where they cost
+ * the serialising but no terminal (`logTo`); answers it with a fresh key of `guild`.
+ */
+async function startBenchGateway(env: Record<string, string>, options: { inlineDataStore?: boolean; logTo?: pino.DestinationStream } = {}) {
+	const config = readConfig({ PORT: "0", HOST: "127.0.0.1", ADMIN_TOKEN: "bench-admin-token-0123456789", ...env });
+	const logger = createLogger(config.log, options.logTo ?? pino.destination("/dev/null"));
+	const gateway = await startGateway(config, { logger, inlineDataStore: options.inlineDataStore });
+	const { key } = await gateway.keys.admin.create(guild, { name: "bench" }, { actor: { type: "admin_token" }, address: null });
+	return { gateway, key };
+}
+
 if (mode === "data-store") {
 	const dataDir = await mkdtemp(path.join(os.tmpdir(), "bench-store-"));
 	const internalToken = "bench-internal-token-0123456789abcdef";
@@ -68,36 +80,23 @@ if (mode === "data-store") {
 	const server = http.createServer((_req, res) => res.writeHead(200, headers).end(body));
 	server.listen(0, "127.0.0.1", () => report({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
 } else if (mode === "gateway") {
-	const dataDir = await mkdtemp(path.join(os.tmpdir(), "bench-gateway-"));
-	const config = readConfig({
-		PORT: "0",
-		HOST: "127.0.0.1",
-		DATA_DIR: dataDir,
-		ADMIN_TOKEN: "bench-admin-token-0123456789",
+	const { gateway, key } = await startBenchGateway({
+		DATA_DIR: await mkdtemp(path.join(os.tmpdir(), "bench-gateway-")),
 		DATA_STORE_URL: upstream,
 		DATA_STORE_TOKEN: token,
 		// Quotas raised so the bench measures the gateway's work, not its refusals.
 		RATE_LIMITS: "moderation=1000000,lists=1000000,writes=1000000",
 	});
-	// Request logging on, as in production, written where it costs the serialising but no terminal.
-	const gateway = await startGateway(config, { logger: createLogger(config.log, pino.destination("/dev/null")) });
-	const created = await gateway.keys.admin.create(guild, { name: "bench" }, { actor: { type: "admin_token" }, address: null });
-	report({ url: gateway.url, key: created.key });
+	report({ url: gateway.url, key });
 } else if (mode === "gateway-fleet") {
 	// The fleet bench's gateway: default quotas but `moderation`, raised to twice the 10 joins a second it
 	// sends, so any refusal of a join check would be the events starving it.
-	const dataDir = await mkdtemp(path.join(os.tmpdir(), "bench-fleet-"));
-	const config = readConfig({
-		PORT: "0",
-		HOST: "127.0.0.1",
-		DATA_DIR: dataDir,
-		ADMIN_TOKEN: "bench-admin-token-0123456789",
+	const { gateway, key } = await startBenchGateway({
+		DATA_DIR: await mkdtemp(path.join(os.tmpdir(), "bench-fleet-")),
 		DATA_STORE_URL: upstream,
 		DATA_STORE_TOKEN: token,
 		RATE_LIMITS: "moderation=1200",
 	});
-	const gateway = await startGateway(config, { logger: createLogger(config.log, pino.destination("/dev/null")) });
-	const created = await gateway.keys.admin.create(guild, { name: "fleet" }, { actor: { type: "admin_token" }, address: null });
 	// This process's memory after a full collection, on a port of its own so asking costs the gateway nothing.
 	v8.setFlagsFromString("--expose-gc");
 	const collect = vm.runInNewContext("gc") as () => void;
@@ -108,43 +107,33 @@ if (mode === "data-store") {
 		res.setHeader("content-type", "application/json").end(JSON.stringify({ rss, heapUsed }));
 	});
 	memory.listen(0, "127.0.0.1", () =>
-		report({ url: gateway.url, key: created.key, memory: `http://127.0.0.1:${(memory.address() as AddressInfo).port}` }),
+		report({ url: gateway.url, key, memory: `http://127.0.0.1:${(memory.address() as AddressInfo).port}` }),
 	);
 } else if (mode === "gateway-embedded") {
 	// `npm start` as shipped: the data store embedded, on a worker thread ("worker") or on the gateway's own loop ("inline").
-	const dataDir = await mkdtemp(path.join(os.tmpdir(), "bench-embedded-"));
-	const config = readConfig({
-		PORT: "0",
-		HOST: "127.0.0.1",
-		DATA_DIR: dataDir,
-		ADMIN_TOKEN: "bench-admin-token-0123456789",
-		RATE_LIMITS: "moderation=1000000,lists=1000000,writes=1000000",
-	});
-	const gateway = await startGateway(config, {
-		logger: createLogger(config.log, pino.destination("/dev/null")),
-		inlineDataStore: upstream === "inline",
-	});
-	const created = await gateway.keys.admin.create(guild, { name: "bench" }, { actor: { type: "admin_token" }, address: null });
-	report({ url: gateway.url, key: created.key });
+	const { gateway, key } = await startBenchGateway(
+		{ DATA_DIR: await mkdtemp(path.join(os.tmpdir(), "bench-embedded-")), RATE_LIMITS: "moderation=1000000,lists=1000000,writes=1000000" },
+		{ inlineDataStore: upstream === "inline" },
+	);
+	report({ url: gateway.url, key });
 } else if (mode === "gateway-redis") {
 	// One of several instances: rate limits and invalidation in Redis, keys in a data directory they share.
-	const config = readConfig({
-		PORT: "0",
-		HOST: "127.0.0.1",
-		DATA_DIR: sharedDataDir,
-		ADMIN_TOKEN: "bench-admin-token-0123456789",
-		DATA_STORE_URL: upstream,
-		DATA_STORE_TOKEN: token,
-		REDIS_URL: redisUrl,
-		// Raised as for "gateway": every request still spends its quota in Redis, none is refused.
-		RATE_LIMITS: "moderation=1000000,lists=1000000,writes=1000000",
-		// The events bench holds 10,000 streams on one key, beside its load.
-		EVENT_STREAMS_PER_KEY: "1000000",
-		MAX_CONNECTIONS: "15000",
-	});
-	const gateway = await startGateway(config, { logger: createLogger({ ...config.log, level: "warn" }, pino.destination(2)) });
-	const created = await gateway.keys.admin.create(guild, { name: "bench" }, { actor: { type: "admin_token" }, address: null });
-	report({ url: gateway.url, key: created.key });
+	const { gateway, key } = await startBenchGateway(
+		{
+			DATA_DIR: sharedDataDir,
+			DATA_STORE_URL: upstream,
+			DATA_STORE_TOKEN: token,
+			REDIS_URL: redisUrl,
+			// Raised as for "gateway": every request still spends its quota in Redis, none is refused.
+			RATE_LIMITS: "moderation=1000000,lists=1000000,writes=1000000",
+			// The events bench holds 10,000 streams on one key, beside its load.
+			EVENT_STREAMS_PER_KEY: "1000000",
+			MAX_CONNECTIONS: "15000",
+			LOG_LEVEL: "warn",
+		},
+		{ logTo: pino.destination(2) },
+	);
+	report({ url: gateway.url, key });
 } else {
 	throw new Error(`unknown bench target "${mode}"`);
 }

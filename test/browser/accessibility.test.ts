@@ -14,10 +14,10 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeDiscord, type FakeDiscord } from "../fakes/discord";
 import { startFakeRoblox, type FakeRoblox } from "../fakes/roblox-users";
-import { banBody, startTestGateway, type TestGateway } from "../gateway/harness";
+import { banBody, type TestGateway } from "../gateway/harness";
 import { CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard, signInWithToken } from "./chromium";
 import { signInWithDiscord } from "./discord-sign-in";
-import { addRealLengthMembers, OWNER_ID } from "./members-data";
+import { addRealLengthMembers, startGatewayWithFakes, OWNER_ID } from "./members-data";
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
@@ -46,14 +46,7 @@ describe("axe-core on every page", { timeout: 180_000 }, () => {
 		roblox = await startFakeRoblox();
 		roblox.add({ id: 156, name: "builderman", displayName: "Builder Man" });
 		discord = await startFakeDiscord();
-		gateway = await startTestGateway({
-			ROBLOX_USERS_URL: roblox.url,
-			ROBLOX_THUMBNAILS_URL: roblox.url,
-			OUTBOUND_ALLOW_LOOPBACK: "true",
-			DISCORD_CLIENT_ID: discord.clientId,
-			DISCORD_CLIENT_SECRET: discord.clientSecret,
-			DISCORD_API_URL: discord.apiUrl,
-		});
+		gateway = await startGatewayWithFakes(roblox, discord);
 		memberIds = await addRealLengthMembers(gateway, discord, { id: GUILD, name: GUILD_NAME, icon: null, owner: true, permissions: "0" });
 		const key = (await gateway.createKey(GUILD, { name: "Main Game" })).key;
 		await gateway.api(`/moderation/${GUILD}/roblox/ban`, { method: "POST", headers: { "x-api-key": key }, body: banBody(156, { reason: "Exploiting" }) });

@@ -8,11 +8,11 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeDiscord, type FakeDiscord } from "../fakes/discord";
 import { startFakeRoblox, type FakeRoblox } from "../fakes/roblox-users";
-import { banBody, startTestGateway, type TestGateway } from "../gateway/harness";
+import { banBody, type TestGateway } from "../gateway/harness";
 import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard, signInWithToken } from "./chromium";
 import { signInWithDiscord } from "./discord-sign-in";
 import { LAYOUT_CHECK, type LayoutReport } from "./layout-check";
-import { addRealLengthMembers, OWNER_ID } from "./members-data";
+import { addRealLengthMembers, startGatewayWithFakes, OWNER_ID } from "./members-data";
 
 const GUILD = "577215664901532860";
 /** Discord allows 100 characters in a server's name. */
@@ -37,14 +37,7 @@ describe("every page at every width with real-length data", { timeout: 180_000 }
 		roblox = await startFakeRoblox();
 		roblox.add(LONGEST);
 		discord = await startFakeDiscord();
-		gateway = await startTestGateway({
-			ROBLOX_USERS_URL: roblox.url,
-			ROBLOX_THUMBNAILS_URL: roblox.url,
-			OUTBOUND_ALLOW_LOOPBACK: "true",
-			DISCORD_CLIENT_ID: discord.clientId,
-			DISCORD_CLIENT_SECRET: discord.clientSecret,
-			DISCORD_API_URL: discord.apiUrl,
-		});
+		gateway = await startGatewayWithFakes(roblox, discord);
 		memberIds = await addRealLengthMembers(gateway, discord, { id: GUILD, name: GUILD_NAME, icon: null, owner: true, permissions: "0" });
 		let key = "";
 		for (const name of ["W".repeat(32), "Main Game servers of the lobby 01", "m".repeat(32)]) {

@@ -1,13 +1,26 @@
 // test/browser/members-data.ts
-// Real-length members for the Chromium suites that check the Members page: an owner and members with Discord's longest names and ids, every permission granted.
+// The gateway and the real-length members of the Chromium suites that check every page: the fakes of Roblox and Discord, an owner and members with Discord's longest names and ids, every permission granted.
 
 import { expect } from "vitest";
 import { PERMISSIONS } from "../../shared/records";
 import type { FakeDiscord, FakeGuild } from "../fakes/discord";
-import type { TestGateway } from "../gateway/harness";
+import type { FakeRoblox } from "../fakes/roblox-users";
+import { startTestGateway, type TestGateway } from "../gateway/harness";
 import { signIn } from "../gateway/operators/operator-client";
 
 /** Discord user ids are snowflakes of 17 to 20 digits; these are 20. */
+/** A gateway whose names come from the fake Roblox and whose sign-in is the fake Discord, as the every-page suites need. */
+export function startGatewayWithFakes(roblox: FakeRoblox, discord: FakeDiscord): Promise<TestGateway> {
+	return startTestGateway({
+		ROBLOX_USERS_URL: roblox.url,
+		ROBLOX_THUMBNAILS_URL: roblox.url,
+		OUTBOUND_ALLOW_LOOPBACK: "true",
+		DISCORD_CLIENT_ID: discord.clientId,
+		DISCORD_CLIENT_SECRET: discord.clientSecret,
+		DISCORD_API_URL: discord.apiUrl,
+	});
+}
+
 export const OWNER_ID = "18446744073709551601";
 /** Discord allows 32 characters in a username and in a display name (global_name). */
 const MEMBERS = [
