@@ -42,8 +42,11 @@ export interface BanStatusBatchData {
 	results: { [identifier: string]: BanStatusBatchResult };
 }
 
-/** What the events route reports (docs/api.md, "API summary"); `reset` means "re-check everyone". */
-export type ModerationEventName = "ban" | "unban" | "mute" | "unmute" | "reset";
+/**
+ * What the events route reports (docs/api.md, "API summary"); `reset` means "re-check everyone", a
+ * `command` is for live servers (docs/fleets.md) and reaches only those it targets.
+ */
+export type ModerationEventName = "ban" | "unban" | "mute" | "unmute" | "reset" | "command";
 
 /**
  * One event of the events route: the stream's `data` object plus its `id` (the guild's sequence) and
@@ -57,14 +60,79 @@ export interface ModerationEvent {
 	ban_info?: BanInfo;
 	mute_info?: MuteInfo;
 	job_id?: string | null;
+	/** Only on `command` events. */
+	command?: ServerCommandOrder;
 	/** Unix seconds. */
 	at: number;
+}
+
+/** What a live server is told to do (docs/fleets.md). */
+export type ServerCommandKind = "kick" | "message" | "shutdown";
+
+/** A command as it travels the change log, the events route and the push: `job_id` null means every live server. */
+export interface ServerCommandOrder {
+	id: string;
+	kind: ServerCommandKind;
+	job_id: string | null;
+	/** `kick`: the Roblox user id to kick. */
+	user_id?: string;
+	/** `message`: the text to show, at most 200 characters. */
+	text?: string;
+	/** `kick` and `shutdown`: the reason the players are shown. */
+	reason?: string;
+}
+
+/** How a live server follows the guild's events. */
+export type ServerFollowMode = "stream" | "poll" | "push";
+
+/** One live server of a guild (`GET /admin/v1/guilds/:guildId/servers`). Times are unix seconds. */
+export interface LiveServer {
+	job_id: string;
+	place_id: number | null;
+	universe_id: number | null;
+	players: number | null;
+	first_seen_at: number;
+	last_seen_at: number;
+	follows: ServerFollowMode;
+}
+
+/** One target's answer to a command; `outcome` null while it has not answered. */
+export interface ServerCommandAck {
+	job_id: string;
+	outcome: "done" | "failed" | null;
+	/** What the server said it did, in words (e.g. "Kicked 261", "Player not in this server"). */
+	result: string | null;
+	acked_at: number | null;
+}
+
+/** A command as the management API shows it. */
+export interface ServerCommandRecord extends ServerCommandOrder {
+	targets: string[];
+	acks: ServerCommandAck[];
+	created_at: number;
+	created_by: string;
+}
+
+/** `data.push` of the events answer when the server's universe is pushed through Roblox. */
+export interface PushNotice {
+	topic: string;
+}
+
+/** The message published to topic `Technified` (docs/fleets.md): at most 1 024 characters. */
+export interface PushMessage {
+	v: 1;
+	guild: string;
+	/** The last sequence the message carries. */
+	seq: number;
+	events: ModerationEvent[];
 }
 
 /** `data` of the long poll: the events after the asked position and where to ask from next time. */
 export interface ModerationEventsData {
 	events: ModerationEvent[];
 	next: number;
+	/** Present when the asking server's universe is pushed through Roblox: subscribe and stop polling. */
+	push?: PushNotice;
 }
 
 export type KeyStatus =
@@ -124,7 +192,7 @@ export type QuotaCategory = (typeof QUOTA_CATEGORIES)[number];
 export type RateLimitOverrides = Partial<Record<QuotaCategory, number>>;
 
 /** The permissions an operator may hold in a guild (docs/api.md, "API summary"), after Roblox's group API-key permissions. */
-export const PERMISSIONS = ["administer_keys", "create_keys", "moderate", "view", "manage_members"] as const;
+export const PERMISSIONS = ["administer_keys", "create_keys", "moderate", "view", "manage_members", "manage_servers"] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** (v2) One address a key was used from, in the usage report. */

@@ -151,7 +151,7 @@ describe("key statuses that follow operators", { timeout: 60_000 }, () => {
 		expect(badId.body).toMatchObject({ code: 400, error: "bad_request", message: "discord_user_id must be a Discord user id (17-20 digits)" });
 		const badPermission = await owner.call("POST", `/guilds/${guildId}/members`, { discord_user_id: MANAGER, permissions: ["ban_everyone"] });
 		expect(badPermission.body.message).toBe(
-			'Unknown permission "ban_everyone": permissions must be administer_keys, create_keys, moderate, view, manage_members',
+			'Unknown permission "ban_everyone": permissions must be administer_keys, create_keys, moderate, view, manage_members, manage_servers',
 		);
 		const twice = await owner.call("POST", `/guilds/${guildId}/members`, { discord_user_id: CREATOR, permissions: ["view"] });
 		expect(twice.body).toMatchObject({ code: 409, error: "member_exists" });
@@ -225,7 +225,7 @@ describe("key statuses that follow operators", { timeout: 60_000 }, () => {
 				id: guildId,
 				name: "Guild",
 				icon: "0f0f",
-				permissions: ["administer_keys", "create_keys", "moderate", "view", "manage_members"],
+				permissions: ["administer_keys", "create_keys", "moderate", "view", "manage_members", "manage_servers"],
 				key_count: 1,
 				active_ban_count: 1,
 			},

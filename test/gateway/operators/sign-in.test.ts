@@ -73,7 +73,7 @@ describe("Discord sign-in", () => {
 					id: GUILD_A,
 					name: "Alpha Server",
 					icon: "a1b2c3",
-					permissions: ["administer_keys", "create_keys", "moderate", "view", "manage_members"],
+					permissions: ["administer_keys", "create_keys", "moderate", "view", "manage_members", "manage_servers"],
 				},
 			],
 			csrf_token: expect.stringMatching(/^[\w-]{43}$/),

@@ -11,6 +11,7 @@ const PERMISSION_LABEL: Record<Permission, string> = {
 	moderate: "Moderate players",
 	view: "View keys and moderation",
 	manage_members: "Manage members",
+	manage_servers: "Command live servers",
 };
 const PERMISSIONS = Object.keys(PERMISSION_LABEL) as Permission[];
 const isDiscordId = (text: string) => /^\d{17,20}$/.test(text);
