@@ -216,12 +216,16 @@ export class LiveUpdates {
 	/** Subscribes to the pushed topic; where MessagingService refuses, polling goes on. */
 	private subscribe(topic: string) {
 		const { clock, diagnostics } = this.parts;
+		// Set first: a message may arrive while SubscribeAsync still yields.
+		this.pushTopic = topic;
+		this.messagesSinceCatchUp = 0;
 		const [ok, connection] = pcall(() => MessagingService.SubscribeAsync(topic, (message) => this.receivePushed(message.Data)));
 		if (!this.running) {
 			if (ok) (connection as RBXScriptConnection).Disconnect();
 			return;
 		}
 		if (!ok) {
+			this.pushTopic = undefined;
 			this.pushBlockedUntil = clock.now() + PUSH_RETRY_SECONDS;
 			diagnostics.warnOnce(
 				"push_failing",
@@ -231,8 +235,6 @@ export class LiveUpdates {
 		}
 		diagnostics.clear("push_failing");
 		this.subscription = connection as RBXScriptConnection;
-		this.pushTopic = topic;
-		this.messagesSinceCatchUp = 0;
 		this.nextHeartbeat = clock.now() + HEARTBEAT_SECONDS;
 		this.nextSafetyPoll = clock.now() + SAFETY_POLL_SECONDS;
 	}
