@@ -3,13 +3,11 @@
 // server within seconds: one stream where HttpService:CreateWebStreamClient works (Roblox documents it for
 // Studio only at the time of writing), otherwise one long poll at a time held up to 25 s. Each resumes
 // after the last sequence, spends the module's request budget, and backs off with jitter on failure.
-// When the gateway says the universe is pushed (docs/fleets.md), it subscribes to the topic through
-// MessagingService instead and stops polling: a heartbeat a minute, one catch-up poll when a message
-// shows a gap in the sequence (Roblox delivers at best effort), and one every 10 minutes as a safety net.
+// When the gateway says the universe is pushed (docs/fleets.md), it follows through MessagingService
+// instead (pushed-events.ts) and polls again when the push ends.
 
-import { HttpService, MessagingService } from "@rbxts/services";
-import { t } from "@rbxts/t";
-import type { BanInfo, ModerationEvent, MuteInfo, PushMessage, ServerCommandOrder } from "../shared/records";
+import { HttpService } from "@rbxts/services";
+import type { BanInfo, ModerationEvent, MuteInfo, ServerCommandOrder } from "../shared/records";
 import { BanApi, banInfoCheck, muteInfoCheck } from "./api-client";
 import { Backoff } from "./backoff";
 import { REFUSAL_PROBE_SECONDS, warnRefusal } from "./ban-lookup";
@@ -17,6 +15,7 @@ import { BanStatus, MuteStatus, toBanStatus, toMuteStatus } from "./ban-status";
 import { Clock } from "./clock";
 import { Deferred } from "./deferred";
 import { Diagnostics } from "./diagnostics";
+import { FollowerState, PUSH_RETRY_SECONDS, PushedEvents } from "./pushed-events";
 import { ROBLOX_LIMIT_STALL_SECONDS, RequestBudget } from "./request-budget";
 
 /**
@@ -34,20 +33,6 @@ const QUICK_EMPTY_ANSWER_GAP = 5;
 /** Retries back off up to this many doublings of the base delay (then stay at the cap). */
 const MAX_BACKOFF_STEP = 6;
 
-/** A pushed server's heartbeat interval, and its safety-net poll's (docs/fleets.md). */
-export const HEARTBEAT_SECONDS = 60;
-export const SAFETY_POLL_SECONDS = 600;
-
-/** After a failed subscription, or a push that stopped delivering, polls go on this long before push is tried again. */
-const PUSH_RETRY_SECONDS = 600;
-
-/** A pushed message as the gateway publishes it; each event's own fields are checked where it is applied. */
-const pushMessageCheck = t.interface({
-	v: t.literal(1),
-	guild: t.string,
-	seq: t.number,
-	events: t.array(t.interface({ id: t.number, event: t.string })),
-});
 
 /** What this server does with each change. */
 export interface LiveEffects {
@@ -88,23 +73,25 @@ export class LiveUpdates {
 	private streamsWork = true;
 	private stream?: WebStreamClient;
 	private streamConnections = new Array<RBXScriptConnection>();
-	/** While pushed: the topic, its subscription, and when the heartbeat and the safety poll are due. */
-	private pushTopic?: string;
-	private subscription?: RBXScriptConnection;
-	private nextHeartbeat = 0;
-	private nextSafetyPoll = 0;
-	/** No subscription is tried before this (monotonic seconds): it failed, or push stopped delivering. */
+	/** While the gateway pushes through Roblox: polls stop. */
+	private pushed?: PushedEvents;
+	/** No subscription is tried before this (monotonic seconds): it failed, or the push stopped arriving. */
 	private pushBlockedUntil = 0;
-	/** A message showed a gap: the push loop polls once, now. */
-	private catchUpWanted = false;
-	private catchingUp = false;
-	/** The highest sequence a message carried while a catch-up poll was out. */
-	private heardDuringCatchUp = 0;
-	/** Messages of this guild since the last catch-up poll: none while the log moved means push is not working. */
-	private messagesSinceCatchUp = 0;
-	/** Wakes the push loop's sleep early (a gap), and the timer that ends it otherwise. */
-	private wake?: Deferred<boolean>;
-	private sleepTimer?: thread;
+	/** What the pushed follower shares with this one. */
+	private readonly state: FollowerState = {
+		position: () => this.after,
+		moveTo: (sequence) => {
+			this.after = sequence;
+		},
+		apply: (event) => this.apply(event),
+		acquire: () => this.acquire(),
+		isRunning: () => this.running,
+		succeeded: () => {
+			this.failures = 0;
+			this.setHealthy(true);
+		},
+		failed: (retryAfter) => this.failed(retryAfter),
+	};
 
 	constructor(private readonly parts: LiveParts) {}
 
@@ -117,8 +104,8 @@ export class LiveUpdates {
 		this.running = false;
 		if (this.loop !== undefined && coroutine.status(this.loop) === "suspended") task.cancel(this.loop);
 		this.loop = undefined;
-		this.endSleep();
-		this.unsubscribe();
+		this.pushed?.close();
+		this.pushed = undefined;
 		// Let go of the stream's events first: its Closed must not wake the cancelled loop.
 		this.disconnectStream();
 		const stream = this.stream;
@@ -128,7 +115,7 @@ export class LiveUpdates {
 
 	private follow() {
 		while (this.running) {
-			if (this.pushTopic !== undefined) this.pushedOnce();
+			if (this.pushed !== undefined) this.followPushed(this.pushed);
 			else if (this.streamsWork) this.streamOnce();
 			else this.pollOnce();
 		}
@@ -172,8 +159,15 @@ export class LiveUpdates {
 				for (const event of outcome.data.events) this.apply(event);
 				this.after = outcome.data.next;
 				if (outcome.data.push !== undefined && clock.now() >= this.pushBlockedUntil) {
-					this.subscribe(outcome.data.push.topic);
-					if (this.pushTopic !== undefined) return;
+					const pushed = new PushedEvents(this.parts, this.state, outcome.data.push.topic);
+					this.pushed = pushed;
+					if (pushed.subscribe()) {
+						this.setHealthy(true);
+						return;
+					}
+					pushed.close();
+					this.pushed = undefined;
+					this.pushBlockedUntil = clock.now() + PUSH_RETRY_SECONDS;
 				}
 				if (outcome.data.events.size() === 0 && clock.now() - sentAt < POLL_WAIT_SECONDS / 2) {
 					task.wait(QUICK_EMPTY_ANSWER_GAP);
@@ -213,155 +207,13 @@ export class LiveUpdates {
 		}
 	}
 
-	/** Subscribes to the pushed topic; where MessagingService refuses, polling goes on. */
-	private subscribe(topic: string) {
-		const { clock, diagnostics } = this.parts;
-		// Set first: a message may arrive while SubscribeAsync still yields.
-		this.pushTopic = topic;
-		this.messagesSinceCatchUp = 0;
-		const [ok, connection] = pcall(() => MessagingService.SubscribeAsync(topic, (message) => this.receivePushed(message.Data)));
-		if (!this.running) {
-			if (ok) (connection as RBXScriptConnection).Disconnect();
-			return;
-		}
-		if (!ok) {
-			this.pushTopic = undefined;
-			this.pushBlockedUntil = clock.now() + PUSH_RETRY_SECONDS;
-			diagnostics.warnOnce(
-				"push_failing",
-				`the gateway pushes changes through MessagingService, but subscribing to "${topic}" failed (${tostring(connection)}): this server long-polls instead and tries again in ${PUSH_RETRY_SECONDS / 60} minutes.`,
-			);
-			return;
-		}
-		diagnostics.clear("push_failing");
-		this.subscription = connection as RBXScriptConnection;
-		this.nextHeartbeat = clock.now() + HEARTBEAT_SECONDS;
-		this.nextSafetyPoll = clock.now() + SAFETY_POLL_SECONDS;
-	}
-
-	private unsubscribe() {
-		this.subscription?.Disconnect();
-		this.subscription = undefined;
-		this.pushTopic = undefined;
-		this.catchUpWanted = false;
-	}
-
-	/** Back to long polls; `retryIn` keeps push off that long (it did not deliver). */
-	private leavePush(retryIn = 0) {
-		this.unsubscribe();
-		this.pushBlockedUntil = this.parts.clock.now() + retryIn;
-	}
-
-	/** One step of the pushed loop: a catch-up poll when due, else a heartbeat when due, else sleep. */
-	private pushedOnce() {
-		const now = this.parts.clock.now();
-		if (this.catchUpWanted || now >= this.nextSafetyPoll) return this.catchUp();
-		if (now >= this.nextHeartbeat) return this.beat();
-		const wake = new Deferred<boolean>();
-		this.wake = wake;
-		this.sleepTimer = task.delay(math.min(this.nextHeartbeat, this.nextSafetyPoll) - now, () => wake.resolve(true));
-		wake.await();
-		this.endSleep();
-	}
-
-	private endSleep() {
-		if (this.sleepTimer !== undefined && coroutine.status(this.sleepTimer) === "suspended") task.cancel(this.sleepTimer);
-		this.sleepTimer = undefined;
-		this.wake = undefined;
-	}
-
-	/** A message of the pushed topic: its events in order, or one catch-up poll when some are missing. */
-	private receivePushed(payload: unknown) {
-		if (this.pushTopic === undefined) return;
-		let decoded = payload;
-		if (typeIs(payload, "string")) {
-			const [ok, value] = pcall(() => HttpService.JSONDecode(payload));
-			decoded = ok ? value : undefined;
-		}
-		if (!pushMessageCheck(decoded)) return;
-		const message = decoded as PushMessage;
-		if (message.guild !== this.parts.guildId) return;
-		this.messagesSinceCatchUp += 1;
-		if (this.catchingUp) {
-			this.heardDuringCatchUp = math.max(this.heardDuringCatchUp, message.seq);
-			return;
-		}
-		const after = this.after ?? 0;
-		const first = message.events.size() > 0 ? message.events[0].id : message.seq;
-		if (first > after + 1) {
-			// Roblox dropped a message in between: one poll brings all of it, this message's events too.
-			this.catchUpWanted = true;
-			this.wake?.resolve(false);
-			return;
-		}
-		for (const event of message.events) if (event.id > after) this.apply(event);
-		this.after = math.max(after, message.seq);
-	}
-
-	/** One poll with no wait from the position: after a gap, and every 10 minutes as a safety net. */
-	private catchUp() {
-		const { api, budget, clock } = this.parts;
-		if (!this.acquire()) return;
-		this.catchUpWanted = false;
-		this.catchingUp = true;
-		this.heardDuringCatchUp = 0;
-		const messagesBefore = this.messagesSinceCatchUp;
-		const outcome = api.events(this.after, 0);
-		this.catchingUp = false;
-		if (!this.running || this.pushTopic === undefined) return;
-		if (outcome.kind !== "ok") {
-			// Due again at once; the wait below spaces the retries.
-			if (outcome.kind === "quota") budget.pauseUntil(clock.now() + outcome.retryAfter);
-			else if (outcome.kind === "roblox_limit") budget.pauseUntil(clock.now() + ROBLOX_LIMIT_STALL_SECONDS);
-			else if (outcome.kind === "unsupported") return this.leavePush();
-			else this.failed(outcome.kind === "retry" ? outcome.retryAfter : undefined);
-			this.catchUpWanted = true;
-			return;
-		}
-		this.failures = 0;
-		this.setHealthy(true);
-		this.messagesSinceCatchUp = 0;
-		this.nextSafetyPoll = clock.now() + SAFETY_POLL_SECONDS;
-		for (const event of outcome.data.events) this.apply(event);
-		this.after = outcome.data.next;
-		if (this.heardDuringCatchUp > this.after) this.catchUpWanted = true;
-		if (outcome.data.push === undefined) return this.leavePush();
-		if (outcome.data.events.size() > 0 && messagesBefore === 0) {
-			// Changes came, yet no message did since the last poll: the push does not reach this server.
-			this.parts.diagnostics.warnOnce(
-				"push_failing",
-				`no message of "${this.pushTopic}" arrived while the guild changed: this server long-polls instead and tries the push again in ${PUSH_RETRY_SECONDS / 60} minutes.`,
-			);
-			this.leavePush(PUSH_RETRY_SECONDS);
-		}
-	}
-
-	/** The pushed server's presence, once a minute; an answer without `push` sends it back to polling. */
-	private beat() {
-		const { api, budget, clock, diagnostics } = this.parts;
-		if (!this.acquire()) return;
-		const outcome = api.heartbeat();
-		this.nextHeartbeat = clock.now() + HEARTBEAT_SECONDS;
-		if (!this.running || this.pushTopic === undefined) return;
-		switch (outcome.kind) {
-			case "ok":
-				if (outcome.data.push === undefined) this.leavePush();
-				return;
-			case "unsupported":
-				return this.leavePush();
-			case "quota":
-				budget.pauseUntil(clock.now() + outcome.retryAfter);
-				return;
-			case "roblox_limit":
-				budget.pauseUntil(clock.now() + ROBLOX_LIMIT_STALL_SECONDS);
-				return;
-			case "refused":
-				warnRefusal(diagnostics, outcome.reason, outcome.httpDisabled === true);
-				return;
-			default:
-				// A lost heartbeat costs nothing but the server's place in the list until the next one.
-				return;
-		}
+	/** One step of the pushed loop; when the push ends, back to polling. */
+	private followPushed(pushed: PushedEvents) {
+		const ended = pushed.step();
+		if (ended === undefined || this.pushed !== pushed) return;
+		pushed.close();
+		this.pushed = undefined;
+		this.pushBlockedUntil = this.parts.clock.now() + ended.retryIn;
 	}
 
 	/** The API has no events route (the hosted API, an older gateway): periodic re-checks carry on alone. */
