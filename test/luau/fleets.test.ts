@@ -180,6 +180,37 @@ describe("pushed through MessagingService", () => {
 		expect(hub.copies.filter((copy) => copy.dropped)).toHaveLength(1);
 	});
 
+	test("messages dropped at random: every ban bites in every server, each drop costing at most one poll", async () => {
+		const api = new FakeApi();
+		api.pushed = true;
+		const hub = new MessagingHub({ seed: 17, dropRate: 0.3 });
+		const jobs = ["job-r-1", "job-r-2", "job-r-3"];
+		const players = Array.from({ length: 10 }, (_, index) => 2400 + index);
+		const servers: World[] = [];
+		for (const jobId of jobs) {
+			const world = hub.add(await server(hub.wrap(api.transport), { jobId }));
+			// The players' own re-check waits an hour here: only the push and its polls can kick.
+			await world.start(options({ liveRecheckInterval: 3600 }));
+			await world.join(...players);
+			servers.push(world);
+		}
+		await hub.advance(30);
+		for (const userId of players) {
+			api.ban(userId, "Exploiting");
+			await hub.publish(PUSH_TOPIC, api.pushMessage());
+			await hub.advance(5);
+		}
+		// The last copies may be dropped with no message after them: the 10-minute safety poll finds those.
+		await hub.advance(600, 5);
+		for (const [index, world] of servers.entries()) {
+			expect((await world.report()).kicks.map((kicked) => kicked.userId).sort()).toEqual(players);
+			const dropped = hub.copies.filter((copy) => copy.server === index && copy.dropped).length;
+			const pollsBeforeSafetyNet = catchUps(from(api, jobs[index])).filter((poll) => poll.at < 625);
+			expect(pollsBeforeSafetyNet.length).toBeLessThanOrEqual(dropped);
+		}
+		expect(hub.copies.filter((copy) => copy.dropped).length).toBeGreaterThan(3);
+	});
+
 	test("a message of another guild is ignored", async () => {
 		const api = new FakeApi();
 		api.pushed = true;
