@@ -33,7 +33,6 @@ const QUICK_EMPTY_ANSWER_GAP = 5;
 /** Retries back off up to this many doublings of the base delay (then stay at the cap). */
 const MAX_BACKOFF_STEP = 6;
 
-
 /** What this server does with each change. */
 export interface LiveEffects {
 	readonly banned: (userId: number, status: BanStatus) => void;

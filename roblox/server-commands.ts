@@ -97,11 +97,15 @@ export class ServerCommands {
 		if (!typeIs(text, "string") || text === "") return { success: false, result: "No text to show" };
 		if (TextChatService.ChatVersion === Enum.ChatVersion.LegacyChatService) return this.legacyMessage(text);
 		let shown = 0;
+		let refusal: unknown;
 		for (const instance of TextChatService.GetDescendants()) {
 			if (!instance.IsA("TextChannel")) continue;
-			const [ok] = pcall(() => instance.DisplaySystemMessage(text));
+			const [ok, problem] = pcall(() => instance.DisplaySystemMessage(text));
 			if (ok) shown += 1;
+			else refusal ??= problem;
 		}
+		// Roblox's own words when it refused, so the operator sees why in the command's acks.
+		if (shown === 0 && refusal !== undefined) return { success: false, result: `DisplaySystemMessage failed: ${tostring(refusal)}` };
 		if (shown === 0) return { success: false, result: "No text channel to show the message in" };
 		return { success: true, result: `Shown in ${shown} text channel${shown === 1 ? "" : "s"}` };
 	}
