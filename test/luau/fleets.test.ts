@@ -125,6 +125,12 @@ describe("pushed through MessagingService", () => {
 		expect(api.heartbeats.every((beat) => beat.at > 25)).toBe(true);
 		expect((await world.reachClient()).found).toBe(true);
 		expect((await world.report()).output).toEqual([]);
+
+		// Stopping the client lets go of the subscription and stops the heartbeats.
+		await world.stop();
+		await world.advance(300);
+		expect(await world.subscribers(PUSH_TOPIC)).toBe(0);
+		expect(api.heartbeats).toHaveLength(5);
 	});
 
 	test("a pushed ban kicks at once, without a poll", async () => {
