@@ -48,7 +48,7 @@ export interface StartOptions {
 	inlineDataStore?: boolean;
 	/** Shorter retry and scan intervals of the outbox, for tests. */
 	outbound?: OutboundTiming;
-	/** Milliseconds a Discord command may take before its answer is deferred (default 2 s of Discord's 3). */
+	/** Milliseconds a Discord command may take before its answer is deferred (default 1.5 s of Discord's 3). */
 	discordDeferAfterMs?: number;
 }
 

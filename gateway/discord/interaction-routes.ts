@@ -34,10 +34,10 @@ export interface InteractionParts {
 	deferAfterMs?: number;
 }
 
-/** Leaves a second of Discord's 3 for the answer to travel. */
-const DEFER_AFTER_MS = 2_000;
+/** Leaves half of Discord's 3 seconds for the answer to travel and for a busy event loop. */
+const DEFER_AFTER_MS = 1_500;
 /** Autocomplete cannot be deferred: suggestions not found by then are left out. */
-const SUGGEST_WITHIN_MS = 2_000;
+const SUGGEST_WITHIN_MS = 1_500;
 /** Claims are kept past the signature's 5 minutes, so a replay is refused by one or the other. */
 const CLAIM_KEPT_MS = 10 * 60 * 1000;
 const FORGET_EVERY_MS = 60 * 1000;
@@ -99,8 +99,11 @@ export class InteractionHandler {
 			if (button === undefined || button.guildId !== guildId) return message(privateNote("This button belongs to no command of this server."));
 			if (!allows(held, "history")) return message(refusedFor("history"));
 			const invocation: Invocation = { ...base, options: new Map() };
-			const player: ResolvedUser = (await this.parts.commands.player(String(button.robloxId)).catch(() => undefined)) ?? idAlone(button.robloxId);
-			return this.inTime(req, interaction, false, true, () => this.parts.commands.history(invocation, button.page, player));
+			return this.inTime(req, interaction, false, true, async () => {
+				// The name is a nicety here: the page shows the id alone when Roblox cannot say.
+				const player = (await this.parts.commands.player(String(button.robloxId)).catch(() => undefined)) ?? idAlone(button.robloxId);
+				return this.parts.commands.history(invocation, button.page, player);
+			});
 		}
 
 		if (interaction.type !== InteractionType.APPLICATION_COMMAND) throw new ApiError(400, "bad_request", `Interaction type ${interaction.type} is not one these commands answer`);
