@@ -122,6 +122,10 @@ describe.each(backends)("Discord slash commands on %s", (backend) => {
 		expect(status.ban_info.banned_by).toBe(`discord:${STAFF.id}`);
 		expect(status.ban_info.reason).toBe("Exploiting");
 
+		// The change log saw it as game servers following events see any ban.
+		const events = await gateway.api(`/moderation/${GUILD_A}/events?after=0&wait=0`, { headers: { "x-api-key": readerKey } });
+		expect(events.body.data.events.at(-1)).toMatchObject({ event: "ban", roblox_id: "156", ban_info: { banned_by: `discord:${STAFF.id}` } });
+
 		const lifted = await send(command("unban", { user: "156" }));
 		expect(lifted.body.data.embeds[0].description).toBe("**Unbanned**: Unbanned from Discord");
 		expect((await banStatus(156)).banned).toBe(false);
@@ -179,6 +183,8 @@ describe.each(backends)("Discord slash commands on %s", (backend) => {
 		await gateway.admin("POST", `/guilds/${GUILD_A}/members`, { discord_user_id: member.user.id, permissions: ["view"] });
 		const lookup = await send(command("lookup", { user: "builderman" }, member));
 		expect(lookup.body.data.embeds[0].fields.map((field: { name: string }) => field.name)).toEqual(["Ban", "Mute", "Last records"]);
+		const manager = await send(command("lookup", { user: "builderman" }, { user: member.user, permissions: "32" }));
+		expect(manager.body.data.embeds[0].title).toBe("Builderman (@builderman)");
 		const stillRefused = await send(command("unban", { user: "builderman" }, member));
 		expect(stillRefused.body.data.content).toMatch(/moderate/);
 		expect((await banStatus(156)).banned).toBe(false);
