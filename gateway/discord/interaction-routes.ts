@@ -91,7 +91,7 @@ export class InteractionHandler {
 			const name = interaction.data?.name;
 			const focused = interaction.data?.options?.find((option) => option.focused === true);
 			if (!isCommandName(name) || !allows(held, name) || focused?.name !== "user") return { type: CallbackType.AUTOCOMPLETE_RESULT, data: { choices: [] } };
-			return { type: CallbackType.AUTOCOMPLETE_RESULT, data: { choices: await this.suggest(req, String(focused.value ?? "")) } };
+			return { type: CallbackType.AUTOCOMPLETE_RESULT, data: { choices: await this.suggest(String(focused.value ?? "")) } };
 		}
 
 		if (interaction.type === InteractionType.MESSAGE_COMPONENT) {
@@ -149,19 +149,10 @@ export class InteractionHandler {
 		return update ? { type: CallbackType.DEFERRED_UPDATE_MESSAGE } : { type: CallbackType.DEFERRED_CHANNEL_MESSAGE, data: ephemeral ? { flags: EPHEMERAL } : {} };
 	}
 
-	/** Players matching what is typed: an id or an exact username (a former one too), from what was learnt or Roblox. */
-	private async suggest(req: Request, typed: string): Promise<{ name: string; value: string }[]> {
-		const text = typed.trim();
-		if (text === "") return [];
-		let timer: NodeJS.Timeout | undefined;
-		const late = new Promise<undefined>((resolve) => {
-			timer = setTimeout(() => resolve(undefined), SUGGEST_WITHIN_MS);
-		});
-		const found = await Promise.race([this.parts.commands.player(text).catch(() => undefined), late]);
-		clearTimeout(timer);
-		if (found === undefined || found.name === null) return [];
-		requestLogger(req).debug({ roblox_id: found.id }, "suggested a Roblox user");
-		return [{ name: `${playerName(found)} · ${found.id}`.slice(0, 100), value: String(found.id) }];
+	/** Choices for the `user` option being typed: a player's name and id, the id sent as the value. */
+	private async suggest(typed: string): Promise<{ name: string; value: string }[]> {
+		const players = await this.parts.commands.suggestions(typed, SUGGEST_WITHIN_MS);
+		return players.map((player) => ({ name: `${playerName(player)} · ${player.id}`.slice(0, 100), value: String(player.id) }));
 	}
 
 	private async claim(id: string): Promise<boolean> {

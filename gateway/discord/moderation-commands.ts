@@ -47,6 +47,8 @@ export class CommandRefusal extends Error {}
 /** The history pages a button reaches: the data store answers at most 500 records at once. */
 const MAX_HISTORY_PAGE = Math.floor(500 / HISTORY_PAGE) - 2;
 const ID_TEXT = /^[1-9][0-9]{0,15}$/;
+/** Discord shows at most 25 choices. */
+const SUGGESTIONS = 25;
 
 const storePath = (guildId: string, rest: string) => `${API_BASE}/moderation/${guildId}${rest}`;
 
@@ -82,6 +84,26 @@ export class ModerationCommands {
 		if (found.users.length > 0) return found.users[0];
 		if (found.not_found.length > 0) throw new CommandRefusal(`Roblox knows no user named "${typed}".`);
 		throw new CommandRefusal(`Roblox could not be asked who "${typed}" is just now; try again, or give the user id.`);
+	}
+
+	/**
+	 * Players for what is being typed: the one it names exactly (an id, a username or a former one, asked
+	 * of Roblox when not known, if that takes less than `withinMs`), then names learnt before that start with it.
+	 */
+	async suggestions(typed: string, withinMs: number): Promise<ResolvedUser[]> {
+		const text = typed.trim().replace(/^@/, "");
+		if (text === "") return [];
+		let timer: NodeJS.Timeout | undefined;
+		const late = new Promise<undefined>((resolve) => {
+			timer = setTimeout(() => resolve(undefined), withinMs);
+		});
+		const [exact, learnt] = await Promise.all([
+			Promise.race([this.player(text).catch(() => undefined), late]),
+			/^[A-Za-z0-9_]{1,20}$/.test(text) ? this.parts.robloxUsers.namedLike(text, SUGGESTIONS) : [],
+		]);
+		clearTimeout(timer);
+		const found = [...(exact === undefined ? [] : [exact]), ...learnt].filter((player) => player.name !== null);
+		return found.filter((player, at) => found.findIndex((other) => other.id === player.id) === at).slice(0, SUGGESTIONS);
 	}
 
 	private async impose(action: "ban" | "mute", invocation: Invocation): Promise<InteractionMessage> {

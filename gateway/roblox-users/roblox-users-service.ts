@@ -46,6 +46,11 @@ export class RobloxUsers {
 		return { users: ids.filter((id, index) => ids.indexOf(id) === index).map((id) => users.get(id) ?? idAlone(id)), not_found: [], complete };
 	}
 
+	/** Users learnt before (stale ones too) whose name starts with `prefix`: suggestions while a name is typed; Roblox is not asked. */
+	async namedLike(prefix: string, limit: number): Promise<ResolvedUser[]> {
+		return (await this.parts.store.usersNamedLike(prefix, limit)).map(toResolved);
+	}
+
 	/** `usernames` as asked; matched without regard to case, as Roblox does. */
 	async byUsernames(usernames: readonly string[]): Promise<Resolution> {
 		const { store, client, clock } = this.parts;

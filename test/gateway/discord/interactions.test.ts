@@ -169,6 +169,11 @@ describe.each(backends)("Discord slash commands on %s", (backend) => {
 		expect(byName.body).toEqual({ type: 8, data: { choices: [{ name: "Builderman (@builderman) · 156", value: "156" }] } });
 		const byId = await send(typed("156"));
 		expect(byId.body.data.choices).toEqual([{ name: "Builderman (@builderman) · 156", value: "156" }]);
+		// Names learnt before are suggested from their first letters, without asking Roblox.
+		const asked = roblox.requests.length;
+		const started = await send(typed("Build"));
+		expect(started.body.data.choices).toEqual([{ name: "Builderman (@builderman) · 156", value: "156" }]);
+		expect(roblox.requests.length).toBe(asked + 1);
 		const nobody = await send(typed("NoSuchPlayer"));
 		expect(nobody.body).toEqual({ type: 8, data: { choices: [] } });
 	});
