@@ -48,8 +48,6 @@ export interface StartOptions {
 	inlineDataStore?: boolean;
 	/** Shorter retry and scan intervals of the outbox, for tests. */
 	outbound?: OutboundTiming;
-	/** Milliseconds a Discord command may take before its answer is deferred (default 1.5 s of Discord's 3). */
-	discordDeferAfterMs?: number;
 }
 
 export interface RunningGateway {
@@ -240,7 +238,6 @@ async function startParts(
 		claims: stores.interactionClaims,
 		operators: stores.operators,
 		clock,
-		deferAfterMs: options.discordDeferAfterMs,
 	});
 	const readiness: ReadinessCheck[] = [
 		{ name: "key_store", check: () => database.ping() },

@@ -11,10 +11,10 @@ import { ModerationCommands, type CommandParts } from "./moderation-commands";
 
 export function discordCommands(
 	settings: DiscordCommandSettings | undefined,
-	parts: Omit<CommandParts, "dashboardUrl"> & { publicUrl: string | undefined; claims: InteractionClaims; operators: OperatorStore; clock: () => number; deferAfterMs?: number },
+	parts: Omit<CommandParts, "dashboardUrl"> & { publicUrl: string | undefined; claims: InteractionClaims; operators: OperatorStore; clock: () => number },
 ): DiscordRouteParts {
 	if (settings === undefined) return { interactions: undefined };
-	const { publicUrl, claims, operators, clock, deferAfterMs, ...commandParts } = parts;
+	const { publicUrl, claims, operators, clock, ...commandParts } = parts;
 	const grantsOf = async (guildId: string, discordUserId: string): Promise<Permission[]> => (await operators.getMember(guildId, discordUserId))?.permissions ?? [];
 	return {
 		interactions: new InteractionHandler({
@@ -25,7 +25,6 @@ export function discordCommands(
 			discordApi: new DiscordApi(settings),
 			grantsOf,
 			clock,
-			deferAfterMs,
 		}),
 	};
 }

@@ -8,7 +8,7 @@ import { operatorAccess, type Access } from "../operators/access";
 import { ApiError } from "../platform/http/envelope";
 import { defineRoute, type Route } from "../platform/http/route";
 import { requestLogger } from "../platform/logging/request-log";
-import type { ResolvedUser } from "../roblox-users/roblox-users-service";
+import { idAlone } from "../roblox-users/roblox-users-service";
 import { parseHistoryButton, playerName, privateNote } from "./answers";
 import { COMMANDS, NEEDS, isCommandName, type CommandName } from "./commands";
 import type { DiscordApi } from "./discord-api";
@@ -30,11 +30,9 @@ export interface InteractionParts {
 	/** What members with `manage_members` granted this Discord user in the guild. */
 	grantsOf(guildId: string, discordUserId: string): Promise<Permission[]>;
 	clock: () => number;
-	/** Answer "deferred" when the work is not done after this many ms (Discord waits 3 s for the first answer). */
-	deferAfterMs?: number;
 }
 
-/** Leaves half of Discord's 3 seconds for the answer to travel and for a busy event loop. */
+/** Answer "deferred" when the work is not done by then: leaves half of Discord's 3 seconds for the answer to travel and for a busy event loop. */
 const DEFER_AFTER_MS = 1_500;
 /** Autocomplete cannot be deferred: suggestions not found by then are left out. */
 const SUGGEST_WITHIN_MS = 1_500;
@@ -132,11 +130,12 @@ export class InteractionHandler {
 		});
 		let timer: NodeJS.Timeout | undefined;
 		const late = new Promise<typeof DEFERRED>((resolve) => {
-			timer = setTimeout(() => resolve(DEFERRED), this.parts.deferAfterMs ?? DEFER_AFTER_MS);
+			timer = setTimeout(() => resolve(DEFERRED), DEFER_AFTER_MS);
 		});
 		const first = await Promise.race([done, late]);
 		clearTimeout(timer);
-		if (first !== DEFERRED) return update ? { type: CallbackType.UPDATE_MESSAGE, data: first } : message(first);
+		// A refusal after a button press is said to the presser alone rather than written over the page everyone sees.
+		if (first !== DEFERRED) return update && first.flags !== EPHEMERAL ? { type: CallbackType.UPDATE_MESSAGE, data: first } : message(first);
 		void done.then(async (answer) => {
 			// Ephemerality is set by the first answer; an edit carries no flags.
 			const { flags: _flags, ...edit } = answer;
@@ -166,7 +165,6 @@ export class InteractionHandler {
 }
 
 const message = (data: InteractionMessage): InteractionAnswer => ({ type: CallbackType.CHANNEL_MESSAGE, data });
-const idAlone = (id: number): ResolvedUser => ({ id, name: null, display_name: null, avatar_url: null, learnt_at: null });
 
 /** Verified before anything reads it as JSON: the signature covers the bytes as sent. */
 function interactionsHandler({ interactions }: DiscordRouteParts): RequestHandler {

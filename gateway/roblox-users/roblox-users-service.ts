@@ -27,7 +27,8 @@ export interface Resolution {
 	complete: boolean;
 }
 
-const idAlone = (id: number): ResolvedUser => ({ id, name: null, display_name: null, avatar_url: null, learnt_at: null });
+/** A user known by id alone: Roblox does not know it, or could not be asked. */
+export const idAlone = (id: number): ResolvedUser => ({ id, name: null, display_name: null, avatar_url: null, learnt_at: null });
 const toResolved = (user: LearntUser): ResolvedUser => ({
 	id: user.id,
 	name: user.name,
