@@ -257,3 +257,18 @@ describe.each(backends)("Discord slash commands on %s", (backend) => {
 		expect(otherGuild.body.data.flags).toBe(EPHEMERAL);
 	});
 });
+
+describe("Discord slash commands while not configured", () => {
+	it("answer 404 saying which variables turn them on", async () => {
+		const gateway = await startTestGateway();
+		try {
+			const response = await fetch(`${gateway.url}/discord/interactions`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"type":1}' });
+			const body = await response.json();
+			checkDocumentedAnswer("POST", "/discord/interactions", { status: response.status, body });
+			expect(response.status).toBe(404);
+			expect(body.message).toBe("Discord commands are off: set DISCORD_PUBLIC_KEY and DISCORD_APPLICATION_ID");
+		} finally {
+			await gateway.stop();
+		}
+	});
+});
