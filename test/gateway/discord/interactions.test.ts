@@ -225,6 +225,18 @@ describe.each(backends)("Discord slash commands on %s", (backend) => {
 		expect(answer.body.data).toMatchObject({ content: 'Roblox knows no user named "NoSuchPlayer".', flags: EPHEMERAL });
 	});
 
+	it("bans by id while Roblox is down, showing the id alone", async () => {
+		roblox.setMode("down");
+		try {
+			const answer = await send(command("ban", { user: "999", reason: "Exploiting", place: "1818" }));
+			expect(answer.body.data.embeds[0]).toMatchObject({ title: "Roblox user 999", description: "**Banned**: Exploiting" });
+			expect(answer.body.data.embeds[0].thumbnail).toBeUndefined();
+			expect(answer.body.data.embeds[0].fields[1]).toEqual({ name: "Place", value: "Place 1818", inline: true });
+		} finally {
+			roblox.setMode("up");
+		}
+	});
+
 	it("answers a replayed interaction once", async () => {
 		const payload = command("mute", { user: "builderman", reason: "Caps" });
 		const [first, second] = [await send(payload), await send(payload)];
