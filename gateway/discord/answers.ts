@@ -32,10 +32,10 @@ function moderator(by: string | null): string {
 }
 
 /** The frame every player embed shares: title, avatar, the dashboard's Moderation page when PUBLIC_URL is known. */
-function playerEmbed(player: ResolvedUser, dashboardUrl: string | undefined, color: number, description: string): Embed {
+function playerEmbed(player: ResolvedUser, dashboardUrl: string | undefined, color: number, description?: string): Embed {
 	return {
 		title: playerName(player),
-		description,
+		...(description === undefined ? {} : { description }),
 		color,
 		...(dashboardUrl === undefined ? {} : { url: dashboardUrl }),
 		...(player.avatar_url === null ? {} : { thumbnail: { url: player.avatar_url } }),
@@ -91,8 +91,7 @@ export interface LookupOutcome {
 export function lookupAnswer({ player, ban, mute, recent }: LookupOutcome, dashboardUrl: string | undefined): InteractionMessage {
 	const status = (info: BanInfo | MuteInfo | null, word: string) =>
 		info === null ? `Not ${word}` : `**${word[0].toUpperCase()}${word.slice(1)}**: ${info.reason}\n${length(info)}, ${place(info.place_id).toLowerCase()}`;
-	const embed = playerEmbed(player, dashboardUrl, ban !== null ? RED : GREY, "");
-	embed.description = undefined;
+	const embed = playerEmbed(player, dashboardUrl, ban !== null ? RED : GREY);
 	embed.fields = [
 		{ name: "Ban", value: status(ban, "banned"), inline: true },
 		{ name: "Mute", value: status(mute, "muted"), inline: true },

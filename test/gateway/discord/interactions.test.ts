@@ -275,7 +275,7 @@ describe("Discord slash commands while not configured", () => {
 		const gateway = await startTestGateway();
 		try {
 			const response = await fetch(`${gateway.url}/discord/interactions`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"type":1}' });
-			const body = await response.json();
+			const body = (await response.json()) as { message: string };
 			checkDocumentedAnswer("POST", "/discord/interactions", { status: response.status, body });
 			expect(response.status).toBe(404);
 			expect(body.message).toBe("Discord commands are off: set DISCORD_PUBLIC_KEY and DISCORD_APPLICATION_ID");
