@@ -79,7 +79,7 @@ export class InteractionHandler {
 		if (!(await this.claim(interaction.id))) throw new ApiError(400, "bad_request", "This interaction was already answered");
 		const guildId = interaction.guild_id;
 		const member = interaction.member;
-		if (guildId === undefined || member === undefined) return message(privateNote("These commands work in a Discord server, not in direct messages."));
+		if (guildId === undefined || member?.user === undefined) return message(privateNote("These commands work in a Discord server, not in direct messages."));
 		const who = { id: member.user.id, name: member.user.global_name || member.user.username };
 		const access = memberAccess(who, guildId, member.permissions, await this.parts.grantsOf(guildId, who.id));
 		const held = access.permissionsIn(guildId);
