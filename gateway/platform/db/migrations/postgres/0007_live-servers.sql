@@ -26,16 +26,21 @@ CREATE TABLE IF NOT EXISTS server_commands (
 	text       TEXT,
 	reason     TEXT,
 	created_at BIGINT  NOT NULL,
-	created_by TEXT    NOT NULL
+	created_by TEXT    NOT NULL,
+	-- JSON array: the JobIds of the servers live when it was sent.
+	targets    TEXT    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS server_commands_by_guild ON server_commands (guild_id, created_at);
 
--- One row per target, written with the command (outcome null) and filled in by the target's first ack.
+-- One row per target, written with the command (outcome null), marked when Technified's command queue hands it
+-- over (`delivered_at`), and filled in by the target's first ack. A broadcast reaching a server that came up
+-- after it was sent adds that server's row.
 CREATE TABLE IF NOT EXISTS server_command_acks (
 	command_id TEXT    NOT NULL REFERENCES server_commands (id) ON DELETE CASCADE,
 	job_id     TEXT    NOT NULL,
 	outcome    TEXT    CHECK (outcome IN ('done', 'failed')),
 	result     TEXT,
 	acked_at   BIGINT,
+	delivered_at BIGINT,
 	PRIMARY KEY (command_id, job_id)
 );
