@@ -6,7 +6,7 @@ import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { resolveAdminToken } from "./operators/admin-token";
-import { gatewayStores, openChangeBus, openDatabase, openRateLimits } from "./backends";
+import { gatewayStores, openChangeBus, openDatabase, openPresenceStore, openRateLimits } from "./backends";
 import { openModerationStore } from "./data-store/open-moderation-store";
 import { createGatewayApp } from "./app";
 import { BanStatusCache } from "./moderation/ban-status-cache";
@@ -30,6 +30,9 @@ import { OperatorService } from "./operators/operator-service";
 import { startRobloxUsers } from "./roblox-users/roblox-users";
 import { ImportService } from "./moderation/import-service";
 import { OutboundHttp } from "./platform/http/outbound-http";
+import { Presence } from "./servers/presence";
+import { ServerCommands } from "./servers/server-commands";
+import { actorLabel } from "./moderation/console-routes";
 
 export interface StartOptions {
 	/** Unix ms; tests move it to reach expiry. */
@@ -222,6 +225,19 @@ async function startParts(
 	);
 	await imports.reportInterrupted();
 
+	// Live servers (docs/fleets.md): who is live, from polls, streams and heartbeats; commands ride the change log.
+	const presenceStore = parts.add(await openPresenceStore(config, database, log), (store) => store.close());
+	const presence = new Presence({ store: presenceStore, clock, log: (message, err) => logger.warn({ err }, message) });
+	const serverCommands = new ServerCommands({
+		store: stores.commands,
+		presence,
+		changeLog: dataStore,
+		announce: changes.announce,
+		audit: (guildId, details, by) => keys.admin.recordEvent(guildId, "server_command_sent", details, by),
+		label: (by) => actorLabel(by.actor),
+		clock,
+	});
+
 	const forwarder = createForwarder(dataStore);
 	const discord = config.discord === undefined ? undefined : new DiscordClient(config.discord, clock);
 	const operators = new OperatorService({ store: stores.operators, keys: keys.admin, discord, secrets: context.secrets, clock, log: logFailure });
@@ -244,6 +260,8 @@ async function startParts(
 		robloxUsers: names.robloxUsers,
 		imports: { imports },
 		events,
+		presence,
+		servers: { presence, commands: serverCommands },
 		readiness,
 		metrics: new GatewayMetrics(),
 		logger,

@@ -28,6 +28,8 @@ export interface PresenceStore {
 	live(guildId: string, liveSince: number): Promise<StoredServer[]>;
 	/** Drops the guild's servers last seen at or before `liveSince`, so gone servers do not pile up. */
 	prune(guildId: string, liveSince: number): Promise<void>;
+	/** Closes what the store opened of its own (a Redis connection); the gateway database is closed by its owner. */
+	close(): Promise<void>;
 }
 
 /** A stored server as the admin API shows it: times in unix seconds. */

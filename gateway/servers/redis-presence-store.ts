@@ -2,6 +2,7 @@
 // Presence in Redis when REDIS_URL is set: per guild, a sorted set of last sightings and two hashes (facts, first sighting).
 
 import type { Redis } from "ioredis";
+import { disconnectRedis } from "../platform/redis/redis-connection";
 import type { PresenceStore, ServerFacts, StoredServer } from "./presence-store";
 
 /**
@@ -65,5 +66,9 @@ export class RedisPresenceStore implements PresenceStore {
 	async prune(guildId: string, liveSince: number): Promise<void> {
 		const { seen, facts, first } = this.keys(guildId);
 		await this.redis.eval(PRUNE_SCRIPT, 3, seen, facts, first, liveSince);
+	}
+
+	close(): Promise<void> {
+		return disconnectRedis(this.redis);
 	}
 }

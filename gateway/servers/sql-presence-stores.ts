@@ -58,6 +58,8 @@ export class SqlitePresenceStore implements PresenceStore {
 	async prune(guildId: string, liveSince: number): Promise<void> {
 		this.remove.run(guildId, liveSince);
 	}
+
+	async close(): Promise<void> {}
 }
 
 export class PostgresPresenceStore implements PresenceStore {
@@ -83,4 +85,6 @@ export class PostgresPresenceStore implements PresenceStore {
 	async prune(guildId: string, liveSince: number): Promise<void> {
 		await this.db.rows("DELETE FROM live_servers WHERE guild_id = $1 AND last_seen <= $2", [guildId, liveSince]);
 	}
+
+	async close(): Promise<void> {}
 }
