@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import type { PushNotice } from "../shared/records";
 import { resolveAdminToken } from "./operators/admin-token";
 import { gatewayStores, openChangeBus, openDatabase, openPresenceStore, openRateLimits } from "./backends";
 import { openModerationStore } from "./data-store/open-moderation-store";
@@ -50,6 +51,8 @@ export interface StartOptions {
 	inlineDataStore?: boolean;
 	/** Shorter retry and scan intervals of the outbox, for tests. */
 	outbound?: OutboundTiming;
+	/** Whether a guild's universe is pushed through Roblox (docs/fleets.md); by default never. */
+	pushFor?: (guildId: string, universeId: number) => PushNotice | undefined;
 }
 
 export interface RunningGateway {
@@ -261,7 +264,8 @@ async function startParts(
 		imports: { imports },
 		events,
 		presence,
-		servers: { presence, commands: serverCommands },
+		pushFor: options.pushFor,
+		servers: { presence, commands: serverCommands, pushFor: options.pushFor },
 		readiness,
 		metrics: new GatewayMetrics(),
 		logger,

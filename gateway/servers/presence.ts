@@ -59,7 +59,9 @@ export class Presence {
 	async live(guildId: string): Promise<LiveServer[]> {
 		const liveSince = this.options.clock() - PRESENCE_TTL_MS;
 		await this.options.store.prune(guildId, liveSince);
-		return (await this.options.store.live(guildId, liveSince)).map(toLiveServer);
+		const servers = await this.options.store.live(guildId, liveSince);
+		// Ties in the order every store gives alike.
+		return servers.sort((a, b) => b.lastSeen - a.lastSeen || (a.jobId < b.jobId ? -1 : 1)).map(toLiveServer);
 	}
 
 	/** Live players in the guild's servers of one universe (Open Cloud allows 50 + 5 × players messages a minute). */
