@@ -27,6 +27,8 @@ export class Presence {
 	/** Per guild and server, what this instance last wrote and when. */
 	private readonly written = new Map<string, { facts: string; at: number }>();
 	private lastSweep = 0;
+	/** When a failed write was last logged: a store down must not log once per poll of a whole fleet. */
+	private lastWarned = -Infinity;
 
 	constructor(private readonly options: PresenceOptions) {}
 
@@ -44,7 +46,9 @@ export class Presence {
 		this.written.set(id, { facts: described, at: now });
 		this.options.store.record(guildId, facts, now, now - PRESENCE_TTL_MS).catch((err: unknown) => {
 			this.written.delete(id);
-			this.options.log("presence: a live server's sighting could not be written", err);
+			if (now - this.lastWarned < 60_000) return;
+			this.lastWarned = now;
+			this.options.log("presence: a live server's sighting could not be written (logged at most once a minute)", err);
 		});
 	}
 

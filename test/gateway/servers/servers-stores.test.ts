@@ -2,7 +2,9 @@
 // Presence (SQLite, PostgreSQL, Redis) and commands (SQLite, PostgreSQL) at the store level: what each backend keeps, forgets and refuses.
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ModerationEvent } from "../../../shared/records";
 import { gatewayStores } from "../../../gateway/backends";
+import { moderationOutboxEvent } from "../../../gateway/outbound/queue/outbox-events";
 import { connectRedis, disconnectRedis, redisReady, redisTarget } from "../../../gateway/platform/redis/redis-connection";
 import type { CommandStore } from "../../../gateway/servers/command-store";
 import { Presence, PRESENCE_TTL_MS, PRESENCE_WRITE_EVERY_MS } from "../../../gateway/servers/presence";
@@ -119,5 +121,13 @@ describe.each(["sqlite", "postgres"] as const)("commands in %s", (dialect) => {
 		]);
 		await store.forgetBefore(START + 1);
 		expect(await store.get(GUILD, "c1")).toBeUndefined();
+	});
+});
+
+describe("commands and the outbox", () => {
+	it("never turns a command of the change log into a webhook event", () => {
+		const command: ModerationEvent = { id: 3, event: "command", command: { id: "c1", kind: "shutdown", job_id: null, reason: "Update" }, job_id: null, at: START / 1000 };
+		expect(moderationOutboxEvent(GUILD, command)).toBeUndefined();
+		expect(moderationOutboxEvent(GUILD, { id: 4, event: "ban", roblox_id: "261", at: START / 1000 })?.type).toBe("ban.created");
 	});
 });
