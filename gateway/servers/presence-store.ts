@@ -24,7 +24,7 @@ export interface PresenceStore {
 	 * seen before (gone, then back) starts again.
 	 */
 	record(guildId: string, facts: ServerFacts, now: number, liveSince: number): Promise<void>;
-	/** The guild's servers seen after `liveSince`, newest sighting first. */
+	/** The guild's servers seen after `liveSince`, in no particular order. */
 	live(guildId: string, liveSince: number): Promise<StoredServer[]>;
 	/** Drops the guild's servers last seen at or before `liveSince`, so gone servers do not pile up. */
 	prune(guildId: string, liveSince: number): Promise<void>;

@@ -59,13 +59,12 @@ export class Presence {
 		this.written.set(`${guildId}\n${facts.jobId}`, { facts: factsOf(facts), at: now });
 	}
 
-	/** The guild's live servers, most recently seen first. */
+	/** The guild's live servers, the most recently started (first seen) first: a list that holds still while they poll. */
 	async live(guildId: string): Promise<LiveServer[]> {
 		const liveSince = this.options.clock() - PRESENCE_TTL_MS;
 		await this.options.store.prune(guildId, liveSince);
 		const servers = await this.options.store.live(guildId, liveSince);
-		// Ties in the order every store gives alike.
-		return servers.sort((a, b) => b.lastSeen - a.lastSeen || (a.jobId < b.jobId ? -1 : 1)).map(toLiveServer);
+		return servers.sort((a, b) => b.firstSeen - a.firstSeen || (a.jobId < b.jobId ? -1 : 1)).map(toLiveServer);
 	}
 
 	/** Live players in the guild's servers of one universe (Open Cloud allows 50 + 5 × players messages a minute). */

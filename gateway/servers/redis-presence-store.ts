@@ -7,12 +7,13 @@ import type { PresenceStore, ServerFacts, StoredServer } from "./presence-store"
 
 /**
  * One sighting, atomically: a server unseen since `liveSince` (or never seen) starts a new first
- * sighting. The guild's keys expire `keepMs` after its last sighting, so a guild whose servers all
+ * sighting; one older than the last written (sightings are written without waiting) is dropped. The guild's keys expire `keepMs` after its last sighting, so a guild whose servers all
  * stopped leaves nothing behind.
  * KEYS: seen (zset), facts (hash), first (hash). ARGV: job id, facts JSON, now, liveSince, keepMs.
  */
 const RECORD_SCRIPT = `
 local last = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if last and tonumber(last) > tonumber(ARGV[3]) then return end
 if (not last) or tonumber(last) <= tonumber(ARGV[4]) then redis.call('HSET', KEYS[3], ARGV[1], ARGV[3]) end
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
@@ -51,7 +52,7 @@ export class RedisPresenceStore implements PresenceStore {
 
 	async live(guildId: string, liveSince: number): Promise<StoredServer[]> {
 		const keys = this.keys(guildId);
-		const seen = await this.redis.zrevrangebyscore(keys.seen, "+inf", `(${liveSince}`, "WITHSCORES");
+		const seen = await this.redis.zrangebyscore(keys.seen, `(${liveSince}`, "+inf", "WITHSCORES");
 		if (seen.length === 0) return [];
 		const jobIds = seen.filter((_, index) => index % 2 === 0);
 		const [facts, firsts] = await Promise.all([this.redis.hmget(keys.facts, ...jobIds), this.redis.hmget(keys.first, ...jobIds)]);

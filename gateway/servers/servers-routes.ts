@@ -225,7 +225,7 @@ export const SERVER_ADMIN_ROUTES: readonly Route<ServersRouteParts>[] = [
 		path: ADMIN_SERVERS,
 		summary: "The guild's live servers",
 		description:
-			"Servers seen in the last 90 seconds (through their polls, streams or heartbeats), most recently seen first. Filters: " +
+			"Servers seen in the last 90 seconds (through their polls, streams or heartbeats), the most recently started first. Filters: " +
 			"`place_id`, `follows`, and `q` (text in the job_id). `data.counts`: the guild's live servers by how they follow events. Needs `view`.",
 		guard: VIEWERS,
 		request: { params: guildParams, query: serversQuery },

@@ -25,10 +25,14 @@ const toServer = (row: ServerRow): StoredServer => ({
 	lastSeen: Number(row.last_seen),
 });
 
-// A server back after being gone starts a new first sighting.
+/**
+ * A server back after being gone starts a new first sighting. Sightings are written without waiting,
+ * so two may land out of order: an older one never overwrites a newer.
+ */
 const UPSERT_SET = `place_id = excluded.place_id, universe_id = excluded.universe_id, players = excluded.players,
 	follows = excluded.follows, last_seen = excluded.last_seen,
-	first_seen = CASE WHEN live_servers.last_seen > $liveSince THEN live_servers.first_seen ELSE excluded.first_seen END`;
+	first_seen = CASE WHEN live_servers.last_seen > $liveSince THEN live_servers.first_seen ELSE excluded.first_seen END
+	WHERE live_servers.last_seen <= excluded.last_seen`;
 
 export class SqlitePresenceStore implements PresenceStore {
 	private readonly upsert;
@@ -42,7 +46,7 @@ export class SqlitePresenceStore implements PresenceStore {
 			ON CONFLICT (guild_id, job_id) DO UPDATE SET ${UPSERT_SET.replace("$liveSince", "@liveSince")}`,
 		);
 		this.select = db.prepare<{ guildId: string; liveSince: number }, ServerRow>(
-			"SELECT * FROM live_servers WHERE guild_id = @guildId AND last_seen > @liveSince ORDER BY last_seen DESC, job_id",
+			"SELECT * FROM live_servers WHERE guild_id = @guildId AND last_seen > @liveSince",
 		);
 		this.remove = db.prepare("DELETE FROM live_servers WHERE guild_id = ? AND last_seen <= ?");
 	}
@@ -76,7 +80,7 @@ export class PostgresPresenceStore implements PresenceStore {
 
 	async live(guildId: string, liveSince: number): Promise<StoredServer[]> {
 		const rows = await this.db.rows<ServerRow>(
-			"SELECT * FROM live_servers WHERE guild_id = $1 AND last_seen > $2 ORDER BY last_seen DESC, job_id",
+			"SELECT * FROM live_servers WHERE guild_id = $1 AND last_seen > $2",
 			[guildId, liveSince],
 		);
 		return rows.map(toServer);

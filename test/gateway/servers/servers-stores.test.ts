@@ -55,9 +55,10 @@ describe.each(["sqlite", "postgres", "redis"] as const)("presence in %s", (backe
 		now += 30_000;
 		await presence.heartbeat(GUILD, facts("job-1", { players: 12, follows: "push" }));
 		await presence.heartbeat(GUILD, facts("job-2", { universeId: 9, players: 5 }));
+		// The most recently started first.
 		expect(await presence.live(GUILD)).toEqual([
-			{ job_id: "job-1", place_id: 100, universe_id: 1818, players: 12, first_seen_at: START / 1000, last_seen_at: START / 1000 + 30, follows: "push" },
 			{ job_id: "job-2", place_id: 100, universe_id: 9, players: 5, first_seen_at: START / 1000 + 30, last_seen_at: START / 1000 + 30, follows: "poll" },
+			{ job_id: "job-1", place_id: 100, universe_id: 1818, players: 12, first_seen_at: START / 1000, last_seen_at: START / 1000 + 30, follows: "push" },
 		]);
 		expect(await presence.playersInUniverse(GUILD, 1818)).toBe(12);
 		expect(await presence.live("876543210987654321")).toEqual([]);
