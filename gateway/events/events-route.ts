@@ -93,13 +93,15 @@ export function eventsRoute({ hub, maxStreamsPerKey, presence, pushFor }: Events
 		const { wait } = query;
 		hold(key.id, res);
 		const universeId = query.universe_id ?? null;
-		if (query.job_id !== undefined) {
-			const follows = stream ? "stream" : "poll";
-			presence?.seen(key.guildId, { jobId: query.job_id, placeId: query.place_id, universeId, players: query.players ?? null, follows });
-		}
+		const { job_id: jobId } = query;
+		const sighting: ServerSighting | undefined =
+			jobId === undefined ? undefined : { jobId, placeId: query.place_id, universeId, players: query.players ?? null, follows: stream ? "stream" : "poll" };
+		const seen = sighting === undefined || presence === undefined ? undefined : () => presence.seen(key.guildId, sighting);
+		seen?.();
 		const follower: Follower = {
-			visible: visibleTo(query.job_id),
+			visible: visibleTo(jobId),
 			push: universeId === null ? undefined : pushFor?.(key.guildId, universeId),
+			seen,
 		};
 		let start: StartPosition;
 		try {
@@ -116,9 +118,11 @@ export function eventsRoute({ hub, maxStreamsPerKey, presence, pushFor }: Events
 interface Follower {
 	visible: (event: ModerationEvent) => boolean;
 	push: PushNotice | undefined;
+	/** Records the server's presence again: an open stream is a live server for as long as it stays open. */
+	seen: (() => void) | undefined;
 }
 
-function openStream(hub: EventHub, guildId: string, res: Response, start: StartPosition, { visible, push }: Follower): void {
+function openStream(hub: EventHub, guildId: string, res: Response, start: StartPosition, { visible, push, seen }: Follower): void {
 	res.writeHead(200, {
 		"content-type": "text/event-stream; charset=utf-8",
 		"cache-control": "no-store",
@@ -132,7 +136,11 @@ function openStream(hub: EventHub, guildId: string, res: Response, start: StartP
 			const shown = events.filter(visible);
 			if (shown.length > 0) res.write(shown.map(streamFrame).join(""));
 		},
-		heartbeat: () => res.write(": keep-alive\n\n"),
+		heartbeat: () => {
+			res.write(": keep-alive\n\n");
+			// Every 15 s, well inside the 90 s a server stays listed without a sighting.
+			seen?.();
+		},
 		end: () => res.end(RECONNECT_NOW),
 	};
 	const unsubscribe = hub.subscribe(guildId, subscriber);
