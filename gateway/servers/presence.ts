@@ -2,6 +2,7 @@
 // Which game servers of a guild are live (docs/fleets.md, "Presence"): learnt from polls, streams and heartbeats, written cheaply.
 
 import type { LiveServer } from "../../shared/records";
+import { ApiError } from "../platform/http/envelope";
 import { toLiveServer, type PresenceStore, type ServerFacts } from "./presence-store";
 
 /** A server unseen this long is gone (docs/fleets.md). */
@@ -12,6 +13,9 @@ export const PRESENCE_TTL_MS = 90_000;
  * the TTL, so a skipped write never lets a live server lapse.
  */
 export const PRESENCE_WRITE_EVERY_MS = 15_000;
+
+/** What a request that needs the presence store is told while it cannot be reached. */
+const unavailable = () => new ApiError(503, "service_unavailable", "Live server presence is unavailable; try again");
 
 /** What a write says of a server, to compare with the next sighting. */
 const factsOf = (facts: ServerFacts) => `${facts.placeId}|${facts.universeId}|${facts.players}|${facts.follows}`;
@@ -52,18 +56,24 @@ export class Presence {
 		});
 	}
 
-	/** The same, waiting for the write: a heartbeat answers only once its server is listed. */
+	/** The same, waiting for the write: a heartbeat answers only once its server is listed (503 while the store is down). */
 	async heartbeat(guildId: string, facts: ServerFacts): Promise<void> {
 		const now = this.options.clock();
-		await this.options.store.record(guildId, facts, now, now - PRESENCE_TTL_MS);
+		await this.options.store.record(guildId, facts, now, now - PRESENCE_TTL_MS).catch(() => {
+			throw unavailable();
+		});
 		this.written.set(`${guildId}\n${facts.jobId}`, { facts: factsOf(facts), at: now });
 	}
 
-	/** The guild's live servers, the most recently started (first seen) first: a list that holds still while they poll. */
+	/** The guild's live servers, the most recently started (first seen) first: a list that holds still while they poll (503 while the store is down). */
 	async live(guildId: string): Promise<LiveServer[]> {
 		const liveSince = this.options.clock() - PRESENCE_TTL_MS;
-		await this.options.store.prune(guildId, liveSince);
-		const servers = await this.options.store.live(guildId, liveSince);
+		const servers = await this.options.store
+			.prune(guildId, liveSince)
+			.then(() => this.options.store.live(guildId, liveSince))
+			.catch(() => {
+				throw unavailable();
+			});
 		return servers.sort((a, b) => b.firstSeen - a.firstSeen || (a.jobId < b.jobId ? -1 : 1)).map(toLiveServer);
 	}
 

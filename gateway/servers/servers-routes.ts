@@ -6,7 +6,7 @@ import type { PushNotice, ServerCommandOrder } from "../../shared/records";
 import { API_BASE } from "../../shared/routes";
 import { verifiedKey } from "../auth/authenticate";
 import { changedBy } from "../operators/access";
-import { ApiError, sendSuccess } from "../platform/http/envelope";
+import { sendSuccess } from "../platform/http/envelope";
 import { readPart } from "../platform/http/fields";
 import { defineRoute, type Route } from "../platform/http/route";
 import type { Presence } from "./presence";
@@ -63,21 +63,12 @@ const COMMAND = {
 	created_by: "discord:80351110224678912",
 };
 
-/** A presence store that cannot be reached: the server's request is answered, and it tries again. */
-async function recording(write: Promise<void>): Promise<void> {
-	try {
-		await write;
-	} catch {
-		throw new ApiError(503, "service_unavailable", "Live server presence is unavailable; try again");
-	}
-}
-
 function heartbeat({ presence, pushFor }: ServersRouteParts): RequestHandler {
 	return async (req, res) => {
 		const { guildId } = verifiedKey(res);
 		const body = readPart(heartbeatBody, req.body);
 		const facts: ServerFacts = { jobId: body.job_id, placeId: body.place_id, universeId: body.universe_id, players: body.players, follows: "push" };
-		await recording(presence.heartbeat(guildId, facts));
+		await presence.heartbeat(guildId, facts);
 		const push = body.universe_id === null ? undefined : pushFor?.(guildId, body.universe_id);
 		sendSuccess(res, 200, "Heartbeat recorded", { push: push ?? null });
 	};
@@ -141,7 +132,7 @@ const technifiedRoutes: Route<ServersRouteParts>[] = [
 				const { guildId } = verifiedKey(res);
 				const body = readPart(technifiedHeartbeatBody, req.body);
 				const facts: ServerFacts = { jobId: body.serverId, placeId: body.placeId, universeId: body.universeId, players: body.playerCount, follows: "poll" };
-				await recording(presence.heartbeat(guildId, facts));
+				await presence.heartbeat(guildId, facts);
 				sendSuccess(res, 200, "Heartbeat recorded", { serverId: body.serverId, online: true });
 			},
 		],
@@ -237,9 +228,7 @@ export const SERVER_ADMIN_ROUTES: readonly Route<ServersRouteParts>[] = [
 			async (req, res) => {
 				const { guildId } = readPart(guildParams, req.params);
 				const { place_id: placeId, follows, q } = readPart(serversQuery, req.query);
-				const live = await presence.live(guildId).catch(() => {
-					throw new ApiError(503, "service_unavailable", "Live server presence is unavailable; try again");
-				});
+				const live = await presence.live(guildId);
 				const counts = { stream: 0, poll: 0, push: 0 };
 				for (const server of live) counts[server.follows] += 1;
 				const servers = live.filter(

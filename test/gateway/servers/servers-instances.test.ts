@@ -1,10 +1,10 @@
 // test/gateway/servers/servers-instances.test.ts
-// Two gateway instances sharing PostgreSQL and Redis: presence seen on either is listed on both, a command sent through one reaches its server's held poll on the other within 2 s.
+// Two gateway instances sharing PostgreSQL and Redis: presence seen on either is listed on both, a command sent through one reaches its server's held poll on the other within 2 s; and presence while Redis is gone.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GUILD_A, startTestGateway, type TestGateway } from "../harness";
 import { createTestSchema, type TestSchema } from "../platform/db/test-schema";
-import { deletePrefix, redisUrl, requireRedis, uniquePrefix } from "../platform/redis/redis-fixtures";
+import { deletePrefix, redisUrl, requireRedis, startRedisRelay, uniquePrefix, type RedisRelay } from "../platform/redis/redis-fixtures";
 
 describe("live servers across two instances on PostgreSQL and Redis", () => {
 	let schema: TestSchema;
@@ -80,5 +80,41 @@ describe("live servers across two instances on PostgreSQL and Redis", () => {
 		expect((await first.admin("GET", `/guilds/${GUILD_A}/servers/commands/${shutdown.id}`)).body.data.command.acks).toEqual([
 			{ job_id: "job-x", outcome: "done", result: "Shut down", acked_at: expect.any(Number) },
 		]);
+	});
+});
+
+describe("live servers while Redis is unreachable", () => {
+	let prefix: string;
+	let relay: RedisRelay;
+	let gateway: TestGateway;
+	let key: string;
+
+	beforeAll(async () => {
+		await requireRedis();
+		prefix = uniquePrefix("servers-outage");
+		relay = await startRedisRelay();
+		gateway = await startTestGateway({ REDIS_URL: redisUrl(prefix, relay.port) });
+		key = (await gateway.createKey(GUILD_A)).key;
+	});
+	afterAll(async () => {
+		await gateway?.stop();
+		await relay?.close();
+		await deletePrefix(prefix);
+	});
+
+	it("still answers polls; a heartbeat and the list say 503 until Redis is back", async () => {
+		await relay.cut();
+		const polled = await gateway.api(`/moderation/${GUILD_A}/events?wait=0&job_id=job-z`, { headers: { "x-api-key": key } });
+		expect(polled.status).toBe(200);
+		const beat = await gateway.api(`/moderation/${GUILD_A}/servers/heartbeat`, { method: "POST", headers: { "x-api-key": key }, body: { job_id: "job-z", place_id: 1, players: 1 } });
+		expect(beat.status).toBe(503);
+		expect(beat.body.error).toBe("service_unavailable");
+		expect((await gateway.admin("GET", `/guilds/${GUILD_A}/servers`)).status).toBe(503);
+
+		await relay.restore();
+		await expect
+			.poll(async () => (await gateway.api(`/moderation/${GUILD_A}/servers/heartbeat`, { method: "POST", headers: { "x-api-key": key }, body: { job_id: "job-z", place_id: 1, players: 1 } })).status, { timeout: 5_000 })
+			.toBe(200);
+		expect((await gateway.admin("GET", `/guilds/${GUILD_A}/servers`)).body.data.servers).toMatchObject([{ job_id: "job-z", follows: "push" }]);
 	});
 });
