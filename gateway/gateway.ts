@@ -162,6 +162,9 @@ async function startParts(
 	// Closed last: every store below writes through it.
 	const database = parts.add(await openDatabase(config, log), (opened) => opened.close());
 	const stores = gatewayStores(database, clock);
+	// Live servers (docs/fleets.md): who is live, from polls, streams and heartbeats, shared by every instance.
+	const presenceStore = parts.add(await openPresenceStore(config, database, log), (store) => store.close());
+	const presence = new Presence({ store: presenceStore, clock, log: (message, err) => logger.warn({ err }, message) });
 	const keys = parts.add(await startKeys({ store: stores.keys, clock, log: logFailure }), (opened) => opened.close());
 
 	// The embedded data store gets a fresh internal token each start: only this process knows it.
@@ -228,9 +231,7 @@ async function startParts(
 	);
 	await imports.reportInterrupted();
 
-	// Live servers (docs/fleets.md): who is live, from polls, streams and heartbeats; commands ride the change log.
-	const presenceStore = parts.add(await openPresenceStore(config, database, log), (store) => store.close());
-	const presence = new Presence({ store: presenceStore, clock, log: (message, err) => logger.warn({ err }, message) });
+	// Commands to live servers ride the change log (docs/fleets.md).
 	const serverCommands = new ServerCommands({
 		store: stores.commands,
 		presence,
