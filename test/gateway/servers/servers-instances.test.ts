@@ -1,5 +1,5 @@
 // test/gateway/servers/servers-instances.test.ts
-// Two gateway instances sharing PostgreSQL and Redis: presence seen on either is listed on both, a command sent through one reaches its server's held poll on the other within 2 s; and presence while Redis is gone.
+// Two gateway instances sharing PostgreSQL and Redis: presence seen on either is listed on both, a command sent through one reaches its server's held poll on the other within 2 s; on PostgreSQL alone; and presence while Redis is gone.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GUILD_A, startTestGateway, type TestGateway } from "../harness";
@@ -116,5 +116,37 @@ describe("live servers while Redis is unreachable", () => {
 			.poll(async () => (await gateway.api(`/moderation/${GUILD_A}/servers/heartbeat`, { method: "POST", headers: { "x-api-key": key }, body: { job_id: "job-z", place_id: 1, players: 1 } })).status, { timeout: 5_000 })
 			.toBe(200);
 		expect((await gateway.admin("GET", `/guilds/${GUILD_A}/servers`)).body.data.servers).toMatchObject([{ job_id: "job-z", follows: "push" }]);
+	});
+});
+
+describe("live servers across two instances on PostgreSQL alone", () => {
+	let schema: TestSchema;
+	let first: TestGateway;
+	let second: TestGateway;
+	let key: string;
+
+	beforeAll(async () => {
+		schema = await createTestSchema("servers_pg");
+		first = await startTestGateway({ DATABASE_URL: schema.url });
+		second = await startTestGateway({ DATABASE_URL: schema.url });
+		key = (await first.createKey(GUILD_A)).key;
+	});
+	afterAll(async () => {
+		await second?.stop();
+		await first?.stop();
+		await schema?.drop();
+	});
+
+	it("keeps presence in the shared table, and a command wakes the other instance's held poll through LISTEN/NOTIFY", async () => {
+		const head = (await second.api(`/moderation/${GUILD_A}/events?wait=0&job_id=job-q`, { headers: { "x-api-key": key } })).body.data.next as number;
+		await expect.poll(async () => (await first.admin("GET", `/guilds/${GUILD_A}/servers`)).body.data.servers.map((server: { job_id: string }) => server.job_id)).toEqual(["job-q"]);
+		const waiting = fetch(`${second.url}/api/v1/moderation/${GUILD_A}/events?after=${head}&wait=20&job_id=job-q`, { headers: { "x-api-key": key } });
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		const sent = await first.admin("POST", `/guilds/${GUILD_A}/servers/commands`, { kind: "message", job_id: "job-q", text: "Hello" });
+		const sentAt = Date.now();
+		expect(sent.status).toBe(202);
+		// Well inside the hub's 5 s safety read: only the notification can have woken it this soon.
+		expect(((await (await waiting).json()) as any).data.events).toMatchObject([{ event: "command", command: { text: "Hello" } }]);
+		expect(Date.now() - sentAt).toBeLessThan(2_000);
 	});
 });
