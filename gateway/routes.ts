@@ -12,12 +12,15 @@ import { OPERATOR_ROUTES, SIGN_IN_ROUTES } from "./operators/operator-routes";
 import { OUTBOUND_ROUTES } from "./outbound/outbound-routes";
 import { ROBLOX_MODEL_ROUTES } from "./roblox-model/roblox-model-routes";
 import { ROBLOX_USERS_ROUTES } from "./roblox-users/roblox-users-routes";
+import { SERVER_ADMIN_ROUTES, SERVER_ROUTES } from "./servers/servers-routes";
 
 /** In the order the reference lists them; each list is registered in its own order (Express matches in that order). */
 export const ROUTES = {
 	moderation: MODERATION_ROUTES,
+	servers: SERVER_ROUTES,
 	keys: KEY_ROUTES,
 	console: CONSOLE_ROUTES,
+	serverAdmin: SERVER_ADMIN_ROUTES,
 	imports: IMPORT_ROUTES,
 	outbound: OUTBOUND_ROUTES,
 	robloxModel: ROBLOX_MODEL_ROUTES,

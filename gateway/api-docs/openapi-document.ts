@@ -226,6 +226,12 @@ export function buildOpenApiDocument(routes: readonly Route[]): JsonSchema {
 		tags: [
 			{ name: "Moderation", description: "Key-authenticated: game servers and bots. Reads need `moderation:read`, writes `moderation:write`." },
 			{
+				name: "Live servers",
+				description:
+					"A guild's live game servers and the commands sent to them (kick, message, shutdown): presence heartbeats and " +
+					"Technified's Server Manager routes (camelCase, `servers` quota) for game servers, listing and commands for operators.",
+			},
+			{
 				name: "API keys",
 				description:
 					"Key management, with `Authorization: Bearer <ADMIN_TOKEN>` (the platform operator: every guild) or an operator's " +
