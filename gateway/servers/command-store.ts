@@ -1,5 +1,5 @@
 // gateway/servers/command-store.ts
-// Commands sent to live servers and each target's ack (docs/fleets.md, "Commands"), in the gateway database (migration 0008).
+// Commands sent to live servers and each target's ack (docs/fleets.md, "Commands"), in the gateway database (migration 0009).
 
 import type { ServerCommandAck, ServerCommandOrder, ServerCommandRecord } from "../../shared/records";
 

@@ -1,5 +1,5 @@
 // gateway/servers/sql-command-stores.ts
-// Commands and acks in the gateway database (migration 0008): SQLite and PostgreSQL, the same statements in each dialect.
+// Commands and acks in the gateway database (migration 0009): SQLite and PostgreSQL, the same statements in each dialect.
 
 import type Database from "better-sqlite3";
 import type { ServerCommandOrder, ServerCommandRecord } from "../../shared/records";

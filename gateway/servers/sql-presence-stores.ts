@@ -1,5 +1,5 @@
 // gateway/servers/sql-presence-stores.ts
-// Presence in the gateway database's `live_servers` table (migration 0008), when Redis is not configured.
+// Presence in the gateway database's `live_servers` table (migration 0009), when Redis is not configured.
 
 import type Database from "better-sqlite3";
 import type { PostgresDatabase } from "../platform/db/postgres-database";

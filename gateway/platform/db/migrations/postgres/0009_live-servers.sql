@@ -1,17 +1,17 @@
--- gateway/platform/db/migrations/sqlite/0008_live-servers.sql
+-- gateway/platform/db/migrations/postgres/0009_live-servers.sql
 -- Issue 20: live game servers (presence, when Redis is not configured) and the commands sent to them with each target's ack.
 
 -- One row per live server; a row unseen for 90 s is gone (read past, pruned on later writes).
 CREATE TABLE IF NOT EXISTS live_servers (
 	guild_id    TEXT    NOT NULL,
 	job_id      TEXT    NOT NULL,
-	place_id    INTEGER,
-	universe_id INTEGER,
+	place_id    BIGINT,
+	universe_id BIGINT,
 	players     INTEGER,
 	follows     TEXT    NOT NULL CHECK (follows IN ('stream', 'poll', 'push')),
 	-- Unix milliseconds.
-	first_seen  INTEGER  NOT NULL,
-	last_seen   INTEGER  NOT NULL,
+	first_seen  BIGINT  NOT NULL,
+	last_seen   BIGINT  NOT NULL,
 	PRIMARY KEY (guild_id, job_id)
 );
 CREATE INDEX IF NOT EXISTS live_servers_by_seen ON live_servers (guild_id, last_seen);
@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS server_commands (
 	user_id    TEXT,
 	text       TEXT,
 	reason     TEXT,
-	created_at INTEGER  NOT NULL,
+	created_at BIGINT  NOT NULL,
 	created_by TEXT    NOT NULL,
 	-- JSON array: the JobIds of the servers live when it was sent.
 	targets    TEXT    NOT NULL
@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS server_command_acks (
 	job_id     TEXT    NOT NULL,
 	outcome    TEXT    CHECK (outcome IN ('done', 'failed')),
 	result     TEXT,
-	acked_at   INTEGER,
-	delivered_at INTEGER,
+	acked_at   BIGINT,
+	delivered_at BIGINT,
 	PRIMARY KEY (command_id, job_id)
 );
