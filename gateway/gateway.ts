@@ -22,6 +22,8 @@ import { EventHub } from "./events/event-hub";
 import { PostgresWakeups } from "./changes/postgres-wakeups";
 import { createLogger, redactingSecrets } from "./platform/logging/logger";
 import { startOutbound, type OutboundTiming } from "./outbound/outbound";
+import type { PushDirectory } from "./outbound/experiences/push-directory";
+import type { PlayersInUniverse } from "./outbound/experiences/push-publisher";
 import { createForwarder } from "./moderation/forward";
 import { DataStoreClient } from "./moderation/data-store-client";
 import { SecretBox } from "./platform/secrets/secret-box";
@@ -47,6 +49,8 @@ export interface StartOptions {
 	inlineDataStore?: boolean;
 	/** Shorter retry and scan intervals of the outbox, for tests. */
 	outbound?: OutboundTiming;
+	/** Players in a universe now, for Roblox's publish rate (50 + 5 × players a minute); default 0. */
+	playersInUniverse?: PlayersInUniverse;
 }
 
 export interface RunningGateway {
@@ -61,6 +65,8 @@ export interface RunningGateway {
 	logger: Logger;
 	/** The embedded data store's worker thread, when it runs on one. */
 	dataStoreWorker?: DataStoreWorker;
+	/** `data.push` of the events route: `{"topic":"Technified"}` for a guild's universe pushed through Roblox. */
+	pushFor: PushDirectory["pushFor"];
 	/** Stops accepting requests, then flushes pending key usage and closes every store. */
 	close(): Promise<void>;
 }
@@ -187,7 +193,15 @@ async function startParts(
 	const events = new EventHub(dataStore.changes, { clock, logger });
 	// Webhooks and Open Cloud mirrors, in the key store's database (docs/api.md, "Webhooks and Roblox's own bans").
 	const outbound = parts.add(
-		startOutbound(config, { stores: stores.outbox, feed: dataStore.changes, secrets: context.secrets, clock, logger, timing: options.outbound }),
+		startOutbound(config, {
+			stores: stores.outbox,
+			feed: dataStore.changes,
+			secrets: context.secrets,
+			clock,
+			logger,
+			timing: options.outbound,
+			playersInUniverse: options.playersInUniverse,
+		}),
 		(running) => running.close(),
 	);
 	const changes = fanOutChanges(bus, { keys: keys.verifier, banCache, events, outbox: outbound });
@@ -294,6 +308,7 @@ async function startParts(
 		operators,
 		logger,
 		dataStoreWorker,
+		pushFor: outbound.push.pushFor,
 		close: () => parts.closeAll(),
 	};
 }

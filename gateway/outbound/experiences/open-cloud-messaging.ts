@@ -15,7 +15,7 @@ export const PUSH_TOPIC = "Technified";
 /** Roblox's limit on a message. Counted in UTF-8 bytes, so it holds however Roblox counts characters. */
 export const MAX_MESSAGE_BYTES = 1_024;
 /** Reasons are cut to this many characters, at the least, before a burst is split into several messages. */
-const SHORTEST_REASON = 40;
+const SHORTEST_REASON = 20;
 const ELLIPSIS = "…";
 
 /** What one push delivery carries: a change, or (a first publish) only a sequence. */
@@ -72,7 +72,7 @@ export interface PushBatch {
 
 /**
  * The items (oldest first) as few messages as fit 1,024 bytes, each contiguous: one message when the
- * reasons can be cut to fit it (down to 40 characters), more only when they cannot. Each message's
+ * reasons can be cut to fit it (down to 20 characters), more only when they cannot. Each message's
  * `seq` is the last sequence it covers; items without a change (a first publish) only move it.
  */
 export function pushBatches(guildId: string, items: readonly PushItem[]): PushBatch[] {

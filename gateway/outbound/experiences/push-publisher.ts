@@ -26,9 +26,19 @@ export const publishesPerMinute = (players: number) => 50 + 5 * Math.max(0, Math
  */
 export class UniverseRate {
 	private readonly sent = new Map<string, number[]>();
+	/** Open Cloud's Retry-After, per universe: nothing goes to it before. */
+	private readonly held = new Map<string, number>();
+
+	/** Open Cloud answered 429: hold every push to the universe until `until` (unix ms). */
+	hold(universe: string, until: number): void {
+		this.held.set(universe, Math.max(until, this.held.get(universe) ?? 0));
+	}
 
 	/** 0 (and the send is counted) when one more may go now, else how long (ms) until one may. */
 	take(universe: string, perMinute: number, now: number): number {
+		const heldUntil = this.held.get(universe) ?? 0;
+		if (heldUntil > now) return heldUntil - now;
+		this.held.delete(universe);
 		const recent = (this.sent.get(universe) ?? []).filter((at) => at > now - WINDOW_MS);
 		this.sent.set(universe, recent);
 		if (recent.length >= perMinute) return recent[recent.length - perMinute] + WINDOW_MS - now;
@@ -108,6 +118,7 @@ export class PushPublisher {
 				return;
 			}
 			const { verdict, refused } = await this.publishOne(link, batch.message, at);
+			if (verdict.kind === "retry" && verdict.retryAfterMs !== undefined) this.rate.hold(universeId, at + verdict.retryAfterMs);
 			const [outcome] = await this.settleAll(rows, verdict, at);
 			if (refused) {
 				await this.settleAll(later, { kind: "give_up", words: "push to this experience is failing", statusCode: null }, at);
