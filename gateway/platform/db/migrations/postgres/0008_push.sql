@@ -13,7 +13,7 @@ ALTER TABLE outbox_deliveries ADD CONSTRAINT outbox_deliveries_target_kind_check
 -- Links made before push are proven by an empty message at where the outbox stands in their guild's log.
 INSERT INTO outbox_deliveries (id, guild_id, target_kind, target_id, event, payload, status, tries, next_attempt_at, created_at)
 	SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), links.guild_id, 'push', links.universe_id, 'probe',
-		json_build_object('seq', coalesce(cursors.after_seq, 0))::text, 'pending', 0, now.ms, now.ms
+		'{"seq":' || coalesce(cursors.after_seq, 0) || '}', 'pending', 0, now.ms, now.ms
 	FROM experience_links AS links
 	LEFT JOIN outbox_change_cursors AS cursors ON cursors.guild_id = links.guild_id
 	CROSS JOIN (SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms) AS now;
