@@ -318,7 +318,7 @@ export class OutboundPages {
 						{ class: "status-cell", "data-label": "Status" },
 						el("span", { class: `status status-${link.status === "ok" ? "active" : "revoked"}` }, link.status),
 						link.last_error === null ? null : el("span", { class: "status-detail" }, link.last_error),
-						el("span", { class: "status-detail", "data-push": link.push_status }, pushLine(link)),
+						el("span", { class: "push-detail", "data-push": link.push_status }, pushLine(link)),
 					),
 					el("td", { class: "time-cell", "data-label": "Last mirrored" }, link.last_mirrored_at === null ? "never" : timeElement(link.last_mirrored_at, now)),
 					el("td", { class: "actions" }, el("span", { class: "action-buttons" }, remove)),
