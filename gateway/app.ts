@@ -27,6 +27,7 @@ import type { Forwarder } from "./moderation/forward";
 import type { OperatorRouteParts } from "./operators/operator-routes";
 import type { ImportRouteParts } from "./moderation/import-routes";
 import type { QuotaLimiters } from "./rate-limits/quota";
+import type { DiscordRouteParts } from "./discord/interaction-routes";
 
 export interface GatewayParts {
 	config: Pick<Config, "trustProxy" | "banCacheTtlSeconds" | "maxJsonDepth" | "metricsToken" | "maxStreamsPerKey" | "publicUrl">;
@@ -50,6 +51,8 @@ export interface GatewayParts {
 	robloxUsers: RobloxUsers;
 	/** Imports and exports of a guild's bans and mutes. */
 	imports: ImportRouteParts;
+	/** Discord's slash commands (docs/discord.md). */
+	discord: DiscordRouteParts;
 }
 
 /** The gateway's request listener: the hot routes' table first, Express for everything else. */
@@ -87,6 +90,7 @@ export function createGatewayApp(parts: GatewayParts): RequestListener {
 		}),
 	);
 	app.use("/dashboard", dashboardRouter({ discordSignIn: parts.operators.operators.discordEnabled }));
+	registerRoutes({ express: app }, ROUTES.discord, parts.discord, noCredential);
 	registerRoutes({ express: app }, ROUTES.docs, { document: buildOpenApiDocument(ALL_ROUTES) }, noCredential);
 	const metricsGuard = parts.config.metricsToken === undefined ? [] : [requireBearerToken(parts.config.metricsToken, parts.authThrottle, "metrics")];
 	registerRoutes({ express: app }, ROUTES.health, parts, (guard) => (guard.caller === "metrics" ? metricsGuard : noCredential(guard)));

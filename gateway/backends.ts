@@ -5,6 +5,9 @@ import type { Config } from "./config";
 import { AuthThrottle } from "./auth/auth-throttle";
 import { LocalChangeBus, type ChangeBus } from "./changes/change-bus";
 import type { KeyStore } from "./keys/key-store";
+import type { InteractionClaims } from "./discord/interaction-claims";
+import { PostgresInteractionClaims } from "./discord/postgres-interaction-claims";
+import { SqliteInteractionClaims } from "./discord/sqlite-interaction-claims";
 import type { ImportStore } from "./moderation/import-store";
 import { PostgresImportStore } from "./moderation/postgres-import-store";
 import { SqliteImportStore } from "./moderation/sqlite-import-store";
@@ -46,6 +49,8 @@ export interface GatewayStores {
 	/** Names and faces learnt from Roblox (docs/names.md). */
 	robloxUsers: RobloxUserStore;
 	imports: ImportStore;
+	/** Discord interactions already answered (docs/discord.md). */
+	interactionClaims: InteractionClaims;
 }
 
 export function gatewayStores(database: GatewayDatabase, clock: () => number): GatewayStores {
@@ -63,6 +68,7 @@ export function gatewayStores(database: GatewayDatabase, clock: () => number): G
 				notices: new SqliteKeyNotices(db, clock),
 			},
 			robloxUsers: new SqliteRobloxUserStore(db),
+			interactionClaims: new SqliteInteractionClaims(db),
 		};
 	}
 	const db = database.postgres;
@@ -78,6 +84,7 @@ export function gatewayStores(database: GatewayDatabase, clock: () => number): G
 			notices: new PostgresKeyNotices(db, clock),
 		},
 		robloxUsers: new PostgresRobloxUserStore(db),
+		interactionClaims: new PostgresInteractionClaims(db),
 	};
 }
 

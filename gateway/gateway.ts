@@ -32,6 +32,7 @@ import { OperatorService } from "./operators/operator-service";
 import { startRobloxUsers } from "./roblox-users/roblox-users";
 import { ImportService } from "./moderation/import-service";
 import { OutboundHttp } from "./platform/http/outbound-http";
+import { discordCommands } from "./discord/discord-commands";
 
 export interface StartOptions {
 	/** Unix ms; tests move it to reach expiry. */
@@ -241,6 +242,17 @@ async function startParts(
 	const operators = new OperatorService({ store: stores.operators, keys: keys.admin, discord, secrets: context.secrets, clock, log: logFailure });
 	parts.add(operators, (service) => service.stop());
 	operators.start();
+	const discordParts = discordCommands(config.discordCommands, {
+		forwarder,
+		banCache,
+		announceChange: changes.announce,
+		robloxUsers: names.robloxUsers,
+		keys: keys.admin,
+		publicUrl: config.publicUrl,
+		claims: stores.interactionClaims,
+		operators: stores.operators,
+		clock,
+	});
 	const readiness: ReadinessCheck[] = [
 		{ name: "key_store", check: () => database.ping() },
 		dataStoreReadiness(dataStoreUrl),
@@ -257,6 +269,7 @@ async function startParts(
 		outbound: outbound.admin,
 		robloxUsers: names.robloxUsers,
 		imports: { imports },
+		discord: discordParts,
 		events,
 		readiness,
 		metrics: new GatewayMetrics(),

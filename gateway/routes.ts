@@ -1,6 +1,7 @@
 // gateway/routes.ts
 // Every route the gateway serves, by feature: the app and the admin mount register these lists, the OpenAPI document reads them.
 
+import { DISCORD_ROUTES } from "./discord/interaction-routes";
 import { DOCS_ROUTES } from "./api-docs/docs-router";
 import { HEALTH_ROUTES } from "./health/health";
 import { KEY_ROUTES } from "./keys/key-routes";
@@ -23,6 +24,7 @@ export const ROUTES = {
 	robloxUsers: ROBLOX_USERS_ROUTES,
 	signIn: SIGN_IN_ROUTES,
 	operators: OPERATOR_ROUTES,
+	discord: DISCORD_ROUTES,
 	health: HEALTH_ROUTES,
 	docs: DOCS_ROUTES,
 } as const;

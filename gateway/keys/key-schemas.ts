@@ -53,6 +53,7 @@ const AUDIT_EVENTS = [
 	"experience_updated",
 	"experience_unlinked",
 	"experience_link_failing",
+	"discord_command",
 ] as const satisfies readonly AuditEventKind[];
 
 export const adminGuildId = guildIdParam("guildId must be a Discord guild id (17-20 digits)");

@@ -32,7 +32,7 @@ export type Guard =
 	/** `/metrics`: open, or `Authorization: Bearer <METRICS_TOKEN>` when that is set. */
 	| { caller: "metrics" };
 
-export type Tag = "Moderation" | "API keys" | "Operators" | "Outbound" | "Roblox users" | "Health" | "Reference";
+export type Tag = "Moderation" | "API keys" | "Operators" | "Outbound" | "Roblox users" | "Discord" | "Health" | "Reference";
 
 /** One answer besides the errors: its status and, for a JSON envelope, the schema of its `data`. */
 export interface SuccessAnswer {
