@@ -80,8 +80,8 @@ export function pushBatches(guildId: string, items: readonly PushItem[]): PushBa
 	let start = 0;
 	while (start < items.length) {
 		let end = start + 1;
-		let message = composeItems(guildId, items.slice(start, end), 0);
-		if (message === undefined) throw new Error(`change ${items[start].seq} cannot fit one message`);
+		// A change that fits no message even with its reasons gone goes as its sequence alone: servers see the gap and poll for it.
+		let message = composeItems(guildId, items.slice(start, end), 0) ?? serialize(guildId, items[start].seq, []);
 		for (; end < items.length; end++) {
 			const longer = composeItems(guildId, items.slice(start, end + 1), SHORTEST_REASON);
 			if (longer === undefined) break;

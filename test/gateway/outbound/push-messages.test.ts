@@ -42,6 +42,18 @@ describe("push messages", () => {
 		expect(cut.length).toBeGreaterThan(300);
 	});
 
+	it("a change that fits no message goes as its sequence alone, so servers poll for it", () => {
+		const huge = ban(5, "x");
+		huge.change!.job_id = "j".repeat(2_000);
+		const batches = pushBatches(GUILD, [ban(4, "Exploiting"), huge, ban(6, "Exploiting")]);
+		const messages = batches.map((batch) => read(batch.message));
+		expect(messages.map((message) => [message.seq, message.events.map((event) => event.id)])).toEqual([
+			[4, [4]],
+			[5, []],
+			[6, [6]],
+		]);
+	});
+
 	it("a first publish moves the sequence without an event", () => {
 		const batches = pushBatches(GUILD, [{ seq: 9, change: undefined }]);
 		expect(batches.map((batch) => read(batch.message))).toEqual([{ v: 1, guild: GUILD, seq: 9, events: [] }]);
