@@ -23,6 +23,7 @@ import { EventHub } from "./events/event-hub";
 import { PostgresWakeups } from "./changes/postgres-wakeups";
 import { createLogger, redactingSecrets } from "./platform/logging/logger";
 import { startOutbound, type OutboundTiming } from "./outbound/outbound";
+import type { PushDirectory } from "./outbound/experiences/push-directory";
 import { createForwarder } from "./moderation/forward";
 import { DataStoreClient } from "./moderation/data-store-client";
 import { SecretBox } from "./platform/secrets/secret-box";
@@ -52,7 +53,7 @@ export interface StartOptions {
 	inlineDataStore?: boolean;
 	/** Shorter retry and scan intervals of the outbox, for tests. */
 	outbound?: OutboundTiming;
-	/** Whether a guild's universe is pushed through Roblox (docs/fleets.md); by default never. */
+	/** Whether a guild's universe is pushed through Roblox (docs/fleets.md); by default the linked experiences whose push works (tests may fake it). */
 	pushFor?: (guildId: string, universeId: number) => PushNotice | undefined;
 }
 
@@ -68,6 +69,8 @@ export interface RunningGateway {
 	logger: Logger;
 	/** The embedded data store's worker thread, when it runs on one. */
 	dataStoreWorker?: DataStoreWorker;
+	/** `data.push` of the events route: `{"topic":"Technified"}` for a guild's universe pushed through Roblox. */
+	pushFor: PushDirectory["pushFor"];
 	/** Stops accepting requests, then flushes pending key usage and closes every store. */
 	close(): Promise<void>;
 }
@@ -197,9 +200,19 @@ async function startParts(
 	const events = new EventHub(dataStore.changes, { clock, logger });
 	// Webhooks and Open Cloud mirrors, in the key store's database (docs/api.md, "Webhooks and Roblox's own bans").
 	const outbound = parts.add(
-		startOutbound(config, { stores: stores.outbox, feed: dataStore.changes, secrets: context.secrets, clock, logger, timing: options.outbound }),
+		startOutbound(config, {
+			stores: stores.outbox,
+			feed: dataStore.changes,
+			secrets: context.secrets,
+			clock,
+			logger,
+			timing: options.outbound,
+			// Roblox's publish rate grows with the universe's players (50 + 5 × players a minute).
+			playersInUniverse: (guildId, universeId) => presence.playersInUniverse(guildId, Number(universeId)),
+		}),
 		(running) => running.close(),
 	);
+	const pushFor = options.pushFor ?? ((guildId: string, universeId: number) => outbound.push.pushFor(guildId, String(universeId)));
 	const changes = fanOutChanges(bus, { keys: keys.verifier, banCache, events, outbox: outbound });
 	keys.admin.onChange((change) => changes.announce({ kind: "key", keyId: change.keyId }));
 	// Without Redis, instances sharing the embedded store's PostgreSQL hear each other's changes from it.
@@ -278,8 +291,8 @@ async function startParts(
 		discord: discordParts,
 		events,
 		presence,
-		pushFor: options.pushFor,
-		servers: { presence, commands: serverCommands, pushFor: options.pushFor },
+		pushFor,
+		servers: { presence, commands: serverCommands, pushFor },
 		readiness,
 		metrics: new GatewayMetrics(),
 		logger,
@@ -330,6 +343,7 @@ async function startParts(
 		operators,
 		logger,
 		dataStoreWorker,
+		pushFor: outbound.push.pushFor,
 		close: () => parts.closeAll(),
 	};
 }

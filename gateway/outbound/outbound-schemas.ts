@@ -130,6 +130,11 @@ export const experienceRecord = z.object({
 	last_error: z.string().nullable().meta({ description: "Why mirroring stopped, in words" }),
 	last_mirrored_at: unixSeconds.nullable(),
 	created_at: unixSeconds,
+	push_status: z.enum(["unknown", "ok", "failing"]).meta({
+		description: "Whether changes are published to the universe's topic `Technified`: unknown until a first publish answers, failing when the key may not publish",
+	}),
+	push_error: z.string().nullable().meta({ description: "Why publishing stopped, in words" }),
+	last_pushed_at: unixSeconds.nullable(),
 });
 export const experienceData = z.object({ experience: experienceRecord });
 export const experienceListData = z.object({ experiences: z.array(experienceRecord) });

@@ -15,6 +15,8 @@ import type { ChangeCursors } from "./queue/change-cursors";
 import type { DeliveryQueue } from "./queue/delivery-queue";
 import type { KeyNotices } from "./queue/key-notices";
 import type { ExperienceStore } from "./experiences/experience-store";
+import { PushDirectory } from "./experiences/push-directory";
+import type { PlayersInUniverse } from "./experiences/push-publisher";
 import type { WebhookStore } from "./webhooks/webhook-store";
 
 /** Tests shorten the waits; production uses the defaults of each part. */
@@ -29,12 +31,16 @@ export interface OutboundTiming {
 	keyScanMs?: number;
 	/** Another read of the followed change logs, for changes whose wake was lost (default 2 s). */
 	changeLogPollMs?: number;
+	/** Another read of which universes are pushed, for links changed by other instances (default 5 s). */
+	pushRefreshMs?: number;
 }
 
 export interface RunningOutbound {
 	admin: OutboundAdmin;
 	/** A ban or mute changed somewhere: read the change logs now rather than at the next poll. */
 	changed(): void;
+	/** Which universes are pushed through Roblox: `push.pushFor(guildId, universeId)` answers the events route's `data.push`. */
+	push: PushDirectory;
 	close(): Promise<void>;
 }
 
@@ -49,10 +55,21 @@ export interface OutboxStores {
 
 export function startOutbound(
 	config: { openCloudUrl: string; outboundAllowLoopback: boolean },
-	parts: { stores: OutboxStores; feed: ChangeFeed; secrets: SecretBox; clock: () => number; logger: Logger; timing?: OutboundTiming },
+	parts: {
+		stores: OutboxStores;
+		feed: ChangeFeed;
+		secrets: SecretBox;
+		clock: () => number;
+		logger: Logger;
+		timing?: OutboundTiming;
+		/** Players in a universe now (the presence store), for Roblox's publish rate; default 0 (50 messages a minute). */
+		playersInUniverse?: PlayersInUniverse;
+	},
 ): RunningOutbound {
 	const { stores, feed, clock, logger, secrets, timing = {} } = parts;
 	const log = (message: string, err: unknown) => logger.warn({ err }, message);
+	const push = new PushDirectory({ experiences: stores.experiences, refreshMs: timing.pushRefreshMs, log });
+	const onPushChanged = () => void push.refresh();
 	const policy = { allowLoopback: config.outboundAllowLoopback };
 	const http = new OutboundHttp(policy);
 	const worker = new DeliveryWorker({
@@ -67,16 +84,19 @@ export function startOutbound(
 		retryDelaysMs: timing.retryDelaysMs,
 		pollMs: timing.pollMs,
 		leaseMs: timing.leaseMs,
+		playersInUniverse: parts.playersInUniverse,
+		onPushChanged,
 	});
 	const wake = () => worker.wake();
 	const follower = new ChangeLogFollower({ cursors: stores.cursors, feed, pollMs: timing.changeLogPollMs, onEnqueued: wake, log });
 	const scheduler = new KeyLifecycleScheduler({ notices: stores.notices, clock, scanMs: timing.keyScanMs, onEnqueued: wake, log });
-	const outboundParts = { webhooks: stores.webhooks, experiences: stores.experiences, secrets, policy, feed, clock, wake };
+	const outboundParts = { webhooks: stores.webhooks, experiences: stores.experiences, secrets, policy, feed, clock, wake, onLinksChanged: onPushChanged };
 	return {
 		admin: { webhooks: new WebhookService(outboundParts), experiences: new ExperienceService(outboundParts) },
 		changed: () => follower.wake(),
+		push,
 		async close() {
-			await Promise.all([follower.close(), scheduler.close(), worker.close()]);
+			await Promise.all([follower.close(), scheduler.close(), worker.close(), push.close()]);
 			await http.close().catch(() => undefined);
 		},
 	};

@@ -218,6 +218,8 @@ describe("operators' permissions and the signed-in pages at every width, in Chro
 			const failing = page.locator(`#experience-rows tr[data-universe="${FAILING_UNIVERSE}"] td.status-cell`);
 			expect(await failing.locator(".status").textContent()).toBe("failing");
 			expect(await failing.locator(".status-detail").textContent()).not.toBe("");
+			// Its key may not publish either: servers poll, and the line says why.
+			expect(await failing.locator(".push-detail").textContent()).toMatch(/^Push: off, servers poll\. Open Cloud refused to publish/);
 			expect(await labelOf(page, "#experience-rows td:nth-child(5)")).toBe(expected("Last mirrored"));
 			await openTab(page, "Members", `#member-rows tr[data-member-id="${MODERATOR}"]`);
 			await fits(page, "members tab", ["Add member"], width);

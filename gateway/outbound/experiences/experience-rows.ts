@@ -1,7 +1,7 @@
 // gateway/outbound/experiences/experience-rows.ts
 // The row shape of the experience_links table, shared by the SQLite and PostgreSQL stores, and its mapping to a record.
 
-import type { StoredExperience } from "./experience-store";
+import type { PushStatus, StoredExperience } from "./experience-store";
 
 export interface ExperienceRow {
 	guild_id: string;
@@ -13,6 +13,9 @@ export interface ExperienceRow {
 	last_error: string | null;
 	last_mirrored_at: number | null;
 	created_at: number;
+	push_status: PushStatus;
+	push_error: string | null;
+	last_pushed_at: number | null;
 }
 
 export function toExperience(row: ExperienceRow): StoredExperience {
@@ -26,5 +29,8 @@ export function toExperience(row: ExperienceRow): StoredExperience {
 		lastError: row.last_error,
 		lastMirroredAt: row.last_mirrored_at,
 		createdAt: row.created_at,
+		pushStatus: row.push_status,
+		pushError: row.push_error,
+		lastPushedAt: row.last_pushed_at,
 	};
 }

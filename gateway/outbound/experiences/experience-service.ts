@@ -32,6 +32,9 @@ function toExperienceRecord(link: StoredExperience): ExperienceRecord {
 		last_error: link.lastError,
 		last_mirrored_at: link.lastMirroredAt,
 		created_at: Math.floor(link.createdAt / 1000),
+		push_status: link.pushStatus,
+		push_error: link.pushError,
+		last_pushed_at: link.lastPushedAt,
 	};
 }
 
@@ -50,10 +53,15 @@ export class ExperienceService {
 			lastError: null,
 			lastMirroredAt: null,
 			createdAt: clock(),
+			// Proven by the first publish, queued with the link.
+			pushStatus: "unknown",
+			pushError: null,
+			lastPushedAt: null,
 		};
 		if (!(await store.createExperience(link, await changeLogHead(feed, guildId), outboundAudit("experience_linked", linkDetails(link), by, clock)))) {
 			throw new ApiError(409, "experience_already_linked", "This universe is already linked to the guild; change it with PATCH");
 		}
+		this.parts.wake();
 		return toExperienceRecord(link);
 	}
 
@@ -61,9 +69,12 @@ export class ExperienceService {
 		return (await this.parts.experiences.listExperiences(guildId)).map(toExperienceRecord);
 	}
 
-	/** A new key makes a failing link `ok` again: mirroring resumes with the next ban. */
+	/**
+	 * A new key makes a failing link `ok` again: mirroring resumes with the next ban. Its push is
+	 * `unknown` again until a first publish with it answers; servers poll meanwhile.
+	 */
 	async update(guildId: string, universeId: string, body: z.output<typeof updateExperienceBody>, by: ChangedBy): Promise<ExperienceRecord> {
-		const { experiences: store, secrets, clock } = this.parts;
+		const { experiences: store, secrets, feed, clock } = this.parts;
 		const current = await store.getExperience(guildId, universeId);
 		if (current === undefined) throw experienceNotFound();
 		const next: StoredExperience = {
@@ -76,15 +87,25 @@ export class ExperienceService {
 						keyPrefix: body.api_key.slice(0, SHOWN_KEY_CHARACTERS),
 						status: "ok" as const,
 						lastError: null,
+						pushStatus: "unknown" as const,
+						pushError: null,
 					}),
 		};
-		const audit = outboundAudit("experience_updated", { ...linkDetails(next), key_replaced: body.api_key !== undefined }, by, clock);
-		if (!(await store.updateExperience(next, audit))) throw experienceNotFound();
+		const keyReplaced = body.api_key !== undefined;
+		const audit = outboundAudit("experience_updated", { ...linkDetails(next), key_replaced: keyReplaced }, by, clock);
+		// A data store that cannot be read costs the proving message its sequence, not the new key: 0 tells servers nothing new.
+		const probeSeq = keyReplaced ? await changeLogHead(feed, guildId).catch(() => 0) : undefined;
+		if (!(await store.updateExperience(next, audit, probeSeq))) throw experienceNotFound();
+		if (keyReplaced) {
+			this.parts.onLinksChanged?.();
+			this.parts.wake();
+		}
 		return toExperienceRecord(next);
 	}
 
 	async unlink(guildId: string, universeId: string, by: ChangedBy): Promise<void> {
 		const audit = outboundAudit("experience_unlinked", { universe_id: universeId }, by, this.parts.clock);
 		if (!(await this.parts.experiences.deleteExperience(guildId, universeId, audit))) throw experienceNotFound();
+		this.parts.onLinksChanged?.();
 	}
 }

@@ -93,7 +93,7 @@ export type MirrorVerdict =
  * Open Cloud's own words, from its error body: v2's `{code, message}`, or the gateway's
  * `{"errors":[{"code":0,"message":"Invalid API Key"}]}` (the reference's "Errors" page). Never the request or its key.
  */
-function openCloudWords(response: OutboundResponse): string {
+export function openCloudWords(response: OutboundResponse): string {
 	try {
 		const body = JSON.parse(response.text) as { message?: unknown; errors?: { message?: unknown }[] };
 		const message = body.message ?? body.errors?.[0]?.message;

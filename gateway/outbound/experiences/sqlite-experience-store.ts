@@ -8,7 +8,7 @@ import type { OutboxEvent } from "../queue/outbox-events";
 import { SqliteOutboxWriter } from "../queue/outbox-writes";
 import { followFrom, unfollowIfIdle } from "../queue/sqlite-queue-stores";
 import { toExperience, type ExperienceRow } from "./experience-rows";
-import type { ExperienceStore, StoredExperience } from "./experience-store";
+import type { ExperienceStore, PushingLink, StoredExperience } from "./experience-store";
 
 export class SqliteExperienceStore implements ExperienceStore {
 	private readonly audit: SqliteAuditWriter;
@@ -28,7 +28,7 @@ export class SqliteExperienceStore implements ExperienceStore {
 				const { changes } = this.db
 					.prepare(
 						`INSERT OR IGNORE INTO experience_links (guild_id, universe_id, sealed_key, key_prefix, exclude_alt_accounts, status,
-						 last_error, last_mirrored_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+						 last_error, last_mirrored_at, created_at, push_status, push_error, last_pushed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 					)
 					.run(
 						experience.guildId,
@@ -40,9 +40,15 @@ export class SqliteExperienceStore implements ExperienceStore {
 						experience.lastError,
 						experience.lastMirroredAt,
 						experience.createdAt,
+						experience.pushStatus,
+						experience.pushError,
+						experience.lastPushedAt,
 					);
 				followFrom(this.db, experience.guildId, changeCursor);
-				if (changes > 0) this.audit.write(experience.guildId, null, audit);
+				if (changes > 0) {
+					this.writer.enqueueProbe(experience.guildId, experience.universeId, changeCursor, this.clock());
+					this.audit.write(experience.guildId, null, audit);
+				}
 				return changes > 0;
 			})
 			.immediate();
@@ -62,13 +68,13 @@ export class SqliteExperienceStore implements ExperienceStore {
 		return row === undefined ? undefined : toExperience(row);
 	}
 
-	async updateExperience(experience: StoredExperience, audit: AuditDraft): Promise<boolean> {
+	async updateExperience(experience: StoredExperience, audit: AuditDraft, probeSeq?: number): Promise<boolean> {
 		return this.db
 			.transaction(() => {
 				const { changes } = this.db
 					.prepare(
-						`UPDATE experience_links SET sealed_key = ?, key_prefix = ?, exclude_alt_accounts = ?, status = ?, last_error = ?
-						 WHERE guild_id = ? AND universe_id = ?`,
+						`UPDATE experience_links SET sealed_key = ?, key_prefix = ?, exclude_alt_accounts = ?, status = ?, last_error = ?,
+						 push_status = ?, push_error = ? WHERE guild_id = ? AND universe_id = ?`,
 					)
 					.run(
 						experience.sealedKey,
@@ -76,10 +82,14 @@ export class SqliteExperienceStore implements ExperienceStore {
 						experience.excludeAltAccounts ? 1 : 0,
 						experience.status,
 						experience.lastError,
+						experience.pushStatus,
+						experience.pushError,
 						experience.guildId,
 						experience.universeId,
 					);
-				if (changes > 0) this.audit.write(experience.guildId, null, audit);
+				if (changes === 0) return false;
+				if (probeSeq !== undefined) this.writer.enqueueProbe(experience.guildId, experience.universeId, probeSeq, this.clock());
+				this.audit.write(experience.guildId, null, audit);
 				return changes > 0;
 			})
 			.immediate();
@@ -90,7 +100,7 @@ export class SqliteExperienceStore implements ExperienceStore {
 			.transaction(() => {
 				const { changes } = this.db.prepare("DELETE FROM experience_links WHERE guild_id = ? AND universe_id = ?").run(guildId, universeId);
 				this.db
-					.prepare("DELETE FROM outbox_deliveries WHERE guild_id = ? AND target_kind = 'experience' AND target_id = ?")
+					.prepare("DELETE FROM outbox_deliveries WHERE guild_id = ? AND target_kind IN ('experience', 'push') AND target_id = ?")
 					.run(guildId, universeId);
 				unfollowIfIdle(this.db, guildId);
 				if (changes > 0) this.audit.write(guildId, null, audit);
@@ -122,5 +132,39 @@ export class SqliteExperienceStore implements ExperienceStore {
 				this.audit.write(guildId, null, audit);
 			})
 			.immediate();
+	}
+
+	async markPushed(guildId: string, universeId: string, at: number): Promise<void> {
+		this.db
+			.prepare("UPDATE experience_links SET push_status = 'ok', push_error = NULL, last_pushed_at = ? WHERE guild_id = ? AND universe_id = ?")
+			.run(at, guildId, universeId);
+	}
+
+	async markPushFailing(guildId: string, universeId: string, words: string, event: OutboxEvent, audit: AuditDraft): Promise<void> {
+		this.db
+			.transaction(() => {
+				const { changes } = this.db
+					.prepare(
+						"UPDATE experience_links SET push_status = 'failing', push_error = ? WHERE guild_id = ? AND universe_id = ? AND push_status <> 'failing'",
+					)
+					.run(words, guildId, universeId);
+				if (changes === 0) return;
+				this.db
+					.prepare(
+						`UPDATE outbox_deliveries SET status = 'failed', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL
+						 WHERE guild_id = ? AND target_kind = 'push' AND target_id = ? AND status = 'pending' AND lease_owner IS NULL`,
+					)
+					.run(guildId, universeId);
+				this.writer.enqueue(event, this.clock());
+				this.audit.write(guildId, null, audit);
+			})
+			.immediate();
+	}
+
+	async listPushing(): Promise<PushingLink[]> {
+		return this.db
+			.prepare<[], { guild_id: string; universe_id: string }>("SELECT guild_id, universe_id FROM experience_links WHERE push_status = 'ok'")
+			.all()
+			.map((row) => ({ guildId: row.guild_id, universeId: row.universe_id }));
 	}
 }

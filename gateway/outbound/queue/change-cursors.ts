@@ -1,6 +1,7 @@
 // gateway/outbound/queue/change-cursors.ts
 // The storage interface of where the outbox stands in each followed guild's change log, so each ban or mute enters it once.
 
+import type { ModerationEvent } from "../../../shared/records";
 import type { OutboxEvent } from "./outbox-events";
 
 /** A change-log page turned into events, to write with the guild's cursor moved from `from` to `to`. */
@@ -9,6 +10,8 @@ export interface CursorAdvance {
 	from: number;
 	to: number;
 	events: OutboxEvent[];
+	/** The page's changes (commands included), published to each linked universe that may be pushed to. */
+	pushes: ModerationEvent[];
 }
 
 /** A guild is followed while it has a webhook or an experience link; its cursor is set when the first is made. */

@@ -63,14 +63,15 @@ export class ChangeLogFollower {
 			const page = await this.options.feed.after(guildId, from);
 			// A data store that lost its log (a new database) starts again at its head.
 			if (from > page.head) {
-				await this.options.cursors.advanceCursor({ guildId, from, to: page.head, events: [] });
+				await this.options.cursors.advanceCursor({ guildId, from, to: page.head, events: [], pushes: [] });
 				return;
 			}
 			const last = page.events.at(-1);
 			if (last === undefined) return;
 			const events = page.events.map((change) => moderationOutboxEvent(guildId, change)).filter((event): event is OutboxEvent => event !== undefined);
-			if (!(await this.options.cursors.advanceCursor({ guildId, from, to: last.id, events }))) return;
-			if (events.length > 0) this.options.onEnqueued();
+			const pushes = page.events.filter((change) => change.event !== "reset");
+			if (!(await this.options.cursors.advanceCursor({ guildId, from, to: last.id, events, pushes }))) return;
+			if (events.length > 0 || pushes.length > 0) this.options.onEnqueued();
 			if (last.id >= page.head) return;
 			from = last.id;
 		}

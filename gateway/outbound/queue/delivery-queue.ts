@@ -3,7 +3,8 @@
 
 import type { OutboxEvent } from "./outbox-events";
 
-export type DeliveryTarget = { kind: "webhook"; id: string } | { kind: "experience"; id: string };
+/** A webhook by id; a linked universe's ban mirror (`experience`) or its push (`push`), by universe id. */
+export type DeliveryTarget = { kind: "webhook"; id: string } | { kind: "experience"; id: string } | { kind: "push"; id: string };
 
 export interface Attempt {
 	/** Unix seconds. */
@@ -33,7 +34,9 @@ export interface StoredDelivery {
 export type AttemptOutcome =
 	| { result: "delivered"; attempt: Attempt }
 	| { result: "retry"; attempt: Attempt; nextAttemptAt: number }
-	| { result: "failed"; attempt: Attempt };
+	| { result: "failed"; attempt: Attempt }
+	/** Not attempted (a push held back by the universe's rate): due again at `nextAttemptAt`, no try spent. */
+	| { result: "deferred"; nextAttemptAt: number };
 
 /** In the gateway database, beside the keys, so key changes enqueue their events in their own transaction. */
 export interface DeliveryQueue {
@@ -44,6 +47,11 @@ export interface DeliveryQueue {
 	 * not handed to anyone else until the lease ends, so no two workers send one attempt at once.
 	 */
 	lease(owner: string, now: number, leaseUntil: number, limit: number): Promise<StoredDelivery[]>;
+	/**
+	 * Also leases to `owner` the target's other pending deliveries that no one holds, due or not, oldest
+	 * first, up to `limit`: pushes waiting together go out in one message.
+	 */
+	leaseTarget(owner: string, guildId: string, target: DeliveryTarget, now: number, leaseUntil: number, limit: number): Promise<StoredDelivery[]>;
 	/** Records the attempt and its outcome, if `owner` still holds the lease. */
 	finish(id: string, owner: string, outcome: AttemptOutcome): Promise<void>;
 	/** Drops delivered and failed deliveries (with their attempts) created before `before` (ms), to bound the tables. */

@@ -5,13 +5,15 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { judgeMirror, restrictionRequest, retryAfterMs } from "../experiences/open-cloud-client";
 import type { AuditDraft } from "../../keys/key-store";
-import { OutboundRefused, type OutboundHttp, type OutboundResponse } from "../../platform/http/outbound-http";
+import type { OutboundHttp, OutboundResponse } from "../../platform/http/outbound-http";
 import type { SecretBox } from "../../platform/secrets/secret-box";
 import { discordRequest, standardRequest } from "../webhooks/webhook-messages";
 import type { ExperienceStore } from "../experiences/experience-store";
+import { PushPublisher, type PlayersInUniverse } from "../experiences/push-publisher";
 import type { WebhookStore } from "../webhooks/webhook-store";
 import type { AttemptOutcome, DeliveryQueue, StoredDelivery } from "./delivery-queue";
 import type { OutboxEvent } from "./outbox-events";
+import { transportWords, type Verdict } from "./verdicts";
 
 /**
  * Delays after each failed attempt: Standard Webhooks' schedule (immediately, 5 s, 5 min, 30 min, 2 h,
@@ -48,17 +50,10 @@ export interface DeliveryWorkerOptions {
 	leaseMs?: number;
 	/** Deliveries leased per round. Default 20. */
 	batch?: number;
-}
-
-type Verdict = { kind: "done" } | { kind: "retry"; words: string; statusCode: number | null; retryAfterMs?: number } | { kind: "give_up"; words: string; statusCode: number | null };
-
-/** Short words for a transport failure: never a header or body, which may hold a secret. */
-function transportWords(err: unknown): string {
-	if (err instanceof OutboundRefused) return `refused: ${err.message}`;
-	const cause = (err as { cause?: { code?: string } }).cause;
-	const code = (err as { code?: string }).code ?? cause?.code;
-	const message = err instanceof Error ? err.message : String(err);
-	return (code === undefined ? message : `${code}: ${message}`).slice(0, 200);
+	/** Players in a universe now, for Roblox's publish rate (50 + 5 × players a minute). Default: 0, so 50 a minute. */
+	playersInUniverse?: PlayersInUniverse;
+	/** A link's push turned ok or failing. */
+	onPushChanged?: () => void;
 }
 
 function judgeWebhook(response: OutboundResponse, now: number): Verdict {
@@ -84,9 +79,24 @@ export class DeliveryWorker {
 	private again = false;
 	private closed = false;
 	private lastPruneAt = 0;
+	private readonly publisher: PushPublisher;
 
 	constructor(private readonly options: DeliveryWorkerOptions) {
 		this.delays = options.retryDelaysMs ?? STANDARD_RETRY_DELAYS_MS;
+		this.publisher = new PushPublisher({
+			queue: options.queue,
+			experiences: options.experiences,
+			http: options.http,
+			openKey: (link) => options.secrets.open(link.sealedKey, OPEN_CLOUD_KEY_PURPOSE),
+			openCloudUrl: options.openCloudUrl,
+			clock: options.clock,
+			playersInUniverse: options.playersInUniverse ?? (() => 0),
+			onPushChanged: options.onPushChanged ?? (() => undefined),
+			wake: () => this.wake(),
+			settle: (delivery, verdict, now) => this.settle(delivery, verdict, now),
+			owner: this.owner,
+			leaseMs: options.leaseMs ?? 15_000,
+		});
 		this.timer = setInterval(() => this.wake(), options.pollMs ?? 1_000);
 		this.timer.unref();
 	}
@@ -110,7 +120,16 @@ export class DeliveryWorker {
 				const { queue, clock } = this.options;
 				const now = clock();
 				const leased = await queue.lease(this.owner, now, now + (this.options.leaseMs ?? 15_000), this.options.batch ?? 20);
-				await Promise.all(leased.map((delivery) => this.attempt(delivery)));
+				// A universe's pushes go out together, as few messages as fit.
+				const pushes = new Map<string, StoredDelivery[]>();
+				for (const delivery of leased.filter((leasedOne) => leasedOne.target.kind === "push")) {
+					const universe = `${delivery.guildId}\u0000${delivery.target.id}`;
+					pushes.set(universe, [...(pushes.get(universe) ?? []), delivery]);
+				}
+				await Promise.all([
+					...leased.filter((delivery) => delivery.target.kind !== "push").map((delivery) => this.attempt(delivery)),
+					...[...pushes.values()].map((group) => this.publisher.publish(group)),
+				]);
 				// A full batch means more may be due.
 				if (leased.length === (this.options.batch ?? 20)) this.again = true;
 				if (now - this.lastPruneAt >= PRUNE_EVERY_MS) {
@@ -131,19 +150,26 @@ export class DeliveryWorker {
 		} catch (err) {
 			verdict = { kind: "retry", words: transportWords(err), statusCode: null };
 		}
+		await this.settle(delivery, verdict, now);
+	}
+
+	/** Records how the attempt ended (or that it was held back) and returns the outcome. */
+	private async settle(delivery: StoredDelivery, verdict: Verdict, now: number): Promise<AttemptOutcome> {
 		const outcome = this.outcome(delivery, verdict, now);
 		await this.options.queue.finish(delivery.id, this.owner, outcome);
-		if (outcome.result !== "delivered") {
+		if (outcome.result === "retry" || outcome.result === "failed") {
 			this.options.logger.info(
 				{ delivery_id: delivery.id, event: delivery.event, target: delivery.target.kind, result: outcome.result, reason: outcome.attempt.error },
 				"outbox attempt did not deliver",
 			);
 		}
+		return outcome;
 	}
 
 	private outcome(delivery: StoredDelivery, verdict: Verdict, now: number): AttemptOutcome {
 		const at = Math.floor(now / 1000);
 		if (verdict.kind === "done") return { result: "delivered", attempt: { at, statusCode: null, error: null } };
+		if (verdict.kind === "deferred") return { result: "deferred", nextAttemptAt: verdict.until };
 		const attempt = { at, statusCode: verdict.statusCode, error: verdict.words };
 		const delay = this.delays[delivery.tries];
 		if (verdict.kind === "give_up" || delay === undefined) return { result: "failed", attempt };
@@ -159,8 +185,7 @@ export class DeliveryWorker {
 				? standardRequest(webhook, this.options.secrets.open(webhook.sealedSecret ?? "", WEBHOOK_SECRET_PURPOSE), delivery, now)
 				: discordRequest(webhook, delivery);
 		const response = await this.options.http.send(request);
-		const verdict = judgeWebhook(response, now);
-		return verdict.kind === "done" ? verdict : { ...verdict, statusCode: response.status };
+		return judgeWebhook(response, now);
 	}
 
 	private async mirror(delivery: StoredDelivery, now: number): Promise<Verdict> {
@@ -182,7 +207,7 @@ export class DeliveryWorker {
 					guildId: link.guildId,
 					type: "experience.link_failing",
 					at: now,
-					data: { guild_id: link.guildId, universe_id: link.universeId, key_prefix: link.keyPrefix, status_code: response.status, error: verdict.words },
+					data: { guild_id: link.guildId, universe_id: link.universeId, key_prefix: link.keyPrefix, part: "mirror", status_code: response.status, error: verdict.words },
 				};
 				// The gateway decided this alone: the audit names the system as the actor, with no address.
 				const audit: AuditDraft = {
@@ -190,7 +215,7 @@ export class DeliveryWorker {
 					actor: { type: "system" },
 					address: null,
 					at: Math.floor(now / 1000),
-					details: { universe_id: link.universeId, key_prefix: link.keyPrefix, status_code: response.status, error: verdict.words },
+					details: { universe_id: link.universeId, key_prefix: link.keyPrefix, part: "mirror", status_code: response.status, error: verdict.words },
 				};
 				await experiences.markFailing(link.guildId, link.universeId, verdict.words, failing, audit);
 				this.wake();

@@ -1,13 +1,13 @@
 // gateway/outbound/queue/outbox-rows.ts
 // Row shapes of the delivery tables, shared by the SQLite and PostgreSQL stores, and their mapping to records.
 
-import type { Attempt, StoredDelivery } from "./delivery-queue";
+import type { Attempt, DeliveryTarget, StoredDelivery } from "./delivery-queue";
 import type { ExpiringKey } from "./key-notices";
 
 export interface DeliveryRow {
 	id: string;
 	guild_id: string;
-	target_kind: "webhook" | "experience";
+	target_kind: DeliveryTarget["kind"];
 	target_id: string;
 	event: string;
 	payload: string;

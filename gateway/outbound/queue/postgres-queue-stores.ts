@@ -3,11 +3,11 @@
 
 import type { PostgresDatabase, Queryable } from "../../platform/db/postgres-database";
 import type { ChangeCursors, CursorAdvance } from "./change-cursors";
-import type { AttemptOutcome, DeliveryQueue, StoredDelivery } from "./delivery-queue";
+import type { AttemptOutcome, DeliveryQueue, DeliveryTarget, StoredDelivery } from "./delivery-queue";
 import type { ExpiringKey, KeyNotices } from "./key-notices";
 import type { OutboxEvent } from "./outbox-events";
 import { toDelivery, toExpiringKey, type AttemptRow, type DeliveryRow, type ExpiringKeyRow } from "./outbox-rows";
-import { enqueueInPostgres } from "./outbox-writes";
+import { enqueueInPostgres, enqueuePushesInPostgres } from "./outbox-writes";
 
 /** Each delivery with its attempts, oldest attempt first. */
 export async function withAttempts(db: Queryable, rows: DeliveryRow[]): Promise<StoredDelivery[]> {
@@ -54,7 +54,26 @@ export class PostgresDeliveryQueue implements DeliveryQueue {
 		return withAttempts(this.db, rows);
 	}
 
+	async leaseTarget(owner: string, guildId: string, target: DeliveryTarget, now: number, leaseUntil: number, limit: number): Promise<StoredDelivery[]> {
+		const rows = await this.db.rows<DeliveryRow>(
+			`UPDATE outbox_deliveries SET lease_owner = $1, lease_until = $2 WHERE id IN (
+			 SELECT id FROM outbox_deliveries WHERE status = 'pending' AND guild_id = $3 AND target_kind = $4 AND target_id = $5
+			 AND (lease_until IS NULL OR lease_until <= $6) ORDER BY created_seq LIMIT $7 FOR UPDATE SKIP LOCKED)
+			 RETURNING *`,
+			[owner, leaseUntil, guildId, target.kind, target.id, now, limit],
+		);
+		return withAttempts(this.db, rows);
+	}
+
 	async finish(id: string, owner: string, outcome: AttemptOutcome): Promise<void> {
+		if (outcome.result === "deferred") {
+			await this.db.rows("UPDATE outbox_deliveries SET next_attempt_at = $1, lease_owner = NULL, lease_until = NULL WHERE id = $2 AND lease_owner = $3", [
+				outcome.nextAttemptAt,
+				id,
+				owner,
+			]);
+			return;
+		}
 		await this.db.transaction(async (tx) => {
 			const status = outcome.result === "retry" ? "pending" : outcome.result;
 			const next = outcome.result === "retry" ? outcome.nextAttemptAt : null;
@@ -102,6 +121,7 @@ export class PostgresChangeCursors implements ChangeCursors {
 			if (rows.length === 0) return false;
 			const now = this.clock();
 			for (const event of advance.events) await enqueueInPostgres(tx, event, now);
+			await enqueuePushesInPostgres(tx, advance.guildId, advance.pushes, now);
 			return true;
 		});
 	}

@@ -3,7 +3,7 @@
 
 import type Database from "better-sqlite3";
 import type { ChangeCursors, CursorAdvance } from "./change-cursors";
-import type { AttemptOutcome, DeliveryQueue, StoredDelivery } from "./delivery-queue";
+import type { AttemptOutcome, DeliveryQueue, DeliveryTarget, StoredDelivery } from "./delivery-queue";
 import type { ExpiringKey, KeyNotices } from "./key-notices";
 import type { OutboxEvent } from "./outbox-events";
 import { toDelivery, toExpiringKey, type AttemptRow, type DeliveryRow, type ExpiringKeyRow } from "./outbox-rows";
@@ -56,7 +56,24 @@ export class SqliteDeliveryQueue implements DeliveryQueue {
 		return withAttempts(this.db, rows);
 	}
 
+	async leaseTarget(owner: string, guildId: string, target: DeliveryTarget, now: number, leaseUntil: number, limit: number): Promise<StoredDelivery[]> {
+		const rows = this.db
+			.prepare<[{ owner: string; guild: string; kind: string; target: string; leaseUntil: number; now: number; limit: number }], DeliveryRow>(
+				`UPDATE outbox_deliveries SET lease_owner = @owner, lease_until = @leaseUntil WHERE id IN (
+				 SELECT id FROM outbox_deliveries WHERE status = 'pending' AND guild_id = @guild AND target_kind = @kind AND target_id = @target
+				 AND (lease_until IS NULL OR lease_until <= @now) ORDER BY created_at, rowid LIMIT @limit) RETURNING *`,
+			)
+			.all({ owner, guild: guildId, kind: target.kind, target: target.id, leaseUntil, now, limit });
+		return withAttempts(this.db, rows);
+	}
+
 	async finish(id: string, owner: string, outcome: AttemptOutcome): Promise<void> {
+		if (outcome.result === "deferred") {
+			this.db
+				.prepare("UPDATE outbox_deliveries SET next_attempt_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?")
+				.run(outcome.nextAttemptAt, id, owner);
+			return;
+		}
 		this.db
 			.transaction(() => {
 				const status = outcome.result === "retry" ? "pending" : outcome.result;
@@ -109,6 +126,7 @@ export class SqliteChangeCursors implements ChangeCursors {
 				if (changes === 0) return false;
 				const now = this.clock();
 				for (const event of advance.events) this.writer.enqueue(event, now);
+				this.writer.enqueuePushes(advance.guildId, advance.pushes, now);
 				return true;
 			})
 			.immediate();

@@ -26,6 +26,8 @@ export interface OutboundParts {
 	clock: () => number;
 	/** Tells the delivery worker there is something to send. */
 	wake: () => void;
+	/** An experience link was unlinked or given a new key: which universes are pushed may have changed. */
+	onLinksChanged?: () => void;
 }
 
 type WebhookRecord = z.infer<typeof webhookRecord>;

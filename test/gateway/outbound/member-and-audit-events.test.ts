@@ -34,6 +34,8 @@ async function setUp(backend: string): Promise<TestGateway> {
 	openCloud = new FakeOpenCloud();
 	openCloud.known.add(GOOD_KEY).add(WEAK_KEY);
 	openCloud.permitted.add(GOOD_KEY);
+	// Both keys may publish, so push (docs/fleets.md) works and these tests see the mirror alone.
+	openCloud.publishers.add(GOOD_KEY).add(WEAK_KEY);
 	const env: Record<string, string> = { OUTBOUND_ALLOW_LOOPBACK: "true", OPEN_CLOUD_URL: await openCloud.listen() };
 	if (backend === "PostgreSQL") {
 		schema = await createTestSchema("member_audit");

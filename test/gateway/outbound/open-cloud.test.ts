@@ -28,6 +28,8 @@ async function setUp(apiKey = GOOD_KEY, link: Record<string, unknown> = {}, back
 	openCloud = new FakeOpenCloud();
 	openCloud.known.add(GOOD_KEY).add(WEAK_KEY);
 	openCloud.permitted.add(GOOD_KEY);
+	// Both keys may publish, so push (docs/fleets.md) works and these tests see the mirror alone.
+	openCloud.publishers.add(GOOD_KEY).add(WEAK_KEY);
 	const url = await openCloud.listen();
 	const env: Record<string, string> = { OPEN_CLOUD_URL: url, OUTBOUND_ALLOW_LOOPBACK: "true" };
 	if (backend === "PostgreSQL") {
@@ -56,6 +58,9 @@ describe("Roblox experiences", () => {
 			last_error: null,
 			last_mirrored_at: null,
 			created_at: expect.any(Number),
+			push_status: "unknown",
+			push_error: null,
+			last_pushed_at: null,
 		});
 		expect(JSON.stringify(await experience())).not.toContain(GOOD_KEY);
 	});

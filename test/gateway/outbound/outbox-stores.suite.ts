@@ -7,6 +7,7 @@ import type { GatewayStores } from "../../../gateway/backends";
 import type { AuditDraft, StoredKey } from "../../../gateway/keys/key-store";
 import type { StoredExperience } from "../../../gateway/outbound/experiences/experience-store";
 import type { OutboxEvent } from "../../../gateway/outbound/queue/outbox-events";
+import type { ModerationEvent } from "../../../shared/records";
 import type { StoredWebhook } from "../../../gateway/outbound/webhooks/webhook-store";
 import { storedKey } from "../keys/fixtures";
 import type { StoreHarness } from "../platform/db/test-databases";
@@ -41,7 +42,21 @@ const experience = (fields: Partial<StoredExperience> = {}): StoredExperience =>
 	lastError: null,
 	lastMirroredAt: null,
 	createdAt: T,
+	pushStatus: "unknown",
+	pushError: null,
+	lastPushedAt: null,
 	...fields,
+});
+
+/** A change as the events route lists it. */
+const change = (id: number, reason = "Exploiting"): ModerationEvent => ({
+	id,
+	event: "ban",
+	roblox_id: String(100 + id),
+	place_id: null,
+	ban_info: { reason, banned_by: "7", created_at: T, expires_at: null, is_permanent: true, place_id: null },
+	job_id: null,
+	at: T,
 });
 
 const event = (type: OutboxEvent["type"], guildId = GUILD_A): OutboxEvent => ({ guildId, type, at: NOW - 5_000, data: { guild_id: guildId } });
@@ -140,12 +155,67 @@ export function describeOutboxStores(name: string, createHarness: () => Promise<
 				await experiences.markFailing(GUILD_A, "4242", "key refused", failing, audit("experience_link_failing"));
 				await experiences.markFailing(GUILD_A, "4242", "key refused again", failing, audit("experience_link_failing"));
 				expect(await experiences.getExperience(GUILD_A, "4242")).toMatchObject({ status: "failing", lastError: "key refused" });
-				// Only the webhook's notice is due: the mirror's delivery failed with the link, and a failing link gets no new ones.
+				// Only the webhook's notice and the push's first publish are due: the mirror's delivery failed with the link, and a failing link gets no new ones.
 				const due = await queue.lease("worker", NOW, NOW + 15_000, 10);
-				expect(due.map((one) => [one.target.kind, one.event])).toEqual([["webhook", "experience.link_failing"]]);
+				expect(due.map((one) => `${one.target.kind}:${one.event}`).sort()).toEqual(["push:probe", "webhook:experience.link_failing"]);
 				await queue.enqueue(event("ban.lifted"));
 				expect(await queue.lease("worker", NOW, NOW + 15_000, 10)).toEqual([]);
 				expect(await auditEvents()).toEqual(["webhook_created", "experience_linked", "experience_link_failing"]);
+			});
+		});
+
+		describe("push through Roblox", () => {
+			it("a link queues its first publish at the cursor; a new key queues another", async () => {
+				const { experiences, queue } = stores.outbox;
+				await experiences.createExperience(experience(), 41, audit("experience_linked"));
+				const [probe] = await queue.lease("worker", NOW, NOW + 15_000, 10);
+				expect(probe).toMatchObject({ target: { kind: "push", id: "4242" }, event: "probe", payload: '{"seq":41}', status: "pending" });
+				await queue.finish(probe.id, "worker", { result: "delivered", attempt: { at: T, statusCode: 200, error: null } });
+				expect(await experiences.updateExperience(experience({ keyPrefix: "oc_new" }), audit("experience_updated"), 44)).toBe(true);
+				const [again] = await queue.lease("worker", NOW, NOW + 15_000, 10);
+				expect(again).toMatchObject({ target: { kind: "push", id: "4242" }, payload: '{"seq":44}' });
+			});
+
+			it("publishes each change of the page to links not refused, records push ok and failing, and lists the pushed", async () => {
+				const { experiences, webhooks, queue, cursors } = stores.outbox;
+				await webhooks.createWebhook(webhook({ events: ["experience.link_failing"] }), 0, audit("webhook_created"));
+				await experiences.createExperience(experience(), 0, audit("experience_linked"));
+				await experiences.createExperience(experience({ universeId: "5353" }), 0, audit("experience_linked"));
+				const probes = await queue.lease("worker", NOW, NOW + 15_000, 10);
+				for (const probe of probes) await queue.finish(probe.id, "worker", { result: "delivered", attempt: { at: T, statusCode: 200, error: null } });
+
+				await experiences.markPushed(GUILD_A, "4242", T + 3);
+				expect(await experiences.getExperience(GUILD_A, "4242")).toMatchObject({ pushStatus: "ok", pushError: null, lastPushedAt: T + 3 });
+				expect(await experiences.listPushing()).toEqual([{ guildId: GUILD_A, universeId: "4242" }]);
+				const failing = event("experience.link_failing");
+				await experiences.markPushFailing(GUILD_A, "5353", "may not publish", failing, audit("experience_link_failing"));
+				await experiences.markPushFailing(GUILD_A, "5353", "again", failing, audit("experience_link_failing"));
+				// The mirror's own status is untouched.
+				expect(await experiences.getExperience(GUILD_A, "5353")).toMatchObject({ status: "ok", pushStatus: "failing", pushError: "may not publish" });
+
+				expect(await cursors.advanceCursor({ guildId: GUILD_A, from: 0, to: 2, events: [], pushes: [change(1), change(2)] })).toBe(true);
+				const due = await queue.lease("worker", NOW, NOW + 15_000, 10);
+				expect(due.map((one) => `${one.target.kind}:${one.target.kind === "webhook" ? "" : one.target.id}:${one.event}`).sort()).toEqual([
+					"push:4242:ban",
+					"push:4242:ban",
+					"webhook::experience.link_failing",
+				]);
+				const pushed = due.filter((one) => one.target.kind === "push").map((one) => (JSON.parse(one.payload) as ModerationEvent).id);
+				expect(pushed.sort()).toEqual([1, 2]);
+			});
+
+			it("leases the universe's other waiting pushes, due or not, and a deferred push spends no try", async () => {
+				const { experiences, queue, cursors } = stores.outbox;
+				await experiences.createExperience(experience(), 0, audit("experience_linked"));
+				const [probe] = await queue.lease("worker", NOW, NOW + 15_000, 1);
+				await queue.finish(probe.id, "worker", { result: "deferred", nextAttemptAt: NOW + 30_000 });
+				await cursors.advanceCursor({ guildId: GUILD_A, from: 0, to: 1, events: [], pushes: [change(1)] });
+				const [head] = await queue.lease("worker", NOW, NOW + 15_000, 10);
+				expect(JSON.parse(head.payload)).toMatchObject({ id: 1 });
+				const more = await queue.leaseTarget("worker", GUILD_A, head.target, NOW, NOW + 15_000, 10);
+				expect(more.map((one) => one.id)).toEqual([probe.id]);
+				expect(more[0]).toMatchObject({ tries: 0, attempts: [], nextAttemptAt: NOW + 30_000 });
+				expect(await queue.leaseTarget("other", GUILD_A, head.target, NOW, NOW + 15_000, 10)).toEqual([]);
 			});
 		});
 
@@ -161,8 +231,13 @@ export function describeOutboxStores(name: string, createHarness: () => Promise<
 				await queue.enqueue(event("ban.created"));
 				await queue.enqueue(event("mute.created"));
 				const due = await queue.lease("worker", NOW, NOW + 15_000, 10);
-				expect(due.map((one) => `${one.target.kind}:${one.event}`).sort()).toEqual(["experience:ban.created", "webhook:ban.created", "webhook:mute.created"]);
-				expect(due.every((one) => one.target.kind === "experience" || one.target.id === asks.id)).toBe(true);
+				expect(due.map((one) => `${one.target.kind}:${one.event}`).sort()).toEqual([
+					"experience:ban.created",
+					"push:probe",
+					"webhook:ban.created",
+					"webhook:mute.created",
+				]);
+				expect(due.every((one) => one.target.kind !== "webhook" || one.target.id === asks.id)).toBe(true);
 			});
 
 			it("leases a due delivery to one worker until the lease ends; only the holder records the attempt", async () => {
@@ -227,7 +302,7 @@ export function describeOutboxStores(name: string, createHarness: () => Promise<
 				const hook = webhook();
 				await webhooks.createWebhook(hook, 0, audit("webhook_created"));
 				const other = (await harness.openAnother()).outbox.cursors;
-				const page = { guildId: GUILD_A, from: 0, to: 2, events: [event("ban.created"), event("ban.created")] };
+				const page = { guildId: GUILD_A, from: 0, to: 2, events: [event("ban.created"), event("ban.created")], pushes: [] };
 				expect(await cursors.advanceCursor(page)).toBe(true);
 				expect(await other.advanceCursor(page)).toBe(false);
 				expect(await other.followedGuilds()).toEqual([{ guildId: GUILD_A, after: 2 }]);

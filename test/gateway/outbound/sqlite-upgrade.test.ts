@@ -10,6 +10,8 @@ import { GATEWAY_DATABASE_FILE } from "../../../gateway/platform/db/gateway-data
 import { GUILD_A, startTestGateway, type TestGateway } from "../harness";
 
 const OUTBOX_TABLES = ["webhooks", "experience_links", "outbox_deliveries", "outbox_attempts", "outbox_change_cursors", "key_notices"];
+/** Tables of later versions that version 1 did not have either. */
+const LATER_TABLES = ["discord_interactions"];
 
 let gateway: TestGateway | undefined;
 let dataDir: string | undefined;
@@ -28,7 +30,7 @@ describe("SQLite key store upgrade", () => {
 		await gateway.stop({ keepData: true });
 		// What version 1 left: the same file without any outbox table, and without numbered migrations.
 		const file = new Database(path.join(dataDir, GATEWAY_DATABASE_FILE));
-		for (const table of [...OUTBOX_TABLES, "gateway_migrations"]) file.exec(`DROP TABLE ${table}`);
+		for (const table of [...OUTBOX_TABLES, ...LATER_TABLES, "gateway_migrations"]) file.exec(`DROP TABLE ${table}`);
 		file.close();
 
 		gateway = await startTestGateway({}, { dataDir });

@@ -33,6 +33,15 @@ interface ExperienceRecord {
 	status: "ok" | "failing";
 	last_error: string | null;
 	last_mirrored_at: number | null;
+	push_status: "unknown" | "ok" | "failing";
+	push_error: string | null;
+}
+
+/** One line on whether changes are pushed to the experience's servers through Roblox (docs/fleets.md, "Push through Roblox"). */
+function pushLine(link: ExperienceRecord): string {
+	if (link.push_status === "ok") return "Push: on, servers are told at once";
+	if (link.push_status === "unknown") return "Push: checking the key…";
+	return `Push: off, servers poll. ${link.push_error ?? ""}`.trim();
 }
 
 
@@ -309,6 +318,7 @@ export class OutboundPages {
 						{ class: "status-cell", "data-label": "Status" },
 						el("span", { class: `status status-${link.status === "ok" ? "active" : "revoked"}` }, link.status),
 						link.last_error === null ? null : el("span", { class: "status-detail" }, link.last_error),
+						el("span", { class: "push-detail", "data-push": link.push_status }, pushLine(link)),
 					),
 					el("td", { class: "time-cell", "data-label": "Last mirrored" }, link.last_mirrored_at === null ? "never" : timeElement(link.last_mirrored_at, now)),
 					el("td", { class: "actions" }, el("span", { class: "action-buttons" }, remove)),
