@@ -7,7 +7,7 @@
 // `PUT /applications/{application.id}/commands` and `/applications/{application.id}/guilds/{guild.id}/commands`,
 // `Authorization: Bot <token>`).
 
-import type { CommandDefinition, InteractionMessage } from "./interaction-types";
+import type { RESTPatchAPIInteractionOriginalResponseJSONBody, RESTPutAPIApplicationCommandsJSONBody, RESTPutAPIApplicationCommandsResult } from "discord-api-types/v10";
 
 /** DISCORD_PUBLIC_KEY, DISCORD_APPLICATION_ID, DISCORD_BOT_TOKEN and DISCORD_API_URL (docs/discord.md). */
 export interface DiscordCommandSettings {
@@ -34,18 +34,18 @@ export class DiscordApi {
 	constructor(private readonly settings: Pick<DiscordCommandSettings, "applicationId" | "apiUrl" | "botToken">) {}
 
 	/** Completes (or replaces) the answer to an interaction, within the token's 15 minutes. */
-	async editOriginal(interactionToken: string, message: InteractionMessage): Promise<void> {
+	async editOriginal(interactionToken: string, message: RESTPatchAPIInteractionOriginalResponseJSONBody): Promise<void> {
 		const path = `/webhooks/${this.settings.applicationId}/${encodeURIComponent(interactionToken)}/messages/@original`;
 		await this.send("PATCH", path, message, "editing the answer", {});
 	}
 
 	/** Replaces every command of the application (or of one guild) with `commands`; answers what Discord registered. */
-	async overwriteCommands(commands: readonly CommandDefinition[], guildId?: string): Promise<(CommandDefinition & { id: string })[]> {
+	async overwriteCommands(commands: Readonly<RESTPutAPIApplicationCommandsJSONBody>, guildId?: string): Promise<RESTPutAPIApplicationCommandsResult> {
 		const { botToken, applicationId } = this.settings;
 		if (botToken === undefined) throw new DiscordApiError("DISCORD_BOT_TOKEN is not set: registering the commands needs the bot's token");
 		const path = guildId === undefined ? `/applications/${applicationId}/commands` : `/applications/${applicationId}/guilds/${guildId}/commands`;
 		const answer = await this.send("PUT", path, commands, "registering the commands", { authorization: `Bot ${botToken}` });
-		return answer as (CommandDefinition & { id: string })[];
+		return answer as RESTPutAPIApplicationCommandsResult;
 	}
 
 	private async send(method: "PATCH" | "PUT", path: string, body: unknown, doing: string, headers: Record<string, string>): Promise<unknown> {

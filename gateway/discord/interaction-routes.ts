@@ -1,6 +1,16 @@
 // gateway/discord/interaction-routes.ts
 // `POST /discord/interactions` (docs/discord.md): Discord's signed HTTP interactions, checked on the raw body, answered within Discord's 3 seconds or deferred.
 
+import {
+	ApplicationCommandType,
+	InteractionResponseType,
+	InteractionType,
+	MessageFlags,
+	type APIApplicationCommandInteractionDataOption,
+	type APIInteraction,
+	type APIInteractionResponse,
+	type APIInteractionResponseCallbackData,
+} from "discord-api-types/v10";
 import express, { type Request, type RequestHandler } from "express";
 import { z } from "zod";
 import type { Permission } from "../../shared/records";
@@ -14,7 +24,6 @@ import { COMMANDS, NEEDS, isCommandName, type CommandName } from "./commands";
 import type { DiscordApi } from "./discord-api";
 import type { InteractionClaims } from "./interaction-claims";
 import type { InteractionSignature, SignatureVerdict } from "./interaction-signature";
-import { CallbackType, EPHEMERAL, InteractionType, type Interaction, type InteractionAnswer, type InteractionMessage } from "./interaction-types";
 import { CommandRefusal, type Invocation, type ModerationCommands } from "./moderation-commands";
 
 export interface DiscordRouteParts {
@@ -74,8 +83,8 @@ export class InteractionHandler {
 	}
 
 	/** The answer to a verified, parsed interaction; the deferred ones are completed later by editing `@original`. */
-	async answer(req: Request, interaction: Interaction): Promise<InteractionAnswer> {
-		if (interaction.type === InteractionType.PING) return { type: CallbackType.PONG };
+	async answer(req: Request, interaction: APIInteraction): Promise<APIInteractionResponse> {
+		if (interaction.type === InteractionType.Ping) return { type: InteractionResponseType.Pong };
 		if (!(await this.claim(interaction.id))) throw new ApiError(400, "bad_request", "This interaction was already answered");
 		const guildId = interaction.guild_id;
 		const member = interaction.member;
@@ -85,14 +94,15 @@ export class InteractionHandler {
 		const held = access.permissionsIn(guildId);
 		const base = { req, guildId, member: who, access };
 
-		if (interaction.type === InteractionType.AUTOCOMPLETE) {
+		if (interaction.type === InteractionType.ApplicationCommandAutocomplete) {
 			const name = interaction.data?.name;
-			const focused = interaction.data?.options?.find((option) => option.focused === true);
-			if (!isCommandName(name) || !allows(held, name) || focused?.name !== "user") return { type: CallbackType.AUTOCOMPLETE_RESULT, data: { choices: [] } };
-			return { type: CallbackType.AUTOCOMPLETE_RESULT, data: { choices: await this.suggest(String(focused.value ?? "")) } };
+			const focused = interaction.data?.options?.find((option) => "focused" in option && option.focused === true);
+			const suggestions = { type: InteractionResponseType.ApplicationCommandAutocompleteResult } as const;
+			if (!isCommandName(name) || !allows(held, name) || focused?.name !== "user") return { ...suggestions, data: { choices: [] } };
+			return { ...suggestions, data: { choices: await this.suggest(optionText(focused)) } };
 		}
 
-		if (interaction.type === InteractionType.MESSAGE_COMPONENT) {
+		if (interaction.type === InteractionType.MessageComponent) {
 			const button = parseHistoryButton(interaction.data?.custom_id ?? "");
 			if (button === undefined || button.guildId !== guildId) return message(privateNote("This button belongs to no command of this server."));
 			if (!allows(held, "history")) return message(refusedFor("history"));
@@ -104,14 +114,15 @@ export class InteractionHandler {
 			});
 		}
 
-		if (interaction.type !== InteractionType.APPLICATION_COMMAND) throw new ApiError(400, "bad_request", `Interaction type ${interaction.type} is not one these commands answer`);
+		if (interaction.type !== InteractionType.ApplicationCommand) throw new ApiError(400, "bad_request", `Interaction type ${interaction.type} is not one these commands answer`);
 		const name = interaction.data?.name;
 		if (!isCommandName(name)) return message(privateNote(`This gateway has no /${name ?? "?"} command. An administrator may register the current ones: npm run discord -- register.`));
 		const options = new Map<string, string>();
 		const known = new Set(COMMANDS.find((command) => command.name === name)?.options?.map((option) => option.name));
-		for (const option of interaction.data?.options ?? []) {
+		const given = interaction.data?.type === ApplicationCommandType.ChatInput ? (interaction.data.options ?? []) : [];
+		for (const option of given) {
 			if (!known.has(option.name)) return message(privateNote(`/${name} has no option "${option.name}". An administrator may register the current commands: npm run discord -- register.`));
-			options.set(option.name, String(option.value ?? ""));
+			options.set(option.name, optionText(option));
 		}
 		if (!allows(held, name)) return message(refusedFor(name));
 		return this.inTime(req, interaction, name === "keys", false, () => this.parts.commands.run(name, { ...base, options }));
@@ -121,9 +132,15 @@ export class InteractionHandler {
 	 * The work's answer when it is done within DEFER_AFTER_MS; else "deferred" now (ephemeral if the answer
 	 * will be) and the answer later, by editing `@original`. A button's message is updated in place.
 	 */
-	private async inTime(req: Request, interaction: Interaction, ephemeral: boolean, update: boolean, work: () => Promise<InteractionMessage>): Promise<InteractionAnswer> {
+	private async inTime(
+		req: Request,
+		interaction: APIInteraction,
+		ephemeral: boolean,
+		update: boolean,
+		work: () => Promise<APIInteractionResponseCallbackData>,
+	): Promise<APIInteractionResponse> {
 		const log = requestLogger(req);
-		const done = work().catch((err: unknown): InteractionMessage => {
+		const done = work().catch((err: unknown): APIInteractionResponseCallbackData => {
 			if (err instanceof CommandRefusal) return privateNote(err.message);
 			log.error({ err }, "a Discord command failed");
 			return privateNote("Something went wrong on the gateway; the error is in its log. Try again, or use the dashboard.");
@@ -135,7 +152,7 @@ export class InteractionHandler {
 		const first = await Promise.race([done, late]);
 		clearTimeout(timer);
 		// A refusal after a button press is said to the presser alone rather than written over the page everyone sees.
-		if (first !== DEFERRED) return update && first.flags !== EPHEMERAL ? { type: CallbackType.UPDATE_MESSAGE, data: first } : message(first);
+		if (first !== DEFERRED) return update && first.flags !== MessageFlags.Ephemeral ? { type: InteractionResponseType.UpdateMessage, data: first } : message(first);
 		void done.then(async (answer) => {
 			// Ephemerality is set by the first answer; an edit carries no flags.
 			const { flags: _flags, ...edit } = answer;
@@ -145,7 +162,9 @@ export class InteractionHandler {
 				log.error({ err }, "a deferred Discord answer could not be completed");
 			}
 		});
-		return update ? { type: CallbackType.DEFERRED_UPDATE_MESSAGE } : { type: CallbackType.DEFERRED_CHANNEL_MESSAGE, data: ephemeral ? { flags: EPHEMERAL } : {} };
+		return update
+			? { type: InteractionResponseType.DeferredMessageUpdate }
+			: { type: InteractionResponseType.DeferredChannelMessageWithSource, data: ephemeral ? { flags: MessageFlags.Ephemeral } : {} };
 	}
 
 	/** Choices for the `user` option being typed: a player's name and id, the id sent as the value. */
@@ -164,7 +183,10 @@ export class InteractionHandler {
 	}
 }
 
-const message = (data: InteractionMessage): InteractionAnswer => ({ type: CallbackType.CHANNEL_MESSAGE, data });
+const message = (data: APIInteractionResponseCallbackData): APIInteractionResponse => ({ type: InteractionResponseType.ChannelMessageWithSource, data });
+
+/** An option's value as text; commands read every option as a string (a subcommand has none). */
+const optionText = (option: APIApplicationCommandInteractionDataOption) => ("value" in option ? String(option.value) : "");
 
 /** Verified before anything reads it as JSON: the signature covers the bytes as sent. */
 function interactionsHandler({ interactions }: DiscordRouteParts): RequestHandler {
@@ -174,9 +196,9 @@ function interactionsHandler({ interactions }: DiscordRouteParts): RequestHandle
 		const verdict = interactions.verify(req.get("x-signature-timestamp"), req.get("x-signature-ed25519"), body);
 		if (verdict === "bad") throw new ApiError(401, "unauthorized", "Invalid request signature");
 		if (verdict === "stale") throw new ApiError(401, "unauthorized", "Request signature is older than 5 minutes");
-		let interaction: Interaction;
+		let interaction: APIInteraction;
 		try {
-			interaction = JSON.parse(body.toString("utf8")) as Interaction;
+			interaction = JSON.parse(body.toString("utf8")) as APIInteraction;
 		} catch {
 			throw new ApiError(400, "bad_request", "Request body must be JSON");
 		}

@@ -1,6 +1,7 @@
 // gateway/discord/moderation-commands.ts
 // What each slash command does: the dashboard's moderation through the data store (same caches, change log and fan-out), names from the Roblox users feature.
 
+import type { APIInteractionResponseCallbackData } from "discord-api-types/v10";
 import type { Request } from "express";
 import { API_BASE } from "../../shared/routes";
 import type { BanInfo, BanStatusBatchData, HistoryData, MuteInfo } from "../../shared/records";
@@ -19,7 +20,6 @@ import { ROBLOX_USERNAME } from "../roblox-users/roblox-users-schemas";
 import type { ResolvedUser, RobloxUsers } from "../roblox-users/roblox-users-service";
 import { HISTORY_PAGE, actionAnswer, historyAnswer, keysAnswer, lookupAnswer, playerName } from "./answers";
 import type { CommandName } from "./commands";
-import type { InteractionMessage } from "./interaction-types";
 
 export interface CommandParts {
 	forwarder: Forwarder;
@@ -55,7 +55,7 @@ const storePath = (guildId: string, rest: string) => `${API_BASE}/moderation/${g
 export class ModerationCommands {
 	constructor(private readonly parts: CommandParts) {}
 
-	run(command: CommandName, invocation: Invocation): Promise<InteractionMessage> {
+	run(command: CommandName, invocation: Invocation): Promise<APIInteractionResponseCallbackData> {
 		switch (command) {
 			case "ban":
 			case "mute":
@@ -106,7 +106,7 @@ export class ModerationCommands {
 		return found.filter((player, at) => found.findIndex((other) => other.id === player.id) === at).slice(0, SUGGESTIONS);
 	}
 
-	private async impose(action: "ban" | "mute", invocation: Invocation): Promise<InteractionMessage> {
+	private async impose(action: "ban" | "mute", invocation: Invocation): Promise<APIInteractionResponseCallbackData> {
 		const { options, guildId } = invocation;
 		const reason = required(options, "reason");
 		const durationText = options.get("duration")?.trim();
@@ -128,7 +128,7 @@ export class ModerationCommands {
 		return actionAnswer({ action, player, reason, record, replaced }, this.parts.dashboardUrl);
 	}
 
-	private async lift(action: "unban" | "unmute", invocation: Invocation): Promise<InteractionMessage> {
+	private async lift(action: "unban" | "unmute", invocation: Invocation): Promise<APIInteractionResponseCallbackData> {
 		const player = await this.player(required(invocation.options, "user"));
 		const reason = invocation.options.get("reason")?.trim() || `${action === "unban" ? "Unbanned" : "Unmuted"} from Discord`;
 		const written = (await this.write(action, invocation, player, { roblox_id: String(player.id), reason })) as { lifted: unknown[] };
@@ -136,7 +136,7 @@ export class ModerationCommands {
 		return actionAnswer({ action, player, reason, lifted: written.lifted.length }, this.parts.dashboardUrl);
 	}
 
-	private async lookup(invocation: Invocation): Promise<InteractionMessage> {
+	private async lookup(invocation: Invocation): Promise<APIInteractionResponseCallbackData> {
 		const player = await this.player(required(invocation.options, "user"));
 		const [status, history] = await Promise.all([
 			this.status(invocation, player.id, null),
@@ -146,7 +146,7 @@ export class ModerationCommands {
 	}
 
 	/** One page of a player's history, newest first: `/history` shows page 0, the buttons the others. */
-	async history(invocation: Invocation, page: number, known?: ResolvedUser): Promise<InteractionMessage> {
+	async history(invocation: Invocation, page: number, known?: ResolvedUser): Promise<APIInteractionResponseCallbackData> {
 		const player = known ?? (await this.player(required(invocation.options, "user")));
 		const shown = Math.min(page, MAX_HISTORY_PAGE);
 		// Pages are counted from the newest record, so a button still shows the page it names after new records.
@@ -158,7 +158,7 @@ export class ModerationCommands {
 		return historyAnswer(guildId, player, entries, shown, hasMore, this.parts.dashboardUrl);
 	}
 
-	private async keys(invocation: Invocation): Promise<InteractionMessage> {
+	private async keys(invocation: Invocation): Promise<APIInteractionResponseCallbackData> {
 		const keys = await this.parts.keys.list(invocation.guildId);
 		return keysAnswer(visibleKeys(invocation.access, invocation.guildId, keys));
 	}

@@ -26,9 +26,29 @@
 // Discord's authorize page asks the signed-in browser user to approve; here the "browser user" is chosen with
 // `signInAs`, and the page approves at once by redirecting to redirect_uri with code and state, as Discord does.
 
-import { createHash, generateKeyPairSync, randomBytes, sign } from "node:crypto";
+import { createHash, generateKeyPairSync, randomBytes, randomInt, sign } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
+import {
+	ApplicationCommandOptionType,
+	ApplicationCommandType,
+	ApplicationIntegrationType,
+	ChannelType,
+	ComponentType,
+	GuildMemberFlags,
+	InteractionContextType,
+	InteractionType,
+	Locale,
+	MessageType,
+	PermissionFlagsBits,
+	type APIApplicationCommandAutocompleteGuildInteraction,
+	type APIChatInputApplicationCommandGuildInteraction,
+	type APIInteraction,
+	type APIInteractionGuildMember,
+	type APIInteractionResponseCallbackData,
+	type APIMessageComponentButtonInteraction,
+	type APIPingInteraction,
+} from "discord-api-types/v10";
 import express from "express";
 
 export interface FakeGuild {
@@ -54,7 +74,22 @@ interface PendingCode {
 	scope: string;
 }
 
+/** Who uses a command: a member of a guild, with their permissions in the channel. */
+export interface InteractingMember {
+	guildId: string;
+	user: { id: string; username: string; global_name: string | null };
+	/** Discord's permission bitfield as a decimal string: "8" Administrator, "32" Manage Server, "0" none. */
+	permissions: string;
+}
+
 const ACCESS_TOKEN_SECONDS = 604_800;
+/** Discord's epoch (2015-01-01) in unix ms: a snowflake's top bits are the ms since then ("Reference", Snowflakes). */
+const DISCORD_EPOCH = 1_420_070_400_000n;
+const CHANNEL_ID = "400000000000000001";
+/** What Discord tells the app it may do in the channel (`app_permissions`); the commands never read it. */
+const APP_PERMISSIONS = String(PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks);
+/** `attachment_size_limit`: 10 MiB, an unboosted server's. */
+const ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024;
 const GUILD_LIMIT_MAX = 200;
 
 export interface FakeDiscord {
@@ -77,6 +112,14 @@ export interface FakeDiscord {
 	publicKey: string;
 	/** DISCORD_BOT_TOKEN. */
 	botToken: string;
+	/** A PING (type 1), as Discord sends when the endpoint URL is saved. */
+	ping(): APIPingInteraction;
+	/** A slash command used by `from`, its options all strings as the gateway's commands register them; a fresh id and token. */
+	slashCommand(from: InteractingMember, name: string, options?: Record<string, string>): APIChatInputApplicationCommandGuildInteraction;
+	/** Autocomplete (type 4): `from` is typing `value` into the option `option` of `/name`. */
+	typing(from: InteractingMember, name: string, option: string, value: string): APIApplicationCommandAutocompleteGuildInteraction;
+	/** A press of the button `customId` on `message`, the answer that carries it (as Discord sends that message back). */
+	buttonPress(from: InteractingMember, customId: string, message: APIInteractionResponseCallbackData): APIMessageComponentButtonInteraction;
 	/** Signs `body` at `timestamp` (unix s) as Discord does: hex Ed25519 of timestamp + body. */
 	signInteraction(body: string, timestamp: string): string;
 	/**
@@ -85,7 +128,7 @@ export interface FakeDiscord {
 	 */
 	interact(
 		endpoint: string,
-		payload: object,
+		payload: APIInteraction,
 		options?: { timestamp?: number; tamper?: (signed: { body: string; timestamp: string; signature: string }) => { body: string; timestamp: string; signature: string } },
 	): Promise<{ status: number; body: any; ms: number }>;
 	/** Each PATCH of @original the fake accepted: the interaction token, the body, when it arrived (unix ms). */
@@ -207,6 +250,86 @@ export async function startFakeDiscord(options: { accessTokenSeconds?: number } 
 	const edits: FakeDiscord["edits"] = [];
 	const registrations: FakeDiscord["registrations"] = [];
 
+	let sequence = 0;
+	// Timestamp, then 10 bits standing for Discord's worker and process, then a counter.
+	const workerBits = BigInt(randomInt(1024)) << 12n;
+	const snowflake = () => String(((BigInt(Date.now()) - DISCORD_EPOCH) << 22n) | workerBits | BigInt((sequence += 1) % 4096));
+	/** The fields every interaction carries ("Interaction Object"); a fresh id and a token of Discord's length. */
+	const base = () => ({
+		id: snowflake(),
+		application_id: applicationId,
+		token: `aW50ZXJhY3Rpb24${randomBytes(100).toString("base64url")}`,
+		version: 1 as const,
+		app_permissions: APP_PERMISSIONS,
+		entitlements: [],
+		attachment_size_limit: ATTACHMENT_SIZE_LIMIT,
+	});
+	const inGuild = (from: InteractingMember) => {
+		const member: APIInteractionGuildMember = {
+			user: { ...from.user, discriminator: "0", avatar: null },
+			roles: [],
+			joined_at: "2024-01-01T00:00:00.000000+00:00",
+			deaf: false,
+			mute: false,
+			flags: GuildMemberFlags.CompletedOnboarding,
+			permissions: from.permissions,
+		};
+		return {
+			guild_id: from.guildId,
+			member,
+			channel_id: CHANNEL_ID,
+			channel: { id: CHANNEL_ID, type: ChannelType.GuildText as const },
+			locale: Locale.EnglishUS,
+			guild_locale: Locale.EnglishUS,
+			authorizing_integration_owners: { [ApplicationIntegrationType.GuildInstall]: from.guildId },
+			context: InteractionContextType.Guild,
+		};
+	};
+	const ping = (): APIPingInteraction => ({ ...base(), type: InteractionType.Ping, authorizing_integration_owners: {} });
+	const slashCommand = (from: InteractingMember, name: string, options: Record<string, string> = {}): APIChatInputApplicationCommandGuildInteraction => ({
+		...base(),
+		...inGuild(from),
+		type: InteractionType.ApplicationCommand,
+		data: {
+			id: snowflake(),
+			name,
+			type: ApplicationCommandType.ChatInput,
+			options: Object.entries(options).map(([option, value]) => ({ name: option, type: ApplicationCommandOptionType.String, value })),
+		},
+	});
+	const typing = (from: InteractingMember, name: string, option: string, value: string): APIApplicationCommandAutocompleteGuildInteraction => ({
+		...base(),
+		...inGuild(from),
+		type: InteractionType.ApplicationCommandAutocomplete,
+		data: { id: snowflake(), name, type: ApplicationCommandType.ChatInput, options: [{ name: option, type: ApplicationCommandOptionType.String, value, focused: true }] },
+	});
+	const buttonPress = (from: InteractingMember, customId: string, message: APIInteractionResponseCallbackData): APIMessageComponentButtonInteraction => ({
+		...base(),
+		...inGuild(from),
+		type: InteractionType.MessageComponent,
+		data: { custom_id: customId, component_type: ComponentType.Button },
+		message: {
+			id: snowflake(),
+			channel_id: CHANNEL_ID,
+			// An answer to an interaction is posted by the application's webhook.
+			author: { id: applicationId, username: "Technified", discriminator: "0000", global_name: null, avatar: null, bot: true },
+			webhook_id: applicationId,
+			application_id: applicationId,
+			type: MessageType.ChatInputCommand,
+			content: message.content ?? "",
+			embeds: message.embeds ?? [],
+			components: message.components ?? [],
+			timestamp: new Date().toISOString(),
+			edited_timestamp: null,
+			tts: false,
+			mention_everyone: false,
+			mentions: [],
+			mention_roles: [],
+			attachments: [],
+			pinned: false,
+		},
+	});
+
 	app.patch("/api/webhooks/:applicationId/:token/messages/@original", express.json(), (req, res) => {
 		if (req.params.applicationId !== applicationId) return res.status(404).json({ message: "Unknown Webhook", code: 10015 });
 		edits.push({ token: req.params.token, body: req.body, at: Date.now() });
@@ -234,6 +357,10 @@ export async function startFakeDiscord(options: { accessTokenSeconds?: number } 
 		applicationId,
 		publicKey,
 		botToken,
+		ping,
+		slashCommand,
+		typing,
+		buttonPress,
 		signInteraction,
 		async interact(endpoint, payload, options = {}) {
 			const body = JSON.stringify(payload);

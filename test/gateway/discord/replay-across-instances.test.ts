@@ -39,16 +39,8 @@ describe("a replayed interaction across instances", () => {
 	});
 
 	it("is answered by one instance only, and the ban is made once", async () => {
-		const payload = {
-			id: "1390000000000000001",
-			application_id: discord.applicationId,
-			type: 2,
-			token: "replayed-token",
-			version: 1,
-			guild_id: GUILD_A,
-			member: { user: { id: "300000000000000001", username: "alice", global_name: null }, permissions: "8" },
-			data: { id: "1", name: "ban", type: 1, options: [{ name: "user", type: 3, value: "156" }, { name: "reason", type: 3, value: "Once" }] },
-		};
+		const alice = { guildId: GUILD_A, user: { id: "300000000000000001", username: "alice", global_name: null }, permissions: "8" };
+		const payload = discord.slashCommand(alice, "ban", { user: "156", reason: "Once" });
 		const answers = await Promise.all(gateways.map((gateway) => discord.interact(`${gateway.url}/discord/interactions`, payload)));
 		expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
 		const history = await gateways[0].admin("GET", `/guilds/${GUILD_A}/moderation/history/156`);
