@@ -130,7 +130,8 @@ export class InteractionHandler {
 
 	/**
 	 * The work's answer when it is done within DEFER_AFTER_MS; else "deferred" now (ephemeral if the answer
-	 * will be) and the answer later, by editing `@original`. A button's message is updated in place.
+	 * will be) and the answer later, by editing `@original`. A button's message is updated in place; a refusal
+	 * or failure after a button press is said to the presser alone, never written over the page everyone sees.
 	 */
 	private async inTime(
 		req: Request,
@@ -151,13 +152,15 @@ export class InteractionHandler {
 		});
 		const first = await Promise.race([done, late]);
 		clearTimeout(timer);
-		// A refusal after a button press is said to the presser alone rather than written over the page everyone sees.
-		if (first !== DEFERRED) return update && first.flags !== MessageFlags.Ephemeral ? { type: InteractionResponseType.UpdateMessage, data: first } : message(first);
+		if (first !== DEFERRED) return update && !isEphemeral(first) ? { type: InteractionResponseType.UpdateMessage, data: first } : message(first);
 		void done.then(async (answer) => {
-			// Ephemerality is set by the first answer; an edit carries no flags.
-			const { flags: _flags, ...edit } = answer;
+			const { discordApi } = this.parts;
 			try {
-				await this.parts.discordApi.editOriginal(interaction.token, edit);
+				// After a deferred update the shared message is left as it was: the presser alone gets a new, ephemeral one.
+				if (update && isEphemeral(answer)) return await discordApi.followUp(interaction.token, answer);
+				// Ephemerality is set by the first answer; an edit carries no flags.
+				const { flags: _flags, ...edit } = answer;
+				await discordApi.editOriginal(interaction.token, edit);
 			} catch (err) {
 				log.error({ err }, "a deferred Discord answer could not be completed");
 			}
@@ -184,6 +187,8 @@ export class InteractionHandler {
 }
 
 const message = (data: APIInteractionResponseCallbackData): APIInteractionResponse => ({ type: InteractionResponseType.ChannelMessageWithSource, data });
+
+const isEphemeral = (answer: APIInteractionResponseCallbackData) => ((answer.flags ?? 0) & MessageFlags.Ephemeral) !== 0;
 
 /** An option's value as text; commands read every option as a string (a subcommand has none). */
 const optionText = (option: APIApplicationCommandInteractionDataOption) => ("value" in option ? String(option.value) : "");

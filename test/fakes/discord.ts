@@ -17,7 +17,10 @@
 // X-Signature-Timestamp + the raw body by the application's key pair, whose public half is the app's 32-byte
 // public key in hex; PING type 1 answered by PONG type 1; an answer within 3 seconds, or type 5 (deferred) and
 // then Edit Original Interaction Response, PATCH /webhooks/{application.id}/{interaction.token}/messages/@original,
-// no Authorization header, an unknown token 404 {"message": "Unknown Webhook", "code": 10015}) and "Application
+// no Authorization header, an unknown token 404 {"message": "Unknown Webhook", "code": 10015}; Create Followup
+// Message, POST /webhooks/{application.id}/{interaction.token}, Execute Webhook's body with `wait` always true, so it
+// answers the new message, seen only by the user with flags 64 (EPHEMERAL); right after a type 5 Discord edits the
+// loading message instead, which the gateway never relies on, so the fake records every follow-up as new) and "Application
 // Commands" (…/interactions/application-commands: Bulk Overwrite Global Application Commands, PUT
 // /applications/{application.id}/commands, and the guild form …/guilds/{guild.id}/commands, with
 // `Authorization: Bot <token>`, answering the registered commands with their ids; a wrong token 401).
@@ -133,6 +136,8 @@ export interface FakeDiscord {
 	): Promise<{ status: number; body: any; ms: number }>;
 	/** Each PATCH of @original the fake accepted: the interaction token, the body, when it arrived (unix ms). */
 	edits: { token: string; body: any; at: number }[];
+	/** Each follow-up message the fake accepted: the interaction token, the body, when it arrived (unix ms). */
+	followUps: { token: string; body: any; at: number }[];
 	/** Each bulk overwrite accepted: the guild (undefined: global) and the commands sent. */
 	registrations: { guildId: string | undefined; commands: any[] }[];
 	/** How many times each route was called, e.g. `calls.get("GET /api/users/@me/guilds")`. */
@@ -248,6 +253,7 @@ export async function startFakeDiscord(options: { accessTokenSeconds?: number } 
 	const publicKey = keyPair.publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
 	const signInteraction = (body: string, timestamp: string) => sign(null, Buffer.from(timestamp + body), keyPair.privateKey).toString("hex");
 	const edits: FakeDiscord["edits"] = [];
+	const followUps: FakeDiscord["followUps"] = [];
 	const registrations: FakeDiscord["registrations"] = [];
 
 	let sequence = 0;
@@ -335,6 +341,11 @@ export async function startFakeDiscord(options: { accessTokenSeconds?: number } 
 		edits.push({ token: req.params.token, body: req.body, at: Date.now() });
 		res.json({ id: randomBytes(8).readBigUInt64BE().toString(), type: 0, ...req.body });
 	});
+	app.post("/api/webhooks/:applicationId/:token", express.json(), (req, res) => {
+		if (req.params.applicationId !== applicationId) return res.status(404).json({ message: "Unknown Webhook", code: 10015 });
+		followUps.push({ token: req.params.token, body: req.body, at: Date.now() });
+		res.json({ id: snowflake(), type: MessageType.Default, channel_id: CHANNEL_ID, webhook_id: applicationId, ...req.body });
+	});
 	const overwrite: express.RequestHandler = (req, res) => {
 		if (req.headers.authorization !== `Bot ${botToken}`) return res.status(401).json(unauthorized);
 		if (req.params.applicationId !== applicationId) return res.status(403).json({ message: "Missing Access", code: 50001 });
@@ -384,6 +395,7 @@ export async function startFakeDiscord(options: { accessTokenSeconds?: number } 
 			return { status: response.status, body: parsed, ms };
 		},
 		edits,
+		followUps,
 		registrations,
 		addUser: (user) => users.set(user.id, user),
 		signInAs: (userId) => {
