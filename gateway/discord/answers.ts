@@ -138,10 +138,18 @@ export function historyAnswer(
 	return { embeds: [embed], components: [{ type: ComponentType.ActionRow, components: buttons }], allowed_mentions: { parse: [] } };
 }
 
-/** The guild's keys without secrets (records never hold one): name, prefix, status, scopes, last use. */
+/**
+ * Keys listed at most: Discord refuses an embed of more than 25 fields or 6000 characters ("Embed Limits"),
+ * and twenty of the longest names and statuses stay within both. Revoked keys are kept, so a list can be long.
+ */
+const KEYS_SHOWN = 20;
+
+/** The guild's keys without secrets (records never hold one): name, prefix, status, scopes, last use; revoked ones last. */
 export function keysAnswer(keys: readonly ApiKeyRecord[]): APIInteractionResponseCallbackData {
 	if (keys.length === 0) return privateNote("This server has no API keys. Create one on the dashboard's API Keys page.");
-	const fields = keys.map((key) => ({
+	const ordered = [...keys].sort((a, b) => Number(a.status === "revoked") - Number(b.status === "revoked"));
+	const shown = ordered.length > KEYS_SHOWN ? ordered.slice(0, KEYS_SHOWN - 1) : ordered;
+	const fields = shown.map((key) => ({
 		name: `${key.name ?? "Unnamed key"} · ${key.prefix}…`,
 		value: [
 			`Status: ${key.status}`,
@@ -151,5 +159,6 @@ export function keysAnswer(keys: readonly ApiKeyRecord[]): APIInteractionRespons
 			...(key.expires_at === null ? [] : [`Expires ${when(key.expires_at)}`]),
 		].join("\n"),
 	}));
+	if (shown.length < keys.length) fields.push({ name: `${keys.length - shown.length} more`, value: "On the dashboard's API Keys page." });
 	return { embeds: [{ title: "API keys of this server", color: GREY, fields }], flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] } };
 }
