@@ -10,16 +10,15 @@ import {
 	type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from "discord-api-types/v10";
 import type { Permission } from "../../shared/records";
+import { REASON_MAX_CHARS } from "../platform/http/fields";
 
 /** Who sees the moderation commands until a server admin allows others (a decimal string, as Discord's bitfields). */
 const MODERATE_MEMBERS = String(PermissionFlagsBits.ModerateMembers);
 /** Who sees `/keys` until a server admin allows others. */
 const MANAGE_GUILD = String(PermissionFlagsBits.ManageGuild);
-/** As the data store's reason (contract section 3). */
-const REASON_MAX = 500;
 
 const user: APIApplicationCommandStringOption = { type: ApplicationCommandOptionType.String, name: "user", description: "Roblox username or user id", required: true, autocomplete: true, max_length: 32 };
-const reason = (required: boolean): APIApplicationCommandStringOption => ({ type: ApplicationCommandOptionType.String, name: "reason", description: "Why", required, max_length: REASON_MAX });
+const reason = (required: boolean): APIApplicationCommandStringOption => ({ type: ApplicationCommandOptionType.String, name: "reason", description: "Why", required, max_length: REASON_MAX_CHARS });
 const duration: APIApplicationCommandStringOption = { type: ApplicationCommandOptionType.String, name: "duration", description: "How long: 30m, 12h, 7d or permanent (the default)", max_length: 20 };
 const place: APIApplicationCommandStringOption = { type: ApplicationCommandOptionType.String, name: "place", description: "Only in this Roblox place (its id); every place when left out", max_length: 20 };
 

@@ -92,7 +92,7 @@ export class InteractionHandler {
 		const who = { id: member.user.id, name: member.user.global_name || member.user.username };
 		const access = memberAccess(who, guildId, member.permissions, await this.parts.grantsOf(guildId, who.id));
 		const held = access.permissionsIn(guildId);
-		const base = { req, guildId, member: who, access };
+		const caller = { req, guildId, member: who, access };
 
 		if (interaction.type === InteractionType.ApplicationCommandAutocomplete) {
 			const name = interaction.data?.name;
@@ -106,7 +106,7 @@ export class InteractionHandler {
 			const button = parseHistoryButton(interaction.data?.custom_id ?? "");
 			if (button === undefined || button.guildId !== guildId) return message(privateNote("This button belongs to no command of this server."));
 			if (!allows(held, "history")) return message(refusedFor("history"));
-			const invocation: Invocation = { ...base, options: new Map() };
+			const invocation: Invocation = { ...caller, options: new Map() };
 			return this.inTime(req, interaction, false, true, async () => {
 				// The name is a nicety here: the page shows the id alone when Roblox cannot say.
 				const player = (await this.parts.commands.player(String(button.robloxId)).catch(() => undefined)) ?? idAlone(button.robloxId);
@@ -125,7 +125,7 @@ export class InteractionHandler {
 			options.set(option.name, optionText(option));
 		}
 		if (!allows(held, name)) return message(refusedFor(name));
-		return this.inTime(req, interaction, name === "keys", false, () => this.parts.commands.run(name, { ...base, options }));
+		return this.inTime(req, interaction, name === "keys", false, () => this.parts.commands.run(name, { ...caller, options }));
 	}
 
 	/**

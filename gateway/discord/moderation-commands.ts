@@ -15,7 +15,7 @@ import type { DataStoreCall, UpstreamAnswer } from "../moderation/data-store-cli
 import type { Forwarder } from "../moderation/forward";
 import type { KeyAdmin } from "../keys/key-admin";
 import { ApiError } from "../platform/http/envelope";
-import { duration as durationField } from "../platform/http/fields";
+import { LIST_LIMIT_MAX, duration as durationField, placeIdQuery, robloxIdText } from "../platform/http/fields";
 import { ROBLOX_USERNAME } from "../roblox-users/roblox-users-schemas";
 import type { ResolvedUser, RobloxUsers } from "../roblox-users/roblox-users-service";
 import { HISTORY_PAGE, actionAnswer, historyAnswer, keysAnswer, lookupAnswer, playerName } from "./answers";
@@ -44,9 +44,8 @@ export interface Invocation {
 /** Bad input or a refusal, said in words to the member alone. */
 export class CommandRefusal extends Error {}
 
-/** The history pages a button reaches: the data store answers at most 500 records at once. */
-const MAX_HISTORY_PAGE = Math.floor(500 / HISTORY_PAGE) - 2;
-const ID_TEXT = /^[1-9][0-9]{0,15}$/;
+/** The last page a button reaches: its read (every newer page, it, and one record to tell if more follow) fits in one data store answer. */
+const MAX_HISTORY_PAGE = Math.floor((LIST_LIMIT_MAX - 1) / HISTORY_PAGE) - 1;
 /** Discord shows at most 25 choices. */
 const SUGGESTIONS = 25;
 
@@ -76,7 +75,8 @@ export class ModerationCommands {
 	async player(text: string): Promise<ResolvedUser> {
 		const typed = text.trim().replace(/^@/, "");
 		const { robloxUsers } = this.parts;
-		if (ID_TEXT.test(typed)) return (await robloxUsers.byIds([Number(typed)])).users[0];
+		const id = robloxIdText.safeParse(typed);
+		if (id.success) return (await robloxUsers.byIds([id.data])).users[0];
 		if (!ROBLOX_USERNAME.test(typed)) {
 			throw new CommandRefusal(`"${typed.slice(0, 40)}" is neither a Roblox username (3 to 20 letters, digits and one underscore) nor a user id.`);
 		}
@@ -115,8 +115,9 @@ export class ModerationCommands {
 			throw new CommandRefusal(`"${durationText}" is not a duration: write a number followed by s, m, h or d (30m, 12h, 7d, at most 100 years), or permanent.`);
 		}
 		const placeText = options.get("place")?.trim();
-		if (placeText !== undefined && !ID_TEXT.test(placeText)) throw new CommandRefusal(`"${placeText.slice(0, 20)}" is not a Roblox place id.`);
-		const placeId = placeText === undefined ? null : Number(placeText);
+		const place = placeIdQuery.safeParse(placeText);
+		if (!place.success) throw new CommandRefusal(`"${placeText?.slice(0, 20)}" is not a Roblox place id.`);
+		const placeId = place.data;
 		const player = await this.player(required(options, "user"));
 		const before = await this.status(invocation, player.id, placeId);
 		const current = action === "ban" ? (before.banned ? before.ban_info : undefined) : before.mute_info;

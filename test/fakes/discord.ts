@@ -115,6 +115,8 @@ export interface FakeDiscord {
 	publicKey: string;
 	/** DISCORD_BOT_TOKEN. */
 	botToken: string;
+	/** DISCORD_PUBLIC_KEY, DISCORD_APPLICATION_ID and DISCORD_API_URL: a gateway that takes this fake's interactions and answers through it. */
+	gatewayEnv: Record<"DISCORD_PUBLIC_KEY" | "DISCORD_APPLICATION_ID" | "DISCORD_API_URL", string>;
 	/** A PING (type 1), as Discord sends when the endpoint URL is saved. */
 	ping(): APIPingInteraction;
 	/** A slash command used by `from`, its options all strings as the gateway's commands register them; a fresh id and token. */
@@ -368,6 +370,7 @@ export async function startFakeDiscord(options: { accessTokenSeconds?: number } 
 		applicationId,
 		publicKey,
 		botToken,
+		gatewayEnv: { DISCORD_PUBLIC_KEY: publicKey, DISCORD_APPLICATION_ID: applicationId, DISCORD_API_URL: `${origin}/api` },
 		ping,
 		slashCommand,
 		typing,

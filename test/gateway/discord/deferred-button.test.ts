@@ -33,9 +33,7 @@ describe("a history button whose page cannot be read in time", () => {
 			{
 				DATA_STORE_URL: store.url,
 				DATA_STORE_TOKEN: INTERNAL_TOKEN,
-				DISCORD_PUBLIC_KEY: discord.publicKey,
-				DISCORD_APPLICATION_ID: discord.applicationId,
-				DISCORD_API_URL: discord.apiUrl,
+				...discord.gatewayEnv,
 				ROBLOX_USERS_URL: roblox.url,
 				ROBLOX_THUMBNAILS_URL: roblox.url,
 				OUTBOUND_ALLOW_LOOPBACK: "true",

@@ -30,9 +30,7 @@ describe.each(backends)("Discord slash commands on %s", (backend) => {
 		roblox.add(BUILDERMAN, SLOWPOKE);
 		schema = backend === "postgres" ? await createTestSchema("discord") : undefined;
 		gateway = await startTestGateway({
-			DISCORD_PUBLIC_KEY: discord.publicKey,
-			DISCORD_APPLICATION_ID: discord.applicationId,
-			DISCORD_API_URL: discord.apiUrl,
+			...discord.gatewayEnv,
 			ROBLOX_USERS_URL: roblox.url,
 			ROBLOX_THUMBNAILS_URL: roblox.url,
 			OUTBOUND_ALLOW_LOOPBACK: "true",
@@ -186,17 +184,22 @@ describe.each(backends)("Discord slash commands on %s", (backend) => {
 		expect(text).not.toContain(key.slice(-16));
 	});
 
-	it("answers an unknown command, an unknown option and a bad duration in words, seen only by the caller", async () => {
+	it("answers an unknown command, an unknown option, a bad duration and ids past 2^53 in words, seen only by the caller", async () => {
 		const unknownCommand = await send(command("kick", { user: "builderman" }));
 		const unknownOption = await send(command("ban", { user: "builderman", reason: "x", colour: "red" }));
 		const badDuration = await send(command("ban", { user: "builderman", reason: "x", duration: "a fortnight" }));
-		for (const answer of [unknownCommand, unknownOption, badDuration]) {
+		const hugeUserId = await send(command("ban", { user: "9007199254740993", reason: "x" }));
+		const hugePlaceId = await send(command("ban", { user: "builderman", reason: "x", place: "9007199254740993" }));
+		for (const answer of [unknownCommand, unknownOption, badDuration, hugeUserId, hugePlaceId]) {
 			expect(answer.status).toBe(200);
 			expect(answer.body.data.flags).toBe(MessageFlags.Ephemeral);
 		}
 		expect(unknownCommand.body.data.content).toMatch(/no \/kick command/);
 		expect(unknownOption.body.data.content).toMatch(/\/ban has no option "colour"/);
 		expect(badDuration.body.data.content).toMatch(/"a fortnight" is not a duration/);
+		// Past 2^53 it cannot be an id: it is asked of Roblox as a name (digits alone make a valid username).
+		expect(hugeUserId.body.data.content).toBe('Roblox knows no user named "9007199254740993".');
+		expect(hugePlaceId.body.data.content).toBe('"9007199254740993" is not a Roblox place id.');
 		expect((await banStatus(156)).banned).toBe(false);
 	});
 

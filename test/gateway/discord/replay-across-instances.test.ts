@@ -20,9 +20,7 @@ describe("a replayed interaction across instances", () => {
 		schema = await createTestSchema("discord_replay");
 		const env = {
 			DATABASE_URL: schema.url,
-			DISCORD_PUBLIC_KEY: discord.publicKey,
-			DISCORD_APPLICATION_ID: discord.applicationId,
-			DISCORD_API_URL: discord.apiUrl,
+			...discord.gatewayEnv,
 			ROBLOX_USERS_URL: roblox.url,
 			ROBLOX_THUMBNAILS_URL: roblox.url,
 			OUTBOUND_ALLOW_LOOPBACK: "true",
