@@ -6,8 +6,11 @@ import {
 	InteractionResponseType,
 	InteractionType,
 	MessageFlags,
+	type APIApplicationCommandAutocompleteInteraction,
+	type APIApplicationCommandInteraction,
 	type APIApplicationCommandInteractionDataOption,
 	type APIInteraction,
+	type APIMessageComponentInteraction,
 	type APIInteractionResponse,
 	type APIInteractionResponseCallbackData,
 } from "discord-api-types/v10";
@@ -53,6 +56,9 @@ const MAX_BODY = "64kb";
 
 const DEFERRED = Symbol("deferred");
 
+/** The member an interaction comes from, where, and the permissions they hold there. */
+type Caller = Omit<Invocation, "options"> & { held: ReadonlySet<Permission> };
+
 /** What a member may do in the guild: all with Administrator or Manage Server in the payload, else what was granted (contract section 9). */
 function memberAccess(member: { id: string; name: string }, guildId: string, discordPermissions: string, granted: Permission[]): Access {
 	return operatorAccess(member, new Map([[guildId, { owner: false, permissions: discordPermissions }]]), new Map([[guildId, granted]]));
@@ -91,30 +97,43 @@ export class InteractionHandler {
 		if (guildId === undefined || member?.user === undefined) return message(privateNote("These commands work in a Discord server, not in direct messages."));
 		const who = { id: member.user.id, name: member.user.global_name || member.user.username };
 		const access = memberAccess(who, guildId, member.permissions, await this.parts.grantsOf(guildId, who.id));
-		const held = access.permissionsIn(guildId);
-		const caller = { req, guildId, member: who, access };
-
-		if (interaction.type === InteractionType.ApplicationCommandAutocomplete) {
-			const name = interaction.data?.name;
-			const focused = interaction.data?.options?.find((option) => "focused" in option && option.focused === true);
-			const suggestions = { type: InteractionResponseType.ApplicationCommandAutocompleteResult } as const;
-			if (!isCommandName(name) || !allows(held, name) || focused?.name !== "user") return { ...suggestions, data: { choices: [] } };
-			return { ...suggestions, data: { choices: await this.suggest(optionText(focused)) } };
+		const caller: Caller = { req, guildId, member: who, access, held: access.permissionsIn(guildId) };
+		switch (interaction.type) {
+			case InteractionType.ApplicationCommandAutocomplete:
+				return this.autocomplete(caller, interaction);
+			case InteractionType.MessageComponent:
+				return this.buttonPress(caller, interaction);
+			case InteractionType.ApplicationCommand:
+				return this.command(caller, interaction);
+			default:
+				throw new ApiError(400, "bad_request", `Interaction type ${interaction.type} is not one these commands answer`);
 		}
+	}
 
-		if (interaction.type === InteractionType.MessageComponent) {
-			const button = parseHistoryButton(interaction.data?.custom_id ?? "");
-			if (button === undefined || button.guildId !== guildId) return message(privateNote("This button belongs to no command of this server."));
-			if (!allows(held, "history")) return message(refusedFor("history"));
-			const invocation: Invocation = { ...caller, options: new Map() };
-			return this.inTime(req, interaction, false, true, async () => {
-				// The name is a nicety here: the page shows the id alone when Roblox cannot say.
-				const player = (await this.parts.commands.player(String(button.robloxId)).catch(() => undefined)) ?? idAlone(button.robloxId);
-				return this.parts.commands.history(invocation, button.page, player);
-			});
-		}
+	/** Suggestions for the `user` option, only to members who may use the command. */
+	private async autocomplete(caller: Caller, interaction: APIApplicationCommandAutocompleteInteraction): Promise<APIInteractionResponse> {
+		const name = interaction.data?.name;
+		const focused = interaction.data?.options?.find((option) => "focused" in option && option.focused === true);
+		const suggestions = { type: InteractionResponseType.ApplicationCommandAutocompleteResult } as const;
+		if (!isCommandName(name) || !allows(caller.held, name) || focused?.name !== "user") return { ...suggestions, data: { choices: [] } };
+		return { ...suggestions, data: { choices: await this.suggest(optionText(focused)) } };
+	}
 
-		if (interaction.type !== InteractionType.ApplicationCommand) throw new ApiError(400, "bad_request", `Interaction type ${interaction.type} is not one these commands answer`);
+	/** A history page's Newer or Older button, checked like `/history` itself. */
+	private async buttonPress(caller: Caller, interaction: APIMessageComponentInteraction): Promise<APIInteractionResponse> {
+		const button = parseHistoryButton(interaction.data?.custom_id ?? "");
+		if (button === undefined || button.guildId !== caller.guildId) return message(privateNote("This button belongs to no command of this server."));
+		if (!allows(caller.held, "history")) return message(refusedFor("history"));
+		const invocation: Invocation = { ...caller, options: new Map() };
+		return this.inTime(caller.req, interaction, { update: true }, async () => {
+			// The name is a nicety here: the page shows the id alone when Roblox cannot say.
+			const player = (await this.parts.commands.player(String(button.robloxId)).catch(() => undefined)) ?? idAlone(button.robloxId);
+			return this.parts.commands.history(invocation, button.page, player);
+		});
+	}
+
+	/** A slash command: its options checked against the registered ones, then its permission. */
+	private async command(caller: Caller, interaction: APIApplicationCommandInteraction): Promise<APIInteractionResponse> {
 		const name = interaction.data?.name;
 		if (!isCommandName(name)) return message(privateNote(`This gateway has no /${name ?? "?"} command. An administrator may register the current ones: npm run discord -- register.`));
 		const options = new Map<string, string>();
@@ -124,8 +143,8 @@ export class InteractionHandler {
 			if (!known.has(option.name)) return message(privateNote(`/${name} has no option "${option.name}". An administrator may register the current commands: npm run discord -- register.`));
 			options.set(option.name, optionText(option));
 		}
-		if (!allows(held, name)) return message(refusedFor(name));
-		return this.inTime(req, interaction, name === "keys", false, () => this.parts.commands.run(name, { ...caller, options }));
+		if (!allows(caller.held, name)) return message(refusedFor(name));
+		return this.inTime(caller.req, interaction, { ephemeral: name === "keys" }, () => this.parts.commands.run(name, { ...caller, options }));
 	}
 
 	/**
@@ -136,8 +155,7 @@ export class InteractionHandler {
 	private async inTime(
 		req: Request,
 		interaction: APIInteraction,
-		ephemeral: boolean,
-		update: boolean,
+		{ ephemeral = false, update = false }: { ephemeral?: boolean; update?: boolean },
 		work: () => Promise<APIInteractionResponseCallbackData>,
 	): Promise<APIInteractionResponse> {
 		const log = requestLogger(req);
