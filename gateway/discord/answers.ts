@@ -110,7 +110,7 @@ export function lookupAnswer({ player, ban, mute, recent }: LookupOutcome, dashb
 export const HISTORY_PAGE = 5;
 
 /** A button's `custom_id` (at most 100 characters): which guild, player and page it shows. */
-export const historyButtonId = (guildId: string, robloxId: number, page: number) => `history:${guildId}:${robloxId}:${page}`;
+const historyButtonId = (guildId: string, robloxId: number, page: number) => `history:${guildId}:${robloxId}:${page}`;
 
 export function parseHistoryButton(customId: string): { guildId: string; robloxId: number; page: number } | undefined {
 	const match = /^history:(\d{17,20}):([1-9]\d{0,15}):(\d{1,3})$/.exec(customId);

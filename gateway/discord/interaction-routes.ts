@@ -26,7 +26,7 @@ import { parseHistoryButton, playerName, privateNote } from "./answers";
 import { COMMANDS, NEEDS, isCommandName, type CommandName } from "./commands";
 import type { DiscordApi } from "./discord-api";
 import type { InteractionClaims } from "./interaction-claims";
-import type { InteractionSignature, SignatureVerdict } from "./interaction-signature";
+import { MAX_SIGNATURE_AGE_SECONDS, type InteractionSignature, type SignatureVerdict } from "./interaction-signature";
 import { CommandRefusal, type Invocation, type ModerationCommands } from "./moderation-commands";
 
 export interface DiscordRouteParts {
@@ -48,8 +48,9 @@ export interface InteractionParts {
 const DEFER_AFTER_MS = 1_500;
 /** Autocomplete cannot be deferred: suggestions not found by then are left out. */
 const SUGGEST_WITHIN_MS = 1_500;
-/** Claims are kept past the signature's 5 minutes, so a replay is refused by one or the other. */
-const CLAIM_KEPT_MS = 10 * 60 * 1000;
+/** Claims are kept past a signature's age limit, so a replay is refused by one or the other. */
+const CLAIM_KEPT_MS = 2 * MAX_SIGNATURE_AGE_SECONDS * 1000;
+const SIGNATURE_AGE_WORDS = `${MAX_SIGNATURE_AGE_SECONDS / 60} minutes`;
 const FORGET_EVERY_MS = 60 * 1000;
 /** Discord's interaction payloads are a few kilobytes. */
 const MAX_BODY = "64kb";
@@ -218,7 +219,7 @@ function interactionsHandler({ interactions }: DiscordRouteParts): RequestHandle
 		const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
 		const verdict = interactions.verify(req.get("x-signature-timestamp"), req.get("x-signature-ed25519"), body);
 		if (verdict === "bad") throw new ApiError(401, "unauthorized", "Invalid request signature");
-		if (verdict === "stale") throw new ApiError(401, "unauthorized", "Request signature is older than 5 minutes");
+		if (verdict === "stale") throw new ApiError(401, "unauthorized", `Request signature is older than ${SIGNATURE_AGE_WORDS}`);
 		let interaction: APIInteraction;
 		try {
 			interaction = JSON.parse(body.toString("utf8")) as APIInteraction;
@@ -245,7 +246,7 @@ export const DISCORD_ROUTES: readonly Route<DiscordRouteParts>[] = [
 		summary: "Discord's interactions endpoint (slash commands)",
 		description:
 			"Set as the application's Interactions Endpoint URL. Every request must carry Discord's Ed25519 signature over " +
-			"`X-Signature-Timestamp` + the raw body, less than 5 minutes old, else 401. An interaction id is answered once. " +
+			`\`X-Signature-Timestamp\` + the raw body, less than ${SIGNATURE_AGE_WORDS} old, else 401. An interaction id is answered once. ` +
 			"404 while DISCORD_PUBLIC_KEY and DISCORD_APPLICATION_ID are unset.",
 		// No credential of ours: the signature is Discord's, checked by the handler on the raw body (a guard would need the parsed one).
 		guard: { caller: "anyone" },
