@@ -338,15 +338,17 @@ export async function startFakeDiscord(options: { accessTokenSeconds?: number } 
 		},
 	});
 
+	/** The message object Discord answers an edit or a follow-up with (Execute Webhook with `wait`). */
+	const webhookMessage = (body: object) => ({ id: snowflake(), type: MessageType.Default, channel_id: CHANNEL_ID, webhook_id: applicationId, ...body });
 	app.patch("/api/webhooks/:applicationId/:token/messages/@original", express.json(), (req, res) => {
 		if (req.params.applicationId !== applicationId) return res.status(404).json({ message: "Unknown Webhook", code: 10015 });
 		edits.push({ token: req.params.token, body: req.body, at: Date.now() });
-		res.json({ id: randomBytes(8).readBigUInt64BE().toString(), type: 0, ...req.body });
+		res.json(webhookMessage(req.body));
 	});
 	app.post("/api/webhooks/:applicationId/:token", express.json(), (req, res) => {
 		if (req.params.applicationId !== applicationId) return res.status(404).json({ message: "Unknown Webhook", code: 10015 });
 		followUps.push({ token: req.params.token, body: req.body, at: Date.now() });
-		res.json({ id: snowflake(), type: MessageType.Default, channel_id: CHANNEL_ID, webhook_id: applicationId, ...req.body });
+		res.json(webhookMessage(req.body));
 	});
 	const overwrite: express.RequestHandler = (req, res) => {
 		if (req.headers.authorization !== `Bot ${botToken}`) return res.status(401).json(unauthorized);

@@ -5,14 +5,14 @@ import http from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { InteractionResponseType, MessageFlags } from "discord-api-types/v10";
+import { InteractionResponseType, MessageFlags, PermissionFlagsBits } from "discord-api-types/v10";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDataStore, type RunningDataStore } from "../../../gateway/data-store/server";
 import { startFakeDiscord, type FakeDiscord, type InteractingMember } from "../../fakes/discord";
 import { startFakeRoblox, type FakeRoblox } from "../../fakes/roblox-users";
 import { GUILD_A, startTestGateway, type TestGateway } from "../harness";
 
-const STAFF: InteractingMember = { guildId: GUILD_A, user: { id: "300000000000000001", username: "alice", global_name: "Alice" }, permissions: "8" };
+const STAFF: InteractingMember = { guildId: GUILD_A, user: { id: "300000000000000001", username: "alice", global_name: "Alice" }, permissions: String(PermissionFlagsBits.Administrator) };
 const INTERNAL_TOKEN = "internal-token-for-tests-0123456789";
 
 describe("a history button whose page cannot be read in time", () => {

@@ -1,7 +1,7 @@
 // test/gateway/discord/interactions.test.ts
 // POST /discord/interactions against the fake Discord (real Ed25519 signatures) and the fake Roblox, on SQLite and PostgreSQL: what a moderator sees in Discord.
 
-import { InteractionResponseType, MessageFlags, type APIInteraction } from "discord-api-types/v10";
+import { InteractionResponseType, MessageFlags, PermissionFlagsBits, type APIInteraction } from "discord-api-types/v10";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFakeDiscord, type FakeDiscord, type InteractingMember } from "../../fakes/discord";
 import { headshotUrl, startFakeRoblox, type FakeRoblox } from "../../fakes/roblox-users";
@@ -12,7 +12,7 @@ import { GUILD_A, GUILD_B, startTestGateway, type TestGateway } from "../harness
 const BUILDERMAN = { id: 156, name: "builderman", displayName: "Builderman" };
 const SLOWPOKE = { id: 4242, name: "Slowpoke_Player", displayName: "Slowpoke" };
 const STAFF: InteractingMember["user"] = { id: "300000000000000001", username: "alice", global_name: "Alice" };
-const ADMINISTRATOR = "8";
+const ADMINISTRATOR = String(PermissionFlagsBits.Administrator);
 
 const backends = ["sqlite", "postgres"] as const;
 
@@ -166,7 +166,7 @@ describe.each(backends)("Discord slash commands on %s", (backend) => {
 		await gateway.admin("POST", `/guilds/${GUILD_A}/members`, { discord_user_id: member.user.id, permissions: ["view"] });
 		const lookup = await send(command("lookup", { user: "builderman" }, member));
 		expect(lookup.body.data.embeds[0].fields.map((field: { name: string }) => field.name)).toEqual(["Ban", "Mute", "Last records"]);
-		const manager = await send(command("lookup", { user: "builderman" }, { user: member.user, permissions: "32" }));
+		const manager = await send(command("lookup", { user: "builderman" }, { user: member.user, permissions: String(PermissionFlagsBits.ManageGuild) }));
 		expect(manager.body.data.embeds[0].title).toBe("Builderman (@builderman)");
 		const stillRefused = await send(command("unban", { user: "builderman" }, member));
 		expect(stillRefused.body.data.content).toMatch(/moderate/);

@@ -1,6 +1,7 @@
 // test/gateway/discord/replay-across-instances.test.ts
 // Two gateways on one PostgreSQL receive the same interaction at once (Discord retrying through a load balancer): one answers it.
 
+import { PermissionFlagsBits } from "discord-api-types/v10";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeDiscord, type FakeDiscord } from "../../fakes/discord";
 import { startFakeRoblox, type FakeRoblox } from "../../fakes/roblox-users";
@@ -37,7 +38,7 @@ describe("a replayed interaction across instances", () => {
 	});
 
 	it("is answered by one instance only, and the ban is made once", async () => {
-		const alice = { guildId: GUILD_A, user: { id: "300000000000000001", username: "alice", global_name: null }, permissions: "8" };
+		const alice = { guildId: GUILD_A, user: { id: "300000000000000001", username: "alice", global_name: null }, permissions: String(PermissionFlagsBits.Administrator) };
 		const payload = discord.slashCommand(alice, "ban", { user: "156", reason: "Once" });
 		const answers = await Promise.all(gateways.map((gateway) => discord.interact(`${gateway.url}/discord/interactions`, payload)));
 		expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
