@@ -1,17 +1,24 @@
 // gateway/discord/answers.ts
 // What the commands say in Discord: the player's embed (avatar, name, what was done, length, place, dashboard link), history pages and key lists.
 
+import {
+	ButtonStyle,
+	ComponentType,
+	MessageFlags,
+	type APIButtonComponentWithCustomId,
+	type APIEmbed,
+	type APIInteractionResponseCallbackData,
+} from "discord-api-types/v10";
 import type { ApiKeyRecord, BanInfo, HistoryEntry, MuteInfo } from "../../shared/records";
 import type { ResolvedUser } from "../roblox-users/roblox-users-service";
-import { EPHEMERAL, type Button, type Embed, type InteractionMessage } from "./interaction-types";
 
 const RED = 0xd83c3e;
 const GREEN = 0x3ba55c;
 const GREY = 0x80848e;
 
 /** Plain words, seen only by the member who used the command (refusals, bad input, failures). */
-export function privateNote(content: string): InteractionMessage {
-	return { content, flags: EPHEMERAL, allowed_mentions: { parse: [] } };
+export function privateNote(content: string): APIInteractionResponseCallbackData {
+	return { content, flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] } };
 }
 
 /** `Display (@name)`, or the id alone when Roblox does not know it (contract section 10). */
@@ -32,7 +39,7 @@ function moderator(by: string | null): string {
 }
 
 /** The frame every player embed shares: title, avatar, the dashboard's Moderation page when PUBLIC_URL is known. */
-function playerEmbed(player: ResolvedUser, dashboardUrl: string | undefined, color: number, description?: string): Embed {
+function playerEmbed(player: ResolvedUser, dashboardUrl: string | undefined, color: number, description?: string): APIEmbed {
 	return {
 		title: playerName(player),
 		...(description === undefined ? {} : { description }),
@@ -57,7 +64,7 @@ export interface ActionOutcome {
 
 const DONE = { ban: "Banned", unban: "Unbanned", mute: "Muted", unmute: "Unmuted" } as const;
 
-export function actionAnswer(outcome: ActionOutcome, dashboardUrl: string | undefined): InteractionMessage {
+export function actionAnswer(outcome: ActionOutcome, dashboardUrl: string | undefined): APIInteractionResponseCallbackData {
 	const { action, player, record, replaced } = outcome;
 	const imposed = action === "ban" || action === "mute";
 	const embed = playerEmbed(player, dashboardUrl, imposed ? RED : GREEN, `**${DONE[action]}**${outcome.reason === null ? "" : `: ${outcome.reason}`}`);
@@ -88,7 +95,7 @@ export interface LookupOutcome {
 	recent: HistoryEntry[];
 }
 
-export function lookupAnswer({ player, ban, mute, recent }: LookupOutcome, dashboardUrl: string | undefined): InteractionMessage {
+export function lookupAnswer({ player, ban, mute, recent }: LookupOutcome, dashboardUrl: string | undefined): APIInteractionResponseCallbackData {
 	const status = (info: BanInfo | MuteInfo | null, word: string) =>
 		info === null ? `Not ${word}` : `**${word[0].toUpperCase()}${word.slice(1)}**: ${info.reason}\n${length(info)}, ${place(info.place_id).toLowerCase()}`;
 	const embed = playerEmbed(player, dashboardUrl, ban !== null ? RED : GREY);
@@ -103,7 +110,7 @@ export function lookupAnswer({ player, ban, mute, recent }: LookupOutcome, dashb
 export const HISTORY_PAGE = 5;
 
 /** A button's `custom_id` (at most 100 characters): which guild, player and page it shows. */
-export const historyButtonId = (guildId: string, robloxId: number, page: number) => `history:${guildId}:${robloxId}:${page}`;
+const historyButtonId = (guildId: string, robloxId: number, page: number) => `history:${guildId}:${robloxId}:${page}`;
 
 export function parseHistoryButton(customId: string): { guildId: string; robloxId: number; page: number } | undefined {
 	const match = /^history:(\d{17,20}):([1-9]\d{0,15}):(\d{1,3})$/.exec(customId);
@@ -117,20 +124,32 @@ export function historyAnswer(
 	page: number,
 	hasMore: boolean,
 	dashboardUrl: string | undefined,
-): InteractionMessage {
+): APIInteractionResponseCallbackData {
 	const embed = playerEmbed(player, dashboardUrl, GREY, entries.length === 0 ? "No records." : entries.map(historyLine).join("\n\n").slice(0, 4096));
 	embed.footer = { text: `Roblox id ${player.id} · page ${page + 1}` };
-	const buttons: Button[] = [
-		{ type: 2, style: 2, label: "Newer", custom_id: historyButtonId(guildId, player.id, Math.max(0, page - 1)), disabled: page === 0 },
-		{ type: 2, style: 2, label: "Older", custom_id: historyButtonId(guildId, player.id, page + 1), disabled: !hasMore },
-	];
-	return { embeds: [embed], components: [{ type: 1, components: buttons }], allowed_mentions: { parse: [] } };
+	const button = (label: string, toPage: number, disabled: boolean): APIButtonComponentWithCustomId => ({
+		type: ComponentType.Button,
+		style: ButtonStyle.Secondary,
+		label,
+		custom_id: historyButtonId(guildId, player.id, toPage),
+		disabled,
+	});
+	const buttons = [button("Newer", Math.max(0, page - 1), page === 0), button("Older", page + 1, !hasMore)];
+	return { embeds: [embed], components: [{ type: ComponentType.ActionRow, components: buttons }], allowed_mentions: { parse: [] } };
 }
 
-/** The guild's keys without secrets (records never hold one): name, prefix, status, scopes, last use. */
-export function keysAnswer(keys: readonly ApiKeyRecord[]): InteractionMessage {
+/**
+ * Keys listed at most: Discord refuses an embed of more than 25 fields or 6000 characters ("Embed Limits"),
+ * and twenty of the longest names and statuses stay within both. Revoked keys are kept, so a list can be long.
+ */
+const KEYS_SHOWN = 20;
+
+/** The guild's keys without secrets (records never hold one): name, prefix, status, scopes, last use; revoked ones last. */
+export function keysAnswer(keys: readonly ApiKeyRecord[]): APIInteractionResponseCallbackData {
 	if (keys.length === 0) return privateNote("This server has no API keys. Create one on the dashboard's API Keys page.");
-	const fields = keys.map((key) => ({
+	const ordered = [...keys].sort((a, b) => Number(a.status === "revoked") - Number(b.status === "revoked"));
+	const shown = ordered.length > KEYS_SHOWN ? ordered.slice(0, KEYS_SHOWN - 1) : ordered;
+	const fields = shown.map((key) => ({
 		name: `${key.name ?? "Unnamed key"} · ${key.prefix}…`,
 		value: [
 			`Status: ${key.status}`,
@@ -140,5 +159,6 @@ export function keysAnswer(keys: readonly ApiKeyRecord[]): InteractionMessage {
 			...(key.expires_at === null ? [] : [`Expires ${when(key.expires_at)}`]),
 		].join("\n"),
 	}));
-	return { embeds: [{ title: "API keys of this server", color: GREY, fields }], flags: EPHEMERAL, allowed_mentions: { parse: [] } };
+	if (shown.length < keys.length) fields.push({ name: `${keys.length - shown.length} more`, value: "On the dashboard's API Keys page." });
+	return { embeds: [{ title: "API keys of this server", color: GREY, fields }], flags: MessageFlags.Ephemeral, allowed_mentions: { parse: [] } };
 }

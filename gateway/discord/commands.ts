@@ -1,32 +1,39 @@
 // gateway/discord/commands.ts
 // The slash commands as registered with Discord (docs/discord.md, "Commands"), and the permission each needs here.
 
+import {
+	ApplicationCommandOptionType,
+	ApplicationCommandType,
+	InteractionContextType,
+	PermissionFlagsBits,
+	type APIApplicationCommandStringOption,
+	type RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from "discord-api-types/v10";
 import type { Permission } from "../../shared/records";
-import { OptionType, type CommandDefinition, type CommandOptionDefinition } from "./interaction-types";
+import { REASON_MAX_CHARS } from "../platform/http/fields";
 
-/** Discord's Moderate Members bit (1 << 40): who sees the moderation commands until a server admin allows others. */
-const MODERATE_MEMBERS = String(1n << 40n);
-/** Discord's Manage Server bit (0x20): who sees `/keys` until a server admin allows others. */
-const MANAGE_GUILD = String(0x20);
-/** As the data store's reason (contract section 3). */
-const REASON_MAX = 500;
+/** Who sees the moderation commands until a server admin allows others (a decimal string, as Discord's bitfields). */
+const MODERATE_MEMBERS = String(PermissionFlagsBits.ModerateMembers);
+/** Who sees `/keys` until a server admin allows others. */
+const MANAGE_GUILD = String(PermissionFlagsBits.ManageGuild);
 
-const user: CommandOptionDefinition = { type: OptionType.STRING, name: "user", description: "Roblox username or user id", required: true, autocomplete: true, max_length: 32 };
-const reason = (required: boolean): CommandOptionDefinition => ({ type: OptionType.STRING, name: "reason", description: "Why", required, max_length: REASON_MAX });
-const duration: CommandOptionDefinition = { type: OptionType.STRING, name: "duration", description: "How long: 30m, 12h, 7d or permanent (the default)", max_length: 20 };
-const place: CommandOptionDefinition = { type: OptionType.STRING, name: "place", description: "Only in this Roblox place (its id); every place when left out", max_length: 20 };
+const user: APIApplicationCommandStringOption = { type: ApplicationCommandOptionType.String, name: "user", description: "Roblox username or user id", required: true, autocomplete: true, max_length: 32 };
+const reason = (required: boolean): APIApplicationCommandStringOption => ({ type: ApplicationCommandOptionType.String, name: "reason", description: "Why", required, max_length: REASON_MAX_CHARS });
+const duration: APIApplicationCommandStringOption = { type: ApplicationCommandOptionType.String, name: "duration", description: "How long: 30m, 12h, 7d or permanent (the default)", max_length: 20 };
+const place: APIApplicationCommandStringOption = { type: ApplicationCommandOptionType.String, name: "place", description: "Only in this Roblox place (its id); every place when left out", max_length: 20 };
 
-const command = (name: string, description: string, options: CommandOptionDefinition[], seenBy: string): CommandDefinition => ({
+const command = (name: string, description: string, options: APIApplicationCommandStringOption[], seenBy: string): RESTPostAPIChatInputApplicationCommandsJSONBody => ({
 	name,
 	description,
-	type: 1,
+	type: ApplicationCommandType.ChatInput,
 	options,
 	default_member_permissions: seenBy,
-	contexts: [0],
+	// Guild-only: the commands act on a guild's bans.
+	contexts: [InteractionContextType.Guild],
 });
 
 /** The body of the bulk overwrite, in the order Discord lists them. */
-export const COMMANDS: readonly CommandDefinition[] = [
+export const COMMANDS: readonly RESTPostAPIChatInputApplicationCommandsJSONBody[] = [
 	command("ban", "Ban a Roblox player from your games", [user, reason(true), duration, place], MODERATE_MEMBERS),
 	command("unban", "Lift a Roblox player's ban", [user, reason(false)], MODERATE_MEMBERS),
 	command("mute", "Mute a Roblox player in your games' chat", [user, reason(true), duration, place], MODERATE_MEMBERS),

@@ -1,13 +1,18 @@
 // gateway/discord/discord-api.ts
-// Discord's REST API as the slash commands need it: completing a deferred answer (`@original`) and overwriting the registered commands.
+// Discord's REST API as the slash commands need it: completing a deferred answer (`@original`), a follow-up message, overwriting the registered commands.
 //
 // Discord's pages: "Receiving and Responding" (Edit Original Interaction Response,
-// `PATCH /webhooks/{application.id}/{interaction.token}/messages/@original`, no bot token: the interaction
-// token is the credential) and "Application Commands" (Bulk Overwrite Global / Guild Application Commands,
+// `PATCH /webhooks/{application.id}/{interaction.token}/messages/@original`, and Create Followup Message,
+// `POST /webhooks/{application.id}/{interaction.token}`; no bot token: the interaction token is the credential) and "Application Commands" (Bulk Overwrite Global / Guild Application Commands,
 // `PUT /applications/{application.id}/commands` and `/applications/{application.id}/guilds/{guild.id}/commands`,
 // `Authorization: Bot <token>`).
 
-import type { CommandDefinition, InteractionMessage } from "./interaction-types";
+import type {
+	RESTPatchAPIInteractionOriginalResponseJSONBody,
+	RESTPostAPIInteractionFollowupJSONBody,
+	RESTPutAPIApplicationCommandsJSONBody,
+	RESTPutAPIApplicationCommandsResult,
+} from "discord-api-types/v10";
 
 /** DISCORD_PUBLIC_KEY, DISCORD_APPLICATION_ID, DISCORD_BOT_TOKEN and DISCORD_API_URL (docs/discord.md). */
 export interface DiscordCommandSettings {
@@ -34,21 +39,29 @@ export class DiscordApi {
 	constructor(private readonly settings: Pick<DiscordCommandSettings, "applicationId" | "apiUrl" | "botToken">) {}
 
 	/** Completes (or replaces) the answer to an interaction, within the token's 15 minutes. */
-	async editOriginal(interactionToken: string, message: InteractionMessage): Promise<void> {
+	async editOriginal(interactionToken: string, message: RESTPatchAPIInteractionOriginalResponseJSONBody): Promise<void> {
 		const path = `/webhooks/${this.settings.applicationId}/${encodeURIComponent(interactionToken)}/messages/@original`;
 		await this.send("PATCH", path, message, "editing the answer", {});
 	}
 
+	/**
+	 * A new message after the first answer, within the token's 15 minutes. With the ephemeral flag only the member
+	 * who acted sees it; right after a deferred *message* (type 5) Discord edits that one instead, so it is for buttons.
+	 */
+	async followUp(interactionToken: string, message: RESTPostAPIInteractionFollowupJSONBody): Promise<void> {
+		await this.send("POST", `/webhooks/${this.settings.applicationId}/${encodeURIComponent(interactionToken)}`, message, "sending a follow-up message", {});
+	}
+
 	/** Replaces every command of the application (or of one guild) with `commands`; answers what Discord registered. */
-	async overwriteCommands(commands: readonly CommandDefinition[], guildId?: string): Promise<(CommandDefinition & { id: string })[]> {
+	async overwriteCommands(commands: Readonly<RESTPutAPIApplicationCommandsJSONBody>, guildId?: string): Promise<RESTPutAPIApplicationCommandsResult> {
 		const { botToken, applicationId } = this.settings;
 		if (botToken === undefined) throw new DiscordApiError("DISCORD_BOT_TOKEN is not set: registering the commands needs the bot's token");
 		const path = guildId === undefined ? `/applications/${applicationId}/commands` : `/applications/${applicationId}/guilds/${guildId}/commands`;
 		const answer = await this.send("PUT", path, commands, "registering the commands", { authorization: `Bot ${botToken}` });
-		return answer as (CommandDefinition & { id: string })[];
+		return answer as RESTPutAPIApplicationCommandsResult;
 	}
 
-	private async send(method: "PATCH" | "PUT", path: string, body: unknown, doing: string, headers: Record<string, string>): Promise<unknown> {
+	private async send(method: "PATCH" | "POST" | "PUT", path: string, body: unknown, doing: string, headers: Record<string, string>): Promise<unknown> {
 		let response: Response;
 		try {
 			response = await fetch(`${this.settings.apiUrl}${path}`, {

@@ -1,6 +1,19 @@
 // gateway/discord/interaction-routes.ts
 // `POST /discord/interactions` (docs/discord.md): Discord's signed HTTP interactions, checked on the raw body, answered within Discord's 3 seconds or deferred.
 
+import {
+	ApplicationCommandType,
+	InteractionResponseType,
+	InteractionType,
+	MessageFlags,
+	type APIApplicationCommandAutocompleteInteraction,
+	type APIApplicationCommandInteraction,
+	type APIApplicationCommandInteractionDataOption,
+	type APIInteraction,
+	type APIMessageComponentInteraction,
+	type APIInteractionResponse,
+	type APIInteractionResponseCallbackData,
+} from "discord-api-types/v10";
 import express, { type Request, type RequestHandler } from "express";
 import { z } from "zod";
 import type { Permission } from "../../shared/records";
@@ -13,8 +26,7 @@ import { parseHistoryButton, playerName, privateNote } from "./answers";
 import { COMMANDS, NEEDS, isCommandName, type CommandName } from "./commands";
 import type { DiscordApi } from "./discord-api";
 import type { InteractionClaims } from "./interaction-claims";
-import type { InteractionSignature, SignatureVerdict } from "./interaction-signature";
-import { CallbackType, EPHEMERAL, InteractionType, type Interaction, type InteractionAnswer, type InteractionMessage } from "./interaction-types";
+import { MAX_SIGNATURE_AGE_SECONDS, type InteractionSignature, type SignatureVerdict } from "./interaction-signature";
 import { CommandRefusal, type Invocation, type ModerationCommands } from "./moderation-commands";
 
 export interface DiscordRouteParts {
@@ -36,13 +48,17 @@ export interface InteractionParts {
 const DEFER_AFTER_MS = 1_500;
 /** Autocomplete cannot be deferred: suggestions not found by then are left out. */
 const SUGGEST_WITHIN_MS = 1_500;
-/** Claims are kept past the signature's 5 minutes, so a replay is refused by one or the other. */
-const CLAIM_KEPT_MS = 10 * 60 * 1000;
+/** Claims are kept past a signature's age limit, so a replay is refused by one or the other. */
+const CLAIM_KEPT_MS = 2 * MAX_SIGNATURE_AGE_SECONDS * 1000;
+const SIGNATURE_AGE_WORDS = `${MAX_SIGNATURE_AGE_SECONDS / 60} minutes`;
 const FORGET_EVERY_MS = 60 * 1000;
 /** Discord's interaction payloads are a few kilobytes. */
 const MAX_BODY = "64kb";
 
 const DEFERRED = Symbol("deferred");
+
+/** The member an interaction comes from, where, and the permissions they hold there. */
+type Caller = Omit<Invocation, "options"> & { held: ReadonlySet<Permission> };
 
 /** What a member may do in the guild: all with Administrator or Manage Server in the payload, else what was granted (contract section 9). */
 function memberAccess(member: { id: string; name: string }, guildId: string, discordPermissions: string, granted: Permission[]): Access {
@@ -74,56 +90,77 @@ export class InteractionHandler {
 	}
 
 	/** The answer to a verified, parsed interaction; the deferred ones are completed later by editing `@original`. */
-	async answer(req: Request, interaction: Interaction): Promise<InteractionAnswer> {
-		if (interaction.type === InteractionType.PING) return { type: CallbackType.PONG };
+	async answer(req: Request, interaction: APIInteraction): Promise<APIInteractionResponse> {
+		if (interaction.type === InteractionType.Ping) return { type: InteractionResponseType.Pong };
 		if (!(await this.claim(interaction.id))) throw new ApiError(400, "bad_request", "This interaction was already answered");
 		const guildId = interaction.guild_id;
 		const member = interaction.member;
 		if (guildId === undefined || member?.user === undefined) return message(privateNote("These commands work in a Discord server, not in direct messages."));
 		const who = { id: member.user.id, name: member.user.global_name || member.user.username };
 		const access = memberAccess(who, guildId, member.permissions, await this.parts.grantsOf(guildId, who.id));
-		const held = access.permissionsIn(guildId);
-		const base = { req, guildId, member: who, access };
-
-		if (interaction.type === InteractionType.AUTOCOMPLETE) {
-			const name = interaction.data?.name;
-			const focused = interaction.data?.options?.find((option) => option.focused === true);
-			if (!isCommandName(name) || !allows(held, name) || focused?.name !== "user") return { type: CallbackType.AUTOCOMPLETE_RESULT, data: { choices: [] } };
-			return { type: CallbackType.AUTOCOMPLETE_RESULT, data: { choices: await this.suggest(String(focused.value ?? "")) } };
+		const caller: Caller = { req, guildId, member: who, access, held: access.permissionsIn(guildId) };
+		switch (interaction.type) {
+			case InteractionType.ApplicationCommandAutocomplete:
+				return this.autocomplete(caller, interaction);
+			case InteractionType.MessageComponent:
+				return this.buttonPress(caller, interaction);
+			case InteractionType.ApplicationCommand:
+				return this.command(caller, interaction);
+			default:
+				throw new ApiError(400, "bad_request", `Interaction type ${interaction.type} is not one these commands answer`);
 		}
+	}
 
-		if (interaction.type === InteractionType.MESSAGE_COMPONENT) {
-			const button = parseHistoryButton(interaction.data?.custom_id ?? "");
-			if (button === undefined || button.guildId !== guildId) return message(privateNote("This button belongs to no command of this server."));
-			if (!allows(held, "history")) return message(refusedFor("history"));
-			const invocation: Invocation = { ...base, options: new Map() };
-			return this.inTime(req, interaction, false, true, async () => {
-				// The name is a nicety here: the page shows the id alone when Roblox cannot say.
-				const player = (await this.parts.commands.player(String(button.robloxId)).catch(() => undefined)) ?? idAlone(button.robloxId);
-				return this.parts.commands.history(invocation, button.page, player);
-			});
-		}
+	/** Suggestions for the `user` option, only to members who may use the command. */
+	private async autocomplete(caller: Caller, interaction: APIApplicationCommandAutocompleteInteraction): Promise<APIInteractionResponse> {
+		const name = interaction.data?.name;
+		const focused = interaction.data?.options?.find((option) => "focused" in option && option.focused === true);
+		const suggestions = { type: InteractionResponseType.ApplicationCommandAutocompleteResult } as const;
+		if (!isCommandName(name) || !allows(caller.held, name) || focused?.name !== "user") return { ...suggestions, data: { choices: [] } };
+		return { ...suggestions, data: { choices: await this.suggest(optionText(focused)) } };
+	}
 
-		if (interaction.type !== InteractionType.APPLICATION_COMMAND) throw new ApiError(400, "bad_request", `Interaction type ${interaction.type} is not one these commands answer`);
+	/** A history page's Newer or Older button, checked like `/history` itself. */
+	private async buttonPress(caller: Caller, interaction: APIMessageComponentInteraction): Promise<APIInteractionResponse> {
+		const button = parseHistoryButton(interaction.data?.custom_id ?? "");
+		if (button === undefined || button.guildId !== caller.guildId) return message(privateNote("This button belongs to no command of this server."));
+		if (!allows(caller.held, "history")) return message(refusedFor("history"));
+		const invocation: Invocation = { ...caller, options: new Map() };
+		return this.inTime(caller.req, interaction, { update: true }, async () => {
+			// The name is a nicety here: the page shows the id alone when Roblox cannot say.
+			const player = (await this.parts.commands.player(String(button.robloxId)).catch(() => undefined)) ?? idAlone(button.robloxId);
+			return this.parts.commands.history(invocation, button.page, player);
+		});
+	}
+
+	/** A slash command: its options checked against the registered ones, then its permission. */
+	private async command(caller: Caller, interaction: APIApplicationCommandInteraction): Promise<APIInteractionResponse> {
 		const name = interaction.data?.name;
 		if (!isCommandName(name)) return message(privateNote(`This gateway has no /${name ?? "?"} command. An administrator may register the current ones: npm run discord -- register.`));
 		const options = new Map<string, string>();
 		const known = new Set(COMMANDS.find((command) => command.name === name)?.options?.map((option) => option.name));
-		for (const option of interaction.data?.options ?? []) {
+		const given = interaction.data?.type === ApplicationCommandType.ChatInput ? (interaction.data.options ?? []) : [];
+		for (const option of given) {
 			if (!known.has(option.name)) return message(privateNote(`/${name} has no option "${option.name}". An administrator may register the current commands: npm run discord -- register.`));
-			options.set(option.name, String(option.value ?? ""));
+			options.set(option.name, optionText(option));
 		}
-		if (!allows(held, name)) return message(refusedFor(name));
-		return this.inTime(req, interaction, name === "keys", false, () => this.parts.commands.run(name, { ...base, options }));
+		if (!allows(caller.held, name)) return message(refusedFor(name));
+		return this.inTime(caller.req, interaction, { ephemeral: name === "keys" }, () => this.parts.commands.run(name, { ...caller, options }));
 	}
 
 	/**
 	 * The work's answer when it is done within DEFER_AFTER_MS; else "deferred" now (ephemeral if the answer
-	 * will be) and the answer later, by editing `@original`. A button's message is updated in place.
+	 * will be) and the answer later, by editing `@original`. A button's message is updated in place; a refusal
+	 * or failure after a button press is said to the presser alone, never written over the page everyone sees.
 	 */
-	private async inTime(req: Request, interaction: Interaction, ephemeral: boolean, update: boolean, work: () => Promise<InteractionMessage>): Promise<InteractionAnswer> {
+	private async inTime(
+		req: Request,
+		interaction: APIInteraction,
+		{ ephemeral = false, update = false }: { ephemeral?: boolean; update?: boolean },
+		work: () => Promise<APIInteractionResponseCallbackData>,
+	): Promise<APIInteractionResponse> {
 		const log = requestLogger(req);
-		const done = work().catch((err: unknown): InteractionMessage => {
+		const done = work().catch((err: unknown): APIInteractionResponseCallbackData => {
 			if (err instanceof CommandRefusal) return privateNote(err.message);
 			log.error({ err }, "a Discord command failed");
 			return privateNote("Something went wrong on the gateway; the error is in its log. Try again, or use the dashboard.");
@@ -134,18 +171,22 @@ export class InteractionHandler {
 		});
 		const first = await Promise.race([done, late]);
 		clearTimeout(timer);
-		// A refusal after a button press is said to the presser alone rather than written over the page everyone sees.
-		if (first !== DEFERRED) return update && first.flags !== EPHEMERAL ? { type: CallbackType.UPDATE_MESSAGE, data: first } : message(first);
+		if (first !== DEFERRED) return update && !isEphemeral(first) ? { type: InteractionResponseType.UpdateMessage, data: first } : message(first);
 		void done.then(async (answer) => {
-			// Ephemerality is set by the first answer; an edit carries no flags.
-			const { flags: _flags, ...edit } = answer;
+			const { discordApi } = this.parts;
 			try {
-				await this.parts.discordApi.editOriginal(interaction.token, edit);
+				// After a deferred update the shared message is left as it was: the presser alone gets a new, ephemeral one.
+				if (update && isEphemeral(answer)) return await discordApi.followUp(interaction.token, answer);
+				// Ephemerality is set by the first answer; an edit carries no flags.
+				const { flags: _flags, ...edit } = answer;
+				await discordApi.editOriginal(interaction.token, edit);
 			} catch (err) {
 				log.error({ err }, "a deferred Discord answer could not be completed");
 			}
 		});
-		return update ? { type: CallbackType.DEFERRED_UPDATE_MESSAGE } : { type: CallbackType.DEFERRED_CHANNEL_MESSAGE, data: ephemeral ? { flags: EPHEMERAL } : {} };
+		return update
+			? { type: InteractionResponseType.DeferredMessageUpdate }
+			: { type: InteractionResponseType.DeferredChannelMessageWithSource, data: ephemeral ? { flags: MessageFlags.Ephemeral } : {} };
 	}
 
 	/** Choices for the `user` option being typed: a player's name and id, the id sent as the value. */
@@ -164,7 +205,12 @@ export class InteractionHandler {
 	}
 }
 
-const message = (data: InteractionMessage): InteractionAnswer => ({ type: CallbackType.CHANNEL_MESSAGE, data });
+const message = (data: APIInteractionResponseCallbackData): APIInteractionResponse => ({ type: InteractionResponseType.ChannelMessageWithSource, data });
+
+const isEphemeral = (answer: APIInteractionResponseCallbackData) => ((answer.flags ?? 0) & MessageFlags.Ephemeral) !== 0;
+
+/** An option's value as text; commands read every option as a string (a subcommand has none). */
+const optionText = (option: APIApplicationCommandInteractionDataOption) => ("value" in option ? String(option.value) : "");
 
 /** Verified before anything reads it as JSON: the signature covers the bytes as sent. */
 function interactionsHandler({ interactions }: DiscordRouteParts): RequestHandler {
@@ -173,10 +219,10 @@ function interactionsHandler({ interactions }: DiscordRouteParts): RequestHandle
 		const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
 		const verdict = interactions.verify(req.get("x-signature-timestamp"), req.get("x-signature-ed25519"), body);
 		if (verdict === "bad") throw new ApiError(401, "unauthorized", "Invalid request signature");
-		if (verdict === "stale") throw new ApiError(401, "unauthorized", "Request signature is older than 5 minutes");
-		let interaction: Interaction;
+		if (verdict === "stale") throw new ApiError(401, "unauthorized", `Request signature is older than ${SIGNATURE_AGE_WORDS}`);
+		let interaction: APIInteraction;
 		try {
-			interaction = JSON.parse(body.toString("utf8")) as Interaction;
+			interaction = JSON.parse(body.toString("utf8")) as APIInteraction;
 		} catch {
 			throw new ApiError(400, "bad_request", "Request body must be JSON");
 		}
@@ -200,7 +246,7 @@ export const DISCORD_ROUTES: readonly Route<DiscordRouteParts>[] = [
 		summary: "Discord's interactions endpoint (slash commands)",
 		description:
 			"Set as the application's Interactions Endpoint URL. Every request must carry Discord's Ed25519 signature over " +
-			"`X-Signature-Timestamp` + the raw body, less than 5 minutes old, else 401. An interaction id is answered once. " +
+			`\`X-Signature-Timestamp\` + the raw body, less than ${SIGNATURE_AGE_WORDS} old, else 401. An interaction id is answered once. ` +
 			"404 while DISCORD_PUBLIC_KEY and DISCORD_APPLICATION_ID are unset.",
 		// No credential of ours: the signature is Discord's, checked by the handler on the raw body (a guard would need the parsed one).
 		guard: { caller: "anyone" },

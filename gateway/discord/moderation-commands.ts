@@ -1,6 +1,7 @@
 // gateway/discord/moderation-commands.ts
 // What each slash command does: the dashboard's moderation through the data store (same caches, change log and fan-out), names from the Roblox users feature.
 
+import type { APIInteractionResponseCallbackData } from "discord-api-types/v10";
 import type { Request } from "express";
 import { API_BASE } from "../../shared/routes";
 import type { BanInfo, BanStatusBatchData, HistoryData, MuteInfo } from "../../shared/records";
@@ -14,12 +15,11 @@ import type { DataStoreCall, UpstreamAnswer } from "../moderation/data-store-cli
 import type { Forwarder } from "../moderation/forward";
 import type { KeyAdmin } from "../keys/key-admin";
 import { ApiError } from "../platform/http/envelope";
-import { duration as durationField } from "../platform/http/fields";
+import { LIST_LIMIT_MAX, duration as durationField, placeIdQuery, robloxIdText } from "../platform/http/fields";
 import { ROBLOX_USERNAME } from "../roblox-users/roblox-users-schemas";
 import type { ResolvedUser, RobloxUsers } from "../roblox-users/roblox-users-service";
 import { HISTORY_PAGE, actionAnswer, historyAnswer, keysAnswer, lookupAnswer, playerName } from "./answers";
 import type { CommandName } from "./commands";
-import type { InteractionMessage } from "./interaction-types";
 
 export interface CommandParts {
 	forwarder: Forwarder;
@@ -44,9 +44,8 @@ export interface Invocation {
 /** Bad input or a refusal, said in words to the member alone. */
 export class CommandRefusal extends Error {}
 
-/** The history pages a button reaches: the data store answers at most 500 records at once. */
-const MAX_HISTORY_PAGE = Math.floor(500 / HISTORY_PAGE) - 2;
-const ID_TEXT = /^[1-9][0-9]{0,15}$/;
+/** The last page a button reaches: its read (every newer page, it, and one record to tell if more follow) fits in one data store answer. */
+const MAX_HISTORY_PAGE = Math.floor((LIST_LIMIT_MAX - 1) / HISTORY_PAGE) - 1;
 /** Discord shows at most 25 choices. */
 const SUGGESTIONS = 25;
 
@@ -55,7 +54,7 @@ const storePath = (guildId: string, rest: string) => `${API_BASE}/moderation/${g
 export class ModerationCommands {
 	constructor(private readonly parts: CommandParts) {}
 
-	run(command: CommandName, invocation: Invocation): Promise<InteractionMessage> {
+	run(command: CommandName, invocation: Invocation): Promise<APIInteractionResponseCallbackData> {
 		switch (command) {
 			case "ban":
 			case "mute":
@@ -76,7 +75,8 @@ export class ModerationCommands {
 	async player(text: string): Promise<ResolvedUser> {
 		const typed = text.trim().replace(/^@/, "");
 		const { robloxUsers } = this.parts;
-		if (ID_TEXT.test(typed)) return (await robloxUsers.byIds([Number(typed)])).users[0];
+		const id = robloxIdText.safeParse(typed);
+		if (id.success) return (await robloxUsers.byIds([id.data])).users[0];
 		if (!ROBLOX_USERNAME.test(typed)) {
 			throw new CommandRefusal(`"${typed.slice(0, 40)}" is neither a Roblox username (3 to 20 letters, digits and one underscore) nor a user id.`);
 		}
@@ -106,7 +106,7 @@ export class ModerationCommands {
 		return found.filter((player, at) => found.findIndex((other) => other.id === player.id) === at).slice(0, SUGGESTIONS);
 	}
 
-	private async impose(action: "ban" | "mute", invocation: Invocation): Promise<InteractionMessage> {
+	private async impose(action: "ban" | "mute", invocation: Invocation): Promise<APIInteractionResponseCallbackData> {
 		const { options, guildId } = invocation;
 		const reason = required(options, "reason");
 		const durationText = options.get("duration")?.trim();
@@ -115,8 +115,9 @@ export class ModerationCommands {
 			throw new CommandRefusal(`"${durationText}" is not a duration: write a number followed by s, m, h or d (30m, 12h, 7d, at most 100 years), or permanent.`);
 		}
 		const placeText = options.get("place")?.trim();
-		if (placeText !== undefined && !ID_TEXT.test(placeText)) throw new CommandRefusal(`"${placeText.slice(0, 20)}" is not a Roblox place id.`);
-		const placeId = placeText === undefined ? null : Number(placeText);
+		const place = placeIdQuery.safeParse(placeText);
+		if (!place.success) throw new CommandRefusal(`"${placeText?.slice(0, 20)}" is not a Roblox place id.`);
+		const placeId = place.data;
 		const player = await this.player(required(options, "user"));
 		const before = await this.status(invocation, player.id, placeId);
 		const current = action === "ban" ? (before.banned ? before.ban_info : undefined) : before.mute_info;
@@ -128,7 +129,7 @@ export class ModerationCommands {
 		return actionAnswer({ action, player, reason, record, replaced }, this.parts.dashboardUrl);
 	}
 
-	private async lift(action: "unban" | "unmute", invocation: Invocation): Promise<InteractionMessage> {
+	private async lift(action: "unban" | "unmute", invocation: Invocation): Promise<APIInteractionResponseCallbackData> {
 		const player = await this.player(required(invocation.options, "user"));
 		const reason = invocation.options.get("reason")?.trim() || `${action === "unban" ? "Unbanned" : "Unmuted"} from Discord`;
 		const written = (await this.write(action, invocation, player, { roblox_id: String(player.id), reason })) as { lifted: unknown[] };
@@ -136,7 +137,7 @@ export class ModerationCommands {
 		return actionAnswer({ action, player, reason, lifted: written.lifted.length }, this.parts.dashboardUrl);
 	}
 
-	private async lookup(invocation: Invocation): Promise<InteractionMessage> {
+	private async lookup(invocation: Invocation): Promise<APIInteractionResponseCallbackData> {
 		const player = await this.player(required(invocation.options, "user"));
 		const [status, history] = await Promise.all([
 			this.status(invocation, player.id, null),
@@ -146,7 +147,7 @@ export class ModerationCommands {
 	}
 
 	/** One page of a player's history, newest first: `/history` shows page 0, the buttons the others. */
-	async history(invocation: Invocation, page: number, known?: ResolvedUser): Promise<InteractionMessage> {
+	async history(invocation: Invocation, page: number, known?: ResolvedUser): Promise<APIInteractionResponseCallbackData> {
 		const player = known ?? (await this.player(required(invocation.options, "user")));
 		const shown = Math.min(page, MAX_HISTORY_PAGE);
 		// Pages are counted from the newest record, so a button still shows the page it names after new records.
@@ -158,7 +159,7 @@ export class ModerationCommands {
 		return historyAnswer(guildId, player, entries, shown, hasMore, this.parts.dashboardUrl);
 	}
 
-	private async keys(invocation: Invocation): Promise<InteractionMessage> {
+	private async keys(invocation: Invocation): Promise<APIInteractionResponseCallbackData> {
 		const keys = await this.parts.keys.list(invocation.guildId);
 		return keysAnswer(visibleKeys(invocation.access, invocation.guildId, keys));
 	}

@@ -17,7 +17,10 @@
 // X-Signature-Timestamp + the raw body by the application's key pair, whose public half is the app's 32-byte
 // public key in hex; PING type 1 answered by PONG type 1; an answer within 3 seconds, or type 5 (deferred) and
 // then Edit Original Interaction Response, PATCH /webhooks/{application.id}/{interaction.token}/messages/@original,
-// no Authorization header, an unknown token 404 {"message": "Unknown Webhook", "code": 10015}) and "Application
+// no Authorization header, an unknown token 404 {"message": "Unknown Webhook", "code": 10015}; Create Followup
+// Message, POST /webhooks/{application.id}/{interaction.token}, Execute Webhook's body with `wait` always true, so it
+// answers the new message, seen only by the user with flags 64 (EPHEMERAL); right after a type 5 Discord edits the
+// loading message instead, which the gateway never relies on, so the fake records every follow-up as new) and "Application
 // Commands" (…/interactions/application-commands: Bulk Overwrite Global Application Commands, PUT
 // /applications/{application.id}/commands, and the guild form …/guilds/{guild.id}/commands, with
 // `Authorization: Bot <token>`, answering the registered commands with their ids; a wrong token 401).
@@ -26,9 +29,29 @@
 // Discord's authorize page asks the signed-in browser user to approve; here the "browser user" is chosen with
 // `signInAs`, and the page approves at once by redirecting to redirect_uri with code and state, as Discord does.
 
-import { createHash, generateKeyPairSync, randomBytes, sign } from "node:crypto";
+import { createHash, generateKeyPairSync, randomBytes, randomInt, sign } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
+import {
+	ApplicationCommandOptionType,
+	ApplicationCommandType,
+	ApplicationIntegrationType,
+	ChannelType,
+	ComponentType,
+	GuildMemberFlags,
+	InteractionContextType,
+	InteractionType,
+	Locale,
+	MessageType,
+	PermissionFlagsBits,
+	type APIApplicationCommandAutocompleteGuildInteraction,
+	type APIChatInputApplicationCommandGuildInteraction,
+	type APIInteraction,
+	type APIInteractionGuildMember,
+	type APIInteractionResponseCallbackData,
+	type APIMessageComponentButtonInteraction,
+	type APIPingInteraction,
+} from "discord-api-types/v10";
 import express from "express";
 
 export interface FakeGuild {
@@ -54,7 +77,22 @@ interface PendingCode {
 	scope: string;
 }
 
+/** Who uses a command: a member of a guild, with their permissions in the channel. */
+export interface InteractingMember {
+	guildId: string;
+	user: { id: string; username: string; global_name: string | null };
+	/** Discord's permission bitfield as a decimal string: "8" Administrator, "32" Manage Server, "0" none. */
+	permissions: string;
+}
+
 const ACCESS_TOKEN_SECONDS = 604_800;
+/** Discord's epoch (2015-01-01) in unix ms: a snowflake's top bits are the ms since then ("Reference", Snowflakes). */
+const DISCORD_EPOCH = 1_420_070_400_000n;
+const CHANNEL_ID = "400000000000000001";
+/** What Discord tells the app it may do in the channel (`app_permissions`); the commands never read it. */
+const APP_PERMISSIONS = String(PermissionFlagsBits.SendMessages | PermissionFlagsBits.EmbedLinks);
+/** `attachment_size_limit`: 10 MiB, an unboosted server's. */
+const ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024;
 const GUILD_LIMIT_MAX = 200;
 
 export interface FakeDiscord {
@@ -77,6 +115,16 @@ export interface FakeDiscord {
 	publicKey: string;
 	/** DISCORD_BOT_TOKEN. */
 	botToken: string;
+	/** DISCORD_PUBLIC_KEY, DISCORD_APPLICATION_ID and DISCORD_API_URL: a gateway that takes this fake's interactions and answers through it. */
+	gatewayEnv: Record<"DISCORD_PUBLIC_KEY" | "DISCORD_APPLICATION_ID" | "DISCORD_API_URL", string>;
+	/** A PING (type 1), as Discord sends when the endpoint URL is saved. */
+	ping(): APIPingInteraction;
+	/** A slash command used by `from`, its options all strings as the gateway's commands register them; a fresh id and token. */
+	slashCommand(from: InteractingMember, name: string, options?: Record<string, string>): APIChatInputApplicationCommandGuildInteraction;
+	/** Autocomplete (type 4): `from` is typing `value` into the option `option` of `/name`. */
+	typing(from: InteractingMember, name: string, option: string, value: string): APIApplicationCommandAutocompleteGuildInteraction;
+	/** A press of the button `customId` on `message`, the answer that carries it (as Discord sends that message back). */
+	buttonPress(from: InteractingMember, customId: string, message: APIInteractionResponseCallbackData): APIMessageComponentButtonInteraction;
 	/** Signs `body` at `timestamp` (unix s) as Discord does: hex Ed25519 of timestamp + body. */
 	signInteraction(body: string, timestamp: string): string;
 	/**
@@ -85,11 +133,13 @@ export interface FakeDiscord {
 	 */
 	interact(
 		endpoint: string,
-		payload: object,
+		payload: APIInteraction,
 		options?: { timestamp?: number; tamper?: (signed: { body: string; timestamp: string; signature: string }) => { body: string; timestamp: string; signature: string } },
 	): Promise<{ status: number; body: any; ms: number }>;
 	/** Each PATCH of @original the fake accepted: the interaction token, the body, when it arrived (unix ms). */
 	edits: { token: string; body: any; at: number }[];
+	/** Each follow-up message the fake accepted: the interaction token, the body, when it arrived (unix ms). */
+	followUps: { token: string; body: any; at: number }[];
 	/** Each bulk overwrite accepted: the guild (undefined: global) and the commands sent. */
 	registrations: { guildId: string | undefined; commands: any[] }[];
 	/** How many times each route was called, e.g. `calls.get("GET /api/users/@me/guilds")`. */
@@ -205,12 +255,100 @@ export async function startFakeDiscord(options: { accessTokenSeconds?: number } 
 	const publicKey = keyPair.publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
 	const signInteraction = (body: string, timestamp: string) => sign(null, Buffer.from(timestamp + body), keyPair.privateKey).toString("hex");
 	const edits: FakeDiscord["edits"] = [];
+	const followUps: FakeDiscord["followUps"] = [];
 	const registrations: FakeDiscord["registrations"] = [];
 
+	let sequence = 0;
+	// Timestamp, then 10 bits standing for Discord's worker and process, then a counter.
+	const workerBits = BigInt(randomInt(1024)) << 12n;
+	const snowflake = () => String(((BigInt(Date.now()) - DISCORD_EPOCH) << 22n) | workerBits | BigInt((sequence += 1) % 4096));
+	/** The fields every interaction carries ("Interaction Object"); a fresh id and a token of Discord's length. */
+	const base = () => ({
+		id: snowflake(),
+		application_id: applicationId,
+		token: `aW50ZXJhY3Rpb24${randomBytes(100).toString("base64url")}`,
+		version: 1 as const,
+		app_permissions: APP_PERMISSIONS,
+		entitlements: [],
+		attachment_size_limit: ATTACHMENT_SIZE_LIMIT,
+	});
+	const inGuild = (from: InteractingMember) => {
+		const member: APIInteractionGuildMember = {
+			user: { ...from.user, discriminator: "0", avatar: null },
+			roles: [],
+			joined_at: "2024-01-01T00:00:00.000000+00:00",
+			deaf: false,
+			mute: false,
+			flags: GuildMemberFlags.CompletedOnboarding,
+			permissions: from.permissions,
+		};
+		return {
+			guild_id: from.guildId,
+			member,
+			channel_id: CHANNEL_ID,
+			channel: { id: CHANNEL_ID, type: ChannelType.GuildText as const },
+			locale: Locale.EnglishUS,
+			guild_locale: Locale.EnglishUS,
+			authorizing_integration_owners: { [ApplicationIntegrationType.GuildInstall]: from.guildId },
+			context: InteractionContextType.Guild,
+		};
+	};
+	const ping = (): APIPingInteraction => ({ ...base(), type: InteractionType.Ping, authorizing_integration_owners: {} });
+	const slashCommand = (from: InteractingMember, name: string, options: Record<string, string> = {}): APIChatInputApplicationCommandGuildInteraction => ({
+		...base(),
+		...inGuild(from),
+		type: InteractionType.ApplicationCommand,
+		data: {
+			id: snowflake(),
+			name,
+			type: ApplicationCommandType.ChatInput,
+			options: Object.entries(options).map(([option, value]) => ({ name: option, type: ApplicationCommandOptionType.String, value })),
+		},
+	});
+	const typing = (from: InteractingMember, name: string, option: string, value: string): APIApplicationCommandAutocompleteGuildInteraction => ({
+		...base(),
+		...inGuild(from),
+		type: InteractionType.ApplicationCommandAutocomplete,
+		data: { id: snowflake(), name, type: ApplicationCommandType.ChatInput, options: [{ name: option, type: ApplicationCommandOptionType.String, value, focused: true }] },
+	});
+	const buttonPress = (from: InteractingMember, customId: string, message: APIInteractionResponseCallbackData): APIMessageComponentButtonInteraction => ({
+		...base(),
+		...inGuild(from),
+		type: InteractionType.MessageComponent,
+		data: { custom_id: customId, component_type: ComponentType.Button },
+		message: {
+			id: snowflake(),
+			channel_id: CHANNEL_ID,
+			// An answer to an interaction is posted by the application's webhook.
+			author: { id: applicationId, username: "Technified", discriminator: "0000", global_name: null, avatar: null, bot: true },
+			webhook_id: applicationId,
+			application_id: applicationId,
+			type: MessageType.ChatInputCommand,
+			content: message.content ?? "",
+			embeds: message.embeds ?? [],
+			components: message.components ?? [],
+			timestamp: new Date().toISOString(),
+			edited_timestamp: null,
+			tts: false,
+			mention_everyone: false,
+			mentions: [],
+			mention_roles: [],
+			attachments: [],
+			pinned: false,
+		},
+	});
+
+	/** The message object Discord answers an edit or a follow-up with (Execute Webhook with `wait`). */
+	const webhookMessage = (body: object) => ({ id: snowflake(), type: MessageType.Default, channel_id: CHANNEL_ID, webhook_id: applicationId, ...body });
 	app.patch("/api/webhooks/:applicationId/:token/messages/@original", express.json(), (req, res) => {
 		if (req.params.applicationId !== applicationId) return res.status(404).json({ message: "Unknown Webhook", code: 10015 });
 		edits.push({ token: req.params.token, body: req.body, at: Date.now() });
-		res.json({ id: randomBytes(8).readBigUInt64BE().toString(), type: 0, ...req.body });
+		res.json(webhookMessage(req.body));
+	});
+	app.post("/api/webhooks/:applicationId/:token", express.json(), (req, res) => {
+		if (req.params.applicationId !== applicationId) return res.status(404).json({ message: "Unknown Webhook", code: 10015 });
+		followUps.push({ token: req.params.token, body: req.body, at: Date.now() });
+		res.json(webhookMessage(req.body));
 	});
 	const overwrite: express.RequestHandler = (req, res) => {
 		if (req.headers.authorization !== `Bot ${botToken}`) return res.status(401).json(unauthorized);
@@ -234,6 +372,11 @@ export async function startFakeDiscord(options: { accessTokenSeconds?: number } 
 		applicationId,
 		publicKey,
 		botToken,
+		gatewayEnv: { DISCORD_PUBLIC_KEY: publicKey, DISCORD_APPLICATION_ID: applicationId, DISCORD_API_URL: `${origin}/api` },
+		ping,
+		slashCommand,
+		typing,
+		buttonPress,
 		signInteraction,
 		async interact(endpoint, payload, options = {}) {
 			const body = JSON.stringify(payload);
@@ -257,6 +400,7 @@ export async function startFakeDiscord(options: { accessTokenSeconds?: number } 
 			return { status: response.status, body: parsed, ms };
 		},
 		edits,
+		followUps,
 		registrations,
 		addUser: (user) => users.set(user.id, user),
 		signInAs: (userId) => {

@@ -14,9 +14,9 @@ const DURATION = /^([1-9][0-9]*)([smhd])$/;
 const UNIT_SECONDS = { s: 1, m: 60, h: 3_600, d: 86_400 } as const;
 /** Longer than any game will live; anything beyond it should be `permanent`. */
 const MAX_DURATION_SECONDS = 100 * 365 * 86_400;
-const REASON_MAX_CHARS = 500;
+export const REASON_MAX_CHARS = 500;
 const JOB_ID_MAX_CHARS = 100;
-const LIST_LIMIT_MAX = 500;
+export const LIST_LIMIT_MAX = 500;
 const LIST_LIMIT_DEFAULT = 100;
 
 /**

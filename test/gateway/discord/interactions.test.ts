@@ -1,8 +1,9 @@
 // test/gateway/discord/interactions.test.ts
 // POST /discord/interactions against the fake Discord (real Ed25519 signatures) and the fake Roblox, on SQLite and PostgreSQL: what a moderator sees in Discord.
 
+import { InteractionResponseType, MessageFlags, PermissionFlagsBits, type APIInteraction } from "discord-api-types/v10";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startFakeDiscord, type FakeDiscord } from "../../fakes/discord";
+import { startFakeDiscord, type FakeDiscord, type InteractingMember } from "../../fakes/discord";
 import { headshotUrl, startFakeRoblox, type FakeRoblox } from "../../fakes/roblox-users";
 import { createTestSchema, type TestSchema } from "../platform/db/test-schema";
 import { checkDocumentedAnswer } from "../documented-answers";
@@ -10,14 +11,8 @@ import { GUILD_A, GUILD_B, startTestGateway, type TestGateway } from "../harness
 
 const BUILDERMAN = { id: 156, name: "builderman", displayName: "Builderman" };
 const SLOWPOKE = { id: 4242, name: "Slowpoke_Player", displayName: "Slowpoke" };
-interface DiscordMember {
-	id: string;
-	username: string;
-	global_name: string | null;
-}
-const STAFF: DiscordMember = { id: "300000000000000001", username: "alice", global_name: "Alice" };
-const ADMINISTRATOR = "8";
-const EPHEMERAL = 64;
+const STAFF: InteractingMember["user"] = { id: "300000000000000001", username: "alice", global_name: "Alice" };
+const ADMINISTRATOR = String(PermissionFlagsBits.Administrator);
 
 const backends = ["sqlite", "postgres"] as const;
 
@@ -27,7 +22,6 @@ describe.each(backends)("Discord slash commands on %s", (backend) => {
 	let schema: TestSchema | undefined;
 	let gateway: TestGateway;
 	let endpoint: string;
-	let sequence = 0;
 	let readerKey: string;
 
 	beforeAll(async () => {
@@ -36,9 +30,7 @@ describe.each(backends)("Discord slash commands on %s", (backend) => {
 		roblox.add(BUILDERMAN, SLOWPOKE);
 		schema = backend === "postgres" ? await createTestSchema("discord") : undefined;
 		gateway = await startTestGateway({
-			DISCORD_PUBLIC_KEY: discord.publicKey,
-			DISCORD_APPLICATION_ID: discord.applicationId,
-			DISCORD_API_URL: discord.apiUrl,
+			...discord.gatewayEnv,
 			ROBLOX_USERS_URL: roblox.url,
 			ROBLOX_THUMBNAILS_URL: roblox.url,
 			OUTBOUND_ALLOW_LOOPBACK: "true",
@@ -56,24 +48,10 @@ describe.each(backends)("Discord slash commands on %s", (backend) => {
 	});
 	beforeEach(() => roblox.setDelay(0));
 
-	/** An interaction as Discord sends it: a fresh id and token, from STAFF in GUILD_A with Administrator unless told. */
-	const interaction = (type: number, data: object, member: { permissions?: string; user?: DiscordMember; guildId?: string } = {}) => {
-		sequence += 1;
-		return {
-			id: String(1300000000000000000n + BigInt(sequence) + (backend === "postgres" ? 500000n : 0n)),
-			application_id: discord.applicationId,
-			type,
-			token: `interaction-token-${backend}-${sequence}`,
-			version: 1,
-			guild_id: member.guildId ?? GUILD_A,
-			channel_id: "400000000000000001",
-			member: { user: member.user ?? STAFF, permissions: member.permissions ?? ADMINISTRATOR, roles: [] },
-			data,
-		};
-	};
-	const command = (name: string, options: Record<string, string> = {}, member?: Parameters<typeof interaction>[2]) =>
-		interaction(2, { id: "1", name, type: 1, options: Object.entries(options).map(([option, value]) => ({ name: option, type: 3, value })) }, member);
-	const send = async (payload: object, options?: Parameters<FakeDiscord["interact"]>[2]) => {
+	/** STAFF in GUILD_A with Administrator, unless told. */
+	const from = (member: Partial<InteractingMember> = {}): InteractingMember => ({ guildId: GUILD_A, user: STAFF, permissions: ADMINISTRATOR, ...member });
+	const command = (name: string, options: Record<string, string> = {}, member?: Partial<InteractingMember>) => discord.slashCommand(from(member), name, options);
+	const send = async (payload: APIInteraction, options?: Parameters<FakeDiscord["interact"]>[2]) => {
 		const answer = await discord.interact(endpoint, payload, options);
 		checkDocumentedAnswer("POST", "/discord/interactions", { status: answer.status, body: answer.body });
 		return answer;
@@ -83,13 +61,13 @@ describe.each(backends)("Discord slash commands on %s", (backend) => {
 		(await gateway.api(`/moderation/${GUILD_A}/ban-status/${robloxId}?no_cache=true`, { headers: { "x-api-key": readerKey } })).body.data;
 
 	it("answers Discord's PING with PONG", async () => {
-		const answer = await send({ id: "1300000000000000000", application_id: discord.applicationId, type: 1, token: "ping", version: 1 });
+		const answer = await send(discord.ping());
 		expect(answer.status).toBe(200);
-		expect(answer.body).toEqual({ type: 1 });
+		expect(answer.body).toEqual({ type: InteractionResponseType.Pong });
 	});
 
 	it("refuses a bad signature, a stale timestamp and a body altered after signing, each with 401", async () => {
-		const ping = { id: "1300000000000000001", application_id: discord.applicationId, type: 1, token: "ping", version: 1 };
+		const ping = discord.ping();
 		const badSignature = await send(ping, { tamper: (signed) => ({ ...signed, signature: signed.signature.replace(/^./, (c) => (c === "0" ? "1" : "0")) }) });
 		const stale = await send(ping, { timestamp: Math.floor(Date.now() / 1000) - 301 });
 		const altered = await send(ping, { tamper: (signed) => ({ ...signed, body: signed.body.replace('"type":1', '"type":2') }) });
@@ -105,7 +83,7 @@ describe.each(backends)("Discord slash commands on %s", (backend) => {
 	it("bans by username as the Administrator of a guild with no operator set-up; the keyed API then says banned; /unban lifts it", async () => {
 		const banned = await send(command("ban", { user: "builderman", reason: "Exploiting", duration: "7d" }, { guildId: GUILD_A }));
 		expect(banned.status).toBe(200);
-		expect(banned.body.type).toBe(4);
+		expect(banned.body.type).toBe(InteractionResponseType.ChannelMessageWithSource);
 		const [embed] = banned.body.data.embeds;
 		expect(embed.title).toBe("Builderman (@builderman)");
 		expect(embed.description).toBe("**Banned**: Exploiting");
@@ -151,7 +129,7 @@ describe.each(backends)("Discord slash commands on %s", (backend) => {
 		const payload = command("ban", { user: "Slowpoke_Player", reason: "Spamming" });
 		const started = Date.now();
 		const first = await send(payload);
-		expect(first.body).toEqual({ type: 5, data: {} });
+		expect(first.body).toEqual({ type: InteractionResponseType.DeferredChannelMessageWithSource, data: {} });
 		expect(first.ms).toBeLessThan(3_000);
 		await expect.poll(() => discord.edits.length, { timeout: 15_000, interval: 100 }).toBe(before + 1);
 		const edit = discord.edits[before];
@@ -164,9 +142,9 @@ describe.each(backends)("Discord slash commands on %s", (backend) => {
 	}, 30_000);
 
 	it("suggests the player being typed (autocomplete) from a username or an id", async () => {
-		const typed = (value: string) => interaction(4, { id: "1", name: "ban", type: 1, options: [{ name: "user", type: 3, value, focused: true }] });
+		const typed = (value: string) => discord.typing(from(), "ban", "user", value);
 		const byName = await send(typed("builderman"));
-		expect(byName.body).toEqual({ type: 8, data: { choices: [{ name: "Builderman (@builderman) · 156", value: "156" }] } });
+		expect(byName.body).toEqual({ type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: [{ name: "Builderman (@builderman) · 156", value: "156" }] } });
 		const byId = await send(typed("156"));
 		expect(byId.body.data.choices).toEqual([{ name: "Builderman (@builderman) · 156", value: "156" }]);
 		// Names learnt before are suggested from their first letters, without asking Roblox.
@@ -175,20 +153,20 @@ describe.each(backends)("Discord slash commands on %s", (backend) => {
 		expect(started.body.data.choices).toEqual([{ name: "Builderman (@builderman) · 156", value: "156" }]);
 		expect(roblox.requests.length).toBe(asked + 1);
 		const nobody = await send(typed("NoSuchPlayer"));
-		expect(nobody.body).toEqual({ type: 8, data: { choices: [] } });
+		expect(nobody.body).toEqual({ type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: [] } });
 	});
 
 	it("refuses a member without moderate, naming the permission, seen only by them; a granted view still reads", async () => {
 		const member = { user: { id: "300000000000000002", username: "bob", global_name: null }, permissions: "0" };
 		const refused = await send(command("ban", { user: "builderman", reason: "x" }, member));
-		expect(refused.body.type).toBe(4);
-		expect(refused.body.data.flags).toBe(EPHEMERAL);
+		expect(refused.body.type).toBe(InteractionResponseType.ChannelMessageWithSource);
+		expect(refused.body.data.flags).toBe(MessageFlags.Ephemeral);
 		expect(refused.body.data.content).toMatch(/You lack the moderate permission/);
 
 		await gateway.admin("POST", `/guilds/${GUILD_A}/members`, { discord_user_id: member.user.id, permissions: ["view"] });
 		const lookup = await send(command("lookup", { user: "builderman" }, member));
 		expect(lookup.body.data.embeds[0].fields.map((field: { name: string }) => field.name)).toEqual(["Ban", "Mute", "Last records"]);
-		const manager = await send(command("lookup", { user: "builderman" }, { user: member.user, permissions: "32" }));
+		const manager = await send(command("lookup", { user: "builderman" }, { user: member.user, permissions: String(PermissionFlagsBits.ManageGuild) }));
 		expect(manager.body.data.embeds[0].title).toBe("Builderman (@builderman)");
 		const stillRefused = await send(command("unban", { user: "builderman" }, member));
 		expect(stillRefused.body.data.content).toMatch(/moderate/);
@@ -198,7 +176,7 @@ describe.each(backends)("Discord slash commands on %s", (backend) => {
 	it("lists the guild's keys to the caller alone, never a secret", async () => {
 		const { key } = await gateway.createKey(GUILD_B, { name: "Main game" });
 		const answer = await send(command("keys", {}, { guildId: GUILD_B }));
-		expect(answer.body.data.flags).toBe(EPHEMERAL);
+		expect(answer.body.data.flags).toBe(MessageFlags.Ephemeral);
 		const text = JSON.stringify(answer.body);
 		expect(text).toContain("Main game");
 		expect(text).not.toContain(key);
@@ -206,23 +184,28 @@ describe.each(backends)("Discord slash commands on %s", (backend) => {
 		expect(text).not.toContain(key.slice(-16));
 	});
 
-	it("answers an unknown command, an unknown option and a bad duration in words, seen only by the caller", async () => {
+	it("answers an unknown command, an unknown option, a bad duration and ids past 2^53 in words, seen only by the caller", async () => {
 		const unknownCommand = await send(command("kick", { user: "builderman" }));
 		const unknownOption = await send(command("ban", { user: "builderman", reason: "x", colour: "red" }));
 		const badDuration = await send(command("ban", { user: "builderman", reason: "x", duration: "a fortnight" }));
-		for (const answer of [unknownCommand, unknownOption, badDuration]) {
+		const hugeUserId = await send(command("ban", { user: "9007199254740993", reason: "x" }));
+		const hugePlaceId = await send(command("ban", { user: "builderman", reason: "x", place: "9007199254740993" }));
+		for (const answer of [unknownCommand, unknownOption, badDuration, hugeUserId, hugePlaceId]) {
 			expect(answer.status).toBe(200);
-			expect(answer.body.data.flags).toBe(EPHEMERAL);
+			expect(answer.body.data.flags).toBe(MessageFlags.Ephemeral);
 		}
 		expect(unknownCommand.body.data.content).toMatch(/no \/kick command/);
 		expect(unknownOption.body.data.content).toMatch(/\/ban has no option "colour"/);
 		expect(badDuration.body.data.content).toMatch(/"a fortnight" is not a duration/);
+		// Past 2^53 it cannot be an id: it is asked of Roblox as a name (digits alone make a valid username).
+		expect(hugeUserId.body.data.content).toBe('Roblox knows no user named "9007199254740993".');
+		expect(hugePlaceId.body.data.content).toBe('"9007199254740993" is not a Roblox place id.');
 		expect((await banStatus(156)).banned).toBe(false);
 	});
 
 	it("says when Roblox knows no such username", async () => {
 		const answer = await send(command("ban", { user: "NoSuchPlayer", reason: "x" }));
-		expect(answer.body.data).toMatchObject({ content: 'Roblox knows no user named "NoSuchPlayer".', flags: EPHEMERAL });
+		expect(answer.body.data).toMatchObject({ content: 'Roblox knows no user named "NoSuchPlayer".', flags: MessageFlags.Ephemeral });
 	});
 
 	it("bans by id while Roblox is down, showing the id alone", async () => {
@@ -257,16 +240,16 @@ describe.each(backends)("Discord slash commands on %s", (backend) => {
 		expect((first.body.data.embeds[0].description as string).match(/\*\*Ban\*\*/g)).toHaveLength(5);
 
 		const older = row.components[1].custom_id as string;
-		const pressed = await send(interaction(3, { custom_id: older, component_type: 2 }));
-		expect(pressed.body.type).toBe(7);
+		const pressed = await send(discord.buttonPress(from(), older, first.body.data));
+		expect(pressed.body.type).toBe(InteractionResponseType.UpdateMessage);
 		expect(pressed.body.data.embeds[0].description).toMatch(/Ban 0/);
 		expect(pressed.body.data.embeds[0].footer.text).toMatch(/page 2$/);
 		expect(pressed.body.data.components[0].components[1].disabled).toBe(true);
 
-		const stranger = await send(interaction(3, { custom_id: older, component_type: 2 }, { user: { id: "300000000000000009", username: "eve", global_name: null }, permissions: "0" }));
-		expect(stranger.body.data).toMatchObject({ flags: EPHEMERAL, content: expect.stringMatching(/You lack the view permission/) });
-		const otherGuild = await send(interaction(3, { custom_id: older, component_type: 2 }, { guildId: GUILD_B }));
-		expect(otherGuild.body.data.flags).toBe(EPHEMERAL);
+		const stranger = await send(discord.buttonPress(from({ user: { id: "300000000000000009", username: "eve", global_name: null }, permissions: "0" }), older, first.body.data));
+		expect(stranger.body.data).toMatchObject({ flags: MessageFlags.Ephemeral, content: expect.stringMatching(/You lack the view permission/) });
+		const otherGuild = await send(discord.buttonPress(from({ guildId: GUILD_B }), older, first.body.data));
+		expect(otherGuild.body.data.flags).toBe(MessageFlags.Ephemeral);
 	});
 });
 

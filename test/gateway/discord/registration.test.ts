@@ -21,10 +21,8 @@ describe("npm run discord -- register", () => {
 		run(process.execPath, ["--import", "tsx", "gateway/cli/discord.ts", "register", ...args], {
 			env: {
 				...process.env,
-				DISCORD_PUBLIC_KEY: discord.publicKey,
-				DISCORD_APPLICATION_ID: discord.applicationId,
+				...discord.gatewayEnv,
 				DISCORD_BOT_TOKEN: discord.botToken,
-				DISCORD_API_URL: discord.apiUrl,
 				...env,
 			},
 		});
