@@ -5,7 +5,7 @@ import madge from "madge";
 import { describe, expect, it } from "vitest";
 
 describe("gateway layout", () => {
-	it("has no import cycle", async () => {
+	it("has no import cycle", { timeout: 90_000 }, async () => {
 		const graph = await madge("gateway", {
 			fileExtensions: ["ts"],
 			tsConfig: "tsconfig.json",

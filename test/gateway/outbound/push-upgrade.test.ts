@@ -68,7 +68,8 @@ describe("migration 0008 (push)", () => {
 		const file = new Database(path.join(dataDir, GATEWAY_DATABASE_FILE));
 		const sealedKey = file.prepare("SELECT sealed_key FROM experience_links").pluck().get() as string;
 		for (const table of ["experience_links", "outbox_deliveries", "outbox_attempts", "outbox_change_cursors", "webhooks", "key_notices"]) file.exec(`DROP TABLE ${table}`);
-		file.exec("DELETE FROM gateway_migrations WHERE id IN (4, 8)");
+		// 0009 (live servers) came after push: its tables are created IF NOT EXISTS, so only its record goes.
+		file.exec("DELETE FROM gateway_migrations WHERE id IN (4, 8, 9)");
 		file.pragma("foreign_keys = ON");
 		migrateSqlite(file, await migrationsBeforePush());
 		file.prepare(`${LINK} VALUES (?, ?, ?, 'opencloud', 0, 'ok', NULL, NULL, 1)`).run(GUILD_A, UNIVERSE, sealedKey);
@@ -100,7 +101,7 @@ describe("migration 0008 (push)", () => {
 		await pool.query("INSERT INTO outbox_change_cursors (guild_id, after_seq) VALUES ($1, 12)", [GUILD_A]);
 		await pool.query(`${DELIVERY} VALUES ('msg_old', $1, 'experience', $2, 'ban.created', '{}', 'failed', 1, NULL, 1)`, [GUILD_A, UNIVERSE]);
 
-		expect(await migratePostgres(pool, schema.name, GATEWAY_MIGRATIONS)).toEqual(["0008_push"]);
+		expect(await migratePostgres(pool, schema.name, GATEWAY_MIGRATIONS)).toEqual(["0008_push", "0009_live-servers"]);
 		const link = (await pool.query("SELECT push_status, push_error, last_pushed_at FROM experience_links")).rows[0];
 		expect(link).toEqual({ push_status: "unknown", push_error: null, last_pushed_at: null });
 		const probes = (await pool.query("SELECT target_kind, target_id, event, payload, status FROM outbox_deliveries WHERE id <> 'msg_old'")).rows;
