@@ -67,3 +67,15 @@ export interface ExperienceStore {
 	/** Every link, of every guild, whose push is `ok`. */
 	listPushing(): Promise<PushingLink[]>;
 }
+
+/** A link's two parts fail apart, each in its own columns and with its own deliveries: the ban mirror and the push. */
+export interface LinkPart {
+	status: "status" | "push_status";
+	error: "last_error" | "push_error";
+	targetKind: "experience" | "push";
+}
+
+export const LINK_PARTS = {
+	mirror: { status: "status", error: "last_error", targetKind: "experience" },
+	push: { status: "push_status", error: "push_error", targetKind: "push" },
+} as const satisfies Record<string, LinkPart>;

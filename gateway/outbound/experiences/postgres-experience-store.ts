@@ -8,7 +8,7 @@ import type { OutboxEvent } from "../queue/outbox-events";
 import { enqueueInPostgres, enqueueProbeInPostgres } from "../queue/outbox-writes";
 import { followFrom, unfollowIfIdle } from "../queue/postgres-queue-stores";
 import { toExperience, type ExperienceRow } from "./experience-rows";
-import type { ExperienceStore, PushingLink, StoredExperience } from "./experience-store";
+import { LINK_PARTS, type ExperienceStore, type LinkPart, type PushingLink, type StoredExperience } from "./experience-store";
 
 export class PostgresExperienceStore implements ExperienceStore {
 	constructor(
@@ -98,20 +98,7 @@ export class PostgresExperienceStore implements ExperienceStore {
 	}
 
 	async markFailing(guildId: string, universeId: string, words: string, event: OutboxEvent, audit: AuditDraft): Promise<void> {
-		await this.db.transaction(async (tx) => {
-			const rows = await tx.rows(
-				"UPDATE experience_links SET status = 'failing', last_error = $3 WHERE guild_id = $1 AND universe_id = $2 AND status = 'ok' RETURNING universe_id",
-				[guildId, universeId, words],
-			);
-			if (rows.length === 0) return;
-			await tx.rows(
-				`UPDATE outbox_deliveries SET status = 'failed', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL
-				 WHERE guild_id = $1 AND target_kind = 'experience' AND target_id = $2 AND status = 'pending' AND lease_owner IS NULL`,
-				[guildId, universeId],
-			);
-			await enqueueInPostgres(tx, event, this.clock());
-			await writePostgresAudit(tx, guildId, null, audit);
-		});
+		await this.markPartFailing(LINK_PARTS.mirror, guildId, universeId, words, event, audit);
 	}
 
 	async markPushed(guildId: string, universeId: string, at: number): Promise<void> {
@@ -122,17 +109,22 @@ export class PostgresExperienceStore implements ExperienceStore {
 	}
 
 	async markPushFailing(guildId: string, universeId: string, words: string, event: OutboxEvent, audit: AuditDraft): Promise<void> {
+		await this.markPartFailing(LINK_PARTS.push, guildId, universeId, words, event, audit);
+	}
+
+	/** Turns one part of the link failing, once: its pending deliveries fail with it, and the event and audit say so. */
+	private async markPartFailing(part: LinkPart, guildId: string, universeId: string, words: string, event: OutboxEvent, audit: AuditDraft): Promise<void> {
 		await this.db.transaction(async (tx) => {
 			const rows = await tx.rows(
-				`UPDATE experience_links SET push_status = 'failing', push_error = $3 WHERE guild_id = $1 AND universe_id = $2 AND push_status <> 'failing'
-				 RETURNING universe_id`,
+				`UPDATE experience_links SET ${part.status} = 'failing', ${part.error} = $3
+				 WHERE guild_id = $1 AND universe_id = $2 AND ${part.status} <> 'failing' RETURNING universe_id`,
 				[guildId, universeId, words],
 			);
 			if (rows.length === 0) return;
 			await tx.rows(
 				`UPDATE outbox_deliveries SET status = 'failed', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL
-				 WHERE guild_id = $1 AND target_kind = 'push' AND target_id = $2 AND status = 'pending' AND lease_owner IS NULL`,
-				[guildId, universeId],
+				 WHERE guild_id = $1 AND target_kind = $3 AND target_id = $2 AND status = 'pending' AND lease_owner IS NULL`,
+				[guildId, universeId, part.targetKind],
 			);
 			await enqueueInPostgres(tx, event, this.clock());
 			await writePostgresAudit(tx, guildId, null, audit);

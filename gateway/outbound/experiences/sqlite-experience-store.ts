@@ -8,7 +8,7 @@ import type { OutboxEvent } from "../queue/outbox-events";
 import { SqliteOutboxWriter } from "../queue/outbox-writes";
 import { followFrom, unfollowIfIdle } from "../queue/sqlite-queue-stores";
 import { toExperience, type ExperienceRow } from "./experience-rows";
-import type { ExperienceStore, PushingLink, StoredExperience } from "./experience-store";
+import { LINK_PARTS, type ExperienceStore, type LinkPart, type PushingLink, type StoredExperience } from "./experience-store";
 
 export class SqliteExperienceStore implements ExperienceStore {
 	private readonly audit: SqliteAuditWriter;
@@ -116,22 +116,7 @@ export class SqliteExperienceStore implements ExperienceStore {
 	}
 
 	async markFailing(guildId: string, universeId: string, words: string, event: OutboxEvent, audit: AuditDraft): Promise<void> {
-		this.db
-			.transaction(() => {
-				const { changes } = this.db
-					.prepare("UPDATE experience_links SET status = 'failing', last_error = ? WHERE guild_id = ? AND universe_id = ? AND status = 'ok'")
-					.run(words, guildId, universeId);
-				if (changes === 0) return;
-				this.db
-					.prepare(
-						`UPDATE outbox_deliveries SET status = 'failed', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL
-						 WHERE guild_id = ? AND target_kind = 'experience' AND target_id = ? AND status = 'pending' AND lease_owner IS NULL`,
-					)
-					.run(guildId, universeId);
-				this.writer.enqueue(event, this.clock());
-				this.audit.write(guildId, null, audit);
-			})
-			.immediate();
+		this.markPartFailing(LINK_PARTS.mirror, guildId, universeId, words, event, audit);
 	}
 
 	async markPushed(guildId: string, universeId: string, at: number): Promise<void> {
@@ -141,20 +126,23 @@ export class SqliteExperienceStore implements ExperienceStore {
 	}
 
 	async markPushFailing(guildId: string, universeId: string, words: string, event: OutboxEvent, audit: AuditDraft): Promise<void> {
+		this.markPartFailing(LINK_PARTS.push, guildId, universeId, words, event, audit);
+	}
+
+	/** Turns one part of the link failing, once: its pending deliveries fail with it, and the event and audit say so. */
+	private markPartFailing(part: LinkPart, guildId: string, universeId: string, words: string, event: OutboxEvent, audit: AuditDraft): void {
 		this.db
 			.transaction(() => {
 				const { changes } = this.db
-					.prepare(
-						"UPDATE experience_links SET push_status = 'failing', push_error = ? WHERE guild_id = ? AND universe_id = ? AND push_status <> 'failing'",
-					)
+					.prepare(`UPDATE experience_links SET ${part.status} = 'failing', ${part.error} = ? WHERE guild_id = ? AND universe_id = ? AND ${part.status} <> 'failing'`)
 					.run(words, guildId, universeId);
 				if (changes === 0) return;
 				this.db
 					.prepare(
 						`UPDATE outbox_deliveries SET status = 'failed', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL
-						 WHERE guild_id = ? AND target_kind = 'push' AND target_id = ? AND status = 'pending' AND lease_owner IS NULL`,
+						 WHERE guild_id = ? AND target_kind = ? AND target_id = ? AND status = 'pending' AND lease_owner IS NULL`,
 					)
-					.run(guildId, universeId);
+					.run(guildId, part.targetKind, universeId);
 				this.writer.enqueue(event, this.clock());
 				this.audit.write(guildId, null, audit);
 			})
