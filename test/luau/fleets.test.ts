@@ -133,6 +133,26 @@ describe("pushed through MessagingService", () => {
 		expect(api.heartbeats).toHaveLength(5);
 	});
 
+	test("a stream that says `event: push` gives way to the subscription: no stream or long poll after it", async () => {
+		const api = new FakeApi();
+		api.pushed = true;
+		const hub = new MessagingHub();
+		const world = hub.add(await server(hub.wrap(api.transport), { webStreams: true }));
+		await world.start(options());
+		await world.join(215);
+		await world.advance(5);
+		expect(await world.subscribers(PUSH_TOPIC)).toBe(1);
+		await world.advance(120);
+		expect(api.received.filter(isPoll)).toHaveLength(1);
+		expect(api.received.find(isPoll)!.headers["Accept"]).toBe("text/event-stream");
+		expect(api.heartbeats).toHaveLength(2);
+		api.ban(215, "Exploiting");
+		await hub.publish(PUSH_TOPIC, api.pushMessage(), { delay: 1 });
+		await world.advance(1.5);
+		expect((await world.report()).kicks.map((kicked) => kicked.userId)).toEqual([215]);
+		expect((await world.report()).output).toEqual([]);
+	});
+
 	test("a pushed ban kicks at once, without a poll", async () => {
 		const api = new FakeApi();
 		api.pushed = true;
