@@ -2,8 +2,8 @@
 // Fleets end to end (docs/fleets.md; issue 20): two real gateway processes sharing PostgreSQL and Redis,
 // an experience linked with a fake Open Cloud key that may publish, and the compiled module in the Luau
 // VM. What Open Cloud accepts is handed to the emulated MessagingService (harness/messaging-hub.ts), as
-// Roblox hands it to the universe's servers. Three pushed servers learn the push from their first poll,
-// subscribe and stop polling; a ban made through the other instance kicks in all three, one catching up
+// Roblox hands it to the universe's servers. Three pushed servers learn the push from their first poll
+// (a fourth from its event stream's `event: push`), subscribe and stop polling; a ban made through the other instance kicks in all three, one catching up
 // with one poll after Roblox dropped its copy; commands reach their servers through the push and are
 // acknowledged once; a server of a universe not linked gets the same through its long poll.
 
@@ -30,6 +30,8 @@ const PLACE_ID = 1818;
 const TOPIC = "Technified";
 const PUSHED_JOBS = ["job-push-1", "job-push-2", "job-push-3"];
 const POLLING_JOB = "job-poll-1";
+/** A server where CreateWebStreamClient works: its stream says `event: push` as it opens. */
+const STREAMING_JOB = "job-stream-1";
 
 let schema: TestSchema;
 let prefix: string;
@@ -103,10 +105,13 @@ test("a ban and commands reach three pushed servers through Open Cloud Messaging
 		await world.join(9501, 9502, 9503);
 		pushed.push(world);
 	}
+	const streaming = hub.add(await host.newWorld(transport, { placeId: PLACE_ID, jobId: STREAMING_JOB, webStreams: true }));
+	expect(await streaming.start({ apiKey: key, baseUrl: `${a.url}/api/v1` })).toEqual({ ok: true });
+	await streaming.join(9501);
 	const polling = await host.newWorld(transport, { placeId: PLACE_ID, jobId: POLLING_JOB, universeId: UNLINKED_UNIVERSE_ID });
 	expect(await polling.start({ apiKey: key, baseUrl: `${b.url}/api/v1` })).toEqual({ ok: true });
 	await polling.join(9501, 9504);
-	const everyone = [...pushed, polling];
+	const everyone = [...pushed, streaming, polling];
 
 	// What Open Cloud accepted goes to the universe's servers, each copy dropped as `deliveryOf` says.
 	let deliveryOf: (message: PushMessage) => Delivery = () => ({});
@@ -137,8 +142,8 @@ test("a ban and commands reach three pushed servers through Open Cloud Messaging
 	// Each server's first poll is held at the gateway; the first change answers it, saying `data.push`.
 	await follow(500);
 	await ban(key, 9599, "Exploiting before the servers subscribed");
-	await follow(5_000, () => all(pushed, async (world) => (await world.subscribers(TOPIC)) === 1));
-	for (const world of pushed) expect(await world.subscribers(TOPIC)).toBe(1);
+	await follow(5_000, () => all([...pushed, streaming], async (world) => (await world.subscribers(TOPIC)) === 1));
+	for (const world of [...pushed, streaming]) expect(await world.subscribers(TOPIC)).toBe(1);
 	expect(await polling.subscribers(TOPIC)).toBe(0);
 	// A minute on (pushed servers hold no poll, so their clocks may jump at once): one heartbeat each.
 	await hub.advance(61, 61);
@@ -147,7 +152,7 @@ test("a ban and commands reach three pushed servers through Open Cloud Messaging
 	const listed = await admin(b, "GET", "/servers");
 	expect(listed.status).toBe(200);
 	expect((listed.body.data.servers as { job_id: string; follows: string }[]).map((server) => `${server.job_id}:${server.follows}`).sort()).toEqual(
-		[...PUSHED_JOBS.map((jobId) => `${jobId}:push`), `${POLLING_JOB}:poll`].sort(),
+		[...[...PUSHED_JOBS, STREAMING_JOB].map((jobId) => `${jobId}:push`), `${POLLING_JOB}:poll`].sort(),
 	);
 
 	// A ban through B: Roblox drops the third server's copy.
@@ -158,8 +163,8 @@ test("a ban and commands reach three pushed servers through Open Cloud Messaging
 		return { drop: [pushed[2]] };
 	};
 	await ban(key, 9501, "Exploiting across servers");
-	await follow(5_000, () => all([pushed[0], pushed[1], polling], kicked(9501)));
-	for (const world of [pushed[0], pushed[1], polling]) expect(await kicked(9501)(world)).toBe(true);
+	await follow(5_000, () => all([pushed[0], pushed[1], streaming, polling], kicked(9501)));
+	for (const world of [pushed[0], pushed[1], streaming, polling]) expect(await kicked(9501)(world)).toBe(true);
 	expect(await kicked(9501)(pushed[2])).toBe(false);
 	expect(hub.copies.filter((copy) => copy.dropped)).toEqual([expect.objectContaining({ server: 2 })]);
 
@@ -197,11 +202,12 @@ test("a ban and commands reach three pushed servers through Open Cloud Messaging
 	const broadcast = await admin(b, "POST", "/servers/commands", { kind: "message", job_id: null, text: "Server restarting in 5 minutes" });
 	expect(broadcast.status).toBe(202);
 	const broadcastId = broadcast.body.data.command.id as string;
-	expect([...broadcast.body.data.command.targets].sort()).toEqual([...PUSHED_JOBS, POLLING_JOB].sort());
-	await follow(5_000, async () => (await acked(broadcastId)) === 4);
+	const everyJob = [...PUSHED_JOBS, STREAMING_JOB, POLLING_JOB].sort();
+	expect([...broadcast.body.data.command.targets].sort()).toEqual(everyJob);
+	await follow(5_000, async () => (await acked(broadcastId)) === 5);
 	const acks = await acksOf(broadcastId);
-	expect(acks.map((ack) => ack.job_id).sort()).toEqual([...PUSHED_JOBS, POLLING_JOB].sort());
-	expect(acks).toEqual(Array(4).fill({ job_id: expect.any(String), outcome: "done", result: "Shown in 2 text channels", acked_at: expect.any(Number) }));
+	expect(acks.map((ack) => ack.job_id).sort()).toEqual(everyJob);
+	expect(acks).toEqual(Array(5).fill({ job_id: expect.any(String), outcome: "done", result: "Shown in 2 text channels", acked_at: expect.any(Number) }));
 
 	// Roblox delivering the last message again: nothing runs twice.
 	const published = openCloud.published.length;
@@ -216,10 +222,13 @@ test("a ban and commands reach three pushed servers through Open Cloud Messaging
 		expect(report.output).toEqual([]);
 	}
 	expect(await acksOf(kickId)).toEqual([expect.objectContaining({ outcome: "done", result: "Kicked 9503" })]);
-	expect(await acked(broadcastId)).toBe(4);
+	expect(await acked(broadcastId)).toBe(5);
 	expect(openCloud.published).toHaveLength(published);
 	// The polling server followed through its poll alone, and the pushed ones kept to their one poll each.
 	expect(polls(POLLING_JOB, "25").length).toBeGreaterThan(1);
 	for (const jobId of PUSHED_JOBS) expect(polls(jobId, "25")).toHaveLength(1);
+	expect(transport.events.filter((exchange) => exchange.url.includes(`job_id=${STREAMING_JOB}`))).toEqual([
+		{ url: expect.stringContaining(`universe_id=${UNIVERSE_ID}`), stream: true },
+	]);
 	for (const world of everyone) await world.stop();
 }, 60_000);
