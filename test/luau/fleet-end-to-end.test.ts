@@ -87,11 +87,11 @@ async function ban(key: string, robloxId: number, reason: string) {
 	expect(response.status).toBe(201);
 }
 
-test("a ban and commands reach three pushed servers through Open Cloud Messaging, and a polling one through its long poll", async () => {
+test("a ban and commands reach four pushed servers through Open Cloud Messaging, one catching up after a drop, and a polling one through its long poll", async () => {
 	const created = await admin(a, "POST", "/keys", { name: "fleet" });
 	expect(created.status).toBe(201);
 	const key = created.body.data.key as string;
-	// Linked through A, so A tells its servers at once once the proving publish answers.
+	// Linked through A: A tells its servers as soon as the proving publish answers, B within 5 s.
 	expect((await admin(a, "POST", "/experiences", { universe_id: String(UNIVERSE_ID), api_key: OPEN_CLOUD_KEY })).status).toBe(201);
 	await expect.poll(async () => (await admin(a, "GET", "/experiences")).body.data.experiences[0].push_status, { timeout: 5_000 }).toBe("ok");
 
