@@ -60,7 +60,8 @@ export interface LiveParts {
 	guildId: string;
 }
 
-type StreamEnd = "unavailable" | "closed" | "dropped" | "refused_open";
+/** How a stream ended; "push" when the gateway said the universe is pushed (`event: push`). */
+type StreamEnd = "unavailable" | "closed" | "dropped" | "refused_open" | "push";
 
 export class LiveUpdates {
 	private running = false;
@@ -72,6 +73,9 @@ export class LiveUpdates {
 	private streamsWork = true;
 	private stream?: WebStreamClient;
 	private streamConnections = new Array<RBXScriptConnection>();
+	/** The open stream's end, and the push topic its `event: push` named. */
+	private streamEnded?: Deferred<StreamEnd>;
+	private streamPushTopic?: string;
 	/** While the gateway pushes through Roblox: polls stop. */
 	private pushed?: PushedEvents;
 	/** No subscription is tried before this (monotonic seconds): it failed, or the push stopped arriving. */
@@ -157,17 +161,7 @@ export class LiveUpdates {
 				diagnostics.clear("live_updates_failing", "live updates work again");
 				for (const event of outcome.data.events) this.apply(event);
 				this.after = outcome.data.next;
-				if (outcome.data.push !== undefined && clock.now() >= this.pushBlockedUntil) {
-					const pushed = new PushedEvents(this.parts, this.state, outcome.data.push.topic);
-					this.pushed = pushed;
-					if (pushed.subscribe()) {
-						this.setHealthy(true);
-						return;
-					}
-					pushed.close();
-					this.pushed = undefined;
-					this.pushBlockedUntil = clock.now() + PUSH_RETRY_SECONDS;
-				}
+				if (outcome.data.push !== undefined && this.followPush(outcome.data.push.topic)) return;
 				if (outcome.data.events.size() === 0 && clock.now() - sentAt < POLL_WAIT_SECONDS / 2) {
 					task.wait(QUICK_EMPTY_ANSWER_GAP);
 				}
@@ -204,6 +198,22 @@ export class LiveUpdates {
 				return this.failed(outcome.kind === "retry" ? outcome.retryAfter : undefined);
 			}
 		}
+	}
+
+	/** Subscribes to the push's topic unless a failed push still holds it off; false when polling goes on. */
+	private followPush(topic: string): boolean {
+		const { clock } = this.parts;
+		if (clock.now() < this.pushBlockedUntil) return false;
+		const pushed = new PushedEvents(this.parts, this.state, topic);
+		this.pushed = pushed;
+		if (pushed.subscribe()) {
+			this.setHealthy(true);
+			return true;
+		}
+		pushed.close();
+		this.pushed = undefined;
+		this.pushBlockedUntil = clock.now() + PUSH_RETRY_SECONDS;
+		return false;
 	}
 
 	/** One step of the pushed loop; when the push ends, back to polling. */
@@ -246,6 +256,14 @@ export class LiveUpdates {
 		}
 		const ended = this.watch(client as WebStreamClient);
 		if (!this.running) return;
+		if (ended === "push") {
+			// Told the universe is pushed: the subscription replaces the stream (docs/fleets.md).
+			pcall(() => (client as WebStreamClient).Close());
+			const topic = this.streamPushTopic as string;
+			this.streamPushTopic = undefined;
+			this.followPush(topic);
+			return;
+		}
 		if (ended === "refused_open" || ended === "unavailable") {
 			this.streamsWork = false;
 			return;
@@ -260,6 +278,7 @@ export class LiveUpdates {
 	private watch(client: WebStreamClient): StreamEnd {
 		this.stream = client;
 		const ended = new Deferred<StreamEnd>();
+		this.streamEnded = ended;
 		let opened = false;
 		this.streamConnections = [
 			client.Opened.Connect(() => {
@@ -273,6 +292,7 @@ export class LiveUpdates {
 			client.Closed.Connect(() => ended.resolve("closed")),
 		];
 		const result = ended.await();
+		this.streamEnded = undefined;
 		this.disconnectStream();
 		if (this.stream === client) this.stream = undefined;
 		return result;
@@ -309,10 +329,17 @@ export class LiveUpdates {
 			if (text === "" && eventName === undefined) continue;
 			const [ok, decoded] = pcall(() => HttpService.JSONDecode(text === "" ? "{}" : text));
 			const body = (ok && typeIs(decoded, "table") ? decoded : {}) as Partial<ModerationEvent>;
+			if (eventName === "push") {
+				// Sent first on a pushed universe's stream: its backlog after it is applied, then the stream ends.
+				const { topic } = body as { topic?: unknown };
+				if (typeIs(topic, "string") && this.parts.clock.now() >= this.pushBlockedUntil) this.streamPushTopic = topic;
+				continue;
+			}
 			const sequence = (id !== undefined ? tonumber(id) : undefined) ?? body.id;
 			this.apply({ ...body, id: sequence ?? 0, event: eventName ?? body.event ?? "reset" } as ModerationEvent);
 			if (sequence !== undefined) this.after = sequence;
 		}
+		if (this.streamPushTopic !== undefined) this.streamEnded?.resolve("push");
 	}
 
 	private appliesHere(placeId: unknown) {

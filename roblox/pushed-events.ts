@@ -131,7 +131,9 @@ export class PushedEvents {
 			return;
 		}
 		const after = this.state.position() ?? 0;
-		const first = message.events.size() > 0 ? message.events[0].id : message.seq;
+		// A message with no events carries none of the changes up to its sequence (a change too large for
+		// any message goes as its sequence alone): any past the position are missing.
+		const first = message.events.size() > 0 ? message.events[0].id : message.seq + 1;
 		if (first > after + 1) {
 			// Roblox dropped a message in between: one poll brings all of it, this message's events too.
 			this.catchUpWanted = true;

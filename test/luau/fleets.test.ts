@@ -6,7 +6,7 @@
 // server costs in requests an hour, pushed and polling.
 
 import { describe, expect, test } from "vitest";
-import type { ServerCommandOrder } from "../../shared/records";
+import type { PushMessage, ServerCommandOrder } from "../../shared/records";
 import { BASE_URL, FakeApi, GUILD_ID, PLACE_ID, PUSH_TOPIC, TEST_KEY } from "./harness/fake-api";
 import { luauHost, type ApiRequest, type Transport, type World, type WorldSettings } from "./harness/luau-host";
 import { MessagingHub } from "./harness/messaging-hub";
@@ -133,6 +133,26 @@ describe("pushed through MessagingService", () => {
 		expect(api.heartbeats).toHaveLength(5);
 	});
 
+	test("a stream that says `event: push` gives way to the subscription: no stream or long poll after it", async () => {
+		const api = new FakeApi();
+		api.pushed = true;
+		const hub = new MessagingHub();
+		const world = hub.add(await server(hub.wrap(api.transport), { webStreams: true }));
+		await world.start(options());
+		await world.join(215);
+		await world.advance(5);
+		expect(await world.subscribers(PUSH_TOPIC)).toBe(1);
+		await world.advance(120);
+		expect(api.received.filter(isPoll)).toHaveLength(1);
+		expect(api.received.find(isPoll)!.headers["Accept"]).toBe("text/event-stream");
+		expect(api.heartbeats).toHaveLength(2);
+		api.ban(215, "Exploiting");
+		await hub.publish(PUSH_TOPIC, api.pushMessage(), { delay: 1 });
+		await world.advance(1.5);
+		expect((await world.report()).kicks.map((kicked) => kicked.userId)).toEqual([215]);
+		expect((await world.report()).output).toEqual([]);
+	});
+
 	test("a pushed ban kicks at once, without a poll", async () => {
 		const api = new FakeApi();
 		api.pushed = true;
@@ -215,6 +235,27 @@ describe("pushed through MessagingService", () => {
 			expect(pollsBeforeSafetyNet.length).toBeLessThanOrEqual(dropped);
 		}
 		expect(hub.copies.filter((copy) => copy.dropped).length).toBeGreaterThan(3);
+	});
+
+	test("a change too large for any message comes as its sequence alone: the server polls once for it", async () => {
+		const api = new FakeApi();
+		api.pushed = true;
+		const hub = new MessagingHub();
+		const world = await pushedServer(api, hub);
+		await world.join(245);
+		await world.advance(5);
+		api.ban(245, "Exploiting");
+		const message = JSON.parse(api.pushMessage()) as PushMessage;
+		await hub.publish(PUSH_TOPIC, JSON.stringify({ ...message, events: [] }), { delay: 1 });
+		await world.advance(3);
+		expect((await world.report()).kicks.map((kicked) => kicked.userId)).toEqual([245]);
+		const [catchUp, ...more] = catchUps(api.received);
+		expect(more).toEqual([]);
+		expect(query(catchUp).get("after")).toBe(String(message.seq - 1));
+		// The proving message (the sequence the server already has, no events) costs nothing.
+		await hub.publish(PUSH_TOPIC, JSON.stringify({ ...message, events: [] }), { delay: 1 });
+		await world.advance(3);
+		expect(catchUps(api.received)).toHaveLength(1);
 	});
 
 	test("a message of another guild is ignored", async () => {

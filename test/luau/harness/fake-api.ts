@@ -230,7 +230,9 @@ export class FakeApi {
 		if (request.headers["Accept"] === "text/event-stream") {
 			const { changes } = this.changesAfter(after, jobId);
 			this.streams.set(request.id, { sentUpTo: this.sequence, commentAt: request.at, ending: false });
-			return { status: 200, headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" }, pending: true, chunk: changes.map(frame).join("") };
+			// A pushed universe's stream says so first, as the gateway's does.
+			const push = this.pushed ? `event: push\ndata: ${JSON.stringify({ topic: PUSH_TOPIC })}\n\n` : "";
+			return { status: 200, headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" }, pending: true, chunk: push + changes.map(frame).join("") };
 		}
 		const waitText = url.searchParams.get("wait") ?? "0";
 		const wait = Number(waitText);
