@@ -16,6 +16,7 @@ import { noCredential, registerRoutes, type RouteTarget } from "./platform/http/
 import { requestLogger, routeOf } from "./platform/logging/request-log";
 import type { RobloxModelParts } from "./roblox-model/roblox-model-routes";
 import { ROUTES } from "./routes";
+import type { ServersRouteParts } from "./servers/servers-routes";
 
 /** Where the admin API lives; its routes declare full paths. */
 export const ADMIN_BASE = "/admin/v1";
@@ -37,6 +38,8 @@ export interface AdminParts {
 	robloxModel: RobloxModelParts;
 	/** Names and faces of Roblox users (docs/names.md). */
 	robloxUsers: RobloxUsers;
+	/** Live servers and the commands sent to them (docs/fleets.md). */
+	servers: ServersRouteParts;
 }
 
 /**
@@ -75,6 +78,7 @@ export function adminRouter(parts: AdminParts): Router {
 	router.use(jsonBody(parts.maxJsonDepth));
 	registerRoutes(target, ROUTES.operators, parts.operators, guards);
 	registerRoutes(target, ROUTES.console, parts.console, guards);
+	registerRoutes(target, ROUTES.serverAdmin, parts.servers, guards);
 	registerRoutes(target, ROUTES.keys, { keys: parts.keys }, guards);
 	registerRoutes(target, ROUTES.outbound, parts.outbound, guards);
 	registerRoutes(target, ROUTES.robloxModel, parts.robloxModel, guards);

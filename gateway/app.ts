@@ -18,7 +18,7 @@ import { GatewayMetrics, type ReadinessCheck } from "./health/health";
 import { ALL_ROUTES, ROUTES } from "./routes";
 import { errorHandler, notFoundHandler } from "./platform/http/envelope";
 import { HotRoutes } from "./platform/http/hot-routes";
-import { noCredential, registerRoutes } from "./platform/http/route";
+import { noCredential, registerRoutes, type Guard } from "./platform/http/route";
 import { requestLog, requestLogger } from "./platform/logging/request-log";
 import type { Keys } from "./keys/keys";
 import type { EventHub } from "./events/event-hub";
@@ -27,6 +27,9 @@ import type { Forwarder } from "./moderation/forward";
 import type { OperatorRouteParts } from "./operators/operator-routes";
 import type { ImportRouteParts } from "./moderation/import-routes";
 import type { QuotaLimiters } from "./rate-limits/quota";
+import type { DiscordRouteParts } from "./discord/interaction-routes";
+import type { ServersRouteParts } from "./servers/servers-routes";
+import type { Presence } from "./servers/presence";
 
 export interface GatewayParts {
 	config: Pick<Config, "trustProxy" | "banCacheTtlSeconds" | "maxJsonDepth" | "metricsToken" | "maxStreamsPerKey" | "publicUrl">;
@@ -50,6 +53,13 @@ export interface GatewayParts {
 	robloxUsers: RobloxUsers;
 	/** Imports and exports of a guild's bans and mutes. */
 	imports: ImportRouteParts;
+	/** Discord's slash commands (docs/discord.md). */
+	discord: DiscordRouteParts;
+	/** Live servers (docs/fleets.md): their presence, which the events route feeds too, and the commands sent to them. */
+	servers: ServersRouteParts;
+	presence: Presence;
+	/** Whether a universe is pushed through Roblox; by default never. */
+	pushFor?: ServersRouteParts["pushFor"];
 }
 
 /** The gateway's request listener: the hot routes' table first, Express for everything else. */
@@ -70,7 +80,9 @@ export function createGatewayApp(parts: GatewayParts): RequestListener {
 	// The keyed API first: its reads in the hot table, its writes and lists as routes of the app itself
 	// (every layer and router before them is a check each game-server request pays for).
 	const guardParts = { keys: parts.keys, authThrottle: parts.authThrottle, quotas: parts.quotas, maxJsonDepth: parts.config.maxJsonDepth };
-	registerRoutes({ express: app, hot }, ROUTES.moderation, parts, (guard) => (guard.caller === "api_key" ? [keyGuard(guardParts, guard)] : noCredential(guard)));
+	const keyed = (guard: Guard) => (guard.caller === "api_key" ? [keyGuard(guardParts, guard)] : noCredential(guard));
+	registerRoutes({ express: app, hot }, ROUTES.moderation, parts, keyed);
+	registerRoutes({ express: app }, ROUTES.servers, parts.servers, keyed);
 	app.use(
 		ADMIN_BASE,
 		adminRouter({
@@ -84,9 +96,11 @@ export function createGatewayApp(parts: GatewayParts): RequestListener {
 			robloxModel: { publicUrl: parts.config.publicUrl },
 			robloxUsers: parts.robloxUsers,
 			imports: parts.imports,
+			servers: parts.servers,
 		}),
 	);
 	app.use("/dashboard", dashboardRouter({ discordSignIn: parts.operators.operators.discordEnabled }));
+	registerRoutes({ express: app }, ROUTES.discord, parts.discord, noCredential);
 	registerRoutes({ express: app }, ROUTES.docs, { document: buildOpenApiDocument(ALL_ROUTES) }, noCredential);
 	const metricsGuard = parts.config.metricsToken === undefined ? [] : [requireBearerToken(parts.config.metricsToken, parts.authThrottle, "metrics")];
 	registerRoutes({ express: app }, ROUTES.health, parts, (guard) => (guard.caller === "metrics" ? metricsGuard : noCredential(guard)));

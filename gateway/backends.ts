@@ -5,6 +5,9 @@ import type { Config } from "./config";
 import { AuthThrottle } from "./auth/auth-throttle";
 import { LocalChangeBus, type ChangeBus } from "./changes/change-bus";
 import type { KeyStore } from "./keys/key-store";
+import type { InteractionClaims } from "./discord/interaction-claims";
+import { PostgresInteractionClaims } from "./discord/postgres-interaction-claims";
+import { SqliteInteractionClaims } from "./discord/sqlite-interaction-claims";
 import type { ImportStore } from "./moderation/import-store";
 import { PostgresImportStore } from "./moderation/postgres-import-store";
 import { SqliteImportStore } from "./moderation/sqlite-import-store";
@@ -29,6 +32,12 @@ import { memoryQuotaLimiters, type QuotaLimiters } from "./rate-limits/quota";
 import { RedisChangeBus } from "./changes/redis-change-bus";
 import { redisAuthFailureLimiter, redisQuotaLimiters } from "./rate-limits/redis-limits";
 import { connectRedis, disconnectRedis, redisReady, redisTarget } from "./platform/redis/redis-connection";
+import type { CommandStore } from "./servers/command-store";
+import { PRESENCE_TTL_MS } from "./servers/presence";
+import type { PresenceStore } from "./servers/presence-store";
+import { RedisPresenceStore } from "./servers/redis-presence-store";
+import { PostgresCommandStore, SqliteCommandStore } from "./servers/sql-command-stores";
+import { PostgresPresenceStore, SqlitePresenceStore } from "./servers/sql-presence-stores";
 
 /**
  * The gateway database (keys, audit, operators, outbox, Roblox names), opened and migrated once: in PostgreSQL when
@@ -46,6 +55,10 @@ export interface GatewayStores {
 	/** Names and faces learnt from Roblox (docs/names.md). */
 	robloxUsers: RobloxUserStore;
 	imports: ImportStore;
+	/** Discord interactions already answered (docs/discord.md). */
+	interactionClaims: InteractionClaims;
+	/** Commands sent to live servers and their acks (docs/fleets.md). */
+	commands: CommandStore;
 }
 
 export function gatewayStores(database: GatewayDatabase, clock: () => number): GatewayStores {
@@ -55,6 +68,7 @@ export function gatewayStores(database: GatewayDatabase, clock: () => number): G
 			keys: new SqliteKeyStore(db),
 			operators: new SqliteOperatorStore(db),
 			imports: new SqliteImportStore(db),
+			commands: new SqliteCommandStore(db),
 			outbox: {
 				webhooks: new SqliteWebhookStore(db),
 				experiences: new SqliteExperienceStore(db, clock),
@@ -63,6 +77,7 @@ export function gatewayStores(database: GatewayDatabase, clock: () => number): G
 				notices: new SqliteKeyNotices(db, clock),
 			},
 			robloxUsers: new SqliteRobloxUserStore(db),
+			interactionClaims: new SqliteInteractionClaims(db),
 		};
 	}
 	const db = database.postgres;
@@ -70,6 +85,7 @@ export function gatewayStores(database: GatewayDatabase, clock: () => number): G
 		keys: new PostgresKeyStore(db),
 		operators: new PostgresOperatorStore(db),
 		imports: new PostgresImportStore(db),
+		commands: new PostgresCommandStore(db),
 		outbox: {
 			webhooks: new PostgresWebhookStore(db),
 			experiences: new PostgresExperienceStore(db, clock),
@@ -78,6 +94,7 @@ export function gatewayStores(database: GatewayDatabase, clock: () => number): G
 			notices: new PostgresKeyNotices(db, clock),
 		},
 		robloxUsers: new PostgresRobloxUserStore(db),
+		interactionClaims: new PostgresInteractionClaims(db),
 	};
 }
 
@@ -117,4 +134,19 @@ export async function openChangeBus(config: Config, log: (message: string) => vo
 	const subscriber = connectRedis(target, "change subscription", log);
 	await Promise.all([redisReady(redis), redisReady(subscriber)]);
 	return RedisChangeBus.open({ redis, subscriber, prefix: target.prefix, log });
+}
+
+/**
+ * Where live servers' presence is kept (docs/fleets.md): Redis when REDIS_URL is set, else the gateway
+ * database (PostgreSQL shared by every instance, or keys.sqlite for one).
+ */
+export async function openPresenceStore(config: Config, database: GatewayDatabase, log: (message: string) => void): Promise<PresenceStore> {
+	if (config.redisUrl !== undefined) {
+		const target = redisTarget(config.redisUrl);
+		const redis = connectRedis(target, "presence", log);
+		await redisReady(redis);
+		// A guild's keys outlive its last server by a TTL more, then Redis drops them.
+		return new RedisPresenceStore(redis, target.prefix, 2 * PRESENCE_TTL_MS);
+	}
+	return database.dialect === "sqlite" ? new SqlitePresenceStore(database.sqlite) : new PostgresPresenceStore(database.postgres);
 }

@@ -9,6 +9,7 @@ import { invalidCidrs } from "./auth/address-matcher";
 import { DEFAULT_EDGE_LIMITS, type EdgeLimits } from "./platform/http/edge";
 import { DEFAULT_MAX_JSON_DEPTH } from "./platform/http/json-body";
 import type { DiscordSettings } from "./operators/discord-client";
+import type { DiscordCommandSettings } from "./discord/discord-api";
 import { LOG_LEVELS, type LogLevel, type LogSettings } from "./platform/logging/logger";
 import { QUOTA_CATEGORIES, type QuotaCategory } from "../shared/records";
 import type { Quotas } from "./rate-limits/quota";
@@ -58,6 +59,8 @@ export interface Config {
 	robloxApis: RobloxApis;
 	/** Discord sign-in for operators (DISCORD_CLIENT_ID and DISCORD_CLIENT_SECRET); undefined: only the admin token signs in. */
 	discord: DiscordSettings | undefined;
+	/** Discord's slash commands over HTTP interactions (DISCORD_PUBLIC_KEY and DISCORD_APPLICATION_ID); undefined: off. */
+	discordCommands: DiscordCommandSettings | undefined;
 }
 
 /** Raised for an invalid variable; `main` prints its message as the one start-up line. */
@@ -236,6 +239,7 @@ export function readConfig(env: Env = process.env): Config {
 			thumbnailsUrl: (url(env, "ROBLOX_THUMBNAILS_URL", ["http:", "https:"]) ?? DEFAULT_ROBLOX_THUMBNAILS_URL).replace(/\/+$/, ""),
 		},
 		discord: discordSettings(env),
+		discordCommands: discordCommandSettings(env),
 	};
 }
 
@@ -250,6 +254,19 @@ function discordSettings(env: Env): DiscordSettings | undefined {
 	if (!/^\d{17,20}$/.test(clientId)) throw new ConfigError("DISCORD_CLIENT_ID", "must be the application's id (17 to 20 digits)");
 	const apiUrl = url(env, "DISCORD_API_URL", ["http:", "https:"]) ?? DEFAULT_DISCORD_API_URL;
 	return { clientId, clientSecret, apiUrl: apiUrl.replace(/\/+$/, "") };
+}
+
+/** The application's public key (64 hex digits) and id, both or neither; the bot token only registers the commands. */
+function discordCommandSettings(env: Env): DiscordCommandSettings | undefined {
+	const publicKey = env.DISCORD_PUBLIC_KEY?.trim() || undefined;
+	const applicationId = env.DISCORD_APPLICATION_ID?.trim() || undefined;
+	if (publicKey === undefined && applicationId === undefined) return undefined;
+	if (publicKey === undefined) throw new ConfigError("DISCORD_PUBLIC_KEY", "must be set when DISCORD_APPLICATION_ID is set (both or neither)");
+	if (applicationId === undefined) throw new ConfigError("DISCORD_APPLICATION_ID", "must be set when DISCORD_PUBLIC_KEY is set (both or neither)");
+	if (!/^[0-9a-fA-F]{64}$/.test(publicKey)) throw new ConfigError("DISCORD_PUBLIC_KEY", "must be the application's public key (64 hex digits, General Information page)");
+	if (!/^\d{17,20}$/.test(applicationId)) throw new ConfigError("DISCORD_APPLICATION_ID", "must be the application's id (17 to 20 digits)");
+	const apiUrl = url(env, "DISCORD_API_URL", ["http:", "https:"]) ?? DEFAULT_DISCORD_API_URL;
+	return { publicKey: publicKey.toLowerCase(), applicationId, botToken: env.DISCORD_BOT_TOKEN?.trim() || undefined, apiUrl: apiUrl.replace(/\/+$/, "") };
 }
 
 function flag(env: Env, name: string): boolean {
@@ -273,7 +290,8 @@ function logSettings(env: Env): LogSettings {
 export const KNOWN_VARIABLES: readonly string[] = [
 	"PORT", "HOST", "ADMIN_TOKEN", "DATA_DIR", "DATA_STORE_URL", "DATA_STORE_TOKEN", "DATABASE_URL", "REDIS_URL",
 	"TRUST_PROXY", "RATE_LIMITS", "AUTH_FAILURES_PER_MINUTE", "BAN_CACHE_TTL_SECONDS", "PUBLIC_URL",
-	"DISCORD_CLIENT_ID", "DISCORD_CLIENT_SECRET", "DISCORD_API_URL", "OPEN_CLOUD_URL", "OUTBOUND_ALLOW_LOOPBACK",
+	"DISCORD_CLIENT_ID", "DISCORD_CLIENT_SECRET", "DISCORD_API_URL",
+	"DISCORD_PUBLIC_KEY", "DISCORD_APPLICATION_ID", "DISCORD_BOT_TOKEN", "OPEN_CLOUD_URL", "OUTBOUND_ALLOW_LOOPBACK",
 	"ROBLOX_USERS_URL", "ROBLOX_THUMBNAILS_URL",
 	"TECHNIFIED_API_URL",
 	"LOG_LEVEL", "LOG_FORMAT", "SECRETS_KEY", "METRICS_TOKEN", "HEADERS_TIMEOUT_SECONDS", "REQUEST_TIMEOUT_SECONDS",

@@ -5,8 +5,9 @@ import { randomBytes } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import type { PushNotice } from "../shared/records";
 import { resolveAdminToken } from "./operators/admin-token";
-import { gatewayStores, openChangeBus, openDatabase, openRateLimits } from "./backends";
+import { gatewayStores, openChangeBus, openDatabase, openPresenceStore, openRateLimits } from "./backends";
 import { openModerationStore } from "./data-store/open-moderation-store";
 import { createGatewayApp } from "./app";
 import { BanStatusCache } from "./moderation/ban-status-cache";
@@ -30,6 +31,10 @@ import { OperatorService } from "./operators/operator-service";
 import { startRobloxUsers } from "./roblox-users/roblox-users";
 import { ImportService } from "./moderation/import-service";
 import { OutboundHttp } from "./platform/http/outbound-http";
+import { discordCommands } from "./discord/discord-commands";
+import { Presence } from "./servers/presence";
+import { ServerCommands } from "./servers/server-commands";
+import { actorLabel } from "./moderation/console-routes";
 
 export interface StartOptions {
 	/** Unix ms; tests move it to reach expiry. */
@@ -47,6 +52,8 @@ export interface StartOptions {
 	inlineDataStore?: boolean;
 	/** Shorter retry and scan intervals of the outbox, for tests. */
 	outbound?: OutboundTiming;
+	/** Whether a guild's universe is pushed through Roblox (docs/fleets.md); by default never. */
+	pushFor?: (guildId: string, universeId: number) => PushNotice | undefined;
 }
 
 export interface RunningGateway {
@@ -156,6 +163,9 @@ async function startParts(
 	// Closed last: every store below writes through it.
 	const database = parts.add(await openDatabase(config, log), (opened) => opened.close());
 	const stores = gatewayStores(database, clock);
+	// Live servers (docs/fleets.md): who is live, from polls, streams and heartbeats, shared by every instance.
+	const presenceStore = parts.add(await openPresenceStore(config, database, log), (store) => store.close());
+	const presence = new Presence({ store: presenceStore, clock, log: (message, err) => logger.warn({ err }, message) });
 	const keys = parts.add(await startKeys({ store: stores.keys, clock, log: logFailure }), (opened) => opened.close());
 
 	// The embedded data store gets a fresh internal token each start: only this process knows it.
@@ -222,11 +232,33 @@ async function startParts(
 	);
 	await imports.reportInterrupted();
 
+	// Commands to live servers ride the change log (docs/fleets.md).
+	const serverCommands = new ServerCommands({
+		store: stores.commands,
+		presence,
+		changeLog: dataStore,
+		announce: changes.announce,
+		audit: (guildId, details, by) => keys.admin.recordEvent(guildId, "server_command_sent", details, by),
+		label: (by) => actorLabel(by.actor),
+		clock,
+	});
+
 	const forwarder = createForwarder(dataStore);
 	const discord = config.discord === undefined ? undefined : new DiscordClient(config.discord, clock);
 	const operators = new OperatorService({ store: stores.operators, keys: keys.admin, discord, secrets: context.secrets, clock, log: logFailure });
 	parts.add(operators, (service) => service.stop());
 	operators.start();
+	const discordParts = discordCommands(config.discordCommands, {
+		forwarder,
+		banCache,
+		announceChange: changes.announce,
+		robloxUsers: names.robloxUsers,
+		keys: keys.admin,
+		publicUrl: config.publicUrl,
+		claims: stores.interactionClaims,
+		operators: stores.operators,
+		clock,
+	});
 	const readiness: ReadinessCheck[] = [
 		{ name: "key_store", check: () => database.ping() },
 		dataStoreReadiness(dataStoreUrl),
@@ -243,7 +275,11 @@ async function startParts(
 		outbound: outbound.admin,
 		robloxUsers: names.robloxUsers,
 		imports: { imports },
+		discord: discordParts,
 		events,
+		presence,
+		pushFor: options.pushFor,
+		servers: { presence, commands: serverCommands, pushFor: options.pushFor },
 		readiness,
 		metrics: new GatewayMetrics(),
 		logger,

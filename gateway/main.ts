@@ -23,6 +23,14 @@ function addresses(config: Config, gateway: RunningGateway): { message: string; 
 	return { message: `${listening}; API ${fields.api}, dashboard ${fields.dashboard}, docs ${fields.docs}, metrics ${fields.metrics}`, fields };
 }
 
+/** Whether Discord's slash commands answer, and where Discord must send them (docs/discord.md). */
+function discordCommandsLine(config: Config, gateway: RunningGateway): string {
+	if (config.discordCommands === undefined) return "Discord commands off: set DISCORD_PUBLIC_KEY and DISCORD_APPLICATION_ID to turn them on (docs/discord.md)";
+	const endpoint = `${config.publicUrl ?? gateway.url}/discord/interactions`;
+	const registration = config.discordCommands.botToken === undefined ? "set DISCORD_BOT_TOKEN to register them" : "register them with npm run discord -- register";
+	return `Discord commands on for application ${config.discordCommands.applicationId}: Interactions Endpoint URL ${endpoint}; ${registration}`;
+}
+
 async function main(): Promise<void> {
 	let config;
 	try {
@@ -41,6 +49,7 @@ async function main(): Promise<void> {
 	}
 	const { message, fields } = addresses(config, gateway);
 	logger.info(fields, message);
+	logger.info(discordCommandsLine(config, gateway));
 
 	let stopping = false;
 	const stop = async (signal: string) => {

@@ -7,7 +7,7 @@ import { HttpService } from "@rbxts/services";
 import { t } from "@rbxts/t";
 import { ErrorMessage } from "../shared/errors";
 import { moderationPath } from "../shared/routes";
-import type { BanStatusBatchResult, ModerationEventsData, MuteStatusData } from "../shared/records";
+import type { BanStatusBatchResult, ModerationEventsData, MuteStatusData, PushNotice } from "../shared/records";
 import type { ApiKey } from "./options";
 
 /** What one HTTP exchange produced, before any interpretation. */
@@ -117,6 +117,14 @@ const eventsDataCheck = t.interface({
 	events: t.array(t.interface({ id: t.number, event: t.string })),
 	next: t.number,
 });
+
+/** `data.push` as the events and heartbeat answers carry it: a topic Roblox accepts (1 to 80 characters). */
+export const pushNoticeCheck = t.interface({
+	topic: t.intersection(t.string, (topic: unknown): topic is string => (topic as string).size() >= 1 && (topic as string).size() <= 80),
+});
+
+/** The heartbeat's `data`: the push notice, or null when the universe is no longer pushed. */
+const heartbeatDataCheck = t.interface({ push: t.optional(pushNoticeCheck) });
 
 /** Roblox's error texts, matched literally (they arrive with a script position in front). */
 const HTTP_DISABLED_TEXT = "Http requests are not enabled";
@@ -238,6 +246,17 @@ export interface ApiError {
 	retry_after?: number;
 }
 
+/**
+ * Which server this is (docs/fleets.md): sent with every events poll and in the pushed server's heartbeat,
+ * so the gateway lists it at no extra cost. Ids that are empty or 0 (Studio, an unpublished place) are left out.
+ */
+export interface ServerPresence {
+	job_id?: string;
+	place_id?: number;
+	universe_id?: number;
+	players: number;
+}
+
 /** What status lookups send along: the place (place bans apply there) and whether to ask for mutes. */
 export interface LookupScope {
 	/** game.PlaceId when positive; undefined in an unpublished place. */
@@ -256,6 +275,7 @@ export class BanApi {
 		private readonly guildId: string,
 		private readonly apiKey: ApiKey,
 		private readonly scope: LookupScope,
+		private readonly presence: () => ServerPresence = () => ({ players: 0 }),
 	) {}
 
 	/** Whether the key is a Secret (Roblox sends it only to the domain it is bound to). */
@@ -325,8 +345,7 @@ export class BanApi {
 	 * `wait` seconds with none. Without `after` it starts from the guild's latest change.
 	 */
 	events(after: number | undefined, wait: number): ApiOutcome<ModerationEventsData> {
-		let query = `?wait=${wait}`;
-		if (after !== undefined) query += `&after=${after}`;
+		const query = `?wait=${wait}${this.eventsQuery(after)}`;
 		const outcome = this.interpret(
 			this.transport.send({ url: this.eventsUrl() + query, method: "GET", headers: this.headers() }),
 			"moderation:read",
@@ -334,12 +353,42 @@ export class BanApi {
 		);
 		if (outcome.kind !== "ok") return outcome;
 		if (!eventsDataCheck(outcome.data)) return this.malformed("an events answer without the expected fields");
-		return { kind: "ok", data: outcome.data as ModerationEventsData };
+		const data = outcome.data as ModerationEventsData;
+		// A push notice this module cannot use (no topic Roblox accepts) is no push: it keeps polling.
+		if (data.push !== undefined && !pushNoticeCheck(data.push)) data.push = undefined;
+		return { kind: "ok", data };
+	}
+
+	/** `&after=…` and the presence, for a poll or a stream of the events route. */
+	eventsQuery(after: number | undefined) {
+		let query = after !== undefined ? `&after=${after}` : "";
+		const presence = this.presence();
+		if (presence.job_id !== undefined) query += `&job_id=${HttpService.UrlEncode(presence.job_id)}`;
+		if (presence.place_id !== undefined) query += `&place_id=${presence.place_id}`;
+		if (presence.universe_id !== undefined) query += `&universe_id=${presence.universe_id}`;
+		return `${query}&players=${presence.players}`;
 	}
 
 	/** The events route; the stream form asks it with `Accept: text/event-stream`. */
 	eventsUrl() {
 		return `${this.baseUrl}/moderation/${this.guildId}/events`;
+	}
+
+	/**
+	 * A pushed server's heartbeat, once a minute (docs/fleets.md): its presence; the answer's `push` is
+	 * the notice while the universe is pushed, undefined once it is not.
+	 */
+	heartbeat(): ApiOutcome<{ push?: PushNotice }> {
+		const outcome = this.interpret(this.post(`/moderation/${this.guildId}/servers/heartbeat`, this.presence()), "moderation:read", true);
+		if (outcome.kind !== "ok") return outcome;
+		if (!heartbeatDataCheck(outcome.data)) return this.malformed("a heartbeat answer without the expected fields");
+		return { kind: "ok", data: outcome.data as { push?: PushNotice } };
+	}
+
+	/** Tells the gateway what became of a command (docs/fleets.md); `jobId` is this server's game.JobId. */
+	acknowledge(jobId: string, commandId: string, success: boolean, result: string): ApiOutcome<unknown> {
+		const path = `/roblox/servers/${HttpService.UrlEncode(jobId)}/commands/${HttpService.UrlEncode(commandId)}/ack`;
+		return this.interpret(this.post(path, { guildId: this.guildId, success, result }), "moderation:read", true);
 	}
 
 	/** The headers of a stream: the key (a Secret only through AddPrefix) and the stream's Accept. */

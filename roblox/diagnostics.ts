@@ -13,7 +13,8 @@ export type DiagnosticKind =
 	| "legacy_chat"
 	| "roblox_http_limit"
 	| "quota_exhausted"
-	| "live_updates_failing";
+	| "live_updates_failing"
+	| "push_failing";
 
 /** Things worth saying once that need no fixing. */
 export type NoticeKind = "studio_players" | "live_updates_off";

@@ -22,6 +22,7 @@ import { MuteEnforcer } from "./mute-enforcer";
 import { resolveOptions, StartOptions } from "./options";
 import { placementProblem } from "./placement";
 import { RequestBudget } from "./request-budget";
+import { ServerCommands } from "./server-commands";
 
 export type { BanStatus, MuteStatus } from "./ban-status";
 export type { StartOptions, FailMode } from "./options";
@@ -50,6 +51,7 @@ export class TechnifiedClient {
 		private readonly moderation: Moderation,
 		private readonly mutes: MuteEnforcer | undefined,
 		private readonly live: LiveUpdates | undefined,
+		private readonly commands: ServerCommands | undefined,
 	) {}
 
 	/** Yields until the status is known. Errors when no answer can be had: never a silent "not banned". */
@@ -93,6 +95,7 @@ export class TechnifiedClient {
 		if (this.stopped) return;
 		this.stopped = true;
 		this.live?.stop();
+		this.commands?.stop();
 		this.guard.stop();
 		this.lookup.stop("the client was stopped");
 		if (running === this) running = undefined;
@@ -112,10 +115,15 @@ export function start(options: StartOptions): TechnifiedClient {
 	const actions = new ActionReporter(resolved.onAction, changes);
 	const placeId = game.PlaceId > 0 ? game.PlaceId : undefined;
 	const jobId = game.JobId !== "" ? game.JobId : undefined;
-	const api = new BanApi(new RobloxHttpTransport(), resolved.baseUrl, resolved.guildId, resolved.apiKey, {
-		placeId,
-		includeMutes: resolved.enforceMutes,
-	});
+	const universeId = game.GameId > 0 ? game.GameId : undefined;
+	const api = new BanApi(
+		new RobloxHttpTransport(),
+		resolved.baseUrl,
+		resolved.guildId,
+		resolved.apiKey,
+		{ placeId, includeMutes: resolved.enforceMutes },
+		() => ({ job_id: jobId, place_id: placeId, universe_id: universeId, players: Players.GetPlayers().size() }),
+	);
 	const cache = new BanCache(resolved.cacheSize, {
 		banned: resolved.bannedCacheSeconds,
 		clear: resolved.clearCacheSeconds,
@@ -153,6 +161,7 @@ export function start(options: StartOptions): TechnifiedClient {
 	);
 	const backoff = new Backoff(RETRY_BASE_DELAY, RETRY_MAX_DELAY);
 	const inServer = (userId: number) => Players.GetPlayerByUserId(userId) !== undefined;
+	const commands = resolved.liveUpdates ? new ServerCommands({ api, budget, backoff, clock, jobId }) : undefined;
 	const live = resolved.liveUpdates
 		? new LiveUpdates({
 				api,
@@ -161,6 +170,7 @@ export function start(options: StartOptions): TechnifiedClient {
 				clock,
 				diagnostics,
 				placeId,
+				guildId: resolved.guildId,
 				effects: {
 					banned: (userId, status) => {
 						cache.amend(userId, (previous) => ({ ban: status, mute: previous?.mute }), clock.now(), clock.unixNow());
@@ -181,10 +191,11 @@ export function start(options: StartOptions): TechnifiedClient {
 					},
 					reset: () => guard.recheckEveryone(),
 					health: (healthy) => guard.useRecheckInterval(healthy ? resolved.liveRecheckInterval : resolved.recheckInterval),
+					command: (command) => commands?.receive(command),
 				},
 			})
 		: undefined;
-	const client = new TechnifiedClient(lookup, guard, moderation, mutes, live);
+	const client = new TechnifiedClient(lookup, guard, moderation, mutes, live, commands);
 	running = client;
 	guard.start();
 	live?.start();

@@ -3,9 +3,11 @@
 // server within seconds: one stream where HttpService:CreateWebStreamClient works (Roblox documents it for
 // Studio only at the time of writing), otherwise one long poll at a time held up to 25 s. Each resumes
 // after the last sequence, spends the module's request budget, and backs off with jitter on failure.
+// When the gateway says the universe is pushed (docs/fleets.md), it follows through MessagingService
+// instead (pushed-events.ts) and polls again when the push ends.
 
 import { HttpService } from "@rbxts/services";
-import type { BanInfo, ModerationEvent, MuteInfo } from "../shared/records";
+import type { BanInfo, ModerationEvent, MuteInfo, ServerCommandOrder } from "../shared/records";
 import { BanApi, banInfoCheck, muteInfoCheck } from "./api-client";
 import { Backoff } from "./backoff";
 import { REFUSAL_PROBE_SECONDS, warnRefusal } from "./ban-lookup";
@@ -13,6 +15,7 @@ import { BanStatus, MuteStatus, toBanStatus, toMuteStatus } from "./ban-status";
 import { Clock } from "./clock";
 import { Deferred } from "./deferred";
 import { Diagnostics } from "./diagnostics";
+import { FollowerState, PUSH_RETRY_SECONDS, PushedEvents } from "./pushed-events";
 import { ROBLOX_LIMIT_STALL_SECONDS, RequestBudget } from "./request-budget";
 
 /**
@@ -40,6 +43,8 @@ export interface LiveEffects {
 	readonly reset: () => void;
 	/** Healthy: changes arrive as they happen, so the periodic re-check may slow down. */
 	readonly health: (healthy: boolean) => void;
+	/** A command for live servers (docs/fleets.md); it decides itself whether it is for this one. */
+	readonly command: (command: ServerCommandOrder) => void;
 }
 
 export interface LiveParts {
@@ -51,6 +56,8 @@ export interface LiveParts {
 	effects: LiveEffects;
 	/** game.PlaceId when positive: bans and mutes of another place do not apply here. */
 	placeId?: number;
+	/** Pushed messages of other guilds (another game's key on the same universe) are ignored. */
+	guildId: string;
 }
 
 type StreamEnd = "unavailable" | "closed" | "dropped" | "refused_open";
@@ -65,6 +72,25 @@ export class LiveUpdates {
 	private streamsWork = true;
 	private stream?: WebStreamClient;
 	private streamConnections = new Array<RBXScriptConnection>();
+	/** While the gateway pushes through Roblox: polls stop. */
+	private pushed?: PushedEvents;
+	/** No subscription is tried before this (monotonic seconds): it failed, or the push stopped arriving. */
+	private pushBlockedUntil = 0;
+	/** What the pushed follower shares with this one. */
+	private readonly state: FollowerState = {
+		position: () => this.after,
+		moveTo: (sequence) => {
+			this.after = sequence;
+		},
+		apply: (event) => this.apply(event),
+		acquire: () => this.acquire(),
+		isRunning: () => this.running,
+		succeeded: () => {
+			this.failures = 0;
+			this.setHealthy(true);
+		},
+		failed: (retryAfter) => this.failed(retryAfter),
+	};
 
 	constructor(private readonly parts: LiveParts) {}
 
@@ -77,6 +103,8 @@ export class LiveUpdates {
 		this.running = false;
 		if (this.loop !== undefined && coroutine.status(this.loop) === "suspended") task.cancel(this.loop);
 		this.loop = undefined;
+		this.pushed?.close();
+		this.pushed = undefined;
 		// Let go of the stream's events first: its Closed must not wake the cancelled loop.
 		this.disconnectStream();
 		const stream = this.stream;
@@ -86,7 +114,8 @@ export class LiveUpdates {
 
 	private follow() {
 		while (this.running) {
-			if (this.streamsWork) this.streamOnce();
+			if (this.pushed !== undefined) this.followPushed(this.pushed);
+			else if (this.streamsWork) this.streamOnce();
 			else this.pollOnce();
 		}
 	}
@@ -128,6 +157,17 @@ export class LiveUpdates {
 				diagnostics.clear("live_updates_failing", "live updates work again");
 				for (const event of outcome.data.events) this.apply(event);
 				this.after = outcome.data.next;
+				if (outcome.data.push !== undefined && clock.now() >= this.pushBlockedUntil) {
+					const pushed = new PushedEvents(this.parts, this.state, outcome.data.push.topic);
+					this.pushed = pushed;
+					if (pushed.subscribe()) {
+						this.setHealthy(true);
+						return;
+					}
+					pushed.close();
+					this.pushed = undefined;
+					this.pushBlockedUntil = clock.now() + PUSH_RETRY_SECONDS;
+				}
 				if (outcome.data.events.size() === 0 && clock.now() - sentAt < POLL_WAIT_SECONDS / 2) {
 					task.wait(QUICK_EMPTY_ANSWER_GAP);
 				}
@@ -166,6 +206,15 @@ export class LiveUpdates {
 		}
 	}
 
+	/** One step of the pushed loop; when the push ends, back to polling. */
+	private followPushed(pushed: PushedEvents) {
+		const ended = pushed.step();
+		if (ended === undefined || this.pushed !== pushed) return;
+		pushed.close();
+		this.pushed = undefined;
+		this.pushBlockedUntil = this.parts.clock.now() + ended.retryIn;
+	}
+
 	/** The API has no events route (the hosted API, an older gateway): periodic re-checks carry on alone. */
 	private turnOff() {
 		this.running = false;
@@ -186,7 +235,7 @@ export class LiveUpdates {
 		const after = this.after;
 		const [created, client] = pcall(() =>
 			HttpService.CreateWebStreamClient(Enum.WebStreamClientType.SSE, {
-				Url: api.eventsUrl() + (after !== undefined ? `?after=${after}` : ""),
+				Url: `${api.eventsUrl()}?${api.eventsQuery(after).sub(2)}`,
 				Method: "GET",
 				Headers: api.streamHeaders(after),
 			}),
@@ -275,6 +324,10 @@ export class LiveUpdates {
 		const { effects } = this.parts;
 		const kind = event.event as string;
 		if (kind === "reset") return effects.reset();
+		if (kind === "command") {
+			if (typeIs(event.command, "table")) effects.command(event.command);
+			return;
+		}
 		// A kind this version does not know (a later gateway's) is not about bans or mutes here.
 		if (kind !== "ban" && kind !== "unban" && kind !== "mute" && kind !== "unmute") return;
 		const userId = tonumber(event.roblox_id);

@@ -37,6 +37,7 @@ export type ErrorCode =
 	| "experience_already_linked"
 	| "public_url_unset"
 	| "import_running"
+	| "server_not_found"
 	| "internal_error";
 
 /** Messages the hosted API uses word for word; clients may match on them. */

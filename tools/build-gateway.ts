@@ -13,6 +13,7 @@ await build({
 		{ in: "gateway/main.ts", out: "main" },
 		{ in: "gateway/cli/keys.ts", out: "cli/keys" },
 		{ in: "gateway/cli/technified.ts", out: "cli/technified" },
+		{ in: "gateway/cli/discord.ts", out: "cli/discord" },
 		{ in: "gateway/data-store/worker-entry.ts", out: "data-store-worker" },
 	],
 	outdir: OUT_DIR,

@@ -59,7 +59,7 @@ export function errorCodes(status: number, caller: Caller): readonly [ErrorCode,
 			if (caller === "api_key") return ["guild_mismatch", "ip_not_allowed", "insufficient_scope"];
 			return caller === "admin" ? ["permission_denied", "csrf_rejected"] : ["permission_denied"];
 		case 404:
-			return ["not_found"];
+			return ["not_found", "server_not_found"];
 		case 408:
 			return ["request_timeout"];
 		case 413:
@@ -90,7 +90,7 @@ export const ERROR_DESCRIPTIONS: Record<number, string> = {
 		"For an API key: it belongs to another guild, the caller's address is outside `allowed_cidrs`, or the key lacks the scope. " +
 		"For the admin API: the caller lacks the permission in the guild (`permission_denied`), or a request with a session cookie " +
 		"came from another origin or without the CSRF token (`csrf_rejected`)",
-	404: "Nothing to act on (no active record, no such key)",
+	404: "Nothing to act on (no active record, no such key; `server_not_found`: no such live server)",
 	408: "The request's headers or body did not arrive in time",
 	409: "The change conflicts with the key's state, the guild's key limit, or an existing member",
 	413: "The body is over 16 KB",

@@ -226,6 +226,12 @@ export function buildOpenApiDocument(routes: readonly Route[]): JsonSchema {
 		tags: [
 			{ name: "Moderation", description: "Key-authenticated: game servers and bots. Reads need `moderation:read`, writes `moderation:write`." },
 			{
+				name: "Live servers",
+				description:
+					"A guild's live game servers and the commands sent to them (kick, message, shutdown): presence heartbeats and " +
+					"Technified's Server Manager routes (camelCase, `servers` quota) for game servers, listing and commands for operators.",
+			},
+			{
 				name: "API keys",
 				description:
 					"Key management, with `Authorization: Bearer <ADMIN_TOKEN>` (the platform operator: every guild) or an operator's " +
@@ -240,6 +246,12 @@ export function buildOpenApiDocument(routes: readonly Route[]): JsonSchema {
 			},
 			{ name: "Outbound", description: "Webhooks and linked Roblox experiences: what the gateway sends out." },
 			{ name: "Roblox users", description: "Names, display names and headshots of Roblox users, learnt from Roblox's public APIs and kept 24 hours." },
+			{
+				name: "Discord",
+				description:
+					"Discord's HTTP interactions (slash commands): signed by Discord with Ed25519 (`X-Signature-Ed25519`, `X-Signature-Timestamp`), " +
+					"answered in Discord's own format, not the envelope. Set up in docs/discord.md.",
+			},
 			{ name: "Health", description: "Unauthenticated probes, and the Prometheus metrics." },
 			{ name: "Reference", description: "This document and its readable page, unauthenticated." },
 		],

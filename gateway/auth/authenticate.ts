@@ -67,8 +67,8 @@ export async function authenticateRequest(req: Request, keys: Pick<Keys, "verifi
 }
 
 /** Refuses a verified key outside its guild (`:guildId`), its address rules or its scopes. */
-export function authorizeRequest(req: Request, key: VerifiedKey, scope: Scope): void {
-	if (req.params.guildId !== key.guildId) throw new ApiError(403, "guild_mismatch", ErrorMessage.guildMismatch);
+export function authorizeRequest(req: Request, key: VerifiedKey, scope: Scope, guildId: unknown = req.params.guildId): void {
+	if (guildId !== key.guildId) throw new ApiError(403, "guild_mismatch", ErrorMessage.guildMismatch);
 	// req.ip parses forwarded headers on every read: only keys with address rules need it.
 	if (key.allowsAddress !== allowAnyAddress && !key.allowsAddress(req.ip)) {
 		throw new ApiError(403, "ip_not_allowed", ErrorMessage.ipNotAllowed);

@@ -9,6 +9,14 @@ import { showQuota, spendQuota, type QuotaLimiters } from "../rate-limits/quota"
 import type { AuthThrottle } from "./auth-throttle";
 import { authenticateRequest, authorizeRequest } from "./authenticate";
 
+/** The guild a plugin protocol request names: `guildId` in its body or query, or its `X-Guild-ID` header. */
+function pluginGuild(req: Request): string | undefined {
+	const named = [(req.body as { guildId?: unknown } | undefined)?.guildId, req.query.guildId, req.headers["x-guild-id"]];
+	const given = named.find((value) => value !== undefined);
+	// Anything but one string (a number, a repeated header) is no guild of the key's: refused as a mismatch.
+	return given === undefined ? undefined : typeof given === "string" ? given : "";
+}
+
 export interface KeyGuardParts {
 	keys: Pick<Keys, "verifier" | "usage">;
 	authThrottle: AuthThrottle;
@@ -29,8 +37,13 @@ export function keyGuard(parts: KeyGuardParts, rule: Extract<Guard, { caller: "a
 		const key = await authenticateRequest(req, parts.keys, parts.authThrottle);
 		res.locals.apiKey = key;
 		try {
-			authorizeRequest(req, key, rule.scope);
-			if (rule.body) await readBody(req, res);
+			if (rule.guildIn === "plugin") {
+				if (rule.body) await readBody(req, res);
+				authorizeRequest(req, key, rule.scope, pluginGuild(req) ?? key.guildId);
+			} else {
+				authorizeRequest(req, key, rule.scope);
+				if (rule.body) await readBody(req, res);
+			}
 		} catch (refusal) {
 			// Keyed answers always carry the key's quota, refusals included (docs/api.md, "API summary"); if the
 			// limiter cannot be read, the refusal still goes out, only without the headers.

@@ -7,8 +7,11 @@ export type ModerationChangeNotice = { kind: "ban" | "mute"; guildId: string; us
 /** Many users of the guild changed at once (an import): caches drop the whole guild. */
 export type GuildResetNotice = { kind: "reset"; guildId: string };
 
-/** A key changed (revoke, disable, roll, …), a user's bans or mutes, or a whole guild's. */
-export type Change = { kind: "key"; keyId: string } | ModerationChangeNotice | GuildResetNotice;
+/** An order for live servers joined the guild's change log: event streams and polls read it (docs/fleets.md). */
+export type ServerCommandNotice = { kind: "command"; guildId: string };
+
+/** A key changed (revoke, disable, roll, …), a user's bans or mutes, a whole guild's, or live servers were sent a command. */
+export type Change = { kind: "key"; keyId: string } | ModerationChangeNotice | GuildResetNotice | ServerCommandNotice;
 
 export interface ChangeBus {
 	/** Tells every other instance; the publishing instance has already applied the change itself. */

@@ -1,5 +1,5 @@
 // gateway/data-store/import-wire.ts
-// The data store's internal import and export routes: records whole (times in ms), behind the internal token only.
+// The data store's internal import, export and command routes: records whole (times in ms), behind the internal token only.
 
 import { z } from "zod";
 
@@ -34,8 +34,19 @@ export const recordsQuery = z.object({
 	limit: z.coerce.number().int().min(1).max(RECORDS_PAGE_MAX).default(RECORDS_PAGE_MAX),
 });
 
+/** An order for live servers as the gateway appends it to the change log (docs/fleets.md), checked again here. */
+export const commandBody = z.object({
+	id: z.string().min(1).max(64),
+	kind: z.enum(["kick", "message", "shutdown"]),
+	job_id: z.string().max(100).nullable(),
+	user_id: z.string().max(20).optional(),
+	text: z.string().max(2_000).optional(),
+	reason: words.optional(),
+});
+
 /** Paths under `/api/v1/moderation/:guildId`. */
 export const IMPORT_PATH = "/records/import";
+export const COMMANDS_PATH = "/commands";
 export const RECORDS_PATH = "/records";
 
 /** A page of 5,000 records as JSON is about 2 MB; the route's own limit, far above the API's 16 KB. */

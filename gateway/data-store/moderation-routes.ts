@@ -21,7 +21,7 @@ import {
 	statusQuery,
 } from "../moderation/moderation-schemas";
 import { pathParam } from "../moderation/request-fields";
-import { IMPORT_PATH, RECORDS_PATH, importBody, recordsQuery } from "./import-wire";
+import { COMMANDS_PATH, IMPORT_PATH, RECORDS_PATH, commandBody, importBody, recordsQuery } from "./import-wire";
 import { liftFields, toBanInfo, toHistoryEntry, toModerationEvent, toMuteInfo } from "./wire";
 
 /** Everything that differs between the ban routes and the mute routes. */
@@ -148,6 +148,12 @@ export function moderationRoutes(store: ModerationStore, clock: Clock): Router {
 	router.post(IMPORT_PATH, async (req, res) => {
 		const { records, reset } = readPart(importBody, req.body);
 		sendSuccess(res, 200, "Records imported", await store.importRecords(guildOf(req), records, reset));
+	});
+
+	// An order for live servers joins the change log (internal, like `/changes`; docs/fleets.md).
+	router.post(COMMANDS_PATH, async (req, res) => {
+		const command = readPart(commandBody, req.body);
+		sendSuccess(res, 201, "Command appended", { sequence: await store.appendCommand(guildOf(req), command) });
 	});
 
 	// Every record of the guild, by id, for an export (internal, like `/changes`).

@@ -1,6 +1,7 @@
 // gateway/data-store/moderation-rows.ts
 // The row shape both SQL moderation stores read, how a page of active records is cut, and what an imported record does.
 
+import type { ServerCommandOrder } from "../../shared/records";
 import { REPLACED_LIFT_REASON, type ActivePage, type ChangeEvent, type ModerationChange, type HistoryPage, type ImportedRecord, type ListPosition, type PlannedRecord, type ModerationKind, type ModerationRecord } from "./moderation-store";
 
 /** A `moderation_records` row: snake_case columns, times in ms, ids as numbers. */
@@ -139,15 +140,20 @@ export function planImportPage(records: readonly ImportedRecord[], existing: rea
 	};
 }
 
-/** The change-log columns read beside a record's (which are all null for a `reset`). */
+/** The change-log columns read beside a record's (which are all null for a `reset` and a `command`). */
 export interface ChangeColumns {
 	change_seq: number;
-	change_event: ChangeEvent | "reset";
+	change_event: ChangeEvent | "reset" | "command";
 	change_job_id: string | null;
 	change_at: number;
+	/** A `command`'s order, as JSON. */
+	change_command: string | null;
 }
 
 export function toChange(row: RecordRow & ChangeColumns): ModerationChange {
 	if (row.change_event === "reset") return { seq: row.change_seq, event: "reset", record: null, jobId: null, at: row.change_at };
+	if (row.change_event === "command") {
+		return { seq: row.change_seq, event: "command", record: null, jobId: row.change_job_id, command: JSON.parse(row.change_command ?? "{}") as ServerCommandOrder, at: row.change_at };
+	}
 	return { seq: row.change_seq, event: row.change_event, record: toRecord(row), jobId: row.change_job_id, at: row.change_at };
 }

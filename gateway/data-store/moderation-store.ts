@@ -1,6 +1,8 @@
 // gateway/data-store/moderation-store.ts
 // The storage interface for bans and mutes: the HTTP layer talks only to this, whatever the backend.
 
+import type { ServerCommandOrder } from "../../shared/records";
+
 /** Bans keep a player out; mutes keep them quiet. Both are stored and queried the same way. */
 export type ModerationKind = "ban" | "mute";
 
@@ -78,7 +80,9 @@ export type ModerationChange =
 			at: number;
 	  }
 	/** Many records changed at once (an import): whoever follows the log re-checks everyone. */
-	| { seq: number; event: "reset"; record: null; jobId: null; at: number };
+	| { seq: number; event: "reset"; record: null; jobId: null; at: number }
+	/** An order for live servers (docs/fleets.md): `jobId` is its target, null for every live server. */
+	| { seq: number; event: "command"; record: null; jobId: string | null; command: ServerCommandOrder; at: number };
 
 /**
  * One record as an import brings it, with its whole state: times in ms, lifted or not. `moderatorActor`
@@ -227,6 +231,9 @@ export interface ModerationStore {
 
 	/** Every record of the guild, lifted and expired included, by id: `limit` at most, after id `after`. */
 	allRecords(guildId: string, after: number, limit: number): Promise<ModerationRecord[]>;
+
+	/** Appends an order for live servers to the guild's change log; answers its sequence. */
+	appendCommand(guildId: string, command: ServerCommandOrder): Promise<number>;
 
 	/** The guild's changes with a sequence above `after`, oldest first, `limit` at most. */
 	changesAfter(guildId: string, after: number, limit: number): Promise<ChangePage>;

@@ -1,6 +1,7 @@
 // gateway/data-store/postgres-moderation-store.ts
 // The shared ModerationStore: bans and mutes in PostgreSQL, read and written by every gateway instance.
 
+import type { ServerCommandOrder } from "../../shared/records";
 import { PostgresDatabase, type PostgresOptions, type Queryable } from "../platform/db/postgres-database";
 import { MODERATION_MIGRATIONS } from "./moderation-schema";
 import { historyBefore, listKey, planImportPage, toActivePage, toChange, toHistoryPage, toRecord, type ChangeColumns, type RecordRow } from "./moderation-rows";
@@ -82,19 +83,20 @@ async function recordChange(
 	tx: Queryable,
 	retention: ChangeRetention,
 	guildId: string,
-	event: ChangeEvent | "reset",
+	event: ChangeEvent | "reset" | "command",
 	recordId: number | null,
 	jobId: string | null,
 	at: number,
-): Promise<void> {
+	command: string | null = null,
+): Promise<number> {
 	const [{ head }] = await tx.rows<{ head: number }>(
 		`INSERT INTO moderation_change_heads (guild_id, head) VALUES ($1, 1)
 		 ON CONFLICT (guild_id) DO UPDATE SET head = moderation_change_heads.head + 1 RETURNING head`,
 		[guildId],
 	);
 	await tx.rows(
-		"INSERT INTO moderation_changes (guild_id, seq, event, record_id, job_id, at) VALUES ($1, $2, $3, $4, $5, $6)",
-		[guildId, head, event, recordId, jobId, at],
+		"INSERT INTO moderation_changes (guild_id, seq, event, record_id, job_id, at, command) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		[guildId, head, event, recordId, jobId, at, command],
 	);
 	await tx.rows("SELECT pg_notify($1, $2)", [CHANGE_NOTIFY_CHANNEL, guildId]);
 	await tx.rows("DELETE FROM moderation_changes WHERE guild_id = $1 AND seq <= $2 AND at < $3", [
@@ -102,6 +104,7 @@ async function recordChange(
 		head - retention.changes,
 		at - retention.ms,
 	]);
+	return head;
 }
 
 /**
@@ -192,7 +195,8 @@ export class PostgresModerationStore implements ModerationStore {
 			 )
 			 SELECT bounds.head, bounds.oldest, page.* FROM bounds LEFT JOIN LATERAL (
 				SELECT ${COLUMNS.split(", ").map((column) => `r.${column}`).join(", ")},
-				       c.seq AS change_seq, c.event AS change_event, c.job_id AS change_job_id, c.at AS change_at
+				       c.seq AS change_seq, c.event AS change_event, c.job_id AS change_job_id, c.at AS change_at,
+				       c.command AS change_command
 				FROM moderation_changes c LEFT JOIN moderation_records r ON r.id = c.record_id
 				WHERE c.guild_id = $1 AND c.seq > $2 ORDER BY c.seq LIMIT $3
 			 ) page ON true`,
@@ -204,6 +208,10 @@ export class PostgresModerationStore implements ModerationStore {
 			head: bounds?.head ?? 0,
 			oldest: bounds?.oldest ?? null,
 		};
+	}
+
+	async appendCommand(guildId: string, command: ServerCommandOrder): Promise<number> {
+		return this.db.transaction((tx) => recordChange(tx, this.retention, guildId, "command", null, command.job_id, this.clock(), JSON.stringify(command)));
 	}
 
 	async importRecords(guildId: string, records: readonly ImportedRecord[], reset: ResetRule): Promise<ImportOutcome> {

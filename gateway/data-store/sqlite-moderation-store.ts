@@ -2,6 +2,7 @@
 // The embedded ModerationStore: one SQLite file (WAL) under the data directory, via better-sqlite3.
 
 import Database from "better-sqlite3";
+import type { ServerCommandOrder } from "../../shared/records";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -56,9 +57,10 @@ export class SqliteModerationStore implements ModerationStore {
 	private readonly imposeTransaction;
 	private readonly liftTransaction;
 	private readonly changesTransaction;
+	private readonly commandTransaction;
 	private readonly findManyTransaction;
 	private readonly importTransaction;
-	private readonly recordChange: (guildId: string, event: ChangeEvent | "reset", recordId: number | null, jobId: string | null, at: number) => void;
+	private readonly recordChange: (guildId: string, event: ChangeEvent | "reset" | "command", recordId: number | null, jobId: string | null, at: number, command?: string) => number;
 
 	private constructor(
 		private readonly db: Database.Database,
@@ -116,14 +118,15 @@ export class SqliteModerationStore implements ModerationStore {
 				ON CONFLICT (guild_id) DO UPDATE SET head = head + 1 RETURNING head`,
 			),
 			appendChange: db.prepare<ChangeRow>(
-				`INSERT INTO moderation_changes (guild_id, seq, event, record_id, job_id, at)
-				VALUES (@guildId, @seq, @event, @recordId, @jobId, @at)`,
+				`INSERT INTO moderation_changes (guild_id, seq, event, record_id, job_id, at, command)
+				VALUES (@guildId, @seq, @event, @recordId, @jobId, @at, @command)`,
 			),
 			pruneChanges: db.prepare<{ guildId: string; below: number; before: number }>(
 				"DELETE FROM moderation_changes WHERE guild_id = @guildId AND seq <= @below AND at < @before",
 			),
 			changesAfter: db.prepare<{ guildId: string; after: number; limit: number }, RecordRow & ChangeColumns>(
-				`SELECT r.*, c.seq AS change_seq, c.event AS change_event, c.job_id AS change_job_id, c.at AS change_at
+				`SELECT r.*, c.seq AS change_seq, c.event AS change_event, c.job_id AS change_job_id, c.at AS change_at,
+					c.command AS change_command
 				FROM moderation_changes c LEFT JOIN moderation_records r ON r.id = c.record_id
 				WHERE c.guild_id = @guildId AND c.seq > @after ORDER BY c.seq LIMIT @limit`,
 			),
@@ -149,15 +152,19 @@ export class SqliteModerationStore implements ModerationStore {
 			),
 			ping: db.prepare("SELECT 1"),
 		};
-		this.recordChange = (guildId, event, recordId, jobId, at) => {
+		this.recordChange = (guildId, event, recordId, jobId, at, command) => {
 			const { head } = this.statements.nextSeq.get({ guildId }) as { head: number };
-			this.statements.appendChange.run({ guildId, seq: head, event, recordId, jobId, at });
+			this.statements.appendChange.run({ guildId, seq: head, event, recordId, jobId, at, command: command ?? null });
 			this.statements.pruneChanges.run({
 				guildId,
 				below: head - retention.changes,
 				before: at - retention.ms,
 			});
+			return head;
 		};
+		this.commandTransaction = db.transaction((guildId: string, command: ServerCommandOrder, at: number) =>
+			this.recordChange(guildId, "command", null, command.job_id, at, JSON.stringify(command)),
+		);
 		this.imposeTransaction = db.transaction((row: NewRow) => {
 			this.statements.liftSameScope.run({
 				guildId: row.guildId,
@@ -251,6 +258,10 @@ export class SqliteModerationStore implements ModerationStore {
 		return this.changesTransaction(guildId, after, limit);
 	}
 
+	async appendCommand(guildId: string, command: ServerCommandOrder): Promise<number> {
+		return this.commandTransaction.immediate(guildId, command, this.clock());
+	}
+
 	async importRecords(guildId: string, records: readonly ImportedRecord[], reset: ResetRule): Promise<ImportOutcome> {
 		return this.importTransaction.immediate(guildId, records, reset, this.clock());
 	}
@@ -333,10 +344,11 @@ interface ScopeParams {
 interface ChangeRow {
 	guildId: string;
 	seq: number;
-	event: ChangeEvent | "reset";
+	event: ChangeEvent | "reset" | "command";
 	recordId: number | null;
 	jobId: string | null;
 	at: number;
+	command: string | null;
 }
 
 interface LiftParams {

@@ -65,6 +65,8 @@ export function toHistoryEntry(record: ModerationRecord, now: number): HistoryEn
 export function toModerationEvent(change: ModerationChange): ModerationEvent {
 	// A reset carries only its id, event and time (docs/api.md, "API summary").
 	if (change.event === "reset") return { id: change.seq, event: "reset", at: toUnixSeconds(change.at) };
+	// A command names its target as the change's `job_id`; the events route hands it to that server only.
+	if (change.event === "command") return { id: change.seq, event: "command", command: change.command, job_id: change.jobId, at: toUnixSeconds(change.at) };
 	const { record } = change;
 	return {
 		id: change.seq,

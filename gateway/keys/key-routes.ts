@@ -208,7 +208,8 @@ export const KEY_ROUTES: readonly Route<KeyRouteParts>[] = [
 		summary: "The guild's key, member, webhook and experience events",
 		description:
 			"Newest first, each with its actor and address. `key_id` is null for events about no key: members, suspensions, " +
-			"webhooks (`webhook_*`) and linked experiences (`experience_*`; `experience_link_failing` names the actor `system`).",
+			"webhooks (`webhook_*`) and linked experiences (`experience_*`; `experience_link_failing` names the actor `system`), " +
+			"Discord slash commands (`discord_command`, naming the Discord member and the command), and commands sent to live servers (`server_command_sent`).",
 		guard: { caller: "admin", need: { permission: ["administer_keys"] } },
 		request: { params: guildParams, query: auditQuery },
 		answers: [{ status: 200, description: "Audit events retrieved", data: auditData }],

@@ -53,6 +53,8 @@ const AUDIT_EVENTS = [
 	"experience_updated",
 	"experience_unlinked",
 	"experience_link_failing",
+	"discord_command",
+	"server_command_sent",
 ] as const satisfies readonly AuditEventKind[];
 
 export const adminGuildId = guildIdParam("guildId must be a Discord guild id (17-20 digits)");

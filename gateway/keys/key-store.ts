@@ -66,7 +66,11 @@ export type AuditEventKind =
 	| "experience_linked"
 	| "experience_updated"
 	| "experience_unlinked"
-	| "experience_link_failing";
+	| "experience_link_failing"
+	/** A ban, unban, mute or unmute made with a Discord slash command (docs/discord.md). */
+	| "discord_command"
+	/** (v3) A command sent to live game servers (docs/fleets.md). */
+	| "server_command_sent";
 
 /** Who made a change and from where (the caller's address; null for changes the gateway makes itself). */
 export interface ChangedBy {

@@ -91,25 +91,37 @@ function banEnd(body: string): number | undefined | null {
 }
 
 /**
- * For a ban, unban, mute or unmute. A ban's cached answers are dropped before it is forwarded and again
- * the moment the data store answers, before the caller sees that answer: a read racing the write cannot
- * put the old answer back. Every kind is then announced (other instances, event streams) before the
- * caller can ask anyone.
+ * For a ban, unban, mute or unmute of `userId` in `guildId`, made through the data store by any route
+ * (the dashboard's, Discord's). A ban's cached answers are dropped before it is sent and again the moment
+ * the data store answers, before the caller sees that answer: a read racing the write cannot put the old
+ * answer back. Every kind is then announced (other instances, event streams) before the caller can ask
+ * anyone. Call the answer with the data store's status.
  */
+export function beginModerationChange(
+	kind: ModerationChangeNotice["kind"],
+	cache: BanStatusCache,
+	announce: (change: ModerationChangeNotice) => void,
+	guildId: string,
+	userId: string,
+): (status: number) => void {
+	if (kind === "ban") cache.invalidate(guildId, userId);
+	return (status) => {
+		if (kind === "ban") cache.invalidate(guildId, userId);
+		if (status >= 200 && status < 300) announce({ kind, guildId, userId });
+	};
+}
+
+/** `beginModerationChange` for a route that relays the data store's answer. */
 export function onModerationChange(
 	kind: ModerationChangeNotice["kind"],
 	cache: BanStatusCache,
 	announce: (change: ModerationChangeNotice) => void,
 ): RequestHandler {
 	return (req, res, next) => {
-		const guildId = req.params.guildId as string;
 		const userId = bodyRobloxId(req.body);
 		if (userId === undefined) return next();
-		if (kind === "ban") cache.invalidate(guildId, userId);
-		onUpstreamResponse(res, (upstream) => {
-			if (kind === "ban") cache.invalidate(guildId, userId);
-			if (upstream.status >= 200 && upstream.status < 300) announce({ kind, guildId, userId });
-		});
+		const answered = beginModerationChange(kind, cache, announce, req.params.guildId as string, userId);
+		onUpstreamResponse(res, (upstream) => answered(upstream.status));
 		next();
 	};
 }

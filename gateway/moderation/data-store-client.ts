@@ -2,8 +2,8 @@
 // The gateway's one client of the data store: forwarded calls, change-log reads and ban counts, over one keep-alive pool.
 
 import { Pool, errors as undiciErrors, type Dispatcher } from "undici";
-import type { ModerationEvent } from "../../shared/records";
-import { IMPORT_PATH, RECORDS_PATH } from "../data-store/import-wire";
+import type { ModerationEvent, ServerCommandOrder } from "../../shared/records";
+import { COMMANDS_PATH, IMPORT_PATH, RECORDS_PATH } from "../data-store/import-wire";
 import type { ImportedRecord, ImportOutcome, ModerationRecord, ResetRule } from "../data-store/moderation-store";
 import { API_BASE } from "../../shared/routes";
 import type { ChangeFeed, ChangePage } from "../changes/change-feed";
@@ -173,6 +173,13 @@ export class DataStoreClient {
 		const answer = await this.send({ method: "POST", path: guildPath(guildId, IMPORT_PATH), guildId, body: { records, reset } }, undefined, IMPORT_TIMEOUT_MS);
 		if (answer.status !== 200) throw new Error(`the data store answered ${answer.status} to an import: ${answer.body.toString("utf8").slice(0, 300)}`);
 		return dataOf<ImportOutcome>(answer);
+	}
+
+	/** Appends an order for live servers to the guild's change log (the data store's internal command route); answers its sequence. */
+	async appendCommand(guildId: string, command: ServerCommandOrder): Promise<number> {
+		const answer = await this.send({ method: "POST", path: guildPath(guildId, COMMANDS_PATH), guildId, body: command });
+		if (answer.status !== 201) throw new Error(`the data store answered ${answer.status} to a command: ${answer.body.toString("utf8").slice(0, 300)}`);
+		return dataOf<{ sequence: number }>(answer).sequence;
 	}
 
 	/** Every record of the guild after id `after`, by id, `limit` at most (the data store's internal records route). */

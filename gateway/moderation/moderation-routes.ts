@@ -5,7 +5,7 @@ import { z } from "zod";
 import { API_BASE, BATCH_MAX_IDENTIFIERS } from "../../shared/routes";
 import type { ModerationChangeNotice } from "../changes/change-bus";
 import type { EventHub } from "../events/event-hub";
-import { eventsRoute } from "../events/events-route";
+import { eventsRoute, type EventsRouteOptions } from "../events/events-route";
 import { defineRoute, type Route, type SuccessAnswer } from "../platform/http/route";
 import { batchCost } from "../rate-limits/quota";
 import { advertiseCacheLifetime, onModerationChange, serveCachedBanStatus } from "./ban-cache-middleware";
@@ -40,6 +40,10 @@ export interface ModerationRouteParts {
 	/** Tells other gateway instances and this one's event streams that a user's ban or mute changed. */
 	announceChange: (change: ModerationChangeNotice) => void;
 	events: EventHub;
+	/** Hears the live servers that follow events (docs/fleets.md, "Presence"). */
+	presence?: EventsRouteOptions["presence"];
+	/** Whether a universe is pushed through Roblox (docs/fleets.md); by default never. */
+	pushFor?: EventsRouteOptions["pushFor"];
 }
 
 const GUILD = `${API_BASE}/moderation/:guildId`;
@@ -209,7 +213,8 @@ const history = moderation({
 const EVENT_STREAM: SuccessAnswer = {
 	status: 200,
 	description:
-		"With `Accept: text/event-stream`: each change as `id: <sequence>`, `event: ban|unban|mute|unmute|reset`, `data:` the event's other fields as JSON; a comment line every 15 s",
+		"With `Accept: text/event-stream`: each change as `id: <sequence>`, `event: ban|unban|mute|unmute|reset|command`, `data:` the event's other fields as JSON; " +
+		'a comment line every 15 s; `event: push` with `data: {"topic":"Technified"}` first when the server\'s universe is pushed through Roblox',
 	data: { text: "text/event-stream", schema: z.string().meta({ example: 'id: 7\nevent: ban\ndata: {"roblox_id":"261","place_id":null,"ban_info":{…},"job_id":null,"at":1750000000}\n\n' }) },
 };
 
@@ -224,7 +229,10 @@ const events = moderation({
 		"with `Last-Event-ID`. A position older than the gateway keeps (at least 24 hours or 10,000 changes) starts with " +
 		"`reset`: re-check everyone. Each poll or stream costs one `events` point, never a `moderation` one, so following " +
 		"events never starves join checks; a key holds at most 2,000 open streams and held polls together on each gateway " +
-		"instance (EVENT_STREAMS_PER_KEY; more is a 429 with `Retry-After`).",
+		"instance (EVENT_STREAMS_PER_KEY; more is a 429 with `Retry-After`). A live server names itself with `job_id` " +
+		"(and `place_id`, `universe_id`, `players`): it is then listed as live, at no extra cost, and `command` events meant for " +
+		"it (or for every server) reach it; a caller without `job_id` never sees commands. When the server's universe is pushed " +
+		"through Roblox, `data.push` (or the stream's first `event: push`) names the MessagingService topic.",
 	guard: follow,
 	request: {
 		params: guildParams,
@@ -256,7 +264,7 @@ const events = moderation({
 	],
 	errors: [502],
 	hot: true,
-	handle: ({ events: hub, config }) => [eventsRoute({ hub, maxStreamsPerKey: config.maxStreamsPerKey })],
+	handle: ({ events: hub, config, presence, pushFor }) => [eventsRoute({ hub, maxStreamsPerKey: config.maxStreamsPerKey, presence, pushFor })],
 });
 
 /** In the order Express and the hot table register them (the batch before `ban-status/:identifier`). */

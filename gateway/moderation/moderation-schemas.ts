@@ -11,6 +11,8 @@ import type {
 	ModerationEventsData,
 	MuteInfo,
 	MuteStatusData,
+	PushNotice,
+	ServerCommandOrder,
 } from "../../shared/records";
 import { BATCH_MAX_IDENTIFIERS } from "../../shared/routes";
 import {
@@ -25,10 +27,13 @@ import {
 	optionalRobloxId,
 	placeId,
 	placeIdQuery,
+	playersQuery,
 	reason,
 	robloxId,
 	robloxIdText,
 	sequence,
+	serverJobId,
+	universeIdQuery,
 	writtenAs,
 } from "../platform/http/fields";
 
@@ -84,6 +89,11 @@ export const eventsQuery = z.object({
 		// The example asks for an answer at once: a client trying it should not wait 25 seconds.
 		{ type: "integer", minimum: 0, maximum: MAX_EVENTS_WAIT_SECONDS, default: MAX_EVENTS_WAIT_SECONDS, example: 0 },
 	),
+	// A live server says which it is: its presence, at no extra cost (docs/fleets.md).
+	job_id: serverJobId.optional().meta({ description: "The asking server's `game.JobId`: it is listed as live, and `command` events for it reach it" }),
+	place_id: placeIdQuery,
+	universe_id: universeIdQuery.optional(),
+	players: playersQuery.optional(),
 });
 
 /**
@@ -121,6 +131,22 @@ export const liftBody = jsonObject({
 
 // Answers. Times are unix seconds; each schema is checked against the shared wire type it describes.
 const unixSeconds = z.int().nonnegative();
+
+/** The most a `message` command may show (docs/fleets.md). */
+export const COMMAND_TEXT_MAX_CHARS = 200;
+
+/** An order for live servers as the events route, the push and the admin API carry it (docs/fleets.md). */
+export const serverCommandOrder = z.object({
+	id: z.string().meta({ description: "The command's id, for the ack" }),
+	kind: z.enum(["kick", "message", "shutdown"]),
+	job_id: z.string().nullable().meta({ description: "The target server's JobId; null: every live server" }),
+	user_id: z.string().optional().meta({ description: "`kick`: the Roblox user id to kick" }),
+	text: z.string().optional().meta({ description: `\`message\`: what to show, at most ${COMMAND_TEXT_MAX_CHARS} characters` }),
+	reason: z.string().optional().meta({ description: "`kick` and `shutdown`: the reason the players are shown" }),
+}) satisfies z.ZodType<ServerCommandOrder>;
+
+/** `data.push`: the server's universe is pushed through Roblox's MessagingService. */
+export const pushNotice = z.object({ topic: z.string().meta({ example: "Technified" }) }) satisfies z.ZodType<PushNotice>;
 const expiresAt = unixSeconds.nullable().meta({ description: "Unix seconds; null for a permanent record" });
 const recordPlace = z.int().positive().nullable().meta({ description: "The place it applies to; null for every place" });
 
@@ -167,18 +193,24 @@ export const banStatusBatchData = z.object({
 
 const moderationEvent = z.object({
 	id: z.int().nonnegative().meta({ description: "The guild's sequence of this change" }),
-	event: z.enum(["ban", "unban", "mute", "unmute", "reset"]).meta({ description: "`reset`: the position asked for is no longer kept; re-check everyone" }),
+	event: z
+		.enum(["ban", "unban", "mute", "unmute", "reset", "command"])
+		.meta({ description: "`reset`: the position asked for is no longer kept; re-check everyone. `command`: an order for the asking server (docs/fleets.md)" }),
 	roblox_id: z.string().optional(),
 	place_id: recordPlace.optional(),
 	ban_info: banInfo.optional(),
 	mute_info: muteInfo.optional(),
 	job_id: z.string().nullable().optional(),
+	command: serverCommandOrder.optional().meta({ description: "Only on `command` events: what the server is told to do" }),
 	at: unixSeconds,
 }) satisfies z.ZodType<ModerationEvent>;
 
 export const moderationEventsData = z.object({
 	events: z.array(moderationEvent),
 	next: z.int().nonnegative().meta({ description: "Pass as `after` next time" }),
+	push: pushNotice
+		.optional()
+		.meta({ description: "Present when the asking server's universe is pushed through Roblox: subscribe to this MessagingService topic and poll only to catch up" }),
 }) satisfies z.ZodType<ModerationEventsData>;
 
 const robloxIdOut = z.string().meta({ description: "Roblox user id" });

@@ -3,7 +3,7 @@
 
 import type { PostgresDatabase } from "../platform/db/postgres-database";
 import type { LearntUser, LearntUsername, RobloxUserStore } from "./roblox-user-store";
-import { toLearntUser, toLearntUsername, type UserRow, type UsernameRow } from "./roblox-user-rows";
+import { escapeLike, toLearntUser, toLearntUsername, type UserRow, type UsernameRow } from "./roblox-user-rows";
 
 export class PostgresRobloxUserStore implements RobloxUserStore {
 	constructor(private readonly db: PostgresDatabase) {}
@@ -11,6 +11,11 @@ export class PostgresRobloxUserStore implements RobloxUserStore {
 	async usersById(ids: readonly number[]): Promise<LearntUser[]> {
 		if (ids.length === 0) return [];
 		const rows = await this.db.rows<UserRow>("SELECT * FROM roblox_users WHERE id = ANY($1::bigint[])", [ids]);
+		return rows.map(toLearntUser);
+	}
+
+	async usersNamedLike(prefix: string, limit: number): Promise<LearntUser[]> {
+		const rows = await this.db.rows<UserRow>("SELECT * FROM roblox_users WHERE name ILIKE $1 ESCAPE '\\' ORDER BY length(name), name LIMIT $2", [`${escapeLike(prefix)}%`, limit]);
 		return rows.map(toLearntUser);
 	}
 

@@ -26,3 +26,6 @@ export const toLearntUser = (row: UserRow): LearntUser => ({
 });
 
 export const toLearntUsername = (row: UsernameRow): LearntUsername => ({ username: row.username, userId: row.user_id, learntAt: row.learnt_at });
+
+/** `text` matched literally by LIKE with `ESCAPE '\'`: its `%`, `_` and `\` lose their meaning. */
+export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (char) => `\\${char}`);

@@ -21,6 +21,8 @@ export interface LearntUsername {
 /** In the gateway database; callers decide what is fresh from `learntAt`. */
 export interface RobloxUserStore {
 	usersById(ids: readonly number[]): Promise<LearntUser[]>;
+	/** Up to `limit` users whose current name starts with `prefix` (any case), shortest names first: suggestions as a name is typed. */
+	usersNamedLike(prefix: string, limit: number): Promise<LearntUser[]>;
 	/** `usernames` lower case. */
 	usernames(usernames: readonly string[]): Promise<LearntUsername[]>;
 	/** Replaces what was known of each. */

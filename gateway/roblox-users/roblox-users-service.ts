@@ -27,7 +27,8 @@ export interface Resolution {
 	complete: boolean;
 }
 
-const idAlone = (id: number): ResolvedUser => ({ id, name: null, display_name: null, avatar_url: null, learnt_at: null });
+/** A user known by id alone: Roblox does not know it, or could not be asked. */
+export const idAlone = (id: number): ResolvedUser => ({ id, name: null, display_name: null, avatar_url: null, learnt_at: null });
 const toResolved = (user: LearntUser): ResolvedUser => ({
 	id: user.id,
 	name: user.name,
@@ -44,6 +45,11 @@ export class RobloxUsers {
 	async byIds(ids: readonly number[]): Promise<Resolution> {
 		const { users, complete } = await this.learnIds([...new Set(ids)]);
 		return { users: ids.filter((id, index) => ids.indexOf(id) === index).map((id) => users.get(id) ?? idAlone(id)), not_found: [], complete };
+	}
+
+	/** Users learnt before (stale ones too) whose name starts with `prefix`: suggestions while a name is typed; Roblox is not asked. */
+	async namedLike(prefix: string, limit: number): Promise<ResolvedUser[]> {
+		return (await this.parts.store.usersNamedLike(prefix, limit)).map(toResolved);
 	}
 
 	/** `usernames` as asked; matched without regard to case, as Roblox does. */

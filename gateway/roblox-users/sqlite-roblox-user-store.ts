@@ -3,7 +3,7 @@
 
 import type Database from "better-sqlite3";
 import type { LearntUser, LearntUsername, RobloxUserStore } from "./roblox-user-store";
-import { toLearntUser, toLearntUsername, type UserRow, type UsernameRow } from "./roblox-user-rows";
+import { escapeLike, toLearntUser, toLearntUsername, type UserRow, type UsernameRow } from "./roblox-user-rows";
 
 export class SqliteRobloxUserStore implements RobloxUserStore {
 	constructor(private readonly db: Database.Database) {}
@@ -13,6 +13,14 @@ export class SqliteRobloxUserStore implements RobloxUserStore {
 		return this.db
 			.prepare<number[], UserRow>(`SELECT * FROM roblox_users WHERE id IN (${ids.map(() => "?").join(", ")})`)
 			.all(...ids)
+			.map(toLearntUser);
+	}
+
+	async usersNamedLike(prefix: string, limit: number): Promise<LearntUser[]> {
+		// SQLite's LIKE ignores ASCII case, as Roblox names are matched; `_` is a username character, so escaped.
+		return this.db
+			.prepare<[string, number], UserRow>("SELECT * FROM roblox_users WHERE name LIKE ? ESCAPE '\\' ORDER BY length(name), name LIMIT ?")
+			.all(`${escapeLike(prefix)}%`, limit)
 			.map(toLearntUser);
 	}
 

@@ -1,5 +1,6 @@
 // test/fakes/discord.ts
-// A fake Discord on loopback for the sign-in tests: the OAuth2 authorization code grant with PKCE and the two user reads.
+// A fake Discord on loopback: the OAuth2 sign-in (authorization code grant with PKCE, the two user reads) and the
+// application's side of slash commands (signed interactions, editing @original, registering commands).
 //
 // Written from Discord's documentation: "OAuth2" (discord.com/developers/docs/topics/oauth2: Authorization Code
 // Grant, the authorize URL's response_type/client_id/scope/state/redirect_uri, PKCE with code_challenge_method
@@ -11,10 +12,21 @@
 // before/after/limit (1-200, default 200), partial guilds with id, name, icon, banner, owner, permissions as a
 // string bitfield and features). An unknown or revoked token gets 401 {"message": "401: Unauthorized", "code": 0}.
 //
+// Slash commands, from "Receiving and Responding" (discord.com/developers/docs/interactions/receiving-and-responding:
+// each interaction POSTed to the Interactions Endpoint URL with X-Signature-Ed25519, the hex Ed25519 signature of
+// X-Signature-Timestamp + the raw body by the application's key pair, whose public half is the app's 32-byte
+// public key in hex; PING type 1 answered by PONG type 1; an answer within 3 seconds, or type 5 (deferred) and
+// then Edit Original Interaction Response, PATCH /webhooks/{application.id}/{interaction.token}/messages/@original,
+// no Authorization header, an unknown token 404 {"message": "Unknown Webhook", "code": 10015}) and "Application
+// Commands" (…/interactions/application-commands: Bulk Overwrite Global Application Commands, PUT
+// /applications/{application.id}/commands, and the guild form …/guilds/{guild.id}/commands, with
+// `Authorization: Bot <token>`, answering the registered commands with their ids; a wrong token 401).
+// `interact` plays Discord's side: it signs a payload with the key pair and POSTs it to the endpoint.
+//
 // Discord's authorize page asks the signed-in browser user to approve; here the "browser user" is chosen with
 // `signInAs`, and the page approves at once by redirecting to redirect_uri with code and state, as Discord does.
 
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import express from "express";
@@ -59,6 +71,27 @@ export interface FakeDiscord {
 	revokeTokens(userId: string): void;
 	/** The access tokens Discord issued to a user and has not revoked (to check none is stored in the clear). */
 	accessTokensOf(userId: string): string[];
+	/** The application the slash commands belong to (DISCORD_APPLICATION_ID). */
+	applicationId: string;
+	/** DISCORD_PUBLIC_KEY: the raw Ed25519 public key, hex. */
+	publicKey: string;
+	/** DISCORD_BOT_TOKEN. */
+	botToken: string;
+	/** Signs `body` at `timestamp` (unix s) as Discord does: hex Ed25519 of timestamp + body. */
+	signInteraction(body: string, timestamp: string): string;
+	/**
+	 * POSTs an interaction to `endpoint` signed with the key pair, as Discord does; `tamper` changes what is
+	 * sent after signing. Answers the status, the body and how long the first answer took (ms).
+	 */
+	interact(
+		endpoint: string,
+		payload: object,
+		options?: { timestamp?: number; tamper?: (signed: { body: string; timestamp: string; signature: string }) => { body: string; timestamp: string; signature: string } },
+	): Promise<{ status: number; body: any; ms: number }>;
+	/** Each PATCH of @original the fake accepted: the interaction token, the body, when it arrived (unix ms). */
+	edits: { token: string; body: any; at: number }[];
+	/** Each bulk overwrite accepted: the guild (undefined: global) and the commands sent. */
+	registrations: { guildId: string | undefined; commands: any[] }[];
 	/** How many times each route was called, e.g. `calls.get("GET /api/users/@me/guilds")`. */
 	calls: Map<string, number>;
 	close(): Promise<void>;
@@ -165,6 +198,30 @@ export async function startFakeDiscord(options: { accessTokenSeconds?: number } 
 		res.json(page);
 	});
 
+	const applicationId = "1100000000000000002";
+	const botToken = `bot.${randomBytes(24).toString("base64url")}`;
+	const keyPair = generateKeyPairSync("ed25519");
+	// The SPKI DER of an Ed25519 key ends with the raw 32 bytes, which is what Discord shows as the public key.
+	const publicKey = keyPair.publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
+	const signInteraction = (body: string, timestamp: string) => sign(null, Buffer.from(timestamp + body), keyPair.privateKey).toString("hex");
+	const edits: FakeDiscord["edits"] = [];
+	const registrations: FakeDiscord["registrations"] = [];
+
+	app.patch("/api/webhooks/:applicationId/:token/messages/@original", express.json(), (req, res) => {
+		if (req.params.applicationId !== applicationId) return res.status(404).json({ message: "Unknown Webhook", code: 10015 });
+		edits.push({ token: req.params.token, body: req.body, at: Date.now() });
+		res.json({ id: randomBytes(8).readBigUInt64BE().toString(), type: 0, ...req.body });
+	});
+	const overwrite: express.RequestHandler = (req, res) => {
+		if (req.headers.authorization !== `Bot ${botToken}`) return res.status(401).json(unauthorized);
+		if (req.params.applicationId !== applicationId) return res.status(403).json({ message: "Missing Access", code: 50001 });
+		if (!Array.isArray(req.body)) return res.status(400).json({ message: "Invalid Form Body", code: 50035 });
+		registrations.push({ guildId: req.params.guildId as string | undefined, commands: req.body });
+		res.json((req.body as object[]).map((command, at) => ({ id: String(1200000000000000000n + BigInt(at)), application_id: applicationId, version: "1", ...command })));
+	};
+	app.put("/api/applications/:applicationId/commands", express.json(), overwrite);
+	app.put("/api/applications/:applicationId/guilds/:guildId/commands", express.json(), overwrite);
+
 	const server = await new Promise<Server>((resolve) => {
 		const listening = app.listen(0, "127.0.0.1", () => resolve(listening));
 	});
@@ -174,6 +231,33 @@ export async function startFakeDiscord(options: { accessTokenSeconds?: number } 
 		apiUrl: `${origin}/api`,
 		clientId,
 		clientSecret,
+		applicationId,
+		publicKey,
+		botToken,
+		signInteraction,
+		async interact(endpoint, payload, options = {}) {
+			const body = JSON.stringify(payload);
+			const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
+			const signed = { body, timestamp, signature: signInteraction(body, timestamp) };
+			const sent = options.tamper?.(signed) ?? signed;
+			const started = performance.now();
+			const response = await fetch(endpoint, {
+				method: "POST",
+				headers: { "content-type": "application/json", "x-signature-ed25519": sent.signature, "x-signature-timestamp": sent.timestamp, "user-agent": "Discord-Interactions/1.0 (+https://discord.com)" },
+				body: sent.body,
+			});
+			const text = await response.text();
+			const ms = performance.now() - started;
+			let parsed: unknown = text;
+			try {
+				parsed = JSON.parse(text);
+			} catch {
+				// left as text
+			}
+			return { status: response.status, body: parsed, ms };
+		},
+		edits,
+		registrations,
 		addUser: (user) => users.set(user.id, user),
 		signInAs: (userId) => {
 			browserUser = userId;

@@ -35,6 +35,8 @@ export interface FakeRoblox {
 	url: string;
 	add(...users: FakeRobloxUser[]): void;
 	setMode(mode: FakeRobloxMode): void;
+	/** Every answer waits this long first (ms): a slow Roblox that still answers. */
+	setDelay(ms: number): void;
 	/** Every request, as `METHOD path` with how many names or ids it carried. */
 	requests: { route: string; count: number }[];
 	close(): Promise<void>;
@@ -47,9 +49,14 @@ export const headshotUrl = (id: number) => `https://tr.rbxcdn.com/30DAY-AvatarHe
 export async function startFakeRoblox(): Promise<FakeRoblox> {
 	const users = new Map<number, FakeRobloxUser>();
 	let mode: FakeRobloxMode = "up";
+	let delayMs = 0;
 	const requests: FakeRoblox["requests"] = [];
 	const app = express();
 	app.use(express.json());
+	app.use((_req, _res, next) => {
+		if (delayMs === 0) return next();
+		setTimeout(next, delayMs);
+	});
 	app.use((_req, res, next) => {
 		if (mode === "up") return next();
 		if (mode === "slow") return;
@@ -97,6 +104,9 @@ export async function startFakeRoblox(): Promise<FakeRoblox> {
 		},
 		setMode: (next) => {
 			mode = next;
+		},
+		setDelay: (ms) => {
+			delayMs = ms;
 		},
 		requests,
 		close: () =>

@@ -98,6 +98,7 @@ describe("gateway process", () => {
 				docs: `http://127.0.0.1:${port}/docs`,
 				metrics: `http://127.0.0.1:${port}/metrics`,
 			});
+			expect(output).toContain("Discord commands off: set DISCORD_PUBLIC_KEY and DISCORD_APPLICATION_ID to turn them on");
 			expect((await fetch(`${gateway.url}/metrics`)).status).toBe(200);
 		} finally {
 			await gateway.stop();
@@ -106,7 +107,13 @@ describe("gateway process", () => {
 
 	it("gives API and dashboard at PUBLIC_URL, metrics at the listening address with the token it needs", async () => {
 		const metricsToken = "metrics-token-0123456789";
-		const gateway = await startGatewayProcess({ DATA_DIR: dataDir, PUBLIC_URL: "https://bans.example.com/", METRICS_TOKEN: metricsToken });
+		const gateway = await startGatewayProcess({
+			DATA_DIR: dataDir,
+			PUBLIC_URL: "https://bans.example.com/",
+			METRICS_TOKEN: metricsToken,
+			DISCORD_PUBLIC_KEY: "ab".repeat(32),
+			DISCORD_APPLICATION_ID: "1100000000000000002",
+		});
 		try {
 			const output = gateway.output.join("");
 			expect(output).toContain(`listening on ${gateway.url} (127.0.0.1 only), reached at https://bans.example.com`);
@@ -117,6 +124,9 @@ describe("gateway process", () => {
 				metrics: `${gateway.url}/metrics (Authorization: Bearer METRICS_TOKEN)`,
 			});
 			expect(output).not.toContain(metricsToken);
+			expect(output).toContain(
+				"Discord commands on for application 1100000000000000002: Interactions Endpoint URL https://bans.example.com/discord/interactions; set DISCORD_BOT_TOKEN to register them",
+			);
 			const metrics = await fetch(`${gateway.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
 			expect(metrics.status).toBe(200);
 		} finally {

@@ -183,7 +183,10 @@ test("where CreateWebStreamClient works, a ban and a mute reach the server throu
 		{ kind: "mute", userId: 9402, reason: "Streamed mute", source: "live" },
 	]);
 	expect(await server.canSend(9402)).toEqual({ RBXGeneral: false });
-	expect(streamed.events).toEqual([{ url: `${url}/api/v1/moderation/${LIVE_GUILD_ID}/events`, stream: true }]);
+	// The stream says which server it is, as a poll does (docs/fleets.md).
+	expect(streamed.events).toEqual([
+		{ url: `${url}/api/v1/moderation/${LIVE_GUILD_ID}/events?job_id=job-stream&place_id=${PLACE_A}&universe_id=5203828273&players=0`, stream: true },
+	]);
 	expect(report.output).toEqual([]);
 	await server.stop();
 }, 60_000);

@@ -76,6 +76,34 @@ function decimalId(what: string) {
 	return writtenAs(id, { type: "integer", minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 }
 
+/** A live server's presence (docs/fleets.md): its Roblox JobId (a GUID on live servers) and player count. */
+const JOB_ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
+const MAX_SERVER_PLAYERS = 1_000;
+const serverJobIdWords = worded(givenOnce((field) => `${field} must be a Roblox JobId: 1 to 64 letters, digits or hyphens`));
+/** A live server's JobId, in a query or a body. */
+export const serverJobId = z
+	.string(serverJobIdWords)
+	.regex(JOB_ID_PATTERN, serverJobIdWords)
+	.meta({ description: "The Roblox server's `game.JobId`", example: "5d2a8c4e-1b7f-4e0a-9c3d-2f6b8a1e7c90" });
+const playersWords = worded(givenOnce((field) => `${field} must be a whole number of players from 0 to ${MAX_SERVER_PLAYERS}`));
+/** How many players a live server holds, in a query. */
+export const playersQuery = writtenAs(
+	z
+		.string(playersWords)
+		.regex(/^(0|[1-9][0-9]{0,3})$/, playersWords)
+		.refine((value) => Number(value) <= MAX_SERVER_PLAYERS, playersWords)
+		.transform(Number)
+		.meta({ description: `Players in the server now, 0 to ${MAX_SERVER_PLAYERS}` }),
+	{ type: "integer", minimum: 0, maximum: MAX_SERVER_PLAYERS },
+);
+/** How many players a live server holds, in a JSON body. */
+export const playersCount = z
+	.int(playersWords)
+	.min(0, playersWords)
+	.max(MAX_SERVER_PLAYERS, playersWords)
+	.meta({ description: `Players in the server now, 0 to ${MAX_SERVER_PLAYERS}` });
+export const universeIdQuery = decimalId("a Roblox universe id");
+
 /** A positive id below 2^53 in a JSON body: a number, or a string holding one in decimal. */
 function bodyId(what: string) {
 	const words = worded((field, input) => {
@@ -96,6 +124,7 @@ export const robloxIdText = decimalId("a Roblox user id");
 export const placeIdQuery = decimalId("a Roblox place id").optional().transform((id) => id ?? null);
 
 export const robloxId = bodyId("a Roblox user id");
+export const universeId = bodyId("a Roblox universe id");
 /** A user id that may be left out (absent or null). */
 export const optionalRobloxId = robloxId.nullish().transform((id) => id ?? null);
 /** Absent or null: the record applies in every place. */

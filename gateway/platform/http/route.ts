@@ -24,7 +24,19 @@ export type AdminNeed =
  * parsed body; `body` parses the JSON body inside the guard, after the key is verified).
  */
 export type Guard =
-	| { caller: "api_key"; scope: Scope; category: QuotaCategory; cost?: (body: unknown) => number; body?: boolean }
+	| {
+			caller: "api_key";
+			scope: Scope;
+			category: QuotaCategory;
+			cost?: (body: unknown) => number;
+			body?: boolean;
+			/**
+			 * Where the guild is named: the path's `:guildId` (the default), or, on Technified's plugin
+			 * protocol routes, the body's or query's `guildId` or the `X-Guild-ID` header (the key's own
+			 * guild when none is given; the body is then read before the guild is checked).
+			 */
+			guildIn?: "path" | "plugin";
+	  }
 	| { caller: "admin"; need?: AdminNeed }
 	| { caller: "anyone" }
 	/** A browser back from Discord's sign-in: no credential yet, failures count against its address. */
@@ -32,7 +44,7 @@ export type Guard =
 	/** `/metrics`: open, or `Authorization: Bearer <METRICS_TOKEN>` when that is set. */
 	| { caller: "metrics" };
 
-export type Tag = "Moderation" | "API keys" | "Operators" | "Outbound" | "Roblox users" | "Health" | "Reference";
+export type Tag = "Moderation" | "Live servers" | "API keys" | "Operators" | "Outbound" | "Roblox users" | "Discord" | "Health" | "Reference";
 
 /** One answer besides the errors: its status and, for a JSON envelope, the schema of its `data`. */
 export interface SuccessAnswer {

@@ -69,7 +69,8 @@ describe("the OpenAPI document", () => {
 				if (/\/(webhooks|experiences|members|audit)/.test(path)) expect(statuses, where).toContain("403");
 				// A number read from the query is written as one: no digits-only string left for a client to quote.
 				for (const parameter of operation.parameters ?? []) {
-					if (parameter.in === "query") expect(parameter.schema?.pattern, `${where} ${parameter.name}`).toBeUndefined();
+					// A JobId is text, and a Discord guild id exceeds 2^53: those two keep their patterns.
+					if (parameter.in === "query" && !["job_id", "guildId"].includes(parameter.name)) expect(parameter.schema?.pattern, `${where} ${parameter.name}`).toBeUndefined();
 					// Discord ids exceed 2^53: strings of digits; Roblox ids fit in a number.
 					if (["identifier", "universeId"].includes(parameter.name)) expect(parameter.schema, `${where} ${parameter.name}`).toMatchObject({ type: "integer", minimum: 1 });
 				}

@@ -320,6 +320,22 @@ export function moderationStoreSuite(open: OpenModerationStore): void {
 		expect(replaced).toMatchObject({ liftReason: REPLACED_LIFT_REASON, liftedBy: 0, liftedByActor: "discord:80351110224678912" });
 	});
 
+	test("a command for live servers joins the change log between bans, with its order and target", async () => {
+		await store.impose(guild, "ban", ban(1));
+		const order = { id: "c1", kind: "kick" as const, job_id: "5d2a-8c4e", user_id: "261", reason: "Exploiting" };
+		expect(await store.appendCommand(guild, order)).toBe(2);
+		expect(await store.appendCommand(guild, { id: "c2", kind: "message", job_id: null, text: "Hello" })).toBe(3);
+		await store.impose(guild, "ban", ban(2));
+		const page = await store.changesAfter(guild, 1, 10);
+		expect(page.changes.map((change) => [change.seq, change.event, change.jobId])).toEqual([
+			[2, "command", "5d2a-8c4e"],
+			[3, "command", null],
+			[4, "ban", null],
+		]);
+		expect(page.changes[0]).toMatchObject({ record: null, command: order, at: now });
+		expect((await store.changesAfter(otherGuild, 0, 10)).changes).toEqual([]);
+	});
+
 	test("an import writes records whole, skips what is already there, and adds one reset to the change log", async () => {
 		const imported = (robloxId: number, overrides: Partial<ImportedRecord> = {}): ImportedRecord => ({
 			kind: "ban",

@@ -88,6 +88,14 @@ const ROUTES: {
 	{ route: "DELETE webhook", needs: ["administer_keys"], run: (c) => c.call("DELETE", `/guilds/${c.guildId}/webhooks/no-such-hook`), allowedStatus: 404 },
 	{ route: "GET experiences", needs: ["administer_keys"], run: (c) => c.call("GET", `/guilds/${c.guildId}/experiences`) },
 	{ route: "DELETE experience", needs: ["administer_keys"], run: (c) => c.call("DELETE", `/guilds/${c.guildId}/experiences/1`), allowedStatus: 404 },
+	{ route: "GET servers", needs: ["view", "manage_servers"], run: (c) => c.call("GET", `/guilds/${c.guildId}/servers`) },
+	// No server of the subject's guild is live: allowed means past the permission check, to the 404.
+	{
+		route: "POST servers command",
+		needs: ["manage_servers"],
+		run: (c) => c.call("POST", `/guilds/${c.guildId}/servers/commands`, { kind: "message", job_id: null, text: "Restarting soon" }),
+		allowedStatus: 404,
+	},
 	{ route: "GET me", needs: [], run: (c) => c.call("GET", "/me") },
 	{ route: "GET guilds", needs: [], run: (c) => c.call("GET", "/guilds") },
 ];

@@ -34,6 +34,16 @@ export function describeRobloxUserStore(name: string, createHarness: () => Promi
 			expect(await store.usernames([])).toEqual([]);
 		});
 
+		it("finds users by the start of their name, in any case, shortest first, with _ and % taken literally", async () => {
+			const named = (id: number, name: string | null) => ({ ...BUILDERMAN, id, name, displayName: name });
+			await store.learn([BUILDERMAN, named(2, "Build"), named(3, "builder_one"), named(4, "builderXone"), named(5, null), named(6, "rebuild")], []);
+			const other = await harness.openAnother();
+			expect((await other.usersNamedLike("BUILD", 10)).map((user) => user.name)).toEqual(["Build", "builderman", "builderXone", "builder_one"]);
+			expect((await other.usersNamedLike("builder_", 10)).map((user) => user.name)).toEqual(["builder_one"]);
+			expect(await other.usersNamedLike("%", 10)).toEqual([]);
+			expect((await other.usersNamedLike("b", 2)).map((user) => user.name)).toEqual(["Build", "builderman"]);
+		});
+
 		it("replaces what was known when learnt again, and forgets what is older than asked", async () => {
 			await store.learn([BUILDERMAN], [{ username: "builderman", userId: 156, learntAt: T0 }]);
 			const renamed = { ...BUILDERMAN, name: "builderman2", displayName: "Builder", learntAt: T0 + 1_000 };

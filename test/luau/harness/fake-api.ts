@@ -2,8 +2,11 @@
 // A scripted stand-in for the moderation API (docs/api.md, "API summary") that answers the emulated
 // server's HttpService: bans (global or for one place), mutes, key checks, moderation writes, the
 // events route (long poll held on the virtual clock, server-sent events), and outages or odd answers on
-// cue, on the virtual clock.
+// cue, on the virtual clock. For fleets (docs/fleets.md): the presence in each poll's query, `data.push`
+// when the universe is pushed, the pushed servers' heartbeat, `command` events for their targets only,
+// the push message (PushMessage) a test publishes through harness/messaging-hub.ts, and the ack route.
 
+import type { PushMessage, ServerCommandOrder } from "../../../shared/records";
 import type { ApiAnswer, ApiRequest, Transport } from "./luau-host";
 
 export const GUILD_ID = "123456789012345678";
@@ -37,7 +40,10 @@ const DURATION_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 8640
 const MAX_WAIT_SECONDS = 25;
 const COMMENT_SECONDS = 15;
 
-export type ChangeKind = "ban" | "unban" | "mute" | "unmute";
+export type ChangeKind = "ban" | "unban" | "mute" | "unmute" | "command";
+
+/** The topic the gateway publishes to (docs/fleets.md). */
+export const PUSH_TOPIC = "Technified";
 
 /** One row of the guild's change log: what the events route sends (docs/api.md, "API summary"). */
 export interface Change {
@@ -50,6 +56,16 @@ export interface Change {
 interface HeldPoll {
 	after: number;
 	until: number;
+	/** The asking server's job_id: commands for other servers are not its. */
+	jobId?: string;
+}
+
+/** An acknowledgement a server sent for a command. */
+export interface FakeAck {
+	jobId: string;
+	commandId: string;
+	body: { guildId?: string; success?: boolean; result?: string };
+	at: number;
 }
 
 /** An open stream: how far it has been sent, and when it last had a comment. */
@@ -58,6 +74,11 @@ interface OpenStream {
 	commentAt: number;
 	/** The gateway is ending it (a restart): the next poll says so. */
 	ending: boolean;
+}
+
+/** One change as the long poll and the push list it: the stream's data plus its id and event. */
+function asEvent(change: Change) {
+	return { id: change.id, event: change.event, ...change.data };
 }
 
 function frame(change: Change) {
@@ -85,6 +106,13 @@ export class FakeApi {
 	/** Long polls are never answered (a proxy that swallows them): only RequestAsync's time-out ends them. */
 	holdPollsForever = false;
 	private readonly held = new Map<number, HeldPoll>();
+	/** The universe is pushed through Roblox: events and heartbeat answers say `data.push`. */
+	pushed = false;
+	/** Heartbeats of pushed servers (their JSON bodies) and the acks of commands, as received. */
+	readonly heartbeats: Array<{ body: Record<string, unknown>; at: number }> = [];
+	readonly acks: FakeAck[] = [];
+	/** The last sequence a push message carried. */
+	private published = 0;
 	private readonly streams = new Map<number, OpenStream>();
 
 	constructor(private readonly key = TEST_KEY) {}
@@ -103,6 +131,23 @@ export class FakeApi {
 
 	unmute(userId: number) {
 		this.lift("unmute", userId);
+	}
+
+	/** A command for one server (`job_id`) or all of them (null), as the operator's Servers page sends it. */
+	command(order: ServerCommandOrder) {
+		this.record("command", { command: order, job_id: order.job_id, roblox_id: order.user_id ?? null, place_id: null });
+	}
+
+	/**
+	 * The message the gateway publishes to topic `Technified` for the changes since the last one: JSON of
+	 * at most 1 024 characters (docs/fleets.md), as Open Cloud's publishMessage takes it.
+	 */
+	pushMessage(guild = GUILD_ID): string {
+		const changes = this.changes.filter((change) => change.id > this.published);
+		if (changes.length === 0) throw new Error("no change to publish");
+		this.published = changes[changes.length - 1].id;
+		const message: PushMessage = { v: 1, guild, seq: this.published, events: changes.map(asEvent) as PushMessage["events"] };
+		return JSON.stringify(message);
 	}
 
 	/** Keeps only the newest `keep` changes: a position before them is answered with a reset. */
@@ -155,17 +200,20 @@ export class FakeApi {
 		},
 	);
 
-	/** The changes after `after`, or a reset when that position is older than the log keeps. */
-	private changesAfter(after: number): Change[] {
+	/**
+	 * The changes after `after` for the server `jobId` (commands only for their targets), or a reset when
+	 * that position is older than the log keeps; `next` is the last sequence looked at.
+	 */
+	private changesAfter(after: number, jobId?: string): { changes: Change[]; next: number } {
 		const oldest = this.changes[0]?.id ?? this.sequence + 1;
-		if (after < oldest - 1) return [{ id: this.sequence, event: "reset", data: {} }];
-		return this.changes.filter((change) => change.id > after);
+		if (after < oldest - 1) return { changes: [{ id: this.sequence, event: "reset", data: {} }], next: this.sequence };
+		const newer = this.changes.filter((change) => change.id > after);
+		const next = newer.length > 0 ? newer[newer.length - 1].id : after;
+		return { changes: newer.filter((change) => change.event !== "command" || change.data.job_id === null || change.data.job_id === jobId), next };
 	}
 
-	private eventsAnswer(after: number, changes: Change[]): ApiAnswer {
-		const events = changes.map((change) => ({ id: change.id, event: change.event, ...change.data }));
-		const next = changes.length > 0 ? changes[changes.length - 1].id : after;
-		return envelope(200, "Moderation events", { events, next });
+	private eventsAnswer({ changes, next }: { changes: Change[]; next: number }): ApiAnswer {
+		return envelope(200, "Moderation events", { events: changes.map(asEvent), next, ...(this.pushed ? { push: { topic: PUSH_TOPIC } } : {}) });
 	}
 
 	/** GET /moderation/:guildId/events: a stream with `Accept: text/event-stream`, else a long poll. */
@@ -174,8 +222,13 @@ export class FakeApi {
 		const afterText = url.searchParams.get("after") ?? request.headers["Last-Event-ID"];
 		if (afterText !== undefined && afterText !== null && !/^\d+$/.test(afterText)) return errorAnswer(400, "bad_request", "after must be a sequence");
 		const after = afterText === undefined || afterText === null ? this.sequence : Number(afterText);
+		// The presence a server may give (docs/fleets.md); a malformed one is refused as the gateway does.
+		const jobId = url.searchParams.get("job_id") ?? undefined;
+		const players = url.searchParams.get("players");
+		if (jobId !== undefined && !/^[0-9a-zA-Z-]{1,64}$/.test(jobId)) return errorAnswer(400, "bad_request", "job_id must be a Roblox JobId");
+		if (players !== null && !/^\d{1,4}$/.test(players)) return errorAnswer(400, "bad_request", "players must be a count");
 		if (request.headers["Accept"] === "text/event-stream") {
-			const changes = this.changesAfter(after);
+			const { changes } = this.changesAfter(after, jobId);
 			this.streams.set(request.id, { sentUpTo: this.sequence, commentAt: request.at, ending: false });
 			return { status: 200, headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" }, pending: true, chunk: changes.map(frame).join("") };
 		}
@@ -183,12 +236,12 @@ export class FakeApi {
 		const wait = Number(waitText);
 		if (!/^\d+$/.test(waitText) || wait > MAX_WAIT_SECONDS) return errorAnswer(400, "bad_request", `wait must be 0 to ${MAX_WAIT_SECONDS} seconds`);
 		if (this.holdPollsForever) {
-			this.held.set(request.id, { after, until: Infinity });
+			this.held.set(request.id, { after, until: Infinity, jobId });
 			return { pending: true };
 		}
-		const changes = this.changesAfter(after);
-		if (changes.length > 0 || wait === 0) return this.eventsAnswer(after, changes);
-		this.held.set(request.id, { after, until: request.at + wait });
+		const found = this.changesAfter(after, jobId);
+		if (found.changes.length > 0 || wait === 0) return this.eventsAnswer(found);
+		this.held.set(request.id, { after, until: request.at + wait, jobId });
 		return { pending: true, wakeAt: request.at + wait };
 	}
 
@@ -196,10 +249,10 @@ export class FakeApi {
 	private poll(id: number, at: number): ApiAnswer {
 		const held = this.held.get(id);
 		if (held) {
-			const changes = this.changesAfter(held.after);
-			if ((changes.length === 0 || this.holdPollsForever) && at < held.until) return { pending: true };
+			const found = this.changesAfter(held.after, held.jobId);
+			if ((found.changes.length === 0 || this.holdPollsForever) && at < held.until) return { pending: true };
 			this.held.delete(id);
-			return this.eventsAnswer(held.after, changes);
+			return this.eventsAnswer(found);
 		}
 		const stream = this.streams.get(id);
 		if (!stream) return { error: "HttpError: ConnectionClosed" };
@@ -254,6 +307,8 @@ export class FakeApi {
 		const path = url.pathname;
 		const queryPlace = url.searchParams.get("place_id");
 		const cache = { "Cache-Control": `private, max-age=${this.maxAge}` };
+		const ack = path.match(/^\/api\/v1\/roblox\/servers\/([^/]+)\/commands\/([^/]+)\/ack$/);
+		if (request.method === "POST" && ack) return this.acknowledge(ack[1], ack[2], request);
 		const route = path.match(/^\/api\/v1\/moderation\/(\d+)\/(.+)$/);
 		if (!route) return errorAnswer(404, "not_found", "Not found");
 		if (route[1] !== GUILD_ID) return errorAnswer(403, "guild_mismatch", "API key does not match target guild");
@@ -285,9 +340,28 @@ export class FakeApi {
 			return envelope(200, "Ban statuses", { results }, cache);
 		}
 		if (request.method === "GET" && rest === "events") return this.events(request, url);
+		if (request.method === "POST" && rest === "servers/heartbeat") return this.heartbeat(request);
 		const write = rest.match(/^roblox\/(ban|unban|mute|unmute)$/);
 		if (request.method === "POST" && write) return this.write(write[1], request);
 		return errorAnswer(404, "not_found", "Not found");
+	}
+
+	/** POST /moderation/:guildId/servers/heartbeat: a pushed server's presence once a minute. */
+	private heartbeat(request: ApiRequest): ApiAnswer {
+		const body = JSON.parse(request.body) as Record<string, unknown>;
+		if (typeof body.job_id !== "string" || typeof body.players !== "number") return errorAnswer(400, "bad_request", "job_id and players are required");
+		this.heartbeats.push({ body, at: request.at });
+		return envelope(200, "Heartbeat recorded", { push: this.pushed ? { topic: PUSH_TOPIC } : null });
+	}
+
+	/** POST /roblox/servers/:serverId/commands/:commandId/ack: a second ack of one command changes nothing. */
+	private acknowledge(jobId: string, commandId: string, request: ApiRequest): ApiAnswer {
+		const body = JSON.parse(request.body) as FakeAck["body"];
+		if (body.guildId !== GUILD_ID) return errorAnswer(403, "guild_mismatch", "API key does not match target guild");
+		if (!this.acks.some((known) => known.jobId === jobId && known.commandId === commandId)) {
+			this.acks.push({ jobId, commandId, body, at: request.at });
+		}
+		return envelope(200, "Command acknowledged", { acknowledged: true });
 	}
 
 	private write(action: string, request: ApiRequest): ApiAnswer {

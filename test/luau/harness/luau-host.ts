@@ -29,6 +29,11 @@ export interface WorldReport {
 	results: Record<string, { ok: boolean; status?: StatusResult; value?: unknown; error?: string }>;
 	/** What the module told onAction (with `recordActions` at start). */
 	actions: Array<{ kind: "kick" | "mute" | "unmute"; userId: number; reason?: string; source: string }>;
+	/** TextChannel:DisplaySystemMessage calls. */
+	systemMessages: Array<{ channel: string; text: string; at: number }>;
+	/** MessagingService:SubscribeAsync calls, and messages handed to a subscription's callback. */
+	subscribeCalls: number;
+	messagesReceived: number;
 }
 
 /** What getBanStatus, getMuteStatus, ban and mute return. */
@@ -80,6 +85,8 @@ export interface ApiAnswer {
 export type Transport = ((request: ApiRequest) => ApiAnswer | Promise<ApiAnswer>) & {
 	poll?: (id: number, at: number) => ApiAnswer;
 	close?: (id: number) => void;
+	/** MessagingService:PublishAsync from the emulated server (harness/messaging-hub.ts delivers it). */
+	publish?: (topic: string, data: unknown, sent: number) => void;
 };
 
 export interface WorldSettings {
@@ -91,6 +98,8 @@ export interface WorldSettings {
 	/** game.PlaceId (default 4483381587; 0 in Studio) and game.JobId (default a GUID; empty in Studio). */
 	placeId?: number;
 	jobId?: string;
+	/** game.GameId, the universe (default 5203828273; 0 in Studio). */
+	universeId?: number;
 	/** The domain each secret is bound to (Creator Dashboard > Secrets); default "*". */
 	secretDomains?: Record<string, string>;
 	/** TextChatService.ChatVersion; default "TextChatService". */
@@ -254,8 +263,27 @@ export class World {
 			output: asArray(report.output),
 			players: asArray(report.players),
 			actions: asArray(report.actions),
+			systemMessages: asArray(report.systemMessages),
 			results: Array.isArray(report.results) ? {} : report.results,
 		};
+	}
+
+	/**
+	 * A message Roblox's MessagingService hands this server's subscribers of `topic`, `delay` seconds from
+	 * now; `sent` is when it was published (unix seconds; 0: now).
+	 */
+	deliverMessage(topic: string, data: string, delay: number, sent = 0) {
+		return this.call("deliverMessage", topic, data, delay, sent);
+	}
+
+	/** Every SubscribeAsync raises `text` from now on; undefined: it works again. */
+	failSubscribe(text: string | undefined) {
+		return this.call("failSubscribe", text ?? "");
+	}
+
+	/** Subscriptions of `topic` connected right now. */
+	subscribers(topic: string) {
+		return this.call<number>("subscribers", topic);
 	}
 
 	gcKilobytes() {
@@ -357,7 +385,15 @@ export function luauHost(extraModules: ExtraModule[] = [], modelXml?: string): P
 				// Answer synchronously when the transport can: every async call from Luau costs the VM memory.
 				const idBase = ++worldCount * IDS_PER_WORLD;
 				const [handle] = await driver.newWorld(JSON.stringify(settings), (request: string) => {
-					const parsed = JSON.parse(request) as ApiRequest | { poll: number; at: number } | { close: number };
+					const parsed = JSON.parse(request) as
+						| ApiRequest
+						| { poll: number; at: number }
+						| { close: number }
+						| { publish: string; data: unknown; sent: number };
+					if ("publish" in parsed) {
+						transport.publish?.(parsed.publish, parsed.data, parsed.sent);
+						return "{}";
+					}
 					if ("poll" in parsed) {
 						if (!transport.poll) throw new Error("a pending answer needs a transport with poll()");
 						return JSON.stringify(transport.poll(idBase + parsed.poll, parsed.at));

@@ -33,6 +33,8 @@ const EVENT_LABEL: Record<AuditEvent["event"], string> = {
 	experience_updated: "Experience changed",
 	experience_unlinked: "Experience unlinked",
 	experience_link_failing: "Experience link failing",
+	discord_command: "Discord command",
+	server_command_sent: "Command sent to live servers",
 };
 
 /** The actor as people know them: the Discord name of an operator, the admin token, or the gateway itself. */

@@ -252,7 +252,7 @@ describe.each([
 		const upgraded = await open();
 		const names = (await upgraded.rows("SELECT name FROM gateway_migrations ORDER BY id")).map((row) => row.name);
 		expect(names).toEqual(readMigrations(GATEWAY_MIGRATIONS, dialect).map((migration) => migration.name));
-		expect(readMigrations(MODERATION_MIGRATIONS, dialect)).toHaveLength(5);
+		expect(readMigrations(MODERATION_MIGRATIONS, dialect)).toHaveLength(6);
 		expect(await upgraded.reopen()).toEqual([]);
 	});
 });
