@@ -6,7 +6,7 @@ import { AdminApi, AdminApiError } from "./admin-api";
 import { busyDialog, openDialog } from "./dialogs";
 import { byId, el, labelledField, setFieldError } from "./dom";
 import { savedAdminToken } from "./session";
-import { nowInSeconds, relativeTime } from "./time-format";
+import { nowInSeconds, timeElement } from "./time-format";
 
 /** Presence is renewed about once a minute by each server: reading the list more often shows nothing new. */
 const REFRESH_EVERY_MS = 10_000;
@@ -107,6 +107,13 @@ export class ServersPage {
 				),
 				el("p", { id: "servers-counts", role: "status" }, "Reading the live servers…"),
 				el("p", { id: "servers-error", class: "error", role: "alert" }),
+				this.canCommand
+					? null
+					: el(
+							"p",
+							{ id: "servers-command-note", class: "notice" },
+							"Sending commands to servers needs the “Command live servers” permission in this server. Ask someone who manages its members.",
+						),
 				el(
 					"div",
 					{ class: "servers-tools" },
@@ -175,7 +182,18 @@ export class ServersPage {
 		empty.hidden = shown.length > 0;
 		empty.textContent = servers.length === 0 ? "No game server is live. One shows here within a minute of starting." : "No live server matches the filter.";
 		const now = nowInSeconds();
+		// The list is read again every few seconds: a keyboard user's place in it must survive that.
+		const was = document.activeElement instanceof HTMLElement && rows.contains(document.activeElement) ? document.activeElement : null;
 		rows.replaceChildren(...shown.map((server) => this.row(server, now)));
+		if (was !== null) this.sameButton(was)?.focus();
+	}
+
+	/** The button of the same server and command in the rows as they are now (they are rebuilt on each read). */
+	private sameButton(button: HTMLElement): HTMLElement | null {
+		const jobId = button.closest("tr")?.dataset.jobId;
+		const kind = button.dataset.command;
+		if (jobId === undefined || kind === undefined) return null;
+		return this.root.querySelector<HTMLElement>(`#server-rows tr[data-job-id="${CSS.escape(jobId)}"] button[data-command="${kind}"]`);
 	}
 
 	private row(server: LiveServer, now: number): HTMLTableRowElement {
@@ -191,7 +209,7 @@ export class ServersPage {
 			el("td", { id: jobCell, class: "job-cell", "data-label": "Job ID" }, el("code", {}, server.job_id)),
 			el("td", { "data-label": "Place" }, server.place_id === null ? "Unknown" : String(server.place_id)),
 			el("td", { "data-label": "Players" }, server.players === null ? "Unknown" : String(server.players)),
-			el("td", { "data-label": "Up since" }, relativeTime(server.first_seen_at, now)),
+			el("td", { "data-label": "Up since" }, timeElement(server.first_seen_at, now)),
 			el("td", { "data-label": "Follows events by" }, FOLLOWS_LABEL[server.follows]),
 			this.canCommand
 				? el(
@@ -211,7 +229,7 @@ export class ServersPage {
 		const dialog = el("dialog", { class: "command-dialog", "aria-labelledby": "command-title" });
 		const cancel = el("button", { type: "button" }, "Cancel");
 		const confirm = el("button", { type: "submit", class: kind === "shutdown" || kind === "kick" ? "danger" : "primary" }, form.confirm);
-		const error = el("p", { class: "error", role: "alert" });
+		const error = el("p", { id: "command-error", class: "error", role: "alert" });
 		const body = el(
 			"form",
 			{ method: "dialog", novalidate: true },
@@ -240,7 +258,9 @@ export class ServersPage {
 				},
 			);
 		});
-		openDialog(dialog, cancel, () => (invoker.isConnected ? invoker : byId("servers-title", HTMLElement)).focus());
+		// The rows are rebuilt while the dialog is open: focus returns to the same button, or to the heading when its server left.
+		const returnTo = () => (invoker.isConnected ? invoker : (this.sameButton(invoker) ?? this.root.querySelector<HTMLElement>("#servers-title")));
+		openDialog(dialog, cancel, () => returnTo()?.focus());
 	}
 
 	/** Says how a sent command stands, reading its acknowledgements until every target answered or a while passed. */
@@ -301,16 +321,24 @@ function commandForm(kind: ServerCommandKind, jobId: string | null): CommandForm
 		};
 	}
 	if (kind === "message") {
-		const text = el("textarea", { rows: 3, maxlength: MESSAGE_MAX });
+		// No maxlength: it counts UTF-16 units (an emoji as two) and cuts a paste short silently; the count says it instead.
+		const text = el("textarea", { rows: 3 });
+		const field = labelledField("command-text", "Message", text, `0 of ${MESSAGE_MAX} characters.`);
+		const length = () => [...text.value.trim()].length;
+		text.addEventListener("input", () => {
+			const hint = field.querySelector(".hint");
+			if (hint !== null) hint.textContent = `${length()} of ${MESSAGE_MAX} characters.`;
+		});
 		return {
 			title: `Show a message in ${where}`,
 			explain: "Every player there sees it in the chat as a system message.",
 			confirm: "Send message",
 			busy: "Sending…",
-			fields: [labelledField("command-text", "Message", text, `At most ${MESSAGE_MAX} characters.`)],
+			fields: [field],
 			read() {
 				const value = text.value.trim();
-				const problem = value === "" ? "Write the message." : value.length > MESSAGE_MAX ? `At most ${MESSAGE_MAX} characters.` : "";
+				const over = length() - MESSAGE_MAX;
+				const problem = value === "" ? "Write the message." : over > 0 ? `At most ${MESSAGE_MAX} characters: shorten it by ${over}.` : "";
 				setFieldError(text, byId("command-text-error", HTMLElement), problem);
 				return problem === "" ? { text: value } : text;
 			},
