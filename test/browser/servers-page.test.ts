@@ -198,6 +198,15 @@ describe("the Servers page, in Chromium", { timeout: 120_000 }, () => {
 		await follows.selectOption({ label: "Every way" });
 		expect(await rows().count()).toBe(2);
 		expect(await page.locator("#no-servers").isVisible()).toBe(false);
+
+		// The list is read again every 10 s and its rows rebuilt: a keyboard user on a row's button stays on it.
+		const message = row(JOB_STREAM).getByRole("button", { name: "Message" });
+		await message.focus();
+		const before = await message.elementHandle();
+		await context.clock.runFor(10_000);
+		await expect.poll(() => before!.evaluate((button) => button.isConnected)).toBe(false);
+		expect(await focused(page)).toBe("Message");
+		expect(await page.evaluate(`document.activeElement.closest("tr").dataset.jobId`)).toBe(JOB_STREAM);
 		expect(errors).toEqual([]);
 	});
 
