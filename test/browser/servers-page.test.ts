@@ -180,7 +180,7 @@ describe("the Servers page, in Chromium", { timeout: 120_000 }, () => {
 		expect(await cells(row(JOB_STREAM))).toEqual([JOB_STREAM, String(PLACE_STREAM), "3", "just now", "Event stream", "Kick playerMessageShut down"]);
 
 		const view = page.getByRole("region", { name: "Live servers" });
-		const filter = view.getByLabel("Filter", { exact: true });
+		const filter = view.getByLabel("Job ID or place ID contains");
 		await filter.fill(String(PLACE_STREAM).slice(0, 5));
 		expect(await rows().count()).toBe(1);
 		expect(await row(JOB_STREAM).count()).toBe(1);

@@ -117,7 +117,8 @@ export class ServersPage {
 				el(
 					"div",
 					{ class: "servers-tools" },
-					labelledField("servers-filter", "Filter", this.filter, "Part of a job ID or a place ID."),
+					// No hint line under it: the three controls of the row stay aligned.
+					labelledField("servers-filter", "Job ID or place ID contains", this.filter),
 					labelledField("servers-follows", "Follows events by", this.follows),
 					this.canCommand ? el("div", { class: "field" }, broadcast) : null,
 				),
@@ -207,8 +208,8 @@ export class ServersPage {
 			"tr",
 			{ "data-job-id": server.job_id },
 			el("td", { id: jobCell, class: "job-cell", "data-label": "Job ID" }, el("code", {}, server.job_id)),
-			el("td", { "data-label": "Place" }, server.place_id === null ? "Unknown" : String(server.place_id)),
-			el("td", { "data-label": "Players" }, server.players === null ? "Unknown" : String(server.players)),
+			el("td", { class: "number-cell", "data-label": "Place" }, server.place_id === null ? "Unknown" : String(server.place_id)),
+			el("td", { class: "number-cell", "data-label": "Players" }, server.players === null ? "Unknown" : String(server.players)),
 			el("td", { "data-label": "Up since" }, timeElement(server.first_seen_at, now)),
 			el("td", { "data-label": "Follows events by" }, FOLLOWS_LABEL[server.follows]),
 			this.canCommand
