@@ -1,5 +1,5 @@
 // test/browser/accessibility.test.ts
-// axe-core on every dashboard page and /docs at 375 and 1,280 px, light and dark: no violation of any impact.
+// axe-core on every dashboard page (the Servers page with its list and a command's dialog) and /docs at 375 and 1,280 px, light and dark: no violation of any impact.
 // The guild picker and the Members page need a Discord session (the admin token manages no members): the owner signs in through the fake Discord.
 //
 // axe-core (a devDependency) is evaluated through the DevTools protocol, so the pages' CSP
@@ -17,7 +17,7 @@ import { startFakeRoblox, type FakeRoblox } from "../fakes/roblox-users";
 import { banBody, type TestGateway } from "../gateway/harness";
 import { CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard, signInWithToken } from "./chromium";
 import { signInWithDiscord } from "./discord-sign-in";
-import { addRealLengthMembers, startGatewayWithFakes, OWNER_ID } from "./members-data";
+import { addRealLengthMembers, makeServersLive, startGatewayWithFakes, OWNER_ID } from "./members-data";
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
@@ -39,6 +39,7 @@ describe("axe-core on every page", { timeout: 180_000 }, () => {
 	let browser: Browser;
 	let memberIds: string[];
 	let profile: string;
+	let key: string;
 	const counts: string[] = [];
 
 	beforeAll(async () => {
@@ -48,7 +49,7 @@ describe("axe-core on every page", { timeout: 180_000 }, () => {
 		discord = await startFakeDiscord();
 		gateway = await startGatewayWithFakes(roblox, discord);
 		memberIds = await addRealLengthMembers(gateway, discord, { id: GUILD, name: GUILD_NAME, icon: null, owner: true, permissions: "0" });
-		const key = (await gateway.createKey(GUILD, { name: "Main Game" })).key;
+		key = (await gateway.createKey(GUILD, { name: "Main Game" })).key;
 		await gateway.api(`/moderation/${GUILD}/roblox/ban`, { method: "POST", headers: { "x-api-key": key }, body: banBody(156, { reason: "Exploiting" }) });
 		await gateway.admin("POST", `/guilds/${GUILD}/webhooks`, { url: "http://127.0.0.1:9/hook", events: ["ban.created"], format: "standard" });
 		await gateway.admin("POST", `/guilds/${GUILD}/experiences`, { universe_id: "271828", api_key: "k".repeat(40), exclude_alt_accounts: false });
@@ -110,6 +111,16 @@ describe("axe-core on every page", { timeout: 180_000 }, () => {
 				await tab(page, "Roblox experiences");
 				await page.locator("#experience-rows tr").first().waitFor();
 				found.push(...(await violations(page, `experiences ${at}`)));
+				await makeServersLive(gateway, GUILD, key);
+				await tab(page, "Servers");
+				await page.locator("#server-rows tr").nth(1).waitFor();
+				found.push(...(await violations(page, `servers ${at}`)));
+				await page.locator("#server-rows tr").first().getByRole("button", { name: "Kick player" }).click();
+				const kick = page.getByRole("dialog");
+				await kick.getByRole("button", { name: "Kick", exact: true }).click();
+				await page.locator("#command-user-error").filter({ hasText: "A Roblox user ID is a positive number." }).waitFor();
+				found.push(...(await violations(page, `kick dialog ${at}`)));
+				await page.keyboard.press("Escape");
 				await page.goto(`${gateway.url}/docs`);
 				await page.locator("main h1").waitFor();
 				found.push(...(await violations(page, `/docs ${at}`)));

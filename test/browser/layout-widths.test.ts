@@ -1,5 +1,5 @@
 // test/browser/layout-widths.test.ts
-// Every dashboard page and /docs at eight widths with real-length data (32-character key names, full key prefixes, 500-character reasons, the longest Roblox names, members with Discord's longest names and ids): nothing sticks out of its card or widens the page.
+// Every dashboard page and /docs at eight widths with real-length data (32-character key names, full key prefixes, 500-character reasons, the longest Roblox names, members with Discord's longest names and ids, 64-character JobIds): nothing sticks out of its card or widens the page.
 
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -12,7 +12,7 @@ import { banBody, type TestGateway } from "../gateway/harness";
 import { ARTIFACTS, CHROMIUM, CHROMIUM_FLAGS, requireChromiumAndDashboard, signInWithToken } from "./chromium";
 import { signInWithDiscord } from "./discord-sign-in";
 import { LAYOUT_CHECK, type LayoutReport } from "./layout-check";
-import { addRealLengthMembers, startGatewayWithFakes, OWNER_ID } from "./members-data";
+import { addRealLengthMembers, LIVE_JOB_IDS, makeServersLive, startGatewayWithFakes, OWNER_ID } from "./members-data";
 
 const GUILD = "577215664901532860";
 /** Discord allows 100 characters in a server's name. */
@@ -30,6 +30,7 @@ describe("every page at every width with real-length data", { timeout: 180_000 }
 	let browser: Browser;
 	let profile: string;
 	let memberIds: string[];
+	let key: string;
 
 	beforeAll(async () => {
 		requireChromiumAndDashboard();
@@ -39,7 +40,6 @@ describe("every page at every width with real-length data", { timeout: 180_000 }
 		discord = await startFakeDiscord();
 		gateway = await startGatewayWithFakes(roblox, discord);
 		memberIds = await addRealLengthMembers(gateway, discord, { id: GUILD, name: GUILD_NAME, icon: null, owner: true, permissions: "0" });
-		let key = "";
 		for (const name of ["W".repeat(32), "Main Game servers of the lobby 01", "m".repeat(32)]) {
 			key = (await gateway.createKey(GUILD, { name: name.slice(0, 32), description: "D".repeat(256) })).key;
 		}
@@ -74,7 +74,7 @@ describe("every page at every width with real-length data", { timeout: 180_000 }
 	const tab = (page: Page, name: string) => page.getByRole("navigation", { name: "Server pages" }).getByRole("link", { name, exact: true }).click();
 
 	for (const width of WIDTHS) {
-		it(`at ${width} px: sign-in, keys with activity, moderation, webhooks, experiences, /docs, the guild picker and members`, async () => {
+		it(`at ${width} px: sign-in, keys with activity, moderation, webhooks, experiences, servers with a command's dialog, /docs, the guild picker and members`, async () => {
 			const page = await context.newPage();
 			const errors: string[] = [];
 			page.on("pageerror", (error) => errors.push(error.message));
@@ -110,6 +110,19 @@ describe("every page at every width with real-length data", { timeout: 180_000 }
 			await tab(page, "Roblox experiences");
 			await page.locator("#experience-rows tr").first().waitFor();
 			await check(page, `experiences at ${width}`);
+			await makeServersLive(gateway, GUILD, key);
+			await tab(page, "Servers");
+			await page.locator(`#server-rows tr[data-job-id="${LIVE_JOB_IDS[0]}"]`).waitFor();
+			await page.locator("#server-rows tr").nth(1).waitFor();
+			await check(page, `servers at ${width}`);
+			await page.screenshot({ path: path.join(ARTIFACTS, `layout-servers-${width}.png`), fullPage: true });
+			await page.locator(`#server-rows tr[data-job-id="${LIVE_JOB_IDS[0]}"]`).getByRole("button", { name: "Kick player" }).click();
+			const kick = page.getByRole("dialog", { name: `Kick a player from server ${LIVE_JOB_IDS[0]}` });
+			await kick.getByRole("button", { name: "Kick", exact: true }).click();
+			await page.locator("#command-user-error").filter({ hasText: "A Roblox user ID is a positive number." }).waitFor();
+			await check(page, `kick dialog at ${width}`);
+			await page.screenshot({ path: path.join(ARTIFACTS, `layout-kick-dialog-${width}.png`) });
+			await page.keyboard.press("Escape");
 
 			await page.goto(`${gateway.url}/docs`);
 			await page.locator("main h1").waitFor();

@@ -46,3 +46,26 @@ export async function addRealLengthMembers(gateway: TestGateway, discord: FakeDi
 	for (const member of MEMBERS) await signIn(gateway, discord, member.id);
 	return ids;
 }
+
+/** A JobId as long as the gateway takes (64 letters, digits or hyphens), and a GUID as Roblox's are. */
+export const LIVE_JOB_IDS = [`${"0123456789abcdef".repeat(3)}-${"f".repeat(15)}`, "5d2a8c4e-1b7f-4e0a-9c3d-2f6b8a1e7c90"] as const;
+
+/**
+ * Two live servers for the Servers page, with the largest place id and player count: one long-polling (Technified's
+ * heartbeat), one pushed through Roblox (the keyed heartbeat). Heartbeats are written before they answer; each lasts 90 s.
+ */
+export async function makeServersLive(gateway: TestGateway, guildId: string, key: string): Promise<void> {
+	const [longest, guid] = LIVE_JOB_IDS;
+	const polling = await gateway.api("/roblox/servers/heartbeat", {
+		method: "POST",
+		headers: { "x-api-key": key },
+		body: { guildId, serverId: longest, placeId: "9007199254740991", universeId: 9_007_199_254_740_991, playerCount: 1_000 },
+	});
+	expect(polling.status).toBe(200);
+	const pushed = await gateway.api(`/moderation/${guildId}/servers/heartbeat`, {
+		method: "POST",
+		headers: { "x-api-key": key },
+		body: { job_id: guid, place_id: 9_007_199_254_740_990, universe_id: 1818, players: 700 },
+	});
+	expect(pushed.status).toBe(200);
+}

@@ -17,6 +17,7 @@ export const GUILD_TABS: readonly GuildTab[] = [
 	{ hash: "#webhooks", label: "Webhooks", panel: "webhooks-panel" },
 	{ hash: "#experiences", label: "Roblox experiences", panel: "experiences-panel" },
 	{ hash: "#members", label: "Members", panel: "members-view" },
+	{ hash: "#servers", label: "Servers", panel: "servers-view" },
 	{ hash: "#import", label: "Import", panel: "import-view" },
 	{ hash: "#install", label: "Install in your game", panel: "install-view" },
 ];

@@ -5,6 +5,7 @@ import "./styles.css";
 import { AdminApi, AdminApiError, currentSession, discordSignInOffered, type GuildSummary, type SignedIn } from "./admin-api";
 import { byId, el, setFieldError, withProgress } from "./dom";
 import { InstallPage } from "./install-page";
+import { ServersPage } from "./servers-page";
 import { KeysPage, messageOf } from "./keys-page";
 import { MembersPage } from "./members-page";
 import { ImportPage } from "./import-page";
@@ -52,6 +53,7 @@ const imports = new ImportPage();
 // Webhooks and experiences are guild settings: they belong to the API Keys tab, not the Moderation one.
 const outbound = new OutboundPages(byId("webhooks-panel", HTMLElement), byId("experiences-panel", HTMLElement));
 const install = new InstallPage(byId("install-view", HTMLElement));
+const servers = new ServersPage(byId("servers-view", HTMLElement));
 setUpSecretDialog();
 setUpRollDialog();
 
@@ -60,6 +62,8 @@ function showPage(hash: string): void {
 	if (hash === "#moderation") moderation.shown();
 	if (hash === "#install") void install.shown();
 	else install.hidden();
+	if (hash === "#servers") void servers.shown();
+	else servers.hidden();
 }
 
 function showSignIn(notice: string): void {
@@ -70,6 +74,7 @@ function showSignIn(notice: string): void {
 	imports.close();
 	outbound.close();
 	install.close();
+	servers.close();
 	keysView.hidden = true;
 	pickerView.hidden = true;
 	signOutButton.hidden = true;
@@ -95,6 +100,9 @@ function showKeys(guildId: string): void {
 	moderation.setGuild(guildId, session?.api);
 	imports.setGuild(guildId, session?.api);
 	install.setGuild(guildId, session?.api);
+	// Commands need manage_servers (docs/fleets.md); the admin token may do everything.
+	const permissions = session?.signedIn.guilds.find((guild) => guild.id === guildId)?.permissions;
+	servers.setGuild(guildId, session?.api, permissions?.includes("manage_servers") ?? true);
 	setCrumbServer(`Server ${guildId}`);
 	showPage(showGuildTab());
 	const token = savedAdminToken();
@@ -118,6 +126,7 @@ async function showPicker(signedIn: SignedIn): Promise<void> {
 	members.close();
 	outbound.close();
 	install.close();
+	servers.close();
 	signInView.hidden = true;
 	keysView.hidden = true;
 	pickerView.hidden = false;
