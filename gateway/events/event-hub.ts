@@ -5,9 +5,6 @@ import type { Logger } from "pino";
 import type { ModerationEvent } from "../../shared/records";
 import type { ChangeFeed, ChangePage } from "../changes/change-feed";
 
-/** Answers written in one turn of the event loop when a change reaches many subscribers at once. */
-const DELIVERIES_PER_TURN = 100;
-
 /** One open stream or long poll of a guild. */
 export interface Subscriber {
 	/** The last sequence it has; only events above it are delivered. */
@@ -155,17 +152,11 @@ export class EventHub {
 				return;
 			}
 			watch.head = page.head;
-			let delivered = 0;
 			for (const subscriber of [...watch.subscribers]) {
-				// Gone while an earlier part was delivered.
-				if (!watch.subscribers.has(subscriber)) continue;
 				const fresh = page.events.filter((event) => event.id > subscriber.next);
 				if (fresh.length === 0) continue;
 				subscriber.next = fresh[fresh.length - 1].id;
 				subscriber.deliver(fresh);
-				// A fleet's answers in parts, the loop free between them: a change's other work (the
-				// outbox's read, its publish to a pushed universe) does not wait for the whole fleet.
-				if (++delivered % DELIVERIES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
 			}
 			// A full page may not be all: read on from where it ended.
 			if (page.events.length > 0 && page.events[page.events.length - 1].id < page.head) watch.again = true;
