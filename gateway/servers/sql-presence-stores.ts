@@ -34,23 +34,10 @@ const UPSERT_SET = `place_id = excluded.place_id, universe_id = excluded.univers
 	first_seen = CASE WHEN live_servers.last_seen > $liveSince THEN live_servers.first_seen ELSE excluded.first_seen END
 	WHERE live_servers.last_seen <= excluded.last_seen`;
 
-/** A sighting waiting for the next batch, and who waits for its write. */
-interface PendingSighting {
-	row: Record<string, unknown>;
-	written: () => void;
-	failed: (err: unknown) => void;
-}
-
 export class SqlitePresenceStore implements PresenceStore {
 	private readonly upsert;
 	private readonly select;
 	private readonly remove;
-	private readonly writeBatch;
-	/**
-	 * Sightings of one turn of the event loop, written together in one transaction at its end: a fleet
-	 * polling again at once after a ban would otherwise cost one commit each on the loop that answers it.
-	 */
-	private pending: PendingSighting[] = [];
 
 	constructor(db: Database.Database) {
 		this.upsert = db.prepare(
@@ -62,28 +49,10 @@ export class SqlitePresenceStore implements PresenceStore {
 			"SELECT * FROM live_servers WHERE guild_id = @guildId AND last_seen > @liveSince",
 		);
 		this.remove = db.prepare("DELETE FROM live_servers WHERE guild_id = ? AND last_seen <= ?");
-		this.writeBatch = db.transaction((rows: Record<string, unknown>[]) => {
-			for (const row of rows) this.upsert.run(row);
-		});
 	}
 
-	record(guildId: string, facts: ServerFacts, now: number, liveSince: number): Promise<void> {
-		return new Promise((written, failed) => {
-			if (this.pending.length === 0) setImmediate(() => this.flush());
-			this.pending.push({ row: { guildId, ...facts, now, liveSince }, written, failed });
-		});
-	}
-
-	private flush(): void {
-		const batch = this.pending;
-		this.pending = [];
-		try {
-			this.writeBatch(batch.map(({ row }) => row));
-		} catch (err) {
-			for (const { failed } of batch) failed(err);
-			return;
-		}
-		for (const { written } of batch) written();
+	async record(guildId: string, facts: ServerFacts, now: number, liveSince: number): Promise<void> {
+		this.upsert.run({ guildId, ...facts, now, liveSince });
 	}
 
 	async live(guildId: string, liveSince: number): Promise<StoredServer[]> {
