@@ -16,8 +16,9 @@ import { GUILD_HEADER, INTERNAL_TOKEN_HEADER } from "../gateway/data-store/inter
 import { startDataStore } from "../gateway/data-store/server";
 import { startGateway } from "../gateway/gateway";
 import { createLogger } from "../gateway/platform/logging/logger";
+import { FakeOpenCloud } from "../test/gateway/outbound/fake-open-cloud";
 
-const [mode, upstream, token, guild, redisUrl, sharedDataDir] = process.argv.slice(2);
+const [mode, upstream, token, guild, ...rest] = process.argv.slice(2);
 const report = (fields: Record<string, string>) => console.log(JSON.stringify(fields));
 
 /**
@@ -88,14 +89,30 @@ if (mode === "data-store") {
 		RATE_LIMITS: "moderation=1000000,lists=1000000,writes=1000000",
 	});
 	report({ url: gateway.url, key });
+} else if (mode === "open-cloud") {
+	// The fleet bench's Open Cloud, apart from the gateway and from the bench's clients, so neither's work
+	// delays when a publish is seen to arrive. `upstream` is the key it knows, `token` the universe's players.
+	const openCloud = new FakeOpenCloud();
+	for (const keys of [openCloud.known, openCloud.permitted, openCloud.publishers]) keys.add(upstream);
+	openCloud.players = Number(token);
+	const url = await openCloud.listen();
+	// The messages it accepted after the first `since`, on a port of its own.
+	const published = http.createServer((req, res) => {
+		const since = Number(new URL(req.url ?? "/", "http://bench").searchParams.get("since") ?? 0);
+		res.setHeader("content-type", "application/json").end(JSON.stringify(openCloud.published.slice(since)));
+	});
+	published.listen(0, "127.0.0.1", () => report({ url, published: `http://127.0.0.1:${(published.address() as AddressInfo).port}` }));
 } else if (mode === "gateway-fleet") {
 	// The fleet bench's gateway: default quotas but `moderation`, raised to twice the 10 joins a second it
-	// sends, so any refusal of a join check would be the events starving it.
+	// sends, so any refusal of a join check would be the events starving it; its Open Cloud is `rest[0]`.
+	const [openCloudUrl] = rest;
 	const { gateway, key } = await startBenchGateway({
 		DATA_DIR: await mkdtemp(path.join(os.tmpdir(), "bench-fleet-")),
 		DATA_STORE_URL: upstream,
 		DATA_STORE_TOKEN: token,
 		RATE_LIMITS: "moderation=1200",
+		OPEN_CLOUD_URL: openCloudUrl,
+		OUTBOUND_ALLOW_LOOPBACK: "true",
 	});
 	// This process's memory after a full collection, on a port of its own so asking costs the gateway nothing.
 	v8.setFlagsFromString("--expose-gc");
@@ -117,6 +134,7 @@ if (mode === "data-store") {
 	);
 	report({ url: gateway.url, key });
 } else if (mode === "gateway-redis") {
+	const [redisUrl, sharedDataDir] = rest;
 	// One of several instances: rate limits and invalidation in Redis, keys in a data directory they share.
 	const { gateway, key } = await startBenchGateway(
 		{

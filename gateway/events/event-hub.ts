@@ -3,7 +3,7 @@
 
 import type { Logger } from "pino";
 import type { ModerationEvent } from "../../shared/records";
-import type { ChangeFeed } from "../changes/change-feed";
+import type { ChangeFeed, ChangePage } from "../changes/change-feed";
 
 /** One open stream or long poll of a guild. */
 export interface Subscriber {
@@ -47,6 +47,8 @@ export interface EventHubOptions {
  */
 export class EventHub {
 	private readonly guilds = new Map<string, GuildWatch>();
+	/** Start reads in flight for subscribers, by guild and position: a fleet arriving at once shares them. */
+	private readonly starting = new Map<string, Promise<ChangePage>>();
 	private readonly timers: NodeJS.Timeout[];
 	private readonly clock: () => number;
 	private readonly logger: Logger;
@@ -73,17 +75,29 @@ export class EventHub {
 	 * longer covers, or one beyond it (a data store that lost its log), starts with a `reset`.
 	 * `subscribing`: the caller subscribes at once after. Then a position at the head the hub last read
 	 * for the guild needs no read of its own (the subscription's read covers what landed since), so a
-	 * fleet re-polling together after a ban costs the change log a few shared reads, not one each.
+	 * fleet re-polling together after a ban costs the change log a few shared reads, not one each; and
+	 * subscribers starting at the same position while a read for it is out share that read (a fleet
+	 * arriving at once, before the hub knows the head), which their subscription's read then completes.
 	 */
 	async start(guildId: string, after: number | undefined, subscribing = false): Promise<StartPosition> {
 		if (subscribing && after !== undefined && this.guilds.get(guildId)?.head === after) return { events: [], next: after };
-		const page = await this.feed.after(guildId, after ?? Number.MAX_SAFE_INTEGER);
+		const page = await (subscribing ? this.sharedRead(guildId, after ?? Number.MAX_SAFE_INTEGER) : this.feed.after(guildId, after ?? Number.MAX_SAFE_INTEGER));
 		if (after === undefined) return { events: [], next: page.head };
 		const lost = after > page.head || (after < page.head && (page.oldest === null || after < page.oldest - 1));
 		if (lost) {
 			return { events: [{ id: page.head, event: "reset", at: Math.floor(this.clock() / 1000) }], next: page.head };
 		}
 		return { events: page.events, next: page.events.at(-1)?.id ?? after };
+	}
+
+	private sharedRead(guildId: string, from: number): Promise<ChangePage> {
+		const key = `${guildId}:${from}`;
+		let read = this.starting.get(key);
+		if (read === undefined) {
+			read = this.feed.after(guildId, from).finally(() => this.starting.delete(key));
+			this.starting.set(key, read);
+		}
+		return read;
 	}
 
 	/** Starts delivering to `subscriber`; returns the function that stops it. */
