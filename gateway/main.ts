@@ -47,9 +47,10 @@ async function main(): Promise<void> {
 		// The one line that carries a secret, by design: the operator has no other way to learn it.
 		logger.info(`Generated ADMIN_TOKEN (shown once, kept in ${config.dataDir}/admin-token): ${gateway.adminToken}`);
 	}
+	// Before the listening line: that line says the gateway is ready, and whoever waits for it reads what came before.
+	logger.info(discordCommandsLine(config, gateway));
 	const { message, fields } = addresses(config, gateway);
 	logger.info(fields, message);
-	logger.info(discordCommandsLine(config, gateway));
 
 	let stopping = false;
 	const stop = async (signal: string) => {
