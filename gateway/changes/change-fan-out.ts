@@ -1,6 +1,7 @@
 // gateway/changes/change-fan-out.ts
 // The one path every change takes on an instance, whoever made it: caches drop it, event streams and the outbox read it.
 
+import { setTimeout as delay } from "node:timers/promises";
 import type { Change, ChangeBus } from "./change-bus";
 
 /**
@@ -15,11 +16,19 @@ export interface ChangeTargets {
 	keys: { invalidate(keyId: string): void };
 	/** Drops the user's (or the whole guild's) cached ban statuses. */
 	banCache: { invalidate(guildId: string, userId: string): void; invalidateGuild(guildId: string): void };
-	/** Wakes the guild's event streams and long polls. */
-	events: { wake(guildId: string): void };
-	/** Reads the change logs into the outbox now rather than at its next poll. */
-	outbox: { changed(): void };
+	/** Wakes the guild's event streams and long polls, which answer no earlier than `first` settles. */
+	events: { wake(guildId: string, first?: Promise<unknown>): void };
+	/** Reads the change logs into the outbox now rather than at its next poll; resolves once that is sent. */
+	outbox: { changed(): Promise<void> };
 }
+
+/**
+ * How long a guild's streams and long polls wait for the outbox to send what a change put in it (ms).
+ * One Open Cloud message tells every pushed server at once, while answering a fleet's held polls and
+ * taking their next ones holds the event loop for hundreds of milliseconds (docs/fleets.md): the
+ * publish goes first, and polling servers wait at most this much for it (a slow webhook, say).
+ */
+export const PUSH_HEAD_START_MS = 200;
 
 export interface ChangeFanOut {
 	/** A change made here: applied here, then published to the other instances. */
@@ -34,8 +43,8 @@ export function fanOutChanges(bus: ChangeBus, { keys, banCache, events, outbox }
 		if (change.kind === "key") return keys.invalidate(change.keyId);
 		if (change.kind === "ban") banCache.invalidate(change.guildId, change.userId);
 		if (change.kind === "reset") banCache.invalidateGuild(change.guildId);
-		events.wake(change.guildId);
-		outbox.changed();
+		const sent = outbox.changed();
+		events.wake(change.guildId, Promise.race([sent, delay(PUSH_HEAD_START_MS, undefined, { ref: false })]));
 	};
 	bus.subscribe(apply);
 	return {

@@ -30,6 +30,8 @@ interface GuildWatch {
 	reading: boolean;
 	/** A wake arrived during a read: read once more when it ends. */
 	again: boolean;
+	/** What the next delivery waits for (the outbox sending the same change first), if anything. */
+	first: Promise<unknown> | undefined;
 }
 
 export interface EventHubOptions {
@@ -104,7 +106,7 @@ export class EventHub {
 	subscribe(guildId: string, subscriber: Subscriber): () => void {
 		let watch = this.guilds.get(guildId);
 		if (watch === undefined) {
-			watch = { subscribers: new Set(), head: -1, reading: false, again: false };
+			watch = { subscribers: new Set(), head: -1, reading: false, again: false, first: undefined };
 			this.guilds.set(guildId, watch);
 		}
 		watch.subscribers.add(subscriber);
@@ -116,10 +118,14 @@ export class EventHub {
 		};
 	}
 
-	/** Something changed in the guild (here or on another instance): deliver what is new. */
-	wake(guildId: string): void {
+	/**
+	 * Something changed in the guild (here or on another instance): deliver what is new, once `first`
+	 * (if given) has settled; the log is read meanwhile.
+	 */
+	wake(guildId: string, first?: Promise<unknown>): void {
 		const watch = this.guilds.get(guildId);
 		if (watch === undefined) return;
+		if (first !== undefined) watch.first = first;
 		if (watch.reading) {
 			watch.again = true;
 			return;
@@ -140,6 +146,8 @@ export class EventHub {
 	private async read(guildId: string, watch: GuildWatch): Promise<void> {
 		do {
 			watch.again = false;
+			const { first } = watch;
+			watch.first = undefined;
 			if (watch.subscribers.size === 0) return;
 			let from = Number.MAX_SAFE_INTEGER;
 			for (const subscriber of watch.subscribers) from = Math.min(from, subscriber.next);
@@ -152,6 +160,7 @@ export class EventHub {
 				return;
 			}
 			watch.head = page.head;
+			await first?.catch(() => undefined);
 			for (const subscriber of [...watch.subscribers]) {
 				const fresh = page.events.filter((event) => event.id > subscriber.next);
 				if (fresh.length === 0) continue;

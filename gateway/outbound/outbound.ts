@@ -37,8 +37,11 @@ export interface OutboundTiming {
 
 export interface RunningOutbound {
 	admin: OutboundAdmin;
-	/** A ban or mute changed somewhere: read the change logs now rather than at the next poll. */
-	changed(): void;
+	/**
+	 * A ban or mute changed somewhere: read the change logs now rather than at the next poll. Resolves
+	 * (never rejects) once what the change put in the outbox has been sent, pushes included.
+	 */
+	changed(): Promise<void>;
 	/** Which universes are pushed through Roblox: `push.pushFor(guildId, universeId)` answers the events route's `data.push`. */
 	push: PushDirectory;
 	close(): Promise<void>;
@@ -93,7 +96,7 @@ export function startOutbound(
 	const outboundParts = { webhooks: stores.webhooks, experiences: stores.experiences, secrets, policy, feed, clock, wake, onLinksChanged: onPushChanged };
 	return {
 		admin: { webhooks: new WebhookService(outboundParts), experiences: new ExperienceService(outboundParts) },
-		changed: () => follower.wake(),
+		changed: () => follower.wake().then(() => worker.settled()),
 		push,
 		async close() {
 			await Promise.all([follower.close(), scheduler.close(), worker.close(), push.close()]);

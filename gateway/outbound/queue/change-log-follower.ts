@@ -34,16 +34,20 @@ export class ChangeLogFollower {
 		this.wake();
 	}
 
-	/** A change happened somewhere: read the followed guilds' logs now. */
-	wake(): void {
-		if (this.closed) return;
+	/**
+	 * A change happened somewhere: read the followed guilds' logs now. Resolves when a pass begun after
+	 * this call has ended (never rejects), so what the change put in the outbox is there by then.
+	 */
+	wake(): Promise<void> {
+		if (this.closed) return Promise.resolve();
 		if (this.running !== undefined) {
 			this.again = true;
-			return;
+			return this.running;
 		}
 		this.running = this.passes().finally(() => {
 			this.running = undefined;
 		});
+		return this.running;
 	}
 
 	private async passes(): Promise<void> {

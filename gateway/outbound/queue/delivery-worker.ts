@@ -113,6 +113,11 @@ export class DeliveryWorker {
 		});
 	}
 
+	/** Resolves when the rounds under way, if any, have sent and recorded what they leased (never rejects). */
+	settled(): Promise<void> {
+		return this.running ?? Promise.resolve();
+	}
+
 	private async rounds(): Promise<void> {
 		do {
 			this.again = false;

@@ -3,7 +3,9 @@
 
 import path from "node:path";
 import Database from "better-sqlite3";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
+import { PUSH_HEAD_START_MS } from "../../../gateway/changes/change-fan-out";
 import { GATEWAY_DATABASE_FILE } from "../../../gateway/platform/db/gateway-database";
 import type { PushMessage } from "../../../shared/records";
 import { GUILD_A, banBody, startTestGateway, type TestGateway } from "../harness";
@@ -100,6 +102,33 @@ describe("push through Roblox", () => {
 		const listed = await gateway!.api(`/moderation/${GUILD_A}/events?after=0&wait=0`, { headers: { "x-api-key": (await gateway!.createKey(GUILD_A)).key } });
 		expect(listed.body.data.events).toEqual(message.events);
 		await eventually(async () => (await experience()).last_pushed_at !== null, 2_000, "last_pushed_at");
+	});
+
+	it(`publishes a ban before the held long polls are answered; a slow webhook holds those back ${PUSH_HEAD_START_MS} ms at most`, async () => {
+		const { moderate, key } = await setUp();
+		await pushing();
+		receiver = new WebhookReceiver();
+		receiver.answerAfterMs = 3_000;
+		await receiver.listen();
+		expect((await gateway!.admin("POST", `/guilds/${GUILD_A}/webhooks`, { url: receiver.url, events: ["ban.created"] })).status).toBe(201);
+		const headers = { "x-api-key": key };
+		const { next } = (await gateway!.api(`/moderation/${GUILD_A}/events?wait=0`, { headers })).body.data;
+		const answeredAt: number[] = [];
+		const polls = Array.from({ length: 20 }, () =>
+			gateway!.api(`/moderation/${GUILD_A}/events?after=${next}&wait=25`, { headers }).then((answer) => {
+				answeredAt.push(Date.now());
+				return answer;
+			}),
+		);
+		await sleep(300);
+		const banned = Date.now();
+		expect((await moderate("ban", banBody(78))).status).toBe(201);
+		for (const answer of await Promise.all(polls)) expect(answer.body.data.events.map((event: { roblox_id: string }) => event.roblox_id)).toEqual(["78"]);
+		const published = openCloud!.published.find((message) => message.message.includes('"roblox_id":"78"'));
+		expect(published?.at).toBeLessThanOrEqual(Math.min(...answeredAt));
+		// The webhook's 3 s answer did not hold the polls: they waited for the publish, then for the cap at most.
+		expect(Math.max(...answeredAt) - banned).toBeLessThan(PUSH_HEAD_START_MS + 500);
+		await eventually(() => receiver!.delivered("ban.created").length === 1, 5_000, "the slow webhook's delivery");
 	});
 
 	it("coalesces changes waiting together into one message of at most 1,024 characters, reasons shortened, with the last sequence", async () => {

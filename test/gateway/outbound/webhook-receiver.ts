@@ -27,6 +27,8 @@ async function bodyOf(req: IncomingMessage): Promise<string> {
 export class WebhookReceiver {
 	readonly received: Received[] = [];
 	secret: string | undefined;
+	/** A slow receiver: each answer is sent this long (ms) after the request arrived. */
+	answerAfterMs = 0;
 	private server: Server;
 	private port = 0;
 
@@ -47,7 +49,7 @@ export class WebhookReceiver {
 			const answered = this.failFirst.shift() ?? 204;
 			this.received.push({ id: String(req.headers["webhook-id"] ?? ""), event: JSON.parse(text), verified, answered });
 			res.statusCode = answered;
-			res.end();
+			setTimeout(() => res.end(), this.answerAfterMs);
 		});
 	}
 
