@@ -213,7 +213,7 @@ async function startParts(
 		(running) => running.close(),
 	);
 	const pushFor = options.pushFor ?? ((guildId: string, universeId: number) => outbound.push.pushFor(guildId, String(universeId)));
-	const changes = fanOutChanges(bus, { keys: keys.verifier, banCache, events, outbox: outbound });
+	const changes = fanOutChanges(bus, { keys: keys.verifier, banCache, events, outbox: outbound }, { pushHeadStartMs: options.outbound?.pushHeadStartMs });
 	keys.admin.onChange((change) => changes.announce({ kind: "key", keyId: change.keyId }));
 	// Without Redis, instances sharing the embedded store's PostgreSQL hear each other's changes from it.
 	if (config.databaseUrl !== undefined && config.redisUrl === undefined && config.dataStoreUrl === undefined) {

@@ -18,14 +18,17 @@ export interface ChangeTargets {
 	banCache: { invalidate(guildId: string, userId: string): void; invalidateGuild(guildId: string): void };
 	/** Wakes the guild's event streams and long polls, which answer no earlier than `first` settles. */
 	events: { wake(guildId: string, first?: Promise<unknown>): void };
-	/** Reads the change logs into the outbox now rather than at its next poll; resolves once that is sent. */
-	outbox: { changed(): Promise<void> };
+	/**
+	 * Reads the change logs into the outbox now rather than at its next poll; resolves once that is sent.
+	 * `push` says which guilds' changes are published through Roblox.
+	 */
+	outbox: { changed(): Promise<void>; push: { guildPushed(guildId: string): boolean } };
 }
 
 /**
- * How long a guild's streams and long polls wait for the outbox to send what a change put in it (ms).
- * One Open Cloud message tells every pushed server at once, while answering a fleet's held polls and
- * taking their next ones holds the event loop for hundreds of milliseconds (docs/fleets.md): the
+ * How long a pushed guild's streams and long polls wait for the outbox to send what a change put in it
+ * (ms). One Open Cloud message tells every pushed server at once, while answering a fleet's held polls
+ * and taking their next ones holds the event loop for hundreds of milliseconds (docs/fleets.md): the
  * publish goes first, and polling servers wait at most this much for it (a slow webhook, say).
  */
 export const PUSH_HEAD_START_MS = 200;
@@ -38,13 +41,18 @@ export interface ChangeFanOut {
 }
 
 /** Applies every change the bus brings from other instances, and those announced or applied here. */
-export function fanOutChanges(bus: ChangeBus, { keys, banCache, events, outbox }: ChangeTargets): ChangeFanOut {
+export function fanOutChanges(
+	bus: ChangeBus,
+	{ keys, banCache, events, outbox }: ChangeTargets,
+	{ pushHeadStartMs = PUSH_HEAD_START_MS }: { pushHeadStartMs?: number } = {},
+): ChangeFanOut {
 	const apply = (change: Change | LogGrew) => {
 		if (change.kind === "key") return keys.invalidate(change.keyId);
 		if (change.kind === "ban") banCache.invalidate(change.guildId, change.userId);
 		if (change.kind === "reset") banCache.invalidateGuild(change.guildId);
 		const sent = outbox.changed();
-		events.wake(change.guildId, Promise.race([sent, delay(PUSH_HEAD_START_MS, undefined, { ref: false })]));
+		const pushed = outbox.push.guildPushed(change.guildId);
+		events.wake(change.guildId, pushed ? Promise.race([sent, delay(pushHeadStartMs, undefined, { ref: false })]) : undefined);
 	};
 	bus.subscribe(apply);
 	return {

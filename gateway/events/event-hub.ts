@@ -30,7 +30,7 @@ interface GuildWatch {
 	reading: boolean;
 	/** A wake arrived during a read: read once more when it ends. */
 	again: boolean;
-	/** What the next delivery waits for (the outbox sending the same change first), if anything. */
+	/** What the next delivery waits for (the outbox sending the changes first), if anything. */
 	first: Promise<unknown> | undefined;
 }
 
@@ -54,6 +54,7 @@ export class EventHub {
 	private readonly timers: NodeJS.Timeout[];
 	private readonly clock: () => number;
 	private readonly logger: Logger;
+	private closed = false;
 
 	constructor(
 		private readonly feed: ChangeFeed,
@@ -120,12 +121,13 @@ export class EventHub {
 
 	/**
 	 * Something changed in the guild (here or on another instance): deliver what is new, once `first`
-	 * (if given) has settled; the log is read meanwhile.
+	 * (if given) has settled; the log is read meanwhile. Changes waking it before the next delivery
+	 * wait no longer than the earliest of them would.
 	 */
 	wake(guildId: string, first?: Promise<unknown>): void {
 		const watch = this.guilds.get(guildId);
 		if (watch === undefined) return;
-		if (first !== undefined) watch.first = first;
+		if (first !== undefined) watch.first = watch.first === undefined ? first : Promise.race([watch.first, first]);
 		if (watch.reading) {
 			watch.again = true;
 			return;
@@ -138,6 +140,7 @@ export class EventHub {
 
 	/** Ends every stream and long poll (with a hint to reconnect elsewhere at once) and stops reading. */
 	async close(): Promise<void> {
+		this.closed = true;
 		for (const timer of this.timers) clearInterval(timer);
 		for (const watch of this.guilds.values()) for (const subscriber of watch.subscribers) subscriber.end();
 		this.guilds.clear();
@@ -148,9 +151,12 @@ export class EventHub {
 			watch.again = false;
 			const { first } = watch;
 			watch.first = undefined;
-			if (watch.subscribers.size === 0) return;
+			// The page starts at the lowest position of those subscribed now; one subscribing later may stand
+			// below it, and is served by the read its own wake asks for.
+			const readers = [...watch.subscribers];
+			if (readers.length === 0) return;
 			let from = Number.MAX_SAFE_INTEGER;
-			for (const subscriber of watch.subscribers) from = Math.min(from, subscriber.next);
+			for (const subscriber of readers) from = Math.min(from, subscriber.next);
 			let page;
 			try {
 				page = await this.feed.after(guildId, from);
@@ -161,7 +167,9 @@ export class EventHub {
 			}
 			watch.head = page.head;
 			await first?.catch(() => undefined);
-			for (const subscriber of [...watch.subscribers]) {
+			if (this.closed) return;
+			for (const subscriber of readers) {
+				if (!watch.subscribers.has(subscriber)) continue;
 				const fresh = page.events.filter((event) => event.id > subscriber.next);
 				if (fresh.length === 0) continue;
 				subscriber.next = fresh[fresh.length - 1].id;

@@ -33,6 +33,8 @@ export interface OutboundTiming {
 	changeLogPollMs?: number;
 	/** Another read of which universes are pushed, for links changed by other instances (default 5 s). */
 	pushRefreshMs?: number;
+	/** How long a pushed guild's streams and polls wait for the outbox to send a change first (default 200 ms). */
+	pushHeadStartMs?: number;
 }
 
 export interface RunningOutbound {

@@ -21,6 +21,7 @@ export interface PushDirectoryOptions {
  */
 export class PushDirectory {
 	private pushing = new Set<string>();
+	private pushingGuilds = new Set<string>();
 	private readonly timer: NodeJS.Timeout;
 	private running: Promise<void> | undefined;
 	private again = false;
@@ -35,6 +36,9 @@ export class PushDirectory {
 	/** `{"topic":"Technified"}` when the guild's universe is pushed, else undefined (the server polls). */
 	readonly pushFor = (guildId: string, universeId: string): PushNotice | undefined =>
 		this.pushing.has(`${guildId}\u0000${universeId}`) ? NOTICE : undefined;
+
+	/** Whether any universe of the guild is pushed. */
+	readonly guildPushed = (guildId: string): boolean => this.pushingGuilds.has(guildId);
 
 	/** Reads the links again; calls meanwhile fold into one more read. Resolves when a read that began after the call ends. */
 	refresh(): Promise<void> {
@@ -55,6 +59,7 @@ export class PushDirectory {
 			try {
 				const links = await this.options.experiences.listPushing();
 				this.pushing = new Set(links.map((link) => `${link.guildId}\u0000${link.universeId}`));
+				this.pushingGuilds = new Set(links.map((link) => link.guildId));
 			} catch (err) {
 				// The last known set stands: a server told to poll or subscribe a few seconds too long misses nothing.
 				this.options.log("reading the pushed experiences failed; keeping the last known", err);
