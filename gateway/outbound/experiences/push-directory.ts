@@ -20,8 +20,8 @@ export interface PushDirectoryOptions {
  * turns push ok or failing, and every few seconds for changes made by other instances.
  */
 export class PushDirectory {
-	private pushing = new Set<string>();
-	private pushingGuilds = new Set<string>();
+	/** The pushed universes of each guild that has any. */
+	private pushing = new Map<string, Set<string>>();
 	private readonly timer: NodeJS.Timeout;
 	private running: Promise<void> | undefined;
 	private again = false;
@@ -35,10 +35,10 @@ export class PushDirectory {
 
 	/** `{"topic":"Technified"}` when the guild's universe is pushed, else undefined (the server polls). */
 	readonly pushFor = (guildId: string, universeId: string): PushNotice | undefined =>
-		this.pushing.has(`${guildId}\u0000${universeId}`) ? NOTICE : undefined;
+		this.pushing.get(guildId)?.has(universeId) ? NOTICE : undefined;
 
 	/** Whether any universe of the guild is pushed. */
-	readonly guildPushed = (guildId: string): boolean => this.pushingGuilds.has(guildId);
+	readonly guildPushed = (guildId: string): boolean => this.pushing.has(guildId);
 
 	/** Reads the links again; calls meanwhile fold into one more read. Resolves when a read that began after the call ends. */
 	refresh(): Promise<void> {
@@ -58,8 +58,9 @@ export class PushDirectory {
 			this.again = false;
 			try {
 				const links = await this.options.experiences.listPushing();
-				this.pushing = new Set(links.map((link) => `${link.guildId}\u0000${link.universeId}`));
-				this.pushingGuilds = new Set(links.map((link) => link.guildId));
+				const pushing = new Map<string, Set<string>>();
+				for (const { guildId, universeId } of links) pushing.set(guildId, (pushing.get(guildId) ?? new Set()).add(universeId));
+				this.pushing = pushing;
 			} catch (err) {
 				// The last known set stands: a server told to poll or subscribe a few seconds too long misses nothing.
 				this.options.log("reading the pushed experiences failed; keeping the last known", err);
