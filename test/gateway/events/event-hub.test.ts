@@ -77,10 +77,10 @@ describe("event hub reads", () => {
 			},
 			{ logger: pino({ level: "silent" }) },
 		);
-		const heard = (into: number[]) => ({ next: 0, deliver: (events: ModerationEvent[]) => into.push(...events.map((event) => event.id)), end: () => undefined });
+		const heard = (next: number, into: number[]) => ({ next, deliver: (events: ModerationEvent[]) => into.push(...events.map((event) => event.id)), end: () => undefined });
 		try {
 			const early: number[] = [];
-			paged.subscribe(GUILD_B, { ...heard(early), next: 10 });
+			paged.subscribe(GUILD_B, heard(10, early));
 			await expect.poll(() => early).toEqual([11, 12]);
 
 			// Ban 13's delivery waits (for the outbox, in the gateway) while a stream resumes at 5.
@@ -90,7 +90,7 @@ describe("event hub reads", () => {
 			paged.wake(GUILD_B, first);
 			await new Promise((resolve) => setTimeout(resolve, 100));
 			const resumed: number[] = [];
-			paged.subscribe(GUILD_B, { ...heard(resumed), next: 5 });
+			paged.subscribe(GUILD_B, heard(5, resumed));
 			release();
 			await expect.poll(() => resumed).toEqual([6, 7, 8, 9, 10, 11, 12, 13]);
 			expect(early).toEqual([11, 12, 13]);
